@@ -1,0 +1,151 @@
+//! The command line: clap definitions only. Values here are raw; `commands/` validates and runs them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// unionwire: crawl, clean, deduplicate and republish Chinese trade-union news.
+#[derive(Debug, Parser)]
+#[command(name = "unionwire", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (default: $UNIONWIRE_CONFIG, else the embedded default).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Store directory (overrides store.path).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl every source on its schedule and serve the feeds (the daemon).
+    Run(ServeArgs),
+    /// Run the crawl now: every due source, or one.
+    Crawl(CrawlArgs),
+    /// Fetch pages (URLs or saved files) and print the extracted articles. Needs no store.
+    Fetch(FetchArgs),
+    /// Serve the feeds from the store without crawling.
+    Serve(ServeArgs),
+    /// List the configured sources with their health.
+    Sources(SourcesArgs),
+    /// Export stored articles.
+    Export(ExportArgs),
+    /// Inspect or check the store.
+    Db {
+        /// What to do with the store.
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Check the configuration and print it as understood.
+    Check,
+}
+
+/// `run` and `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (overrides server.listen).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// `crawl`.
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Run once and exit (the only mode `crawl` has; `run` is the daemon).
+    #[arg(long)]
+    pub once: bool,
+    /// Only this source (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub source: Vec<String>,
+    /// Crawl even sources that are not due yet.
+    #[arg(long)]
+    pub all: bool,
+    /// E-paper backfill: first issue date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", requires = "to")]
+    pub from: Option<String>,
+    /// E-paper backfill: last issue date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", requires = "from")]
+    pub to: Option<String>,
+    /// Minimum delay between requests to one host (overrides crawl.per_host_delay).
+    #[arg(long, value_name = "DURATION")]
+    pub delay: Option<String>,
+    /// No progress bar even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// URLs (http/https) or paths of saved HTML pages.
+    #[arg(required = true, value_name = "URL_OR_FILE")]
+    pub inputs: Vec<String>,
+    /// One JSON object per line instead of readable text.
+    #[arg(long)]
+    pub json: bool,
+    /// Use this site profile instead of choosing one by URL.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The URL a saved file was fetched from (resolves links, picks the profile).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Do not follow multi-page (`div.zdfy`) links.
+    #[arg(long)]
+    pub no_pages: bool,
+}
+
+/// `sources`.
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per article per line.
+    Jsonl,
+}
+
+/// `db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Counts and size on disk.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that every record decodes and every index points at a record.
+    Verify,
+}

@@ -1,0 +1,28 @@
+//! `unionwire check`: load and validate the configuration, print what was understood.
+
+use crate::cli::Cli;
+use crate::commands::{load_config, CmdResult};
+use crate::config::Overrides;
+
+/// Runs `check`.
+///
+/// # Errors
+/// A usage failure naming the file, line and key of a bad configuration.
+pub fn run(cli: &Cli) -> CmdResult {
+    let cfg = load_config(cli, Overrides::default())?;
+    println!(
+        "configuration ok: {} sources, store {}",
+        cfg.sources.len(),
+        cfg.store.path.display()
+    );
+    for s in &cfg.sources {
+        println!(
+            "  {:<16} {:<8} every {:<8} {}",
+            s.id,
+            s.kind.as_str(),
+            humantime::format_duration(s.every).to_string(),
+            s.url
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! One file per command. Here: logging set-up, dispatch, and the mapping of errors to exit codes.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, LogFormat};
+
+pub mod check;
+pub mod crawl;
+pub mod db;
+pub mod export;
+pub mod fetch;
+pub mod run;
+pub mod serve;
+pub mod sources;
+
+/// Exit code: something failed (a URL, a source, a check).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: bad flags or configuration.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the store is held by another process (probably a running daemon).
+pub const EXIT_STORE_LOCKED: u8 = 3;
+/// Exit code: the store is damaged or from a newer schema.
+pub const EXIT_STORE_BAD: u8 = 4;
+
+/// An error a command ends with, carrying its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: u8,
+    /// What to print (already contextualised).
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    /// A failure with a code.
+    pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            code,
+            error: error.into(),
+        }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error: anyhow::Error = e.into();
+        let code = classify(&error);
+        Self { code, error }
+    }
+}
+
+/// Picks the exit code for an error by what it is.
+fn classify(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
+            return EXIT_USAGE;
+        }
+        if let Some(code) = crate::store::exit_code_for(cause) {
+            return code;
+        }
+    }
+    EXIT_FAILURE
+}
+
+/// What every command returns.
+pub type CmdResult = Result<(), Failure>;
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_tracing(cli.log_format);
+    let result = match &cli.command {
+        Command::Run(a) => run::run(&cli, a),
+        Command::Crawl(a) => crawl::run(&cli, a),
+        Command::Fetch(a) => fetch::run(&cli, a),
+        Command::Serve(a) => serve::run(&cli, a),
+        Command::Sources(a) => sources::run(&cli, a),
+        Command::Export(a) => export::run(&cli, a),
+        Command::Db { command } => db::run(&cli, command),
+        Command::Check => check::run(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("unionwire: error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second init (tests calling `run` twice) is harmless: the first subscriber stays.
+    let _ = match format {
+        LogFormat::Human => builder.with_target(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Loads the configuration for a command, honouring `--config` and `--store`.
+///
+/// # Errors
+/// A [`Failure`] with [`EXIT_USAGE`] when the configuration is invalid.
+pub fn load_config(
+    cli: &Cli,
+    mut overrides: crate::config::Overrides,
+) -> Result<crate::config::Config, Failure> {
+    if overrides.store_path.is_none() {
+        overrides.store_path.clone_from(&cli.store);
+    }
+    crate::config::Config::load(cli.config.as_deref(), &overrides)
+        .map_err(|e| Failure::new(EXIT_USAGE, e))
+}
+
+/// A multi-threaded tokio runtime for a command.
+///
+/// # Errors
+/// When the OS refuses threads.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                EXIT_FAILURE,
+                anyhow::anyhow!("starting the async runtime: {e}"),
+            )
+        })
+}

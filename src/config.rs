@@ -1,0 +1,659 @@
+//! The one typed [`Config`]: `config/default.toml` embedded in the binary, then a user file
+//! (`--config FILE` or `UNIONWIRE_CONFIG`), then `UNIONWIRE_…` environment overrides, then CLI flags.
+//! It is validated once at start-up; unknown keys are rejected and errors name the file, line and key.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+use url::Url;
+
+use crate::model::SourceId;
+
+/// The embedded default configuration (the real union sources and safe defaults).
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// The environment variable naming a user config file.
+pub const CONFIG_ENV: &str = "UNIONWIRE_CONFIG";
+
+/// A configuration error, with where it happened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading config file {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or did not match the schema.
+    #[error("{origin}:{line}: {message}")]
+    Parse {
+        /// File name, or `<embedded default>`.
+        origin: String,
+        /// 1-based line, 0 when unknown.
+        line: usize,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A value parsed but is not acceptable.
+    #[error("{origin}: {key}: {message}")]
+    Invalid {
+        /// File name, environment variable or flag.
+        origin: String,
+        /// The key (dotted path, e.g. `sources[2].every`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the store lives.
+    #[serde(default)]
+    pub store: StoreConfig,
+    /// The HTTP server.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// The crawler and its politeness.
+    #[serde(default)]
+    pub crawl: CrawlConfig,
+    /// What the published feeds look like.
+    #[serde(default)]
+    pub feeds: FeedsConfig,
+    /// The sources to crawl.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[store]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Directory of the sled store.
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+}
+
+fn default_store_path() -> PathBuf {
+    PathBuf::from("data/unionwire.sled")
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            path: default_store_path(),
+        }
+    }
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Public base URL of the server for self links (`atom:link rel=self`, OPML); derived from `Host` when empty.
+    #[serde(default)]
+    pub base_url: Option<Url>,
+    /// Longest time one request may take.
+    #[serde(default = "default_request_timeout", deserialize_with = "de_duration")]
+    pub request_timeout: Duration,
+    /// Most connections served at once.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_max_connections() -> usize {
+    1024
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            base_url: None,
+            request_timeout: default_request_timeout(),
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// `[crawl]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrawlConfig {
+    /// Minimum time between two request starts to one host (robots.txt included).
+    #[serde(default = "default_per_host_delay", deserialize_with = "de_duration")]
+    pub per_host_delay: Duration,
+    /// Largest `Crawl-delay` from robots.txt that is honoured.
+    #[serde(default = "default_max_crawl_delay", deserialize_with = "de_duration")]
+    pub max_crawl_delay: Duration,
+    /// Longest `Retry-After` honoured; a longer one puts the host on hold for this long.
+    #[serde(default = "default_max_retry_after", deserialize_with = "de_duration")]
+    pub max_retry_after: Duration,
+    /// Most fetches in flight over all hosts.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Most sources crawled at once.
+    #[serde(default = "default_source_concurrency")]
+    pub source_concurrency: usize,
+    /// The user agent; `{version}` is replaced by the program version.
+    #[serde(default = "default_user_agent")]
+    pub user_agent: String,
+    /// TCP connect timeout.
+    #[serde(default = "default_connect_timeout", deserialize_with = "de_duration")]
+    pub connect_timeout: Duration,
+    /// Longest silence while reading a response.
+    #[serde(default = "default_read_timeout", deserialize_with = "de_duration")]
+    pub read_timeout: Duration,
+    /// Longest time for a whole request, body included.
+    #[serde(default = "default_timeout", deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    /// Largest decoded body accepted, in bytes.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: u64,
+    /// Most redirects followed.
+    #[serde(default = "default_max_redirects")]
+    pub max_redirects: usize,
+    /// Retries after a timeout, 408, 429 or 5xx.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Obey robots.txt (turning this off is for your own sites only).
+    #[serde(default = "default_true")]
+    pub obey_robots: bool,
+    /// How long a fetched robots.txt is trusted.
+    #[serde(default = "default_robots_ttl", deserialize_with = "de_duration")]
+    pub robots_ttl: Duration,
+    /// Stored articles are re-fetched after this long (0 = never).
+    #[serde(default = "default_recheck_after", deserialize_with = "de_duration")]
+    pub recheck_after: Duration,
+    /// Runs in a row with no new article (or with errors) after which a source is unhealthy.
+    #[serde(default = "default_unhealthy_after")]
+    pub unhealthy_after: u32,
+    /// Fraction of `every` added at random to each schedule (0.0–1.0).
+    #[serde(default = "default_jitter")]
+    pub jitter: f64,
+    /// Most article pages fetched from one source in one run.
+    #[serde(default = "default_max_articles_per_run")]
+    pub max_articles_per_run: usize,
+    /// Allow fetching private and loopback addresses found in content (tests and intranets only).
+    #[serde(default)]
+    pub allow_private_addresses: bool,
+}
+
+fn default_per_host_delay() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_max_crawl_delay() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_retry_after() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_concurrency() -> usize {
+    32
+}
+fn default_source_concurrency() -> usize {
+    8
+}
+fn default_user_agent() -> String {
+    "unionwire/{version} (+https://github.com/unionwire/unionwire)".to_owned()
+}
+fn default_connect_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_read_timeout() -> Duration {
+    Duration::from_secs(15)
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_body_bytes() -> u64 {
+    10 * 1024 * 1024
+}
+fn default_max_redirects() -> usize {
+    10
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_true() -> bool {
+    true
+}
+fn default_robots_ttl() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+fn default_recheck_after() -> Duration {
+    Duration::from_secs(0)
+}
+fn default_unhealthy_after() -> u32 {
+    5
+}
+fn default_jitter() -> f64 {
+    0.1
+}
+fn default_max_articles_per_run() -> usize {
+    200
+}
+
+impl Default for CrawlConfig {
+    fn default() -> Self {
+        Self {
+            per_host_delay: default_per_host_delay(),
+            max_crawl_delay: default_max_crawl_delay(),
+            max_retry_after: default_max_retry_after(),
+            concurrency: default_concurrency(),
+            source_concurrency: default_source_concurrency(),
+            user_agent: default_user_agent(),
+            connect_timeout: default_connect_timeout(),
+            read_timeout: default_read_timeout(),
+            timeout: default_timeout(),
+            max_body_bytes: default_max_body_bytes(),
+            max_redirects: default_max_redirects(),
+            retries: default_retries(),
+            obey_robots: true,
+            robots_ttl: default_robots_ttl(),
+            recheck_after: default_recheck_after(),
+            unhealthy_after: default_unhealthy_after(),
+            jitter: default_jitter(),
+            max_articles_per_run: default_max_articles_per_run(),
+            allow_private_addresses: false,
+        }
+    }
+}
+
+impl CrawlConfig {
+    /// The user agent with `{version}` filled in.
+    #[must_use]
+    pub fn user_agent(&self) -> String {
+        self.user_agent
+            .replace("{version}", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+/// `[feeds]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// Title of the all-stories feed.
+    #[serde(default = "default_feed_title")]
+    pub title: String,
+    /// Description of the all-stories feed.
+    #[serde(default = "default_feed_description")]
+    pub description: String,
+    /// Items per feed when `limit` is not given.
+    #[serde(default = "default_limit")]
+    pub default_limit: usize,
+    /// Largest `limit` accepted.
+    #[serde(default = "default_max_limit")]
+    pub max_limit: usize,
+}
+
+fn default_feed_title() -> String {
+    "unionwire · 工会新闻".to_owned()
+}
+fn default_feed_description() -> String {
+    "中国工会新闻，去重、清洗后的全文聚合 (Chinese trade-union news, deduplicated and cleaned)"
+        .to_owned()
+}
+fn default_limit() -> usize {
+    50
+}
+fn default_max_limit() -> usize {
+    500
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        Self {
+            title: default_feed_title(),
+            description: default_feed_description(),
+            default_limit: default_limit(),
+            max_limit: default_max_limit(),
+        }
+    }
+}
+
+/// What kind of thing a source URL is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// HTML index pages whose links (chosen by `links`) are articles.
+    Listing,
+    /// An RSS, Atom or JSON feed read with feed-rs.
+    Feed,
+    /// A Hanweb JCMS column: items embedded as XML in the page, further pages from `dataproxy.jsp`.
+    Hanweb,
+    /// The 工人日报 e-paper: one issue a day, its pages and their articles.
+    Epaper,
+}
+
+impl SourceKind {
+    /// The kind's name as written in the config.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Listing => "listing",
+            Self::Feed => "feed",
+            Self::Hanweb => "hanweb",
+            Self::Epaper => "epaper",
+        }
+    }
+}
+
+/// One `[[sources]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// `[a-z0-9-]+`, used in feed URLs.
+    pub id: SourceId,
+    /// Human name.
+    pub name: String,
+    /// What the URL is.
+    pub kind: SourceKind,
+    /// The listing, feed, column or e-paper root URL.
+    pub url: Url,
+    /// Listing: CSS selector of article links.
+    #[serde(default)]
+    pub links: Option<String>,
+    /// Regex that resolved article URLs must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// How often the source is due.
+    #[serde(default = "default_every", deserialize_with = "de_duration")]
+    pub every: Duration,
+    /// Listing pages followed (1 = only the first).
+    #[serde(default = "default_pages")]
+    pub pages: u32,
+    /// Feed: fetch and extract the article page when an entry carries only a summary.
+    #[serde(default)]
+    pub fulltext: bool,
+    /// Site profile to use for its articles (default: chosen by URL).
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Groups for `/feeds/tag/{tag}` (region, level…).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Higher wins when two sources publish a story at the same time.
+    #[serde(default)]
+    pub priority: i32,
+    /// `false` keeps the source configured but never crawled.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_every() -> Duration {
+    Duration::from_secs(30 * 60)
+}
+fn default_pages() -> u32 {
+    1
+}
+
+fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map_err(serde::de::Error::custom)
+}
+
+/// Parses `"1s"`, `"30m"`, `"1h 30m"`, `"250ms"`, `"0"`.
+///
+/// # Errors
+/// A message saying what a duration looks like.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t == "0" {
+        return Ok(Duration::ZERO);
+    }
+    humantime::parse_duration(t)
+        .map_err(|e| format!("invalid duration {s:?} ({e}); write e.g. \"1s\", \"30m\", \"6h\""))
+}
+
+/// Overrides that come from the command line (`None` = not given, so lower layers win).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--store`
+    pub store_path: Option<PathBuf>,
+    /// `--listen`
+    pub listen: Option<SocketAddr>,
+    /// `--delay`
+    pub per_host_delay: Option<Duration>,
+}
+
+impl Config {
+    /// The embedded default alone.
+    ///
+    /// # Errors
+    /// Only if the embedded file is broken (a build defect, caught by tests).
+    pub fn embedded() -> Result<Self, ConfigError> {
+        Self::from_toml(DEFAULT_TOML, "<embedded default>")
+    }
+
+    /// Parses and validates one TOML document. `origin` names it in errors.
+    ///
+    /// # Errors
+    /// [`ConfigError::Parse`] with the line and key, or [`ConfigError::Invalid`].
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let cfg: Self = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(0);
+            ConfigError::Parse {
+                origin: origin.to_owned(),
+                line,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        cfg.validate(origin)?;
+        Ok(cfg)
+    }
+
+    /// Loads the layered configuration: the user file (`path`, else `$UNIONWIRE_CONFIG`, else the
+    /// embedded default), then `UNIONWIRE_STORE_PATH`, `UNIONWIRE_LISTEN`, `UNIONWIRE_PER_HOST_DELAY`, then `overrides`.
+    ///
+    /// A user file replaces the embedded default as a whole document; keys it leaves out take their
+    /// built-in defaults, and `[[sources]]` come only from it.
+    ///
+    /// # Errors
+    /// Any [`ConfigError`], naming where.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let env_path = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        let chosen = path.map(Path::to_path_buf).or(env_path);
+        let mut cfg = match chosen {
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                Self::from_toml(&text, &p.display().to_string())?
+            }
+            None => Self::embedded()?,
+        };
+        if let Some(v) = std::env::var_os("UNIONWIRE_STORE_PATH") {
+            cfg.store.path = PathBuf::from(v);
+        }
+        if let Ok(v) = std::env::var("UNIONWIRE_LISTEN") {
+            cfg.server.listen = v.parse().map_err(|e| ConfigError::Invalid {
+                origin: "UNIONWIRE_LISTEN".into(),
+                key: "server.listen".into(),
+                message: format!("{v:?} is not an address like 127.0.0.1:8080 ({e})"),
+            })?;
+        }
+        if let Ok(v) = std::env::var("UNIONWIRE_PER_HOST_DELAY") {
+            cfg.crawl.per_host_delay =
+                parse_duration(&v).map_err(|message| ConfigError::Invalid {
+                    origin: "UNIONWIRE_PER_HOST_DELAY".into(),
+                    key: "crawl.per_host_delay".into(),
+                    message,
+                })?;
+        }
+        if let Some(p) = &overrides.store_path {
+            cfg.store.path.clone_from(p);
+        }
+        if let Some(l) = overrides.listen {
+            cfg.server.listen = l;
+        }
+        if let Some(d) = overrides.per_host_delay {
+            cfg.crawl.per_host_delay = d;
+        }
+        Ok(cfg)
+    }
+
+    /// The source with this id.
+    #[must_use]
+    pub fn source(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id.as_str() == id)
+    }
+
+    /// Every tag used by a source, sorted.
+    #[must_use]
+    pub fn tags(&self) -> BTreeSet<&str> {
+        self.sources
+            .iter()
+            .flat_map(|s| s.tags.iter().map(String::as_str))
+            .collect()
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
+        let bad = |key: String, message: String| ConfigError::Invalid {
+            origin: origin.to_owned(),
+            key,
+            message,
+        };
+        if self.crawl.concurrency == 0 {
+            return Err(bad("crawl.concurrency".into(), "must be at least 1".into()));
+        }
+        if self.crawl.source_concurrency == 0 {
+            return Err(bad(
+                "crawl.source_concurrency".into(),
+                "must be at least 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.crawl.jitter) {
+            return Err(bad(
+                "crawl.jitter".into(),
+                "must be between 0.0 and 1.0".into(),
+            ));
+        }
+        if self.crawl.max_body_bytes < 1024 {
+            return Err(bad(
+                "crawl.max_body_bytes".into(),
+                "must be at least 1024".into(),
+            ));
+        }
+        if self.crawl.timeout.is_zero() || self.crawl.read_timeout.is_zero() {
+            return Err(bad(
+                "crawl.timeout".into(),
+                "timeouts must be above zero".into(),
+            ));
+        }
+        if self.feeds.default_limit == 0 || self.feeds.default_limit > self.feeds.max_limit {
+            return Err(bad(
+                "feeds.default_limit".into(),
+                format!(
+                    "must be between 1 and feeds.max_limit ({})",
+                    self.feeds.max_limit
+                ),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, s) in self.sources.iter().enumerate() {
+            let key = |k: &str| format!("sources[{i}] ({}).{k}", s.id);
+            if !seen.insert(s.id.as_str()) {
+                return Err(bad(key("id"), "duplicate source id".into()));
+            }
+            if !matches!(s.url.scheme(), "http" | "https") {
+                return Err(bad(
+                    key("url"),
+                    "only http and https URLs can be crawled".into(),
+                ));
+            }
+            if s.every < Duration::from_secs(60) {
+                return Err(bad(
+                    key("every"),
+                    "must be at least 1m, to be polite".into(),
+                ));
+            }
+            if s.pages == 0 {
+                return Err(bad(key("pages"), "must be at least 1".into()));
+            }
+            match (&s.kind, &s.links) {
+                (SourceKind::Listing, None) => {
+                    return Err(bad(
+                        key("links"),
+                        "a listing source needs a CSS selector".into(),
+                    ));
+                }
+                (_, Some(sel)) => {
+                    if let Err(e) = scraper::Selector::parse(sel) {
+                        return Err(bad(
+                            key("links"),
+                            format!("invalid CSS selector {sel:?}: {e}"),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+            if let Some(p) = &s.pattern {
+                if let Err(e) = regex::Regex::new(p) {
+                    return Err(bad(key("pattern"), format!("invalid regex: {e}")));
+                }
+            }
+            for t in &s.tags {
+                if SourceId::new(t.clone()).is_err() {
+                    return Err(bad(key("tags"), format!("tag {t:?} must be [a-z0-9-]+")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_parses() {
+        let cfg = Config::embedded().unwrap();
+        assert!(cfg.sources.len() >= 5);
+        assert_eq!(cfg.crawl.per_host_delay, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_line_and_key() {
+        let err = Config::from_toml("[crawl]\nper_host_delay = \"1s\"\nspeed = 3\n", "x.toml")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("x.toml:3:"), "{msg}");
+        assert!(msg.contains("speed"), "{msg}");
+    }
+
+    #[test]
+    fn bad_durations_are_reported() {
+        let err = Config::from_toml("[crawl]\nper_host_delay = \"soon\"\n", "x.toml").unwrap_err();
+        assert!(err.to_string().contains("x.toml:2"), "{err}");
+        assert!(err.to_string().contains("duration"), "{err}");
+    }
+
+    #[test]
+    fn bad_source_values_name_the_source() {
+        let text = "[[sources]]\nid = \"a\"\nname = \"A\"\nkind = \"listing\"\nurl = \"http://a.example/\"\nlinks = \"li a[\"\n";
+        let err = Config::from_toml(text, "x.toml").unwrap_err().to_string();
+        assert!(err.contains("sources[0] (a).links"), "{err}");
+    }
+}

@@ -1,0 +1,34 @@
+//! unionwire: a crawler and aggregator for Chinese trade-union (工会) news.
+//!
+//! # Architecture
+//!
+//! ```text
+//! config ─► crawl::scheduler ─► crawl (frontier, pipeline) ─► fetch ─► extract ─► clean ─► dedup ─► store ─► publish ─► server
+//! ```
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`config`] | the one typed `Config`: embedded `config/default.toml`, user file, `UNIONWIRE_…` env, CLI overrides |
+//! | [`model`] | domain types shared by the stages: `Article`, `ArticleId`, `StoryId`, `SourceId`, `Published`, `Flag` |
+//! | [`fetch`] | the one HTTP client: timeouts, decoded-size cap, redirects, SSRF refusal, charset decoding, robots.txt, per-host politeness, retries, conditional GET |
+//! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, generic density extractor, Chinese metadata, multi-page merge) and listings/feeds/e-paper → links |
+//! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
+//! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints, the near-duplicate decision |
+//! | [`store`] | the only module that names sled: articles, URL index, stories, SimHash bands, fetch state, source health |
+//! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline, health |
+//! | [`publish`] | feed queries and rendering: RSS 2.0, Atom, JSON Feed 1.1, OPML |
+//! | [`server`] | axum router: feeds, OPML, index page, `/healthz`, `/metrics`, ETag/304, compression, limits |
+//! | [`cli`], [`commands`] | clap definitions and one file per command |
+
+pub mod clean;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod crawl;
+pub mod dedup;
+pub mod extract;
+pub mod fetch;
+pub mod model;
+pub mod publish;
+pub mod server;
+pub mod store;

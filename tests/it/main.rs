@@ -1,0 +1,12 @@
+//! The one integration-test binary: every module below is a group of tests.
+
+mod support;
+
+mod clean;
+mod config;
+mod crawl;
+mod dedup;
+mod extract;
+mod fetch;
+mod publish;
+mod store;
