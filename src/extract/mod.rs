@@ -1,1 +1,51 @@
-//! extract (being built).
+//! DOM → [`Article`], and listings, feeds and e-paper indexes → links.
+//!
+//! Site profiles (`config/sites/*.toml`, one per CMS family: people.com.cn templates, workercn and its
+//! e-paper, Hanweb, TRS) name CSS selectors for each field with fallbacks; whatever a profile misses is
+//! filled by the generic density extractor ([`generic`]) tuned for Chinese. Chinese metadata patterns
+//! (dates at +08:00, 来源, 作者/记者, 责编) live in [`meta`]. Multi-page articles are returned with their
+//! further page URLs and joined by [`merge_pages`]. Listing pages give [`Link`]s ([`listing_links`],
+//! [`next_listing_page`], [`hanweb`], [`epaper`]); feeds are parsed in [`feed`]. Nothing here panics on
+//! any input: traversal is iterative and depth-guarded.
+
+mod article;
+mod dom;
+pub mod epaper;
+pub mod feed;
+pub mod generic;
+pub mod hanweb;
+mod listing;
+pub mod meta;
+mod profile;
+
+pub use article::{extract_article, merge_pages, Extracted};
+pub use listing::{listing_links, next_listing_page, Link};
+pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};
+
+/// What can go wrong while extracting.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// A site profile file is malformed.
+    #[error("site profile {file}: {reason}")]
+    Profile {
+        /// The profile file.
+        file: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The page has neither a title nor body text (an empty page, a script-only challenge page).
+    #[error("page {url} has no title and no body text")]
+    NoContent {
+        /// The page.
+        url: String,
+    },
+    /// A feed could not be parsed.
+    #[error("parsing feed {url}")]
+    Feed {
+        /// The feed's URL.
+        url: String,
+        /// The parser's error.
+        #[source]
+        source: feed_rs::parser::ParseFeedError,
+    },
+}

@@ -1,0 +1,383 @@
+//! Site profiles: per-CMS CSS selectors (with fallbacks) for each article field, and the host/URL
+//! patterns that choose a profile. The built-in profiles live in `config/sites/*.toml` and are embedded
+//! in the binary; they are parsed once.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::Selector;
+use serde::Deserialize;
+
+use super::ExtractError;
+
+/// The embedded profile files, in matching order (most specific first).
+const BUILTIN: [(&str, &str); 5] = [
+    (
+        "workercn-epaper.toml",
+        include_str!("../../config/sites/workercn-epaper.toml"),
+    ),
+    (
+        "workercn.toml",
+        include_str!("../../config/sites/workercn.toml"),
+    ),
+    (
+        "people.toml",
+        include_str!("../../config/sites/people.toml"),
+    ),
+    (
+        "hanweb.toml",
+        include_str!("../../config/sites/hanweb.toml"),
+    ),
+    ("trs.toml", include_str!("../../config/sites/trs.toml")),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    /// Host names or suffixes (`people.com.cn` matches `acftu.people.com.cn`).
+    #[serde(default)]
+    hosts: Vec<String>,
+    /// Regexes over the whole URL; a profile matches when a host matches (if any are given) and a
+    /// pattern matches (if any are given).
+    #[serde(default)]
+    url_patterns: Vec<String>,
+    /// Separator of the site suffix in `<title>` (`--` on people.cn, `-` on workercn).
+    #[serde(default)]
+    title_separator: Option<String>,
+    /// 来源 to assume when the page names none.
+    #[serde(default)]
+    default_source: Option<String>,
+    #[serde(default)]
+    fields: RawFields,
+    /// Nodes removed before any field is read.
+    #[serde(default)]
+    remove: Vec<String>,
+    #[serde(default)]
+    native_ids: Vec<RawNativeId>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFields {
+    #[serde(default)]
+    title: Vec<String>,
+    #[serde(default)]
+    lead_title: Vec<String>,
+    #[serde(default)]
+    subtitle: Vec<String>,
+    #[serde(default)]
+    authors: Vec<String>,
+    #[serde(default)]
+    date: Vec<String>,
+    #[serde(default)]
+    source: Vec<String>,
+    #[serde(default)]
+    editors: Vec<String>,
+    #[serde(default)]
+    body: Vec<String>,
+    #[serde(default)]
+    images: Vec<String>,
+    #[serde(default)]
+    next_pages: Vec<String>,
+    #[serde(default)]
+    meta_title: Vec<String>,
+    #[serde(default)]
+    meta_date: Vec<String>,
+    #[serde(default)]
+    meta_source: Vec<String>,
+    #[serde(default)]
+    meta_author: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNativeId {
+    name: String,
+    #[serde(default)]
+    meta: Option<String>,
+    #[serde(default)]
+    url_regex: Option<String>,
+}
+
+/// A site-native id rule: a `<meta name>` to read, or a URL regex whose first group is the id.
+#[derive(Debug)]
+pub struct NativeIdRule {
+    /// The id's name (`contentid`, `catalog`, `docid`…).
+    pub name: String,
+    /// `<meta name="…">` holding the id.
+    pub meta: Option<String>,
+    /// A regex over the URL; group 1 is the id.
+    pub url_regex: Option<Regex>,
+}
+
+/// CSS selectors for each article field, tried in order.
+#[derive(Debug, Default)]
+pub struct FieldSelectors {
+    /// Headline.
+    pub title: Vec<Selector>,
+    /// 引题.
+    pub lead_title: Vec<Selector>,
+    /// 副题.
+    pub subtitle: Vec<Selector>,
+    /// Byline.
+    pub authors: Vec<Selector>,
+    /// Node whose text holds the date and time.
+    pub date: Vec<Selector>,
+    /// Node whose text holds 来源.
+    pub source: Vec<Selector>,
+    /// Editor credit.
+    pub editors: Vec<Selector>,
+    /// Body container.
+    pub body: Vec<Selector>,
+    /// Body images.
+    pub images: Vec<Selector>,
+    /// Links to the article's further pages.
+    pub next_pages: Vec<Selector>,
+    /// `<meta name>`s holding the title.
+    pub meta_title: Vec<String>,
+    /// `<meta name>`s holding the date.
+    pub meta_date: Vec<String>,
+    /// `<meta name>`s holding 来源.
+    pub meta_source: Vec<String>,
+    /// `<meta name>`s holding the author.
+    pub meta_author: Vec<String>,
+}
+
+/// One site profile (a CMS family), parsed and compiled.
+#[derive(Debug)]
+pub struct Profile {
+    /// Profile name (file stem), recorded on articles.
+    pub name: String,
+    /// What the profile covers.
+    pub description: String,
+    hosts: Vec<String>,
+    url_patterns: Vec<Regex>,
+    /// Separator of the site suffix in `<title>`.
+    pub title_separator: Option<String>,
+    /// 来源 to assume when the page names none.
+    pub default_source: Option<String>,
+    /// Field selectors.
+    pub fields: FieldSelectors,
+    /// Selectors of nodes dropped before extraction.
+    pub remove: Vec<Selector>,
+    /// Native id rules.
+    pub native_ids: Vec<NativeIdRule>,
+}
+
+fn selectors(file: &str, field: &str, list: &[String]) -> Result<Vec<Selector>, ExtractError> {
+    list.iter()
+        .map(|s| {
+            Selector::parse(s).map_err(|e| ExtractError::Profile {
+                file: file.to_string(),
+                reason: format!("field {field}: selector {s:?}: {e}"),
+            })
+        })
+        .collect()
+}
+
+impl Profile {
+    /// Parses one profile from TOML text; `file` names it in errors.
+    ///
+    /// # Errors
+    /// [`ExtractError::Profile`] for TOML errors, unknown keys, bad CSS selectors or bad regexes.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, ExtractError> {
+        let raw: RawProfile = toml::from_str(text).map_err(|e| ExtractError::Profile {
+            file: file.to_string(),
+            reason: e.to_string(),
+        })?;
+        let bad_regex = |p: &str, e: regex::Error| ExtractError::Profile {
+            file: file.to_string(),
+            reason: format!("regex {p:?}: {e}"),
+        };
+        let url_patterns = raw
+            .url_patterns
+            .iter()
+            .map(|p| Regex::new(p).map_err(|e| bad_regex(p, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let native_ids = raw
+            .native_ids
+            .into_iter()
+            .map(|n| {
+                let url_regex = match n.url_regex {
+                    Some(p) => Some(Regex::new(&p).map_err(|e| bad_regex(&p, e))?),
+                    None => None,
+                };
+                Ok(NativeIdRule {
+                    name: n.name,
+                    meta: n.meta,
+                    url_regex,
+                })
+            })
+            .collect::<Result<Vec<_>, ExtractError>>()?;
+        let f = &raw.fields;
+        let fields = FieldSelectors {
+            title: selectors(file, "title", &f.title)?,
+            lead_title: selectors(file, "lead_title", &f.lead_title)?,
+            subtitle: selectors(file, "subtitle", &f.subtitle)?,
+            authors: selectors(file, "authors", &f.authors)?,
+            date: selectors(file, "date", &f.date)?,
+            source: selectors(file, "source", &f.source)?,
+            editors: selectors(file, "editors", &f.editors)?,
+            body: selectors(file, "body", &f.body)?,
+            images: selectors(file, "images", &f.images)?,
+            next_pages: selectors(file, "next_pages", &f.next_pages)?,
+            meta_title: f.meta_title.clone(),
+            meta_date: f.meta_date.clone(),
+            meta_source: f.meta_source.clone(),
+            meta_author: f.meta_author.clone(),
+        };
+        Ok(Self {
+            remove: selectors(file, "remove", &raw.remove)?,
+            name: raw.name,
+            description: raw.description,
+            hosts: raw
+                .hosts
+                .into_iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            url_patterns,
+            title_separator: raw.title_separator,
+            default_source: raw.default_source,
+            fields,
+            native_ids,
+        })
+    }
+
+    /// Whether this profile applies to `url`.
+    #[must_use]
+    pub fn matches(&self, url: &url::Url) -> bool {
+        if self.hosts.is_empty() && self.url_patterns.is_empty() {
+            return false;
+        }
+        let host_ok = self.hosts.is_empty()
+            || url.host_str().is_some_and(|h| {
+                let h = h.to_ascii_lowercase();
+                self.hosts
+                    .iter()
+                    .any(|s| h == *s || h.ends_with(&format!(".{s}")))
+            });
+        let url_ok = self.url_patterns.is_empty()
+            || self.url_patterns.iter().any(|p| p.is_match(url.as_str()));
+        host_ok && url_ok
+    }
+}
+
+/// All site profiles, in matching order.
+#[derive(Debug)]
+pub struct Profiles {
+    list: Vec<Profile>,
+}
+
+static BUILTIN_PROFILES: LazyLock<Profiles> = LazyLock::new(|| {
+    // A broken embedded profile is a build defect caught by the unit tests; skip it rather than panic.
+    let list = BUILTIN
+        .iter()
+        .filter_map(|(file, text)| match Profile::from_toml(file, text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::error!(error = %e, "skipping broken built-in site profile");
+                None
+            }
+        })
+        .collect();
+    Profiles { list }
+});
+
+impl Profiles {
+    /// The profiles embedded from `config/sites/*.toml`, parsed once.
+    #[must_use]
+    pub fn builtin() -> &'static Profiles {
+        &BUILTIN_PROFILES
+    }
+
+    /// Parses every embedded profile, reporting the first error (used by tests and `check`).
+    ///
+    /// # Errors
+    /// [`ExtractError::Profile`] naming the broken file.
+    pub fn parse_builtin() -> Result<Profiles, ExtractError> {
+        let list = BUILTIN
+            .iter()
+            .map(|(file, text)| Profile::from_toml(file, text))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Profiles { list })
+    }
+
+    /// Builds a set from already parsed profiles (matching order = vector order).
+    #[must_use]
+    pub fn from_profiles(list: Vec<Profile>) -> Self {
+        Self { list }
+    }
+
+    /// The first profile whose host and URL patterns match `url`.
+    #[must_use]
+    pub fn for_url(&self, url: &url::Url) -> Option<&Profile> {
+        self.list.iter().find(|p| p.matches(url))
+    }
+
+    /// The profile called `name`.
+    #[must_use]
+    pub fn by_name(&self, name: &str) -> Option<&Profile> {
+        self.list.iter().find(|p| p.name == name)
+    }
+
+    /// Profile names in matching order.
+    #[must_use]
+    pub fn names(&self) -> Vec<&str> {
+        self.list.iter().map(|p| p.name.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_profile_parses() {
+        let all = Profiles::parse_builtin().unwrap();
+        assert_eq!(all.names().len(), BUILTIN.len());
+        assert_eq!(Profiles::builtin().names(), all.names());
+    }
+
+    #[test]
+    fn profiles_are_chosen_by_host_and_path() {
+        let p = Profiles::builtin();
+        let name = |u: &str| {
+            p.for_url(&url::Url::parse(u).unwrap())
+                .map(|p| p.name.clone())
+        };
+        assert_eq!(
+            name("http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html").as_deref(),
+            Some("people")
+        );
+        assert_eq!(
+            name("https://www.workercn.cn/c/2024-09-27/8300000.shtml").as_deref(),
+            Some("workercn")
+        );
+        assert_eq!(
+            name("https://www.workercn.cn/papers/grrb/2024/09/27/2/news-3.html").as_deref(),
+            Some("workercn-epaper")
+        );
+        assert_eq!(
+            name("https://www.jsgh.org/art/2024/9/27/art_3577_123456.html").as_deref(),
+            Some("hanweb")
+        );
+        assert_eq!(
+            name("https://www.acftu.org/xwdt/ghyw/202409/t20240927_999999.html").as_deref(),
+            Some("trs")
+        );
+        assert_eq!(name("https://example.com/news/1.html"), None);
+        assert!(p.by_name("people").is_some());
+    }
+
+    #[test]
+    fn broken_profiles_are_reported_with_the_file() {
+        let err = Profile::from_toml("x.toml", "name = \"x\"\nbogus = 1\n").unwrap_err();
+        assert!(err.to_string().contains("x.toml"));
+        let err = Profile::from_toml("y.toml", "name = \"y\"\n[fields]\ntitle = [\"h1[\"]\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("y.toml"));
+    }
+}
