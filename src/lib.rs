@@ -17,6 +17,7 @@
 //! | [`store`] | the only module that names sled: articles, URL index, stories, SimHash bands, fetch state, source health |
 //! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline, health |
 //! | [`publish`] | feed queries and rendering: RSS 2.0, Atom, JSON Feed 1.1, OPML |
+//! | [`metrics`] | process counters (crawl, HTTP requests by route and status, feed render time) in the Prometheus text format |
 //! | [`server`] | axum router: feeds, OPML, index page, `/healthz`, `/metrics`, ETag/304, compression, limits |
 //! | [`cli`], [`commands`] | clap definitions and one file per command |
 
@@ -28,6 +29,7 @@ pub mod crawl;
 pub mod dedup;
 pub mod extract;
 pub mod fetch;
+pub mod metrics;
 pub mod model;
 pub mod publish;
 pub mod server;

@@ -1,1 +1,248 @@
-//! publish (being built).
+//! Publishing: which stories a feed holds and how they are written out. This module owns the feed
+//! names the server exposes (`all`, `source/{id}`, `tag/{tag}` × `.rss`/`.atom`/`.json`), the
+//! conversion of stored stories into [`FeedItem`]s (one item per story, a GUID that never changes,
+//! full text as sanitised HTML with the other sites that carried the story listed at its end), and
+//! the serializers for RSS 2.0 (`rss` crate), Atom 1.0 (`atom_syndication`), JSON Feed 1.1
+//! (`serde_json`) and OPML 2.0 (`quick-xml`). No feed is ever built from a string template, and
+//! every string is stripped of the characters XML 1.0 forbids before it is written.
+
+use std::fmt;
+
+use url::Url;
+
+use crate::model::Published;
+
+mod items;
+mod opml;
+mod render;
+
+pub use items::{
+    body_html, health_summary, items_from_articles, items_from_stories, load_items, source_state,
+    summary_of, SUMMARY_CHARS,
+};
+pub use opml::{base_dir, feed_url};
+pub use opml::render_opml;
+pub use render::{render_atom, render_json, render_rss};
+
+/// The longest `q` (in characters) a feed query accepts.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// The channel-level facts of one feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedMeta {
+    /// The feed's title.
+    pub title: String,
+    /// The feed's description (plain text).
+    pub description: String,
+    /// The human page the feed belongs to (`<link>`, `home_page_url`).
+    pub home_url: Url,
+    /// The feed's own URL (`atom:link rel="self"`, `feed_url`).
+    pub self_url: Url,
+    /// How long readers may cache the feed (`<ttl>`), in minutes.
+    pub ttl_minutes: u32,
+    /// When the newest item changed (`lastBuildDate`, Atom `updated`); `None` for an empty feed.
+    pub updated: Option<jiff::Timestamp>,
+}
+
+/// One item of a feed: one story, shown through its lead article.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FeedItem {
+    /// A GUID that never changes for the story, e.g. `urn:unionwire:story:<hex>`.
+    pub guid: String,
+    /// The headline (plain text).
+    pub title: String,
+    /// Absolute URL of the lead article.
+    pub link: String,
+    /// When the lead article was published, in its own offset.
+    pub published: Option<Published>,
+    /// When the story last changed.
+    pub updated: Option<jiff::Timestamp>,
+    /// Reporters and authors.
+    pub authors: Vec<String>,
+    /// 来源: the outlet the page credits.
+    pub source: Option<String>,
+    /// The configured name of the source the lead article came from.
+    pub category: Option<String>,
+    /// A plain-text summary.
+    pub summary: String,
+    /// The full text as sanitised HTML (paragraphs, images), links absolute.
+    pub content_html: String,
+    /// The other sites that carried the story, as (name, URL).
+    pub also_carried_by: Vec<(String, String)>,
+}
+
+/// The GUID of a story: `urn:unionwire:story:<32 hex digits>`.
+#[must_use]
+pub fn story_guid(id: &crate::model::StoryId) -> String {
+    format!("urn:unionwire:story:{}", id.to_hex())
+}
+
+/// A feed's serialisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FeedFormat {
+    /// RSS 2.0.
+    Rss,
+    /// Atom 1.0.
+    Atom,
+    /// JSON Feed 1.1.
+    Json,
+}
+
+impl FeedFormat {
+    /// Every format, in the order they are listed.
+    pub const ALL: [Self; 3] = [Self::Rss, Self::Atom, Self::Json];
+
+    /// The file extension, without the dot.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Rss => "rss",
+            Self::Atom => "atom",
+            Self::Json => "json",
+        }
+    }
+
+    /// The media type the feed is served as.
+    #[must_use]
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+
+    /// The format named by an extension.
+    #[must_use]
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "rss" => Some(Self::Rss),
+            "atom" => Some(Self::Atom),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    /// Renders `items` in this format.
+    #[must_use]
+    pub fn render(self, meta: &FeedMeta, items: &[FeedItem]) -> String {
+        match self {
+            Self::Rss => render_rss(meta, items),
+            Self::Atom => render_atom(meta, items),
+            Self::Json => render_json(meta, items),
+        }
+    }
+}
+
+/// Which stories a feed holds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FeedScope {
+    /// Every story.
+    All,
+    /// One source's articles.
+    Source(crate::model::SourceId),
+    /// The stories of every source carrying this tag.
+    Tag(String),
+}
+
+impl FeedScope {
+    /// The feed's path under the server root, without the extension (`feeds/all`, `feeds/source/x`).
+    #[must_use]
+    pub fn path(&self) -> String {
+        match self {
+            Self::All => "feeds/all".to_owned(),
+            Self::Source(id) => format!("feeds/source/{id}"),
+            Self::Tag(tag) => format!("feeds/tag/{tag}"),
+        }
+    }
+}
+
+impl fmt::Display for FeedScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.path())
+    }
+}
+
+/// Splits a feed file name such as `all.rss` or `acftu-people.atom` into its stem and format.
+/// `None` when the extension is not a feed format or the stem is not `[a-z0-9-]{1,64}`.
+#[must_use]
+pub fn split_feed_file(name: &str) -> Option<(crate::model::SourceId, FeedFormat)> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    let format = FeedFormat::from_extension(ext)?;
+    let stem = crate::model::SourceId::new(stem).ok()?;
+    Some((stem, format))
+}
+
+/// Whether a character may appear in an XML 1.0 document (the `Char` production).
+#[must_use]
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r'
+        | '\u{20}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// `s` without the characters XML 1.0 forbids (C0 controls but tab/newline/return, U+FFFE, U+FFFF).
+#[must_use]
+pub fn xml_text(s: &str) -> String {
+    if s.chars().all(is_xml_char) {
+        s.to_owned()
+    } else {
+        s.chars().filter(|&c| is_xml_char(c)).collect()
+    }
+}
+
+/// `s` as one line of plain text: XML-safe, whitespace runs (newlines included) folded to one space, trimmed.
+#[must_use]
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|&c| is_xml_char(c)));
+    }
+    out
+}
+
+/// Whether `s` is an absolute http(s) URL, the only kind of link a feed carries.
+#[must_use]
+pub fn is_web_url(s: &str) -> bool {
+    Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn illegal_xml_characters_are_removed() {
+        assert_eq!(xml_text("a\u{0}b\u{b}c\u{1f}d\u{fffe}e\u{ffff}f"), "abcdef");
+        assert_eq!(xml_text("tab\tnl\ncr\r😀"), "tab\tnl\ncr\r😀");
+    }
+
+    #[test]
+    fn one_line_folds_whitespace() {
+        assert_eq!(one_line("  a\n\n b\u{3}\tc "), "a b c");
+    }
+
+    #[test]
+    fn feed_files_are_split() {
+        let (stem, f) = split_feed_file("acftu-people.atom").unwrap();
+        assert_eq!(stem.as_str(), "acftu-people");
+        assert_eq!(f, FeedFormat::Atom);
+        assert!(split_feed_file("all.xml").is_none());
+        assert!(split_feed_file("../etc.rss").is_none());
+        assert!(split_feed_file(".rss").is_none());
+        assert!(split_feed_file("A.rss").is_none());
+    }
+
+    #[test]
+    fn only_web_urls_are_links() {
+        assert!(is_web_url("https://a.example/x"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("/relative"));
+        assert!(!is_web_url("data:text/html,x"));
+    }
+}

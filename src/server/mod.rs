@@ -1,1 +1,480 @@
-//! server (being built).
+//! The HTTP side: an axum router serving the feeds (`/feeds/all.rss`, `/feeds/source/{id}.atom`,
+//! `/feeds/tag/{tag}.json`, with `?q=` and `?limit=`), `/opml`, an HTML index page, `/healthz` and
+//! `/metrics`. Rendered feeds are cached per (feed, format, query, base URL) and thrown away when
+//! the store's `generation()` moves; a miss renders on the blocking pool, a hit serves the cached
+//! bytes. Every feed has a strong ETag (a hash of its bytes) and a `Last-Modified`; conditional
+//! requests get an empty 304. Around it: gzip/brotli, a per-request timeout, a body limit, and a
+//! cap on open connections. Unknown names give 404 and bad queries a short 400; nothing here reads
+//! the filesystem.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::publish::{FeedFormat, FeedMeta, FeedScope};
+use crate::store::Store;
+
+pub mod conditional;
+mod index;
+pub mod limits;
+
+pub use limits::{parse_query, FeedQuery, LimitedListener, QueryError};
+
+/// Largest request body accepted (the server is read-only; bodies are refused early).
+pub const MAX_REQUEST_BODY: usize = 16 * 1024;
+/// Most rendered feeds kept in memory; past this the cache is emptied and refilled on demand.
+pub const CACHE_ENTRIES: usize = 512;
+/// `Cache-Control: max-age` when no source sets an interval.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
+
+/// One rendered feed, ready to send.
+#[derive(Debug)]
+struct Rendered {
+    generation: u64,
+    body: Bytes,
+    etag: String,
+    last_modified: Option<jiff::Timestamp>,
+    max_age: u64,
+    content_type: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    scope: FeedScope,
+    format: FeedFormat,
+    query: FeedQuery,
+    base: String,
+}
+
+/// What every handler shares: the store, the configuration, the metrics and the render cache.
+#[derive(Clone)]
+pub struct AppState {
+    store: Store,
+    cfg: Arc<Config>,
+    metrics: Arc<Metrics>,
+    cache: Arc<Mutex<HashMap<CacheKey, Arc<Rendered>>>>,
+}
+
+impl AppState {
+    /// State over an open store.
+    #[must_use]
+    pub fn new(store: Store, cfg: Arc<Config>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            store,
+            cfg,
+            metrics,
+            cache: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The metrics this server reports.
+    #[must_use]
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    fn cached(&self, key: &CacheKey, generation: u64) -> Option<Arc<Rendered>> {
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .get(key)
+            .filter(|r| r.generation == generation)
+            .cloned()
+    }
+
+    fn remember(&self, key: CacheKey, rendered: Arc<Rendered>) {
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.len() >= CACHE_ENTRIES && !cache.contains_key(&key) {
+            cache.retain(|_, r| r.generation == rendered.generation);
+            if cache.len() >= CACHE_ENTRIES {
+                cache.clear();
+            }
+        }
+        cache.insert(key, rendered);
+    }
+}
+
+/// The router with every route and layer.
+pub fn router(state: AppState) -> Router {
+    let timeout = state.cfg.server.request_timeout;
+    Router::new()
+        .route("/", get(index::index))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/opml", get(opml))
+        .route("/feeds/{file}", get(feed_all))
+        .route("/feeds/source/{file}", get(feed_source))
+        .route("/feeds/tag/{file}", get(feed_tag))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` is cancelled, then finishes in-flight requests (graceful).
+/// At most `server.max_connections` connections are open at once; more wait in the backlog.
+///
+/// # Errors
+/// An I/O error from the listener.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let max = state.cfg.server.max_connections;
+    let app = router(state);
+    let listener = LimitedListener::new(listener, max);
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+    .await
+}
+
+/// A short plain-text answer (never echoes request input).
+fn plain(status: StatusCode, msg: &str) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        format!("{msg}\n"),
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "not found")
+}
+
+async fn healthz() -> Response {
+    plain(StatusCode::OK, "ok")
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let st = state.clone();
+    let health = tokio::task::spawn_blocking(move || index::health(&st))
+        .await
+        .unwrap_or_default();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render_prometheus(&health),
+    )
+        .into_response()
+}
+
+/// The route label a request is counted under (fixed strings, so labels stay few).
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/" => "index",
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        "/opml" => "opml",
+        p if p.starts_with("/feeds/") => "feed",
+        _ => "other",
+    }
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = route_label(req.uri().path());
+    let res = next.run(req).await;
+    state.metrics.record_request(route, res.status().as_u16());
+    res
+}
+
+/// The public base URL: `server.base_url`, else `http://` + a well-formed `Host`, else the listen address.
+fn base_url(cfg: &Config, headers: &HeaderMap) -> Url {
+    if let Some(b) = &cfg.server.base_url {
+        return crate::publish::base_dir(b);
+    }
+    let from_host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .and_then(|h| Url::parse(&format!("http://{h}/")).ok())
+        .filter(|u| u.has_host() && u.path() == "/" && u.username().is_empty());
+    from_host.unwrap_or_else(|| {
+        Url::parse(&format!("http://{}/", cfg.server.listen))
+            .unwrap_or_else(|_| Url::parse("http://localhost/").expect("a fixed URL parses"))
+    })
+}
+
+async fn opml(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let base = base_url(&state.cfg, &headers);
+    let body = crate::publish::render_opml(&base, &state.cfg);
+    (
+        [
+            (header::CONTENT_TYPE, "text/x-opml; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"unionwire.opml\"",
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn feed_all(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    match crate::publish::split_feed_file(&file) {
+        Some((stem, format)) if stem.as_str() == "all" => {
+            feed(state, FeedScope::All, format, query, method, headers).await
+        }
+        _ => not_found().await,
+    }
+}
+
+async fn feed_source(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    match crate::publish::split_feed_file(&file) {
+        Some((id, format)) if state.cfg.source(id.as_str()).is_some() => {
+            feed(state, FeedScope::Source(id), format, query, method, headers).await
+        }
+        _ => not_found().await,
+    }
+}
+
+async fn feed_tag(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    match crate::publish::split_feed_file(&file) {
+        Some((tag, format)) if state.cfg.tags().contains(tag.as_str()) => {
+            let scope = FeedScope::Tag(tag.as_str().to_owned());
+            feed(state, scope, format, query, method, headers).await
+        }
+        _ => not_found().await,
+    }
+}
+
+/// `Cache-Control: max-age` for a feed: the shortest `every` of the sources it covers.
+fn max_age(cfg: &Config, scope: &FeedScope) -> u64 {
+    cfg.sources
+        .iter()
+        .filter(|s| match scope {
+            FeedScope::All => s.enabled,
+            FeedScope::Source(id) => &s.id == id,
+            FeedScope::Tag(t) => s.tags.iter().any(|x| x == t),
+        })
+        .map(|s| s.every)
+        .min()
+        .unwrap_or(DEFAULT_MAX_AGE)
+        .as_secs()
+        .max(60)
+}
+
+fn feed_title(cfg: &Config, scope: &FeedScope) -> (String, String, Url) {
+    let fallback_home = |u: &Url| u.clone();
+    match scope {
+        FeedScope::All => (
+            cfg.feeds.title.clone(),
+            cfg.feeds.description.clone(),
+            Url::parse("http://localhost/").expect("a fixed URL parses"),
+        ),
+        FeedScope::Source(id) => {
+            let src = cfg.source(id.as_str());
+            let name = src.map_or_else(|| id.to_string(), |s| s.name.clone());
+            let home = src.map_or_else(
+                || Url::parse("http://localhost/").expect("a fixed URL parses"),
+                |s| fallback_home(&s.url),
+            );
+            (
+                format!("{name} · {}", cfg.feeds.title),
+                format!("{name}：{}", cfg.feeds.description),
+                home,
+            )
+        }
+        FeedScope::Tag(tag) => (
+            format!("{} · {tag}", cfg.feeds.title),
+            format!("{tag}：{}", cfg.feeds.description),
+            Url::parse("http://localhost/").expect("a fixed URL parses"),
+        ),
+    }
+}
+
+/// Queries the store and renders one feed (CPU and blocking I/O: run on the blocking pool).
+fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rendered, String> {
+    let cfg = &state.cfg;
+    let started = Instant::now();
+    let items = crate::publish::load_items(
+        &state.store,
+        cfg,
+        &key.scope,
+        key.query.q.as_deref(),
+        key.query.limit,
+    )
+    .map_err(|e| format!("{e:#}"))?;
+    let base = Url::parse(&key.base).map_err(|e| e.to_string())?;
+    let self_url = {
+        let mut u = crate::publish::feed_url(&base, &key.scope, key.format.extension());
+        let mut pairs = Vec::new();
+        if let Some(q) = &key.query.q {
+            pairs.push(("q", q.clone()));
+        }
+        if key.query.limit != cfg.feeds.default_limit {
+            pairs.push(("limit", key.query.limit.to_string()));
+        }
+        if !pairs.is_empty() {
+            u.query_pairs_mut().extend_pairs(pairs);
+        }
+        u
+    };
+    let (title, description, home) = feed_title(cfg, &key.scope);
+    let home_url = if matches!(key.scope, FeedScope::Source(_)) {
+        home
+    } else {
+        base.clone()
+    };
+    let updated = items
+        .iter()
+        .filter_map(|i| i.updated.or(i.published.map(|p| p.instant)))
+        .max();
+    let age = max_age(cfg, &key.scope);
+    let meta = FeedMeta {
+        title,
+        description,
+        home_url,
+        self_url,
+        ttl_minutes: u32::try_from(age / 60).unwrap_or(u32::MAX).max(1),
+        updated,
+    };
+    let body = key.format.render(&meta, &items);
+    let digest = Sha256::digest(body.as_bytes());
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    state.metrics.record_render(started.elapsed());
+    Ok(Rendered {
+        generation,
+        body: Bytes::from(body),
+        etag,
+        last_modified: updated,
+        max_age: age,
+        content_type: key.format.content_type(),
+    })
+}
+
+async fn feed(
+    state: AppState,
+    scope: FeedScope,
+    format: FeedFormat,
+    raw_query: Option<String>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let query = match parse_query(
+        raw_query.as_deref(),
+        state.cfg.feeds.default_limit,
+        state.cfg.feeds.max_limit,
+    ) {
+        Ok(q) => q,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let key = CacheKey {
+        scope,
+        format,
+        query,
+        base: base_url(&state.cfg, &headers).to_string(),
+    };
+    let generation = state.store.generation();
+    let rendered = if let Some(hit) = state.cached(&key, generation) {
+        state
+            .metrics
+            .feed_cache_hits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        hit
+    } else {
+        let st = state.clone();
+        let k = key.clone();
+        match tokio::task::spawn_blocking(move || render_feed(&st, &k, generation)).await {
+            Ok(Ok(r)) => {
+                let r = Arc::new(r);
+                state.remember(key, Arc::clone(&r));
+                r
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "rendering a feed");
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "feed render task failed");
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
+            }
+        }
+    };
+    respond(&rendered, &method, &headers)
+}
+
+/// A 200 with the feed, or an empty 304 carrying the same validators and caching headers.
+fn respond(r: &Rendered, method: &Method, headers: &HeaderMap) -> Response {
+    let fresh = conditional::not_modified(method, headers, &r.etag, r.last_modified);
+    let mut res = if fresh {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        res
+    } else {
+        let mut res = Response::new(Body::from(r.body.clone()));
+        res.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+        res
+    };
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&r.etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(lm) = r.last_modified {
+        if let Ok(v) = HeaderValue::from_str(&conditional::http_date(lm)) {
+            h.insert(header::LAST_MODIFIED, v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={}", r.max_age)) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    res
+}
