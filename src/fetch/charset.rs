@@ -1,0 +1,432 @@
+//! Character decoding of fetched bytes, in the order browsers use (WHATWG HTML "determining the character
+//! encoding"), adapted to Chinese news sites: a byte order mark, then the HTTP `charset`, then the XML
+//! declaration or a `<meta>` prescan of the first 1024 bytes, then a `chardetng` guess (UTF-8 allowed, the
+//! host's top-level domain as a prior), and last GBK for `*.people.com.cn` and UTF-8 elsewhere.
+//!
+//! The GB2312, GBK and x-gbk labels all decode as GB18030, which is a superset and also reads the four-byte
+//! sequences some pages contain. Bytes that do not decode become U+FFFD; decoding never fails.
+
+use encoding_rs::{
+    Encoding, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED,
+};
+
+/// How many bytes the `<meta>` prescan reads.
+pub const PRESCAN_BYTES: usize = 1024;
+
+/// Text decoded from bytes, with the encoding that was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    /// The text (invalid sequences replaced by U+FFFD).
+    pub text: String,
+    /// The encoding used (GB2312/GBK labels are reported as GB18030).
+    pub encoding: &'static Encoding,
+}
+
+/// Where the encoding of a [`Decoded`] came from (see [`detect`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A byte order mark.
+    Bom,
+    /// The `charset` parameter of the HTTP `Content-Type`.
+    Http,
+    /// An XML declaration's `encoding`.
+    XmlDeclaration,
+    /// A `<meta charset>` or `<meta http-equiv="Content-Type">` in the first 1024 bytes.
+    Meta,
+    /// A `chardetng` guess.
+    Detected,
+    /// Nothing said anything: GBK for people.com.cn, UTF-8 elsewhere.
+    Fallback,
+}
+
+/// Decodes `bytes` using the rules of this module. `content_type` is the HTTP `Content-Type` value, `host`
+/// the host the bytes came from (used as a prior for detection and for the people.com.cn fallback).
+#[must_use]
+pub fn decode(bytes: &[u8], content_type: Option<&str>, host: Option<&str>) -> Decoded {
+    let (encoding, _source, skip) = detect(bytes, content_type, host);
+    let body = bytes.get(skip..).unwrap_or_default();
+    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
+    Decoded {
+        text: text.into_owned(),
+        encoding,
+    }
+}
+
+/// Chooses the encoding for `bytes` and says why; the third value is the length of a BOM to skip.
+#[must_use]
+pub fn detect(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    host: Option<&str>,
+) -> (&'static Encoding, Source, usize) {
+    if let Some((enc, len)) = Encoding::for_bom(bytes) {
+        return (enc, Source::Bom, len);
+    }
+    if let Some(enc) = content_type
+        .and_then(charset_param)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+    {
+        return (widen(enc), Source::Http, 0);
+    }
+    let head = &bytes[..bytes.len().min(PRESCAN_BYTES)];
+    if let Some(enc) = xml_declaration_encoding(head) {
+        return (widen(enc), Source::XmlDeclaration, 0);
+    }
+    if let Some(enc) = prescan_meta(head) {
+        return (widen(enc), Source::Meta, 0);
+    }
+    let host = host.map(str::to_ascii_lowercase);
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    if detector.feed(bytes, true) {
+        let tld = host.as_deref().and_then(top_level_domain);
+        let guess = detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow);
+        return (widen(guess), Source::Detected, 0);
+    }
+    let people = host
+        .as_deref()
+        .is_some_and(|h| h == "people.com.cn" || h.ends_with(".people.com.cn"));
+    let enc = if people { GB18030 } else { UTF_8 };
+    (enc, Source::Fallback, 0)
+}
+
+/// GBK (and so gb2312, x-gbk) decodes as its superset GB18030.
+fn widen(enc: &'static Encoding) -> &'static Encoding {
+    if enc == GBK {
+        GB18030
+    } else {
+        enc
+    }
+}
+
+/// The rightmost label of a host name when it is a plain lower-case ASCII label (what chardetng accepts).
+fn top_level_domain(host: &str) -> Option<&str> {
+    let host = host.trim_end_matches('.');
+    let tld = host.rsplit('.').next()?;
+    let ok = !tld.is_empty()
+        && tld
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !tld.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(tld)
+}
+
+/// The `charset` parameter of a `Content-Type` value, unquoted.
+#[must_use]
+pub fn charset_param(content_type: &str) -> Option<String> {
+    for param in content_type.split(';').skip(1) {
+        let Some((name, value)) = param.split_once('=') else {
+            continue;
+        };
+        if name.trim().eq_ignore_ascii_case("charset") {
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+            if !value.is_empty() {
+                return Some(value.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// `<?xml version="1.0" encoding="…"?>` at the very start of the document.
+fn xml_declaration_encoding(head: &[u8]) -> Option<&'static Encoding> {
+    let rest = head.strip_prefix(b"<?xml")?;
+    let end = find(rest, b"?>")?;
+    let decl = &rest[..end];
+    let pos = find_ignore_case(decl, b"encoding")?;
+    let mut i = pos + b"encoding".len();
+    while decl.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if decl.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    while decl.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    let quote = *decl.get(i)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let start = i + 1;
+    let len = decl.get(start..)?.iter().position(|&b| b == quote)?;
+    let enc = Encoding::for_label(&decl[start..start + len])?;
+    // A declaration read as ASCII cannot really be UTF-16.
+    Some(if enc == UTF_16BE || enc == UTF_16LE {
+        UTF_8
+    } else {
+        enc
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// A simplified WHATWG prescan: walks tags in `head`, skipping comments and other markup, and returns the
+/// encoding named by the first `<meta charset>` or `<meta http-equiv="content-type" content="…charset=…">`.
+fn prescan_meta(head: &[u8]) -> Option<&'static Encoding> {
+    let mut i = 0;
+    while i < head.len() {
+        if head[i..].starts_with(b"<!--") {
+            i = match find(&head[i + 4..], b"-->") {
+                Some(end) => i + 4 + end + 3,
+                None => return None,
+            };
+            continue;
+        }
+        let is_meta = head[i..].len() > 5
+            && head[i..i + 5].eq_ignore_ascii_case(b"<meta")
+            && (head[i + 5].is_ascii_whitespace() || head[i + 5] == b'/');
+        if is_meta {
+            let (found, next) = meta_attributes(head, i + 5);
+            if let Some(enc) = found {
+                return Some(enc);
+            }
+            i = next;
+            continue;
+        }
+        if head[i] == b'<'
+            && head
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/')
+        {
+            // Another tag: skip its attributes so that quoted `>` do not confuse us.
+            let (_, next) = tag_attributes(head, i + 1);
+            i = next;
+            continue;
+        }
+        if head[i] == b'<' && matches!(head.get(i + 1), Some(b'!' | b'?')) {
+            i = match head[i..].iter().position(|&b| b == b'>') {
+                Some(end) => i + end + 1,
+                None => return None,
+            };
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Reads the attributes of a `<meta` tag whose name ends before `start`; returns the encoding it declares
+/// and the position after the tag.
+fn meta_attributes(head: &[u8], start: usize) -> (Option<&'static Encoding>, usize) {
+    let (attrs, next) = tag_attributes(head, start);
+    let mut charset = None;
+    let mut http_equiv_content_type = false;
+    let mut content = None;
+    for (name, value) in attrs {
+        if name.eq_ignore_ascii_case(b"charset") && charset.is_none() {
+            charset = Some(value);
+        } else if name.eq_ignore_ascii_case(b"http-equiv") {
+            http_equiv_content_type |= trim(&value).eq_ignore_ascii_case(b"content-type");
+        } else if name.eq_ignore_ascii_case(b"content") && content.is_none() {
+            content = Some(value);
+        }
+    }
+    let label = if let Some(c) = charset {
+        Some(c)
+    } else if http_equiv_content_type {
+        content.and_then(|c| charset_from_content(&c))
+    } else {
+        None
+    };
+    let enc = label
+        .and_then(|l| Encoding::for_label(trim(&l)))
+        .map(|enc| {
+            if enc == UTF_16BE || enc == UTF_16LE {
+                UTF_8
+            } else if enc == X_USER_DEFINED {
+                WINDOWS_1252
+            } else {
+                enc
+            }
+        });
+    (enc, next)
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &s[start..end.max(start)]
+}
+
+/// `text/html; charset=gb2312` → `gb2312` (the WHATWG "extract a character encoding from a meta element").
+fn charset_from_content(content: &[u8]) -> Option<Vec<u8>> {
+    let pos = find_ignore_case(content, b"charset")?;
+    let mut i = pos + b"charset".len();
+    while content.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    if content.get(i) != Some(&b'=') {
+        return charset_from_content(content.get(pos + 7..)?);
+    }
+    i += 1;
+    while content.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    let rest = content.get(i..)?;
+    match rest.first() {
+        Some(&q @ (b'"' | b'\'')) => {
+            let end = rest[1..].iter().position(|&b| b == q)?;
+            Some(rest[1..1 + end].to_vec())
+        }
+        Some(_) => {
+            let end = rest
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b';')
+                .unwrap_or(rest.len());
+            Some(rest[..end].to_vec())
+        }
+        None => None,
+    }
+}
+
+type Attr = (Vec<u8>, Vec<u8>);
+
+/// Parses `name=value` attributes from `start` up to the closing `>`; returns them and the position after
+/// the tag (or the end of `head` when the tag is cut off).
+fn tag_attributes(head: &[u8], start: usize) -> (Vec<Attr>, usize) {
+    let mut attrs = Vec::new();
+    let mut i = start;
+    // Skip the tag name, if we are still on it.
+    while i < head.len() && !head[i].is_ascii_whitespace() && head[i] != b'>' && head[i] != b'/' {
+        i += 1;
+    }
+    loop {
+        while i < head.len() && (head[i].is_ascii_whitespace() || head[i] == b'/') {
+            i += 1;
+        }
+        if i >= head.len() {
+            return (attrs, head.len());
+        }
+        if head[i] == b'>' {
+            return (attrs, i + 1);
+        }
+        let name_start = i;
+        while i < head.len()
+            && !head[i].is_ascii_whitespace()
+            && !matches!(head[i], b'=' | b'>' | b'/')
+        {
+            i += 1;
+        }
+        let name = head[name_start..i].to_vec();
+        while i < head.len() && head[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if head.get(i) != Some(&b'=') {
+            attrs.push((name, Vec::new()));
+            if i == name_start {
+                // A lone '=' or similar: step over it.
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+        while i < head.len() && head[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let value = match head.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let vstart = i + 1;
+                match head[vstart..].iter().position(|&b| b == q) {
+                    Some(len) => {
+                        i = vstart + len + 1;
+                        head[vstart..vstart + len].to_vec()
+                    }
+                    None => return (attrs, head.len()),
+                }
+            }
+            _ => {
+                let vstart = i;
+                while i < head.len() && !head[i].is_ascii_whitespace() && head[i] != b'>' {
+                    i += 1;
+                }
+                head[vstart..i].to_vec()
+            }
+        };
+        attrs.push((name, value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_http_equiv_gb2312_decodes_as_gb18030() {
+        let (bytes, _, _) = GBK.encode("工会新闻");
+        let mut page =
+            b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">"
+                .to_vec();
+        page.extend_from_slice(&bytes);
+        let d = decode(&page, Some("text/html"), Some("www.example.org"));
+        assert_eq!(d.encoding, GB18030);
+        assert!(d.text.ends_with("工会新闻"));
+    }
+
+    #[test]
+    fn content_language_utf8_is_ignored() {
+        let (bytes, _, _) = GBK.encode("中国工会");
+        let mut page =
+            b"<meta http-equiv=\"Content-Language\" content=\"utf-8\" /><meta charset='GBK'>"
+                .to_vec();
+        page.extend_from_slice(&bytes);
+        let d = decode(&page, None, None);
+        assert_eq!(d.encoding, GB18030);
+        assert!(d.text.ends_with("中国工会"));
+    }
+
+    #[test]
+    fn charset_param_variants() {
+        assert_eq!(
+            charset_param("text/html; Charset=\"GB2312\"").as_deref(),
+            Some("GB2312")
+        );
+        assert_eq!(charset_param("text/html"), None);
+        assert_eq!(charset_param("text/html; charset="), None);
+    }
+
+    #[test]
+    fn comments_hide_meta() {
+        let page = b"<!-- <meta charset=gbk> --><meta charset=windows-1252>";
+        assert_eq!(prescan_meta(page), Some(WINDOWS_1252));
+    }
+
+    #[test]
+    fn ascii_falls_back_by_host() {
+        let d = decode(b"<p>hello</p>", None, Some("acftu.people.com.cn"));
+        assert_eq!(d.encoding, GB18030);
+        let d = decode(b"<p>hello</p>", None, Some("www.workercn.cn"));
+        assert_eq!(d.encoding, UTF_8);
+    }
+
+    #[test]
+    fn odd_inputs_never_panic() {
+        for input in [
+            &b""[..],
+            b"<",
+            b"<meta",
+            b"<meta charset=\"",
+            b"<?xml encoding=",
+            b"<?xml version='1.0' encoding='utf-16'?>",
+            b"<!--",
+            b"\xFF\xFE",
+            b"<meta http-equiv=content-type content='charset='>",
+        ] {
+            let _ = decode(input, Some("text/html; charset"), Some("ÄÖ.例子"));
+            let _ = decode(input, None, Some("1.2.3.4"));
+        }
+    }
+}

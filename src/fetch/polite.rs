@@ -1,0 +1,427 @@
+//! Per-host politeness for the crawler's fetch ([`Fetcher::get_polite`]): one request in flight per host,
+//! a minimum gap between request starts to a host (robots.txt fetches included, raised by `Crawl-delay`),
+//! `Retry-After` applied to the whole host, robots.txt cached per origin, and bounded retries with
+//! exponential backoff and jitter. Also the per-host counters that tests and metrics read.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use tokio::sync::OwnedMutexGuard;
+use tokio::time::Instant;
+use url::Url;
+
+use super::robots::Robots;
+use super::{
+    Failure, FetchError, Fetcher, Hop, HopOptions, Overflow, Request, Response, MAX_BACKOFF,
+    ROBOTS_ERROR_TTL, ROBOTS_MAX_REDIRECTS, ROBOTS_TOKEN,
+};
+
+/// Counters for one host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostStats {
+    /// Requests started to the host (every redirect hop, retry and robots.txt fetch counts).
+    pub requests: u64,
+    /// robots.txt fetches started to the host.
+    pub robots_fetches: u64,
+    /// Retries made by polite fetches for URLs on the host.
+    pub retries: u64,
+    /// The most requests that were ever in flight to the host at once.
+    pub max_in_flight: u32,
+}
+
+/// Politeness state of one host.
+#[derive(Default)]
+struct Host {
+    /// Held for the whole of each polite request: one in flight per host.
+    gate: Arc<tokio::sync::Mutex<()>>,
+    timing: Mutex<Timing>,
+    requests: AtomicU64,
+    robots_fetches: AtomicU64,
+    retries: AtomicU64,
+    in_flight: AtomicU32,
+    max_in_flight: AtomicU32,
+}
+
+#[derive(Default)]
+struct Timing {
+    /// The earliest start of the next request.
+    next_start: Option<Instant>,
+    /// Retry-After: no request before this.
+    hold_until: Option<Instant>,
+    /// The same as Unix seconds, for error messages.
+    hold_until_unix: u64,
+    /// The robots.txt `Crawl-delay` (already capped).
+    crawl_delay: Duration,
+}
+
+/// A cached robots.txt answer.
+struct CachedRobots {
+    robots: Arc<Robots>,
+    expires: Instant,
+}
+
+/// All hosts seen, and the robots.txt cache per origin.
+#[derive(Default)]
+pub(crate) struct Hosts {
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
+    robots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<CachedRobots>>>>>,
+}
+
+/// Decrements the in-flight count of a host when the request ends.
+pub(crate) struct InFlight(Arc<Host>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Hosts {
+    fn host(&self, name: &str) -> Arc<Host> {
+        let mut map = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(map.entry(name.to_ascii_lowercase()).or_default())
+    }
+
+    /// Records that a request to `name` starts; the guard records its end.
+    pub(crate) fn started(&self, name: &str) -> InFlight {
+        let host = self.host(name);
+        host.requests.fetch_add(1, Ordering::SeqCst);
+        let now = host.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        host.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(host)
+    }
+
+    pub(crate) fn stats(&self, name: &str) -> HostStats {
+        let map = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(&name.to_ascii_lowercase())
+            .map(|h| HostStats {
+                requests: h.requests.load(Ordering::SeqCst),
+                robots_fetches: h.robots_fetches.load(Ordering::SeqCst),
+                retries: h.retries.load(Ordering::SeqCst),
+                max_in_flight: h.max_in_flight.load(Ordering::SeqCst),
+            })
+            .unwrap_or_default()
+    }
+
+    fn robots_slot(&self, origin: &str) -> Arc<tokio::sync::Mutex<Option<CachedRobots>>> {
+        let mut map = self.robots.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(map.entry(origin.to_owned()).or_default())
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn on_hold(url: &Url, until_unix: u64) -> FetchError {
+    FetchError::HostOnHold {
+        url: url.to_string(),
+        until_secs: until_unix,
+    }
+}
+
+impl Fetcher {
+    /// The crawler's fetch: robots.txt (RFC 9309, cached up to `robots_ttl`; 4xx = allow all, 5xx or
+    /// unreachable = disallow all), one request in flight per host, `per_host_delay` between request starts
+    /// to a host (robots.txt included, raised by `Crawl-delay` up to `max_crawl_delay`), `Retry-After` on
+    /// 429/503 applied to the whole host (capped at `max_retry_after`), and at most `retries` retries with
+    /// exponential backoff and jitter after timeouts, 408, 429 and 5xx. Every redirect hop goes through
+    /// the robots.txt check and the politeness of its own host.
+    ///
+    /// # Errors
+    /// Any [`FetchError`]; `RobotsDisallowed` when robots.txt forbids the URL, `HostOnHold` when the host
+    /// asked us to stay away for longer than `max_crawl_delay`.
+    pub async fn get_polite(&self, req: &Request) -> Result<Response, FetchError> {
+        let mut attempt: u32 = 0;
+        loop {
+            let error = match self.polite_chain(req).await {
+                Ok(resp) => return Ok(resp),
+                Err(e) => e,
+            };
+            if !error.is_retryable() || attempt >= self.inner.cfg.retries {
+                return Err(error);
+            }
+            attempt += 1;
+            if let Some(host) = req.url.host_str() {
+                self.inner
+                    .hosts
+                    .host(host)
+                    .retries
+                    .fetch_add(1, Ordering::SeqCst);
+            }
+            tracing::debug!(url = %req.url, attempt, error = %error, "retrying fetch");
+            tokio::time::sleep(self.backoff(attempt)).await;
+        }
+    }
+
+    /// The pause before retry number `attempt` (1-based): base × 2^(attempt−1), plus up to half of that at
+    /// random, at most [`MAX_BACKOFF`]. Retry-After and the per-host delay are applied separately.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.inner.cfg.backoff_base;
+        let factor = 1u32 << attempt.saturating_sub(1).min(16);
+        let exp = base.saturating_mul(factor).min(MAX_BACKOFF);
+        let jitter_ms = u64::try_from(exp.as_millis() / 2).unwrap_or(u64::MAX);
+        let jitter = if jitter_ms == 0 {
+            0
+        } else {
+            rand::rng().random_range(0..=jitter_ms)
+        };
+        (exp + Duration::from_millis(jitter)).min(MAX_BACKOFF)
+    }
+
+    /// One attempt: the redirect chain, every hop polite.
+    async fn polite_chain(&self, req: &Request) -> Result<Response, FetchError> {
+        let mut url = req.url.clone();
+        let max = self.inner.cfg.max_redirects;
+        for hop in 0..=max {
+            self.check_url(&url)?;
+            if self.inner.cfg.obey_robots {
+                let robots = self.robots_for(&url).await?;
+                if !robots.is_allowed_url(ROBOTS_TOKEN, &url) {
+                    return Err(FetchError::RobotsDisallowed {
+                        url: url.to_string(),
+                    });
+                }
+            }
+            let host_name = url.host_str().unwrap_or_default().to_owned();
+            let host = self.inner.hosts.host(&host_name);
+            let _turn = self.take_turn(&host, &url).await?;
+            let opts = HopOptions {
+                conditional: hop == 0,
+                cap: self.inner.cfg.max_body_bytes,
+                overflow: Overflow::Fail,
+                deadline: Instant::now() + self.inner.cfg.timeout,
+            };
+            match self.hop(&url, req, opts).await {
+                Ok(Hop::Done(resp)) => return Ok(resp),
+                Ok(Hop::Redirect(next)) => url = next,
+                Err(Failure { error, retry_after }) => {
+                    return Err(self.after_failure(&host, &url, error, retry_after));
+                }
+            }
+        }
+        Err(FetchError::TooManyRedirects {
+            url: req.url.to_string(),
+            max,
+        })
+    }
+
+    /// Applies `Retry-After` from a 429/503 to the host. A wait the fetch is willing to sleep through keeps
+    /// the status error (so it is retried); a longer one becomes `HostOnHold`.
+    fn after_failure(
+        &self,
+        host: &Host,
+        url: &Url,
+        error: FetchError,
+        retry_after: Option<Duration>,
+    ) -> FetchError {
+        let status = error.status();
+        let Some(wait) = retry_after.filter(|_| matches!(status, Some(429 | 503))) else {
+            return error;
+        };
+        let cfg = &self.inner.cfg;
+        let wait = wait.min(cfg.max_retry_after);
+        let mut timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
+        let until = Instant::now() + wait;
+        if timing.hold_until.is_none_or(|h| h < until) {
+            timing.hold_until = Some(until);
+            timing.hold_until_unix = unix_now().saturating_add(wait.as_secs_f64().ceil() as u64);
+        }
+        tracing::info!(url = %url, wait_ms = wait.as_millis() as u64, "host asked us to wait (Retry-After)");
+        if wait > self.hold_wait_limit() {
+            on_hold(url, timing.hold_until_unix)
+        } else {
+            error
+        }
+    }
+
+    /// The longest a fetch sleeps for a host that is on hold before giving up with `HostOnHold`.
+    fn hold_wait_limit(&self) -> Duration {
+        self.inner
+            .cfg
+            .max_crawl_delay
+            .max(self.inner.cfg.per_host_delay)
+    }
+
+    /// Waits for this host's turn: no other request in flight, the gap since the last start respected, any
+    /// hold over. Records this start. The guard keeps the turn until the request ends.
+    async fn take_turn(
+        &self,
+        host: &Arc<Host>,
+        url: &Url,
+    ) -> Result<OwnedMutexGuard<()>, FetchError> {
+        self.check_hold(host, url)?;
+        let guard = Arc::clone(&host.gate).lock_owned().await;
+        loop {
+            self.check_hold(host, url)?;
+            let wake = {
+                let timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
+                timing.next_start.max(timing.hold_until)
+            };
+            match wake {
+                Some(at) if at > Instant::now() => tokio::time::sleep_until(at).await,
+                _ => break,
+            }
+        }
+        let mut timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
+        let gap = self.inner.cfg.per_host_delay.max(timing.crawl_delay);
+        timing.next_start = Some(Instant::now() + gap);
+        Ok(guard)
+    }
+
+    fn check_hold(&self, host: &Host, url: &Url) -> Result<(), FetchError> {
+        let timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
+        match timing.hold_until {
+            Some(until)
+                if until.saturating_duration_since(Instant::now()) > self.hold_wait_limit() =>
+            {
+                Err(on_hold(url, timing.hold_until_unix))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The robots.txt for the URL's origin, from the cache or fetched (politely) now.
+    async fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
+        let origin = url.origin().ascii_serialization();
+        let slot = self.inner.hosts.robots_slot(&origin);
+        let mut cached = slot.lock().await;
+        if let Some(c) = cached.as_ref() {
+            if c.expires > Instant::now() {
+                return Ok(Arc::clone(&c.robots));
+            }
+        }
+        let (robots, ttl) = self.fetch_robots(url).await?;
+        let robots = Arc::new(robots);
+        let host_name = url.host_str().unwrap_or_default();
+        let delay = robots
+            .crawl_delay(ROBOTS_TOKEN)
+            .unwrap_or_default()
+            .min(self.inner.cfg.max_crawl_delay);
+        self.inner
+            .hosts
+            .host(host_name)
+            .timing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .crawl_delay = delay;
+        *cached = Some(CachedRobots {
+            robots: Arc::clone(&robots),
+            expires: Instant::now() + ttl,
+        });
+        Ok(robots)
+    }
+
+    /// Fetches and interprets `/robots.txt` of the URL's origin (RFC 9309 §2.3): success → the rules; a
+    /// redirect chain longer than five or a 4xx (except 429) → allow all; 429, 5xx, a timeout or a network
+    /// error → disallow all. An address-policy refusal is returned as the error it is.
+    async fn fetch_robots(&self, url: &Url) -> Result<(Robots, Duration), FetchError> {
+        let mut robots_url = url.clone();
+        robots_url.set_path("/robots.txt");
+        robots_url.set_query(None);
+        robots_url.set_fragment(None);
+        let host_name = url.host_str().unwrap_or_default().to_owned();
+        let host = self.inner.hosts.host(&host_name);
+        let req = Request {
+            url: robots_url.clone(),
+            etag: None,
+            last_modified: None,
+            accept: super::Accept::Any,
+        };
+        let ttl = self.inner.cfg.robots_ttl;
+        let error_ttl = ttl.min(ROBOTS_ERROR_TTL);
+        let _turn = self.take_turn(&host, url).await?;
+        host.robots_fetches.fetch_add(1, Ordering::SeqCst);
+        let deadline = Instant::now() + self.inner.cfg.timeout;
+        let mut current = robots_url;
+        for _ in 0..=ROBOTS_MAX_REDIRECTS {
+            let opts = HopOptions {
+                conditional: false,
+                cap: super::robots::MAX_ROBOTS_BYTES as u64,
+                overflow: Overflow::Truncate,
+                deadline,
+            };
+            match self.hop(&current, &req, opts).await {
+                Ok(Hop::Done(resp)) => return Ok((Robots::parse(&resp.body), ttl)),
+                Ok(Hop::Redirect(next)) => current = next,
+                Err(Failure { error, retry_after }) => {
+                    return match error {
+                        FetchError::PrivateAddress { .. } | FetchError::BadScheme { .. } => {
+                            Err(error)
+                        }
+                        FetchError::Status { status, .. } | FetchError::Blocked { status, .. }
+                            if (400..500).contains(&status) && status != 429 =>
+                        {
+                            Ok((Robots::allow_all(), ttl))
+                        }
+                        other => {
+                            tracing::info!(url = %current, error = %other, "robots.txt unreachable: host disallowed");
+                            let _ = self.after_failure(&host, &current, other, retry_after);
+                            Ok((Robots::disallow_all(), error_ttl))
+                        }
+                    };
+                }
+            }
+        }
+        Ok((Robots::allow_all(), ttl))
+    }
+}
+
+/// Parses a `Retry-After` value: delay seconds, or an HTTP date (then the time left until it).
+#[must_use]
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = jiff::fmt::rfc2822::parse(value)
+        .map(|z| z.timestamp())
+        .ok()
+        .or_else(|| parse_http_date_fallback(value))?;
+    let now = jiff::Timestamp::now();
+    let left = when.duration_since(now);
+    Some(Duration::try_from(left).unwrap_or(Duration::ZERO))
+}
+
+/// The two obsolete HTTP date forms: RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`).
+fn parse_http_date_fallback(value: &str) -> Option<jiff::Timestamp> {
+    let collapsed = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    for fmt in ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %d %H:%M:%S %Y"] {
+        if let Ok(dt) = jiff::civil::DateTime::strptime(fmt, &collapsed) {
+            return jiff::tz::Offset::UTC.to_timestamp(dt).ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        let future = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(100);
+        let text = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&future)
+            .unwrap();
+        let d = parse_retry_after(&text).unwrap();
+        assert!(
+            d > Duration::from_secs(95) && d <= Duration::from_secs(100),
+            "{d:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+        assert!(parse_retry_after("Sun Nov  6 08:49:37 1994").is_some());
+    }
+}
