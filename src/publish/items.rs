@@ -51,17 +51,29 @@ pub fn summary_of(a: &Article) -> String {
     cut
 }
 
-/// The article body as HTML: kicker and subtitle, one `<p>` per paragraph, then the images.
+/// The article body as HTML: kicker and subtitle, one `<p>` per paragraph, then the images (made
+/// absolute against the article's URL; anything that is not then an http(s) URL is dropped).
 /// Text is escaped; the result still goes through the sanitiser.
 #[must_use]
 pub fn body_html(a: &Article) -> String {
+    let base = url::Url::parse(&article_link(a)).ok();
     let mut html = String::new();
-    if let Some(k) = a.lead_title.as_deref().map(one_line).filter(|k| !k.is_empty()) {
+    if let Some(k) = a
+        .lead_title
+        .as_deref()
+        .map(one_line)
+        .filter(|k| !k.is_empty())
+    {
         html.push_str("<p><em>");
         html.push_str(&html_escape::encode_text(&k));
         html.push_str("</em></p>");
     }
-    if let Some(s) = a.subtitle.as_deref().map(one_line).filter(|s| !s.is_empty()) {
+    if let Some(s) = a
+        .subtitle
+        .as_deref()
+        .map(one_line)
+        .filter(|s| !s.is_empty())
+    {
         html.push_str("<p><strong>");
         html.push_str(&html_escape::encode_text(&s));
         html.push_str("</strong></p>");
@@ -75,9 +87,16 @@ pub fn body_html(a: &Article) -> String {
         html.push_str(&html_escape::encode_text(&p));
         html.push_str("</p>");
     }
-    for src in a.images.iter().filter(|s| is_web_url(s)) {
+    let images = a.images.iter().filter_map(|src| {
+        let abs = match &base {
+            Some(b) => b.join(src.trim()).ok()?.to_string(),
+            None => src.trim().to_owned(),
+        };
+        is_web_url(&abs).then_some(abs)
+    });
+    for src in images {
         html.push_str("<p><img src=\"");
-        html.push_str(&html_escape::encode_double_quoted_attribute(src));
+        html.push_str(&html_escape::encode_double_quoted_attribute(&src));
         html.push_str("\" alt=\"\"></p>");
     }
     html
@@ -191,7 +210,10 @@ pub fn load_items(
                 sources: None,
                 q: q.map(str::to_owned),
             };
-            Ok(items_from_stories(&store.recent_stories(&filter, limit)?, cfg))
+            Ok(items_from_stories(
+                &store.recent_stories(&filter, limit)?,
+                cfg,
+            ))
         }
         super::FeedScope::Tag(tag) => {
             let sources: Vec<SourceId> = cfg
@@ -207,7 +229,10 @@ pub fn load_items(
                 sources: Some(sources),
                 q: q.map(str::to_owned),
             };
-            Ok(items_from_stories(&store.recent_stories(&filter, limit)?, cfg))
+            Ok(items_from_stories(
+                &store.recent_stories(&filter, limit)?,
+                cfg,
+            ))
         }
         super::FeedScope::Source(id) => Ok(items_from_articles(
             &store.recent_articles(id, q, limit)?,

@@ -20,8 +20,8 @@ pub use items::{
     body_html, health_summary, items_from_articles, items_from_stories, load_items, source_state,
     summary_of, SUMMARY_CHARS,
 };
-pub use opml::{base_dir, feed_url};
 pub use opml::render_opml;
+pub use opml::{base_dir, feed_url};
 pub use render::{render_atom, render_json, render_rss};
 
 /// The longest `q` (in characters) a feed query accepts.
@@ -197,11 +197,17 @@ pub fn xml_text(s: &str) -> String {
 #[must_use]
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut space = false;
+    for c in s.chars().filter(|&c| is_xml_char(c)) {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
         }
-        out.extend(word.chars().filter(|&c| is_xml_char(c)));
     }
     out
 }
@@ -225,6 +231,8 @@ mod tests {
     #[test]
     fn one_line_folds_whitespace() {
         assert_eq!(one_line("  a\n\n b\u{3}\tc "), "a b c");
+        assert_eq!(one_line("]]>\t\u{0}"), "]]>");
+        assert_eq!(one_line("a\u{0} b"), "a b");
     }
 
     #[test]

@@ -69,7 +69,10 @@ pub fn render_opml(base: &Url, cfg: &Config) -> String {
     let home = base_dir(base);
     let home_str = xml_text(home.as_str());
     let mut w = Writer::new(Vec::new());
-    ev(&mut w, Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    ev(
+        &mut w,
+        Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)),
+    );
     let mut root = BytesStart::new("opml");
     root.push_attribute(("version", "2.0"));
     ev(&mut w, Event::Start(root));
@@ -80,7 +83,10 @@ pub fn render_opml(base: &Url, cfg: &Config) -> String {
     ev(&mut w, Event::Text(BytesText::new(&title)));
     ev(&mut w, Event::End(BytesEnd::new("title")));
     ev(&mut w, Event::Start(BytesStart::new("docs")));
-    ev(&mut w, Event::Text(BytesText::new("http://opml.org/spec2.opml")));
+    ev(
+        &mut w,
+        Event::Text(BytesText::new("http://opml.org/spec2.opml")),
+    );
     ev(&mut w, Event::End(BytesEnd::new("docs")));
     ev(&mut w, Event::End(BytesEnd::new("head")));
 

@@ -26,7 +26,10 @@ fn beijing_time(ts: jiff::Timestamp) -> Published {
 
 /// `2024-09-27 11:01` in Beijing time.
 pub(super) fn beijing_minute(ts: jiff::Timestamp) -> String {
-    beijing().to_datetime(ts).strftime("%Y-%m-%d %H:%M").to_string()
+    beijing()
+        .to_datetime(ts)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn item_title(item: &FeedItem) -> String {
@@ -153,8 +156,7 @@ fn rss_item(item: &FeedItem) -> rss::Item {
     rss::Item {
         title: Some(item_title(item)),
         link,
-        description: (!summary.is_empty())
-            .then(|| html_escape::encode_text(&summary).into_owned()),
+        description: (!summary.is_empty()).then(|| html_escape::encode_text(&summary).into_owned()),
         guid: Some(rss::Guid {
             value: xml_text(&item.guid),
             permalink: false,

@@ -102,7 +102,12 @@ fn page(state: &AppState, base: &url::Url) -> String {
         feed_row(&mut out, &s.name, base, &FeedScope::Source(s.id.clone()));
     }
     for t in cfg.tags() {
-        feed_row(&mut out, &format!("标签 {t}"), base, &FeedScope::Tag(t.to_owned()));
+        feed_row(
+            &mut out,
+            &format!("标签 {t}"),
+            base,
+            &FeedScope::Tag(t.to_owned()),
+        );
     }
     out.push_str("</table>\n<h2>最新 (latest)</h2>\n<ol>\n");
     match crate::publish::load_items(&state.store, cfg, &FeedScope::All, None, INDEX_STORIES) {
@@ -116,7 +121,9 @@ fn page(state: &AppState, base: &url::Url) -> String {
             out.push_str("<li class=\"bad\">stories unavailable</li>\n");
         }
     }
-    out.push_str("</ol>\n<h2>来源状态 (source health)</h2>\n<table><tr><th>source</th><th>state</th></tr>\n");
+    out.push_str(
+        "</ol>\n<h2>来源状态 (source health)</h2>\n<table><tr><th>source</th><th>state</th></tr>\n",
+    );
     let health = health(state);
     for s in &cfg.sources {
         let state_html = match health.iter().find(|(id, _)| *id == s.id) {

@@ -194,7 +194,12 @@ mod tests {
 
     #[test]
     fn queries_parse() {
-        let p = parse_query(Some("q=%E5%B7%A5%E4%BC%9A+%E6%96%B0%E9%97%BB&limit=5"), 50, 500).unwrap();
+        let p = parse_query(
+            Some("q=%E5%B7%A5%E4%BC%9A+%E6%96%B0%E9%97%BB&limit=5"),
+            50,
+            500,
+        )
+        .unwrap();
         assert_eq!(p.q.as_deref(), Some("工会 新闻"));
         assert_eq!(p.limit, 5);
         let p = parse_query(None, 50, 500).unwrap();
@@ -204,18 +209,36 @@ mod tests {
 
     #[test]
     fn bad_queries_are_refused() {
-        assert_eq!(parse_query(Some("limit=0"), 50, 500), Err(QueryError::BadLimit(500)));
-        assert_eq!(parse_query(Some("limit=501"), 50, 500), Err(QueryError::BadLimit(500)));
+        assert_eq!(
+            parse_query(Some("limit=0"), 50, 500),
+            Err(QueryError::BadLimit(500))
+        );
+        assert_eq!(
+            parse_query(Some("limit=501"), 50, 500),
+            Err(QueryError::BadLimit(500))
+        );
         assert_eq!(
             parse_query(Some("limit=99999999999999999999999"), 50, 500),
             Err(QueryError::BadLimit(500))
         );
-        assert_eq!(parse_query(Some("limit=-1"), 50, 500), Err(QueryError::BadLimit(500)));
-        assert_eq!(parse_query(Some("q=%FF%FE"), 50, 500), Err(QueryError::NotUtf8("q".into())));
+        assert_eq!(
+            parse_query(Some("limit=-1"), 50, 500),
+            Err(QueryError::BadLimit(500))
+        );
+        assert_eq!(
+            parse_query(Some("q=%FF%FE"), 50, 500),
+            Err(QueryError::NotUtf8("q".into()))
+        );
         let long = format!("q={}", "字".repeat(201));
-        assert_eq!(parse_query(Some(&long), 50, 500), Err(QueryError::QueryTooLong));
+        assert_eq!(
+            parse_query(Some(&long), 50, 500),
+            Err(QueryError::QueryTooLong)
+        );
         let ok = format!("q={}", "字".repeat(200));
         assert!(parse_query(Some(&ok), 50, 500).is_ok());
-        assert_eq!(parse_query(Some("q=a&q=b"), 50, 500), Err(QueryError::Repeated("q")));
+        assert_eq!(
+            parse_query(Some("q=a&q=b"), 50, 500),
+            Err(QueryError::Repeated("q"))
+        );
     }
 }

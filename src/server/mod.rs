@@ -125,10 +125,15 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/source/{file}", get(feed_source))
         .route("/feeds/tag/{file}", get(feed_tag))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            count_requests,
+        ))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_REQUEST_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_REQUEST_BODY,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
@@ -151,7 +156,7 @@ pub async fn serve(
     let listener = LimitedListener::new(listener, max);
     axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(shutdown.cancelled_owned())
-    .await
+        .await
 }
 
 /// A short plain-text answer (never echoes request input).
@@ -181,7 +186,10 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .await
         .unwrap_or_default();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render_prometheus(&health),
     )
         .into_response()
@@ -455,8 +463,10 @@ fn respond(r: &Rendered, method: &Method, headers: &HeaderMap) -> Response {
         res
     } else {
         let mut res = Response::new(Body::from(r.body.clone()));
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(r.content_type),
+        );
         res
     };
     let h = res.headers_mut();
