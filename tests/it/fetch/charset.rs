@@ -1,0 +1,213 @@
+//! The charset matrix: BOM, HTTP header, `<meta>`, `<meta>` after 1024 bytes, GBK bytes made at test
+//! time, GB18030 four-byte sequences, windows-1252, invalid UTF-8, and the people.com.cn quirks.
+
+use axum::http::header;
+use axum::routing::get;
+use encoding_rs::{GB18030, GBK, UTF_16LE, UTF_8, WINDOWS_1252};
+use unionwire::fetch::charset::{decode, detect, Source};
+use unionwire::fetch::Request;
+
+use super::{fetcher, serve_logged, test_config, url};
+
+const TEXT: &str = "全国总工会召开会议，部署职工服务工作。工人日报记者报道。";
+
+fn gbk(s: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = GBK.encode(s);
+    assert!(!unmappable, "test text must be GBK-encodable");
+    bytes.into_owned()
+}
+
+#[test]
+fn utf8_bom_beats_a_contradicting_header() {
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(TEXT.as_bytes());
+    let d = decode(&bytes, Some("text/html; charset=gbk"), None);
+    assert_eq!(d.encoding, UTF_8);
+    assert_eq!(d.text, TEXT);
+}
+
+#[test]
+fn utf16le_bom_is_honoured() {
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in "工会 news".encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let d = decode(&bytes, None, None);
+    assert_eq!(d.encoding, UTF_16LE);
+    assert_eq!(d.text, "工会 news");
+}
+
+#[test]
+fn http_charset_gb2312_decodes_gbk_bytes_as_gb18030() {
+    let bytes = gbk(TEXT);
+    for label in ["gb2312", "GBK", "x-gbk", "\"GB2312\""] {
+        let d = decode(&bytes, Some(&format!("text/html; charset={label}")), None);
+        assert_eq!(d.encoding, GB18030, "label {label}");
+        assert_eq!(d.text, TEXT);
+    }
+}
+
+#[test]
+fn meta_http_equiv_is_read_when_the_header_has_no_charset() {
+    let mut page = br#"<html><head><meta http-equiv="content-type" content="text/html;charset=GB2312"/><title>"#
+        .to_vec();
+    page.extend_from_slice(&gbk(TEXT));
+    page.extend_from_slice(b"</title>");
+    let (enc, source, _) = detect(&page, Some("text/html"), Some("acftu.people.com.cn"));
+    assert_eq!((enc, source), (GB18030, Source::Meta));
+    assert!(decode(&page, Some("text/html"), None).text.contains(TEXT));
+}
+
+#[test]
+fn meta_charset_attribute_is_read() {
+    let mut page = b"<!doctype html><meta charset=\"gbk\">".to_vec();
+    page.extend_from_slice(&gbk(TEXT));
+    let d = decode(&page, None, None);
+    assert_eq!(d.encoding, GB18030);
+    assert!(d.text.ends_with(TEXT));
+}
+
+#[test]
+fn contradictory_content_language_meta_is_ignored() {
+    // The 2021 people.cn template: a Content-Language meta whose content is a charset name.
+    let mut page = br#"<meta http-equiv="Content-Language" content="utf-8" /><meta http-equiv="content-type" content="text/html;charset=GB2312"/>"#
+        .to_vec();
+    page.extend_from_slice(&gbk(TEXT));
+    let d = decode(&page, None, Some("opinion.people.com.cn"));
+    assert_eq!(d.encoding, GB18030);
+    assert!(d.text.ends_with(TEXT));
+}
+
+#[test]
+fn meta_after_the_first_1024_bytes_is_not_read() {
+    // A windows-1252 meta placed past the prescan window must lose to detection of the GBK body.
+    let mut page = b"<html><head><!--".to_vec();
+    page.extend(std::iter::repeat_n(b'x', 1100));
+    page.extend_from_slice(b"--><meta charset=\"windows-1252\"></head><body><p>");
+    for _ in 0..4 {
+        page.extend_from_slice(&gbk(TEXT));
+    }
+    let (enc, source, _) = detect(&page, Some("text/html"), Some("www.acftu.org.cn"));
+    assert_eq!(source, Source::Detected);
+    assert_eq!(enc, GB18030);
+    assert!(decode(&page, None, Some("www.acftu.org.cn"))
+        .text
+        .contains(TEXT));
+}
+
+#[test]
+fn gb18030_four_byte_sequences_decode_under_a_gbk_label() {
+    // U+20000 is outside GBK: GB18030 encodes it in four bytes.
+    let text = "𠀀工会€·—";
+    let (bytes, _, unmappable) = GB18030.encode(text);
+    assert!(!unmappable);
+    assert!(
+        bytes.len() > text.chars().count() * 2,
+        "expects four-byte sequences"
+    );
+    let d = decode(&bytes, Some("text/html; charset=gbk"), None);
+    assert_eq!(d.text, text);
+    assert!(!d.text.contains('\u{FFFD}'));
+}
+
+#[test]
+fn windows_1252_from_header_and_from_detection() {
+    let text = "Le café crème, déjà vu: naïve résumé façade à Noël, où garçon était très fâché.";
+    let (bytes, _, _) = WINDOWS_1252.encode(text);
+    let d = decode(&bytes, Some("text/html; charset=windows-1252"), None);
+    assert_eq!(d.text, text);
+    // "iso-8859-1" is a WHATWG label of windows-1252.
+    let d = decode(&bytes, Some("text/html; charset=iso-8859-1"), None);
+    assert_eq!(d.encoding, WINDOWS_1252);
+    let (enc, source, _) = detect(&bytes, None, Some("www.example.fr"));
+    assert_eq!((enc, source), (WINDOWS_1252, Source::Detected));
+    assert_eq!(decode(&bytes, None, Some("www.example.fr")).text, text);
+}
+
+#[test]
+fn invalid_utf8_becomes_replacement_characters() {
+    let bytes = b"<p>ok \xFF\xFE\xE5\xB7 end</p>";
+    let d = decode(bytes, Some("text/html; charset=utf-8"), None);
+    assert_eq!(d.encoding, UTF_8);
+    assert!(d.text.starts_with("<p>ok "));
+    assert!(d.text.ends_with(" end</p>"));
+    assert!(d.text.contains('\u{FFFD}'));
+}
+
+#[test]
+fn latin1_bytes_under_a_utf8_header_follow_the_header() {
+    let (bytes, _, _) = WINDOWS_1252.encode("café");
+    let d = decode(&bytes, Some("text/html; charset=utf-8"), None);
+    assert_eq!(d.text, "caf\u{FFFD}");
+}
+
+#[test]
+fn undeclared_gbk_is_detected_and_ascii_falls_back_by_host() {
+    let bytes = gbk(TEXT);
+    let (enc, source, _) = detect(&bytes, Some("text/html"), Some("acftu.people.com.cn"));
+    assert_eq!((enc, source), (GB18030, Source::Detected));
+    assert_eq!(decode(&bytes, None, Some("acftu.people.com.cn")).text, TEXT);
+
+    let ascii = b"<html><body>hello</body></html>";
+    let (enc, source, _) = detect(ascii, None, Some("www.people.com.cn"));
+    assert_eq!((enc, source), (GB18030, Source::Fallback));
+    let (enc, source, _) = detect(ascii, None, Some("www.workercn.cn"));
+    assert_eq!((enc, source), (UTF_8, Source::Fallback));
+}
+
+#[test]
+fn xml_declaration_names_the_feed_encoding() {
+    let mut feed = br#"<?xml version="1.0" encoding="gb2312"?><rss><channel><title>"#.to_vec();
+    feed.extend_from_slice(&gbk("工会新闻"));
+    feed.extend_from_slice(b"</title></channel></rss>");
+    let (enc, source, _) = detect(&feed, Some("application/rss+xml"), None);
+    assert_eq!((enc, source), (GB18030, Source::XmlDeclaration));
+    assert!(decode(&feed, None, None).text.contains("工会新闻"));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let mut seed: u32 = 12345;
+    for len in 0..400usize {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let b = (seed >> 16) as u8;
+                // Mix in markup so the prescan paths run.
+                match b % 7 {
+                    0 => b'<',
+                    1 => b'=',
+                    2 => b'"',
+                    _ => b,
+                }
+            })
+            .collect();
+        let _ = decode(
+            &bytes,
+            Some("text/html; charset=bogus"),
+            Some("X.people.com.cn"),
+        );
+        let _ = decode(&bytes, None, Some("例子.测试"));
+    }
+}
+
+#[tokio::test]
+async fn response_decode_uses_the_header_from_the_wire() {
+    let body = gbk(TEXT);
+    let router = axum::Router::new().route(
+        "/gbk",
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "text/html; charset=GB2312")], body) }
+        }),
+    );
+    let (server, _log) = serve_logged([127, 0, 0, 1], router).await;
+    let f = fetcher(test_config(), &["127.0.0.1"]);
+    let resp = f
+        .get(&Request::html(url(&server.url("/gbk"))))
+        .await
+        .unwrap();
+    let d = resp.decode();
+    assert_eq!(d.encoding, GB18030);
+    assert_eq!(d.text, TEXT);
+}
