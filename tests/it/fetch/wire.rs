@@ -424,6 +424,11 @@ async fn hosts_resolving_to_private_addresses_are_refused_unless_trusted() {
         0,
         "the private server saw no request"
     );
+    assert_eq!(
+        front_log.count("/to"),
+        targets.len(),
+        "every first hop went through"
+    );
 
     // Untrusted loopback is refused too, so the first hop above passed only because news.test is trusted.
     let err = f
