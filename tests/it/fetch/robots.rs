@@ -214,3 +214,77 @@ async fn plain_get_ignores_robots_txt() {
         .unwrap();
     assert_eq!(log.count("/robots.txt"), 0);
 }
+
+#[tokio::test]
+async fn robots_txt_redirects_up_to_five_are_followed_and_more_mean_unavailable() {
+    // /robots.txt → /hop/1 → … → /hop/n → the real file (disallow everything).
+    let router = |hops: u32| {
+        axum::Router::new()
+            .route(
+                "/robots.txt",
+                get(move || async move {
+                    axum::response::Redirect::temporary(&format!("/hop/{hops}"))
+                }),
+            )
+            .route(
+                "/hop/{n}",
+                get(|axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                    if n <= 1 {
+                        axum::response::Redirect::temporary("/real-robots.txt")
+                    } else {
+                        axum::response::Redirect::temporary(&format!("/hop/{}", n - 1))
+                    }
+                }),
+            )
+            .route("/real-robots.txt", get(|| async { "User-agent: *\nDisallow: /\n" }))
+            .route("/page", get(|| async { "<html>page</html>" }))
+    };
+    // Four hops + the final file: five redirects, followed, so the file applies.
+    let (server, log) = serve_logged([127, 0, 0, 1], router(4)).await;
+    let f = fetcher(polite_config(), &["127.0.0.1"]);
+    let err = f
+        .get_polite(&Request::html(url(&server.url("/page"))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FetchError::RobotsDisallowed { .. }),
+        "{err:?}"
+    );
+    assert_eq!(log.count("/real-robots.txt"), 1);
+    // Five hops + the final file: six redirects, so robots.txt counts as unavailable (allow all).
+    let (server, log) = serve_logged([127, 0, 0, 1], router(5)).await;
+    let f = fetcher(polite_config(), &["127.0.0.1"]);
+    f.get_polite(&Request::html(url(&server.url("/page"))))
+        .await
+        .unwrap();
+    assert_eq!(log.count("/real-robots.txt"), 0);
+    assert_eq!(log.count("/page"), 1);
+}
+
+#[tokio::test]
+async fn a_huge_robots_txt_is_read_up_to_500_kib() {
+    // 600 KiB: a rule at the start, 600 KiB of comments, a rule past the 500 KiB limit.
+    let mut body = String::from("User-agent: *\nDisallow: /early\n");
+    while body.len() < 600 * 1024 {
+        body.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    body.push_str("Disallow: /late\n");
+    let router = axum::Router::new()
+        .route("/robots.txt", get(move || async move { body.clone() }))
+        .route("/early", get(|| async { "early" }))
+        .route("/late", get(|| async { "late" }));
+    let (server, log) = serve_logged([127, 0, 0, 1], router).await;
+    let f = fetcher(polite_config(), &["127.0.0.1"]);
+    let err = f
+        .get_polite(&Request::html(url(&server.url("/early"))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FetchError::RobotsDisallowed { .. }),
+        "{err:?}"
+    );
+    f.get_polite(&Request::html(url(&server.url("/late"))))
+        .await
+        .unwrap();
+    assert_eq!(log.count("/late"), 1);
+}
