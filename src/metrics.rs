@@ -186,8 +186,11 @@ fn label(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// A per-source gauge: name, help text, and how to read it from a source's state.
+type Gauge = (&'static str, &'static str, fn(&SourceState) -> Option<f64>);
+
 fn write_health(out: &mut String, health: &[(SourceId, SourceState)]) {
-    let gauges: [(&str, &str, fn(&SourceState) -> Option<f64>); 4] = [
+    let gauges: [Gauge; 4] = [
         (
             "unionwire_source_healthy",
             "1 when the source's recent crawls succeed and find articles.",

@@ -258,7 +258,7 @@ pub fn source_state(store: &Store, id: &SourceId) -> Option<SourceState> {
 pub fn health_summary(st: &SourceState) -> (bool, String) {
     let last_ok = st
         .last_success
-        .map_or_else(|| "never".to_owned(), |t| super::render::beijing_minute(t));
+        .map_or_else(|| "never".to_owned(), super::render::beijing_minute);
     let mut line = format!(
         "{} · last success {last_ok} · {} runs · {} articles",
         if st.healthy { "healthy" } else { "unhealthy" },

@@ -15,7 +15,7 @@ pub fn parse_if_none_match(value: &str) -> Result<Option<Vec<&str>>, ()> {
     let mut tags = Vec::new();
     let mut rest = v;
     loop {
-        rest = rest.trim_start_matches(|c: char| c == ',' || c == ' ' || c == '\t');
+        rest = rest.trim_start_matches([',', ' ', '\t']);
         if rest.is_empty() {
             break;
         }

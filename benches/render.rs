@@ -1,0 +1,125 @@
+//! Feed rendering benchmarks: 50 stories as RSS 2.0, Atom and JSON Feed (what a cache miss costs).
+//!
+//! `cargo bench --bench render` runs the criterion benchmarks. `cargo bench --bench render -- fill
+//! CONFIG DIR` instead fills a sled store at DIR with 50 stories for the sources of CONFIG and
+//! exits (used by `bench/serve/run.sh`).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, Criterion};
+use unionwire::config::Config;
+use unionwire::model::{Article, Published, SourceId, StoryId};
+use unionwire::publish::{render_atom, render_json, render_rss, story_guid, FeedItem, FeedMeta};
+
+const PARAGRAPH: &str = "全国总工会召开会议，部署下一阶段职工服务工作，强调要切实维护劳动者合法权益，推动工会工作高质量发展，\
+让广大职工群众有更多获得感、幸福感、安全感。";
+
+/// A distinct article: its own words so that stories do not merge.
+fn article(i: usize) -> Article {
+    let day = i8::try_from(1 + i % 28).unwrap_or(1);
+    let minute = i8::try_from(i % 60).unwrap_or(0);
+    Article {
+        url: format!("http://bench.example/n/{i}.html"),
+        canonical_url: format!("http://bench.example/n/{i}.html"),
+        title: format!("第{i}号报道：职工技能大赛与工会服务 {i}"),
+        authors: vec!["张三".into()],
+        source: Some("工人日报".into()),
+        published: Published::beijing(2024, 9, day, 10, minute, 0),
+        paragraphs: (0..8)
+            .map(|p| format!("编号{i}-{p}（{}）{PARAGRAPH}", i * 7919 + p * 104_729))
+            .collect(),
+        ..Article::default()
+    }
+}
+
+fn items(n: usize) -> Vec<FeedItem> {
+    (0..n)
+        .map(|i| {
+            let a = article(i);
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            FeedItem {
+                guid: story_guid(&StoryId(id)),
+                title: a.title.clone(),
+                link: a.url.clone(),
+                published: a.published,
+                updated: None,
+                authors: a.authors.clone(),
+                source: a.source.clone(),
+                category: Some("中国工会新闻".into()),
+                summary: unionwire::publish::summary_of(&a),
+                content_html: unionwire::publish::body_html(&a),
+                also_carried_by: vec![(
+                    "中工网".into(),
+                    format!("https://www.workercn.cn/c/{i}.shtml"),
+                )],
+            }
+        })
+        .collect()
+}
+
+fn meta() -> FeedMeta {
+    FeedMeta {
+        title: "unionwire · 工会新闻".into(),
+        description: "bench".into(),
+        home_url: url::Url::parse("http://127.0.0.1:8080/").expect("fixed URL"),
+        self_url: url::Url::parse("http://127.0.0.1:8080/feeds/all.rss").expect("fixed URL"),
+        ttl_minutes: 30,
+        updated: None,
+    }
+}
+
+fn bench_render(c: &mut Criterion) {
+    let items = items(50);
+    let meta = meta();
+    c.bench_function("render_rss_50", |b| {
+        b.iter(|| render_rss(black_box(&meta), black_box(&items)))
+    });
+    c.bench_function("render_atom_50", |b| {
+        b.iter(|| render_atom(black_box(&meta), black_box(&items)))
+    });
+    c.bench_function("render_json_50", |b| {
+        b.iter(|| render_json(black_box(&meta), black_box(&items)))
+    });
+}
+
+criterion_group!(benches, bench_render);
+
+/// Fills a store for the serve benchmark: 50 stories spread over the configured sources.
+fn fill(config: &Path, dir: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(config).map_err(|e| format!("reading {config:?}: {e}"))?;
+    let cfg = Config::from_toml(&text, &config.display().to_string()).map_err(|e| e.to_string())?;
+    let ids: Vec<SourceId> = cfg.sources.iter().map(|s| s.id.clone()).collect();
+    if ids.is_empty() {
+        return Err("the config has no sources".into());
+    }
+    let store = unionwire::store::Store::open(dir).map_err(|e| e.to_string())?;
+    let batch = (0..50)
+        .map(|i| (article(i), ids[i % ids.len()].clone(), 0))
+        .collect();
+    store.ingest_batch(batch).map_err(|e| e.to_string())?;
+    let n = store
+        .recent_stories(&unionwire::store::StoryFilter::default(), 500)
+        .map_err(|e| e.to_string())?
+        .len();
+    println!("filled {} with {n} stories", dir.display());
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "fill") {
+        let (Some(config), Some(dir)) = (args.get(pos + 1), args.get(pos + 2)) else {
+            eprintln!("usage: render fill CONFIG DIR");
+            std::process::exit(2);
+        };
+        if let Err(e) = fill(Path::new(config), Path::new(dir)) {
+            eprintln!("fill: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
