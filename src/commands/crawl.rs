@@ -1,15 +1,211 @@
-//! `unionwire crawl` (being built).
+//! `unionwire crawl --once [--source ID]…`: run the due work now (or the named sources), with a progress bar on a
+//! terminal and plain log lines otherwise, then print a summary per source. `--from/--to` backfill e-paper issues.
 
-use crate::cli::Cli;
-use crate::commands::{CmdResult, Failure, EXIT_FAILURE};
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use anyhow::anyhow;
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::Timestamp;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Cli, CrawlArgs};
+use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE, EXIT_USAGE};
+use crate::config::{parse_duration, Config, Overrides, SourceConfig, SourceKind};
+use crate::crawl::{Crawler, Progress, RunOptions, SourceSummary};
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::metrics::Metrics;
+use crate::store::Store;
 
 /// Runs `crawl`.
 ///
 /// # Errors
-/// Not built yet.
-pub fn run(_cli: &Cli, _args: &crate::cli::CrawlArgs) -> CmdResult {
-    Err(Failure::new(
-        EXIT_FAILURE,
-        anyhow::anyhow!("crawl is not built yet"),
-    ))
+/// Usage failures for unknown sources or bad dates; exit 3 when a daemon holds the store; exit 1 when a source failed.
+pub fn run(cli: &Cli, args: &CrawlArgs) -> CmdResult {
+    let delay = match &args.delay {
+        Some(d) => {
+            Some(parse_duration(d).map_err(|e| Failure::new(EXIT_USAGE, anyhow!("--delay: {e}")))?)
+        }
+        None => None,
+    };
+    let cfg = load_config(
+        cli,
+        Overrides {
+            per_host_delay: delay,
+            ..Overrides::default()
+        },
+    )?;
+    let opts = RunOptions {
+        epaper_range: backfill_range(args)?,
+    };
+    let store = Store::open(&cfg.store.path)?;
+    let chosen = choose_sources(&cfg, &store, args, opts.epaper_range.is_some())?;
+    if chosen.is_empty() {
+        println!("no source is due; use --all or --source ID to crawl anyway");
+        return Ok(());
+    }
+    let cfg = Arc::new(cfg);
+    let fetcher =
+        Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
+    let metrics = Arc::new(Metrics::default());
+    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
+    let bar = show_bar.then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} articles · {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut crawler = Crawler::new(cfg.clone(), fetcher, store.clone(), metrics);
+    if let Some(b) = bar.clone() {
+        crawler = crawler.with_progress(Arc::new(move |p| match p {
+            Progress::SourceStarted { source } => b.set_message(source.to_string()),
+            Progress::ArticlesQueued { count, .. } => b.inc_length(count),
+            Progress::ArticleDone { .. } => b.inc(1),
+            Progress::SourceFinished { summary } => b.println(summary_line(&summary)),
+        }));
+    }
+    let rt = crate::commands::runtime()?;
+    let summaries = rt.block_on(async {
+        let token = CancellationToken::new();
+        let stop = token.clone();
+        let signals = tokio::spawn(async move {
+            crate::commands::run::shutdown_signal().await;
+            tracing::warn!("interrupted: finishing in-flight work and flushing the store");
+            stop.cancel();
+        });
+        let s = crawler.run_once(&chosen, &opts, &token).await;
+        signals.abort();
+        s
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    store.flush()?;
+    print_summary(&summaries);
+    let failed: Vec<&str> = summaries
+        .iter()
+        .filter(|s| s.failed)
+        .map(|s| s.source.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            EXIT_FAILURE,
+            anyhow!("sources failed: {}", failed.join(", ")),
+        ))
+    }
+}
+
+fn backfill_range(
+    args: &CrawlArgs,
+) -> Result<Option<(jiff::civil::Date, jiff::civil::Date)>, Failure> {
+    let (Some(from), Some(to)) = (&args.from, &args.to) else {
+        return Ok(None);
+    };
+    let parse = |flag: &str, s: &str| -> Result<jiff::civil::Date, Failure> {
+        s.parse().map_err(|e| {
+            Failure::new(
+                EXIT_USAGE,
+                anyhow!("{flag} {s:?}: expected YYYY-MM-DD ({e})"),
+            )
+        })
+    };
+    let (f, t) = (parse("--from", from)?, parse("--to", to)?);
+    if f > t {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            anyhow!("--from {f} is after --to {t}"),
+        ));
+    }
+    Ok(Some((f, t)))
+}
+
+fn choose_sources(
+    cfg: &Config,
+    store: &Store,
+    args: &CrawlArgs,
+    backfill: bool,
+) -> Result<Vec<SourceConfig>, Failure> {
+    if !args.source.is_empty() {
+        let mut out = Vec::new();
+        for id in &args.source {
+            let s = cfg.source(id).ok_or_else(|| {
+                let known: Vec<&str> = cfg.sources.iter().map(|s| s.id.as_str()).collect();
+                Failure::new(
+                    EXIT_USAGE,
+                    anyhow!("unknown source {id:?}; configured: {}", known.join(", ")),
+                )
+            })?;
+            if backfill && s.kind != SourceKind::Epaper {
+                return Err(Failure::new(
+                    EXIT_USAGE,
+                    anyhow!(
+                        "--from/--to backfill e-paper issues; source {id} is a {}",
+                        s.kind.as_str()
+                    ),
+                ));
+            }
+            out.push(s.clone());
+        }
+        return Ok(out);
+    }
+    if backfill {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            anyhow!("--from/--to need --source ID of an e-paper source"),
+        ));
+    }
+    let now = Timestamp::now();
+    let mut out = Vec::new();
+    for s in cfg.sources.iter().filter(|s| s.enabled) {
+        let due = args.all
+            || store
+                .source_state(&s.id)?
+                .and_then(|st| st.next_due)
+                .is_none_or(|t| t <= now);
+        if due {
+            out.push(s.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn summary_line(s: &SourceSummary) -> String {
+    format!(
+        "{:<16} pages {:>4}  not-modified {:>3}  new articles {:>4}  updated {:>3}  new stories {:>4}  errors {:>3}{}",
+        s.source,
+        s.pages_fetched,
+        s.not_modified,
+        s.new_articles,
+        s.updated_articles,
+        s.new_stories,
+        s.errors.len(),
+        if s.failed { "  FAILED" } else if s.cancelled { "  interrupted" } else { "" }
+    )
+}
+
+fn print_summary(summaries: &[SourceSummary]) {
+    println!("crawl summary");
+    for s in summaries {
+        println!("  {}", summary_line(s));
+        for e in s.errors.iter().take(5) {
+            println!("      error: {e}");
+        }
+        if s.errors.len() > 5 {
+            println!("      … {} more errors", s.errors.len() - 5);
+        }
+    }
+    let total = |f: fn(&SourceSummary) -> u64| summaries.iter().map(f).sum::<u64>();
+    println!(
+        "  total: {} pages, {} new articles, {} new stories, {} errors",
+        total(|s| s.pages_fetched),
+        total(|s| s.new_articles),
+        total(|s| s.new_stories),
+        summaries.iter().map(|s| s.errors.len()).sum::<usize>()
+    );
 }

@@ -1,15 +1,243 @@
-//! `unionwire fetch` (being built).
+//! `unionwire fetch URL_OR_FILE…`: fetch (or read) pages, extract and clean the articles, print them as readable
+//! text or one JSON object per line. Needs no store and no config file, so it runs beside a daemon.
+//! A failing input prints one line naming it and the reason; the others still run; the exit code is then 1.
 
-use crate::cli::Cli;
-use crate::commands::{CmdResult, Failure, EXIT_FAILURE};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use futures::stream::{self, StreamExt};
+use url::Url;
+
+use crate::cli::{Cli, FetchArgs};
+use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE, EXIT_USAGE};
+use crate::config::Overrides;
+use crate::crawl::{finish_article, MAX_ARTICLE_PAGES};
+use crate::extract::{self, Profile, Profiles};
+use crate::fetch::{charset, FetchConfig, Fetcher, Request};
+use crate::model::Article;
+
+/// Inputs handled at once.
+const PARALLEL: usize = 8;
 
 /// Runs `fetch`.
 ///
 /// # Errors
-/// Not built yet.
-pub fn run(_cli: &Cli, _args: &crate::cli::FetchArgs) -> CmdResult {
-    Err(Failure::new(
-        EXIT_FAILURE,
-        anyhow::anyhow!("fetch is not built yet"),
-    ))
+/// A usage failure for a bad flag; a failure (exit 1) when any input failed.
+pub fn run(cli: &Cli, args: &FetchArgs) -> CmdResult {
+    let cfg = load_config(cli, Overrides::default())?;
+    let profiles = Profiles::builtin();
+    let profile = match &args.profile {
+        Some(name) => Some(profiles.by_name(name).ok_or_else(|| {
+            Failure::new(
+                EXIT_USAGE,
+                anyhow!(
+                    "unknown profile {name:?}; known profiles: {}",
+                    profiles.names().join(", ")
+                ),
+            )
+        })?),
+        None => None,
+    };
+    let base_url = match &args.base_url {
+        Some(b) => Some(
+            Url::parse(b)
+                .map_err(|e| Failure::new(EXIT_USAGE, anyhow!("--base-url {b:?}: {e}")))?,
+        ),
+        None => None,
+    };
+    let fetcher =
+        Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
+    let rt = crate::commands::runtime()?;
+    let failed = rt.block_on(async {
+        let mut out = std::io::stdout().lock();
+        let mut failed = 0usize;
+        let mut results = stream::iter(args.inputs.iter())
+            .map(|input| one(&fetcher, input, profile, base_url.as_ref(), !args.no_pages))
+            .buffered(PARALLEL);
+        while let Some((input, r)) = results.next().await {
+            match r {
+                Ok(article) => {
+                    let printed = if args.json {
+                        serde_json::to_string(&article)
+                            .map_err(std::io::Error::other)
+                            .and_then(|line| writeln!(out, "{line}"))
+                    } else {
+                        write!(out, "{}", render_text(&article))
+                    };
+                    if printed.is_err() {
+                        // stdout closed (e.g. piped into `head`): stop quietly.
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("unionwire: {input}: {e:#}");
+                }
+            }
+        }
+        failed
+    });
+    if failed > 0 {
+        return Err(Failure::new(
+            EXIT_FAILURE,
+            anyhow!("{failed} of {} inputs failed", args.inputs.len()),
+        ));
+    }
+    Ok(())
+}
+
+async fn one<'a>(
+    fetcher: &Fetcher,
+    input: &'a str,
+    profile: Option<&Profile>,
+    base_url: Option<&Url>,
+    follow_pages: bool,
+) -> (&'a str, anyhow::Result<Article>) {
+    let r = if input.starts_with("http://") || input.starts_with("https://") {
+        from_url(fetcher, input, profile, follow_pages).await
+    } else {
+        from_file(Path::new(input), profile, base_url, follow_pages)
+    };
+    (input, r)
+}
+
+async fn from_url(
+    fetcher: &Fetcher,
+    input: &str,
+    profile: Option<&Profile>,
+    follow_pages: bool,
+) -> anyhow::Result<Article> {
+    let url = Url::parse(input).with_context(|| "not a valid URL")?;
+    if let Some(host) = url.host_str() {
+        fetcher.trust_host(host);
+    }
+    let resp = fetcher.get(&Request::html(url)).await?;
+    let decoded = resp.decode();
+    let final_url = resp.url.clone();
+    let profile = profile.or_else(|| Profiles::builtin().for_url(&final_url));
+    let first = extract::extract_article(&decoded.text, &final_url, profile)?;
+    let mut rest = Vec::new();
+    if follow_pages {
+        for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
+            let r = fetcher
+                .get(&Request::html(next.clone()))
+                .await
+                .with_context(|| format!("page {next}"))?;
+            let text = r.decode().text;
+            rest.push(extract::extract_article(&text, &r.url, profile)?.article);
+        }
+    }
+    Ok(assemble(first.article, rest, decoded.encoding.name()))
+}
+
+fn from_file(
+    path: &Path,
+    profile: Option<&Profile>,
+    base_url: Option<&Url>,
+    follow_pages: bool,
+) -> anyhow::Result<Article> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let url = match base_url {
+        Some(b) => b.clone(),
+        None => file_url(path)?,
+    };
+    let decoded = charset::decode(&bytes, None, url.host_str());
+    let profile = profile.or_else(|| Profiles::builtin().for_url(&url));
+    let first = extract::extract_article(&decoded.text, &url, profile)?;
+    let mut rest = Vec::new();
+    if follow_pages {
+        // A saved multi-page article: later pages are looked for beside the file, by their file names.
+        for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
+            let Some(name) = next.path_segments().and_then(|mut s| s.next_back()) else {
+                continue;
+            };
+            let sibling = path.with_file_name(name);
+            if sibling == path || !sibling.is_file() {
+                continue;
+            }
+            let b = std::fs::read(&sibling)
+                .with_context(|| format!("reading {}", sibling.display()))?;
+            let text = charset::decode(&b, None, url.host_str()).text;
+            rest.push(extract::extract_article(&text, next, profile)?.article);
+        }
+    }
+    Ok(assemble(first.article, rest, decoded.encoding.name()))
+}
+
+fn assemble(first: Article, rest: Vec<Article>, encoding: &str) -> Article {
+    let mut a = if rest.is_empty() {
+        first
+    } else {
+        extract::merge_pages(first, rest)
+    };
+    a.encoding = encoding.to_owned();
+    finish_article(&mut a);
+    a
+}
+
+fn file_url(path: &Path) -> anyhow::Result<Url> {
+    let abs: PathBuf = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    Url::from_file_path(&abs).map_err(|()| anyhow!("cannot make a URL of {}", abs.display()))
+}
+
+/// The readable rendering of an article.
+#[must_use]
+pub fn render_text(a: &Article) -> String {
+    let mut s = String::new();
+    if let Some(l) = &a.lead_title {
+        s.push_str(l);
+        s.push('\n');
+    }
+    s.push_str(&a.title);
+    s.push('\n');
+    if let Some(sub) = &a.subtitle {
+        s.push_str(sub);
+        s.push('\n');
+    }
+    let mut meta = Vec::new();
+    if let Some(p) = &a.published {
+        meta.push(format!("发布 {}", p.to_rfc3339()));
+    }
+    if let Some(src) = &a.source {
+        meta.push(format!("来源 {src}"));
+    }
+    if !a.authors.is_empty() {
+        meta.push(format!("作者 {}", a.authors.join("、")));
+    }
+    if !meta.is_empty() {
+        s.push_str(&meta.join(" | "));
+        s.push('\n');
+    }
+    s.push_str(&a.canonical_url);
+    s.push_str("\n\n");
+    for p in &a.paragraphs {
+        s.push_str("　　");
+        s.push_str(p);
+        s.push_str("\n\n");
+    }
+    if !a.editors.is_empty() {
+        s.push_str(&format!("（责编：{}）\n", a.editors.join("、")));
+    }
+    let flags: Vec<String> = a
+        .flags
+        .iter()
+        .filter_map(|f| serde_json::to_value(f).ok())
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    s.push_str(&format!(
+        "[profile {} · encoding {}{}]\n\n",
+        a.profile,
+        a.encoding,
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", flags.join(", "))
+        }
+    ));
+    s
 }

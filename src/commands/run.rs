@@ -1,15 +1,93 @@
-//! `unionwire run` (being built).
+//! `unionwire run`: the daemon — the scheduler and the HTTP server in one process, over one store.
+//! SIGINT/SIGTERM stop new work, cancel in-flight fetches, let the server finish its requests, flush the store
+//! and exit 0 within [`SHUTDOWN_GRACE`].
 
-use crate::cli::Cli;
-use crate::commands::{CmdResult, Failure, EXIT_FAILURE};
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Runs `run`.
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::cli::{Cli, ServeArgs};
+use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE};
+use crate::config::Overrides;
+use crate::crawl::{scheduler, Crawler};
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::metrics::Metrics;
+use crate::server::{self, AppState};
+use crate::store::Store;
+
+/// The longest shutdown may take before the process gives up waiting for tasks.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Runs the daemon.
 ///
 /// # Errors
-/// Not built yet.
-pub fn run(_cli: &Cli, _args: &crate::cli::ServeArgs) -> CmdResult {
-    Err(Failure::new(
-        EXIT_FAILURE,
-        anyhow::anyhow!("run is not built yet"),
-    ))
+/// Exit 3 when another process holds the store; exit 1 when the address cannot be bound.
+pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
+    let cfg = load_config(
+        cli,
+        Overrides {
+            listen: args.listen,
+            ..Overrides::default()
+        },
+    )?;
+    let store = Store::open(&cfg.store.path)?;
+    let cfg = Arc::new(cfg);
+    let fetcher =
+        Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
+    let metrics = Arc::new(Metrics::default());
+    let crawler = Crawler::new(cfg.clone(), fetcher, store.clone(), metrics.clone());
+    let rt = crate::commands::runtime()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+            .await
+            .with_context(|| format!("binding {}", cfg.server.listen))?;
+        let addr = listener.local_addr()?;
+        info!(%addr, store = %cfg.store.path.display(), sources = cfg.sources.len(), "unionwire running");
+        // A machine-readable line for scripts and tests that start the daemon on port 0.
+        println!("listening on http://{addr}");
+        let token = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let state = AppState::new(store.clone(), cfg.clone(), metrics.clone());
+        tracker.spawn(server::serve(listener, state, token.child_token()));
+        tracker.spawn(scheduler::run(crawler, token.child_token()));
+        tracker.close();
+        shutdown_signal().await;
+        info!("shutting down: no new work, cancelling fetches, flushing the store");
+        token.cancel();
+        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait()).await.is_err() {
+            warn!(grace = ?SHUTDOWN_GRACE, "tasks still running at the end of the grace period");
+        }
+        anyhow::Ok(())
+    })?;
+    store.flush()?;
+    info!("store flushed; bye");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
 }

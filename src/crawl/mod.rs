@@ -1,1 +1,573 @@
-//! crawl (being built).
+//! The crawl engine: for each source, discover article links (listing pages, feeds, Hanweb columns, the
+//! e-paper), fetch the articles politely through [`crate::fetch::Fetcher::get_polite`], extract and clean them,
+//! and ingest them into the [`crate::store::Store`] in flushed batches; then record the source's health.
+//! [`scheduler`] decides when each source is due. Every fetch waits on the run's cancellation token.
+
+pub mod discover;
+pub mod scheduler;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use jiff::Timestamp;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+use url::Url;
+
+use crate::config::{Config, SourceConfig};
+use crate::extract::{self, Profiles};
+use crate::fetch::{FetchError, Fetcher, Request};
+use crate::metrics::Metrics;
+use crate::model::{Article, SourceId};
+use crate::store::{FetchState, SourceState, Store};
+
+pub use discover::Discovered;
+
+/// Articles ingested per flushed batch: a crash loses at most the batch being written, and a re-crawl restores it.
+pub const INGEST_BATCH: usize = 16;
+
+/// Most pages one multi-page article may have.
+pub const MAX_ARTICLE_PAGES: usize = 20;
+
+/// What happened while crawling one source once.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SourceSummary {
+    /// The source.
+    pub source: String,
+    /// Pages fetched with a body (listing, feed and article pages).
+    pub pages_fetched: u64,
+    /// Pages that answered 304 Not Modified.
+    pub not_modified: u64,
+    /// Article links found.
+    pub links_found: u64,
+    /// Links skipped because the article is already stored.
+    pub already_stored: u64,
+    /// Articles stored for the first time.
+    pub new_articles: u64,
+    /// Stored articles whose content changed.
+    pub updated_articles: u64,
+    /// Stories founded by new articles.
+    pub new_stories: u64,
+    /// Errors, one line each (URL and reason).
+    pub errors: Vec<String>,
+    /// Whether the source's discovery step (listing/feed/column/issue) failed as a whole.
+    pub failed: bool,
+    /// Whether the run was cut short by shutdown.
+    pub cancelled: bool,
+    /// Wall time in milliseconds.
+    pub took_ms: u64,
+}
+
+/// Progress events for a terminal progress bar or log lines.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// A source started.
+    SourceStarted {
+        /// Which.
+        source: SourceId,
+    },
+    /// Article links were discovered for a source; this many will be fetched.
+    ArticlesQueued {
+        /// Which source.
+        source: SourceId,
+        /// How many.
+        count: u64,
+    },
+    /// One article was handled (stored, skipped or failed).
+    ArticleDone {
+        /// Which source.
+        source: SourceId,
+    },
+    /// A source finished.
+    SourceFinished {
+        /// Its summary.
+        summary: SourceSummary,
+    },
+}
+
+/// Receives [`Progress`] events.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// How a run is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// E-paper backfill range (inclusive), instead of today's issue.
+    pub epaper_range: Option<(jiff::civil::Date, jiff::civil::Date)>,
+}
+
+/// The crawler: one per process, shared by the scheduler and `crawl --once`.
+#[derive(Clone)]
+pub struct Crawler {
+    cfg: Arc<Config>,
+    fetcher: Fetcher,
+    store: Store,
+    metrics: Arc<Metrics>,
+    /// Bounds fetches in flight over all sources.
+    slots: Arc<Semaphore>,
+    progress: Option<ProgressFn>,
+}
+
+impl Crawler {
+    /// A crawler over these parts. Every configured source's host is trusted by the fetcher (the operator named it).
+    #[must_use]
+    pub fn new(cfg: Arc<Config>, fetcher: Fetcher, store: Store, metrics: Arc<Metrics>) -> Self {
+        for s in &cfg.sources {
+            if let Some(host) = s.url.host_str() {
+                fetcher.trust_host(host);
+            }
+        }
+        let slots = Arc::new(Semaphore::new(cfg.crawl.concurrency));
+        Self {
+            cfg,
+            fetcher,
+            store,
+            metrics,
+            slots,
+            progress: None,
+        }
+    }
+
+    /// Sends progress events to `f`.
+    #[must_use]
+    pub fn with_progress(mut self, f: ProgressFn) -> Self {
+        self.progress = Some(f);
+        self
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn emit(&self, p: Progress) {
+        if let Some(f) = &self.progress {
+            f(p);
+        }
+    }
+
+    /// Crawls these sources once, at most `crawl.source_concurrency` at a time, and returns their summaries in order.
+    pub async fn run_once(
+        &self,
+        sources: &[SourceConfig],
+        opts: &RunOptions,
+        token: &CancellationToken,
+    ) -> Vec<SourceSummary> {
+        stream::iter(sources)
+            .map(|s| self.crawl_source(s, opts, token))
+            .buffered(self.cfg.crawl.source_concurrency)
+            .collect()
+            .await
+    }
+
+    /// Crawls one source once: discover, fetch new articles, ingest, record health and the next due time.
+    pub async fn crawl_source(
+        &self,
+        src: &SourceConfig,
+        opts: &RunOptions,
+        token: &CancellationToken,
+    ) -> SourceSummary {
+        let started = Instant::now();
+        let mut sum = SourceSummary {
+            source: src.id.to_string(),
+            ..SourceSummary::default()
+        };
+        self.emit(Progress::SourceStarted {
+            source: src.id.clone(),
+        });
+        info!(source = %src.id, kind = src.kind.as_str(), url = %src.url, "crawling source");
+
+        let discovered = discover::discover(self, src, opts, token, &mut sum).await;
+        let mut blocked = false;
+        match discovered {
+            Ok(found) => {
+                self.fetch_articles(src, found.items, token, &mut sum).await;
+                // Listing validators are kept only once the articles they led to are stored, so that a run cut
+                // short is not followed by a 304 that hides the links it never fetched.
+                if !token.is_cancelled() {
+                    for (url, st) in found.validators {
+                        if let Err(e) = self.store.set_fetch_state(&url, &st) {
+                            warn!(url, error = %e, "saving fetch state failed");
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                blocked = matches!(
+                    e,
+                    FetchError::Blocked { .. } | FetchError::HostOnHold { .. }
+                );
+                warn!(source = %src.id, error = %e, "source discovery failed");
+                sum.failed = true;
+                sum.errors.push(e.to_string());
+            }
+        }
+        sum.cancelled = token.is_cancelled();
+        sum.took_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Err(e) = self.record_health(src, &sum, blocked) {
+            warn!(source = %src.id, error = %e, "recording source health failed");
+            sum.errors.push(format!("recording health: {e}"));
+        }
+        self.metrics
+            .crawl_runs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        info!(
+            source = %src.id,
+            pages = sum.pages_fetched,
+            not_modified = sum.not_modified,
+            new = sum.new_articles,
+            updated = sum.updated_articles,
+            stories = sum.new_stories,
+            errors = sum.errors.len(),
+            took_ms = sum.took_ms,
+            "crawled source"
+        );
+        self.emit(Progress::SourceFinished {
+            summary: sum.clone(),
+        });
+        sum
+    }
+
+    /// Fetches the discovered articles that are not stored yet (or due for a re-check) and ingests them.
+    async fn fetch_articles(
+        &self,
+        src: &SourceConfig,
+        found: Vec<Discovered>,
+        token: &CancellationToken,
+        sum: &mut SourceSummary,
+    ) {
+        let mut seen = HashSet::new();
+        let mut todo = Vec::new();
+        for d in found {
+            let canon = crate::dedup::canonical_url(d.url()).to_string();
+            if !seen.insert(canon.clone()) {
+                continue;
+            }
+            sum.links_found += 1;
+            match self.needs_fetch(&canon) {
+                Ok(true) => todo.push(d),
+                Ok(false) => sum.already_stored += 1,
+                Err(e) => sum.errors.push(format!("{canon}: store: {e}")),
+            }
+            if todo.len() >= self.cfg.crawl.max_articles_per_run {
+                break;
+            }
+        }
+        self.emit(Progress::ArticlesQueued {
+            source: src.id.clone(),
+            count: todo.len() as u64,
+        });
+        if todo.is_empty() {
+            return;
+        }
+
+        let mut results = stream::iter(todo)
+            .map(|d| self.fetch_one(src, d, token))
+            .buffer_unordered(self.cfg.crawl.concurrency);
+        let mut batch: Vec<(Article, SourceId, i32)> = Vec::new();
+        while let Some(r) = results.next().await {
+            self.emit(Progress::ArticleDone {
+                source: src.id.clone(),
+            });
+            match r {
+                Ok(Fetched::Article(a, pages)) => {
+                    sum.pages_fetched += pages;
+                    batch.push((*a, src.id.clone(), src.priority));
+                }
+                Ok(Fetched::NotModified) => sum.not_modified += 1,
+                Ok(Fetched::Cancelled) => {}
+                Err(line) => {
+                    sum.pages_fetched += 1;
+                    self.metrics
+                        .fetch_errors
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    sum.errors.push(line);
+                }
+            }
+            if batch.len() >= INGEST_BATCH {
+                self.ingest(std::mem::take(&mut batch), sum);
+            }
+        }
+        if !batch.is_empty() {
+            self.ingest(batch, sum);
+        }
+    }
+
+    fn needs_fetch(&self, canonical: &str) -> Result<bool, crate::store::StoreError> {
+        if !self.store.contains_url(canonical)? {
+            return Ok(true);
+        }
+        let recheck = self.cfg.crawl.recheck_after;
+        if recheck.is_zero() {
+            return Ok(false);
+        }
+        let state = self.store.fetch_state(canonical)?;
+        let last = state.and_then(|s| s.fetched_at);
+        Ok(match last {
+            None => true,
+            Some(t) => elapsed_since(t) >= recheck,
+        })
+    }
+
+    fn ingest(&self, batch: Vec<(Article, SourceId, i32)>, sum: &mut SourceSummary) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = batch.len();
+        match self.store.ingest_batch(batch) {
+            Ok(done) => {
+                for i in done {
+                    if i.new_article {
+                        sum.new_articles += 1;
+                        self.metrics.articles_new.fetch_add(1, Relaxed);
+                    } else if i.changed {
+                        sum.updated_articles += 1;
+                        self.metrics.articles_updated.fetch_add(1, Relaxed);
+                    }
+                    if i.new_story {
+                        sum.new_stories += 1;
+                        self.metrics.stories_new.fetch_add(1, Relaxed);
+                    }
+                }
+                debug!(source = %sum.source, articles = n, "batch flushed");
+            }
+            Err(e) => {
+                warn!(source = %sum.source, error = %e, "ingest failed");
+                sum.errors.push(format!("storing {n} articles: {e}"));
+            }
+        }
+    }
+
+    /// Fetches, extracts and cleans one article (following its extra pages).
+    async fn fetch_one(
+        &self,
+        src: &SourceConfig,
+        d: Discovered,
+        token: &CancellationToken,
+    ) -> Result<Fetched, String> {
+        let url = d.url().clone();
+        let canon = crate::dedup::canonical_url(&url).to_string();
+        if let Discovered::FeedEntry(entry) = &d {
+            let mut a = extract::feed::entry_article(entry);
+            finish_article(&mut a);
+            return Ok(Fetched::Article(Box::new(a), 0));
+        }
+        let state = self
+            .store
+            .fetch_state(&canon)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let mut req = Request::html(url.clone());
+        req.etag.clone_from(&state.etag);
+        req.last_modified.clone_from(&state.last_modified);
+        let Some(resp) = self.polite(&req, token).await else {
+            return Ok(Fetched::Cancelled);
+        };
+        let resp = resp.map_err(|e| {
+            self.remember_fetch(&canon, None, discover::error_status(&e), None);
+            e.to_string()
+        })?;
+        use std::sync::atomic::Ordering::Relaxed;
+        if resp.not_modified {
+            self.metrics.not_modified.fetch_add(1, Relaxed);
+            self.remember_fetch(
+                &canon,
+                resp.etag.clone().or(state.etag),
+                Some(304),
+                resp.last_modified.clone().or(state.last_modified),
+            );
+            return Ok(Fetched::NotModified);
+        }
+        self.metrics.pages_fetched.fetch_add(1, Relaxed);
+        let profile_name = src.profile.clone();
+        let final_url = resp.url.clone();
+        let decoded = resp.decode();
+        let encoding = decoded.encoding.name().to_owned();
+        let first = extract_blocking(decoded.text, final_url.clone(), profile_name.clone())
+            .await
+            .map_err(|e| format!("{final_url}: {e}"))?;
+        let mut pages = 1u64;
+        let mut rest = Vec::new();
+        for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
+            let Some(r) = self.polite(&Request::html(next.clone()), token).await else {
+                return Ok(Fetched::Cancelled);
+            };
+            match r {
+                Ok(r) if !r.not_modified => {
+                    pages += 1;
+                    let text = r.decode().text;
+                    match extract_blocking(text, r.url.clone(), profile_name.clone()).await {
+                        Ok(x) => rest.push(x.article),
+                        Err(e) => warn!(url = %next, error = %e, "extracting a later page failed"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => warn!(url = %next, error = %e, "fetching a later page failed"),
+            }
+        }
+        let mut article = if rest.is_empty() {
+            first.article
+        } else {
+            extract::merge_pages(first.article, rest)
+        };
+        article.encoding = encoding;
+        finish_article(&mut article);
+        self.remember_fetch(
+            &canon,
+            resp.etag.clone(),
+            Some(resp.status),
+            resp.last_modified.clone(),
+        );
+        if article.paragraphs.is_empty() {
+            return Err(format!("{final_url}: no article text found"));
+        }
+        Ok(Fetched::Article(Box::new(article), pages))
+    }
+
+    /// A polite fetch that gives up (returns `None`) when the run is cancelled.
+    pub(crate) async fn polite(
+        &self,
+        req: &Request,
+        token: &CancellationToken,
+    ) -> Option<Result<crate::fetch::Response, FetchError>> {
+        let _permit = tokio::select! {
+            () = token.cancelled() => return None,
+            p = self.slots.acquire() => p.expect("the crawl semaphore is never closed"),
+        };
+        tokio::select! {
+            () = token.cancelled() => None,
+            r = self.fetcher.get_polite(req) => Some(r),
+        }
+    }
+
+    fn remember_fetch(
+        &self,
+        url: &str,
+        etag: Option<String>,
+        status: Option<u16>,
+        last_modified: Option<String>,
+    ) {
+        let st = FetchState {
+            etag,
+            last_modified,
+            last_status: status,
+            fetched_at: Some(Timestamp::now()),
+            next_due: None,
+        };
+        if let Err(e) = self.store.set_fetch_state(url, &st) {
+            warn!(url, error = %e, "saving fetch state failed");
+        }
+    }
+
+    /// Updates the source's health record and its next due time.
+    fn record_health(
+        &self,
+        src: &SourceConfig,
+        sum: &SourceSummary,
+        blocked: bool,
+    ) -> Result<(), crate::store::StoreError> {
+        let mut st = self.store.source_state(&src.id)?.unwrap_or_default();
+        let now = Timestamp::now();
+        if sum.cancelled {
+            // A cut-short run says nothing about the source's health; it stays due.
+            return Ok(());
+        }
+        st.runs += 1;
+        st.last_run = Some(now);
+        let new = u32::try_from(sum.new_articles).unwrap_or(u32::MAX);
+        st.last_new = new;
+        st.articles_total += sum.new_articles;
+        if sum.failed {
+            st.consecutive_failures += 1;
+            st.last_error = sum.errors.first().cloned();
+        } else {
+            st.consecutive_failures = 0;
+            st.last_success = Some(now);
+            if sum.errors.is_empty() {
+                st.last_error = None;
+            } else {
+                st.last_error = sum.errors.first().cloned();
+            }
+        }
+        if new == 0 && sum.updated_articles == 0 {
+            st.consecutive_empty += 1;
+        } else {
+            st.consecutive_empty = 0;
+        }
+        let limit = self.cfg.crawl.unhealthy_after;
+        st.healthy = st.consecutive_failures < limit && st.consecutive_empty < limit;
+        let wait = scheduler::next_interval(
+            src.every,
+            self.cfg.crawl.jitter,
+            st.consecutive_failures,
+            blocked,
+        );
+        st.next_due = Some(add(now, wait));
+        self.store.set_source_state(&src.id, &st)
+    }
+}
+
+enum Fetched {
+    Article(Box<Article>, u64),
+    NotModified,
+    Cancelled,
+}
+
+/// Extraction is CPU work: run it on the blocking pool, never on the reactor.
+async fn extract_blocking(
+    html: String,
+    url: Url,
+    profile: Option<String>,
+) -> Result<extract::Extracted, String> {
+    tokio::task::spawn_blocking(move || {
+        let profiles = Profiles::builtin();
+        let p = match profile.as_deref() {
+            Some(name) => profiles.by_name(name),
+            None => profiles.for_url(&url),
+        };
+        extract::extract_article(&html, &url, p).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| format!("extraction task failed: {e}"))?
+}
+
+/// The last steps every article takes before the store: its canonical URL.
+pub fn finish_article(a: &mut Article) {
+    a.canonical_url = crate::dedup::canonical_article_url(a);
+}
+
+/// `t + d`, saturating.
+#[must_use]
+pub fn add(t: Timestamp, d: Duration) -> Timestamp {
+    let span = jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);
+    t.checked_add(span).unwrap_or(Timestamp::MAX)
+}
+
+/// How long ago `t` was (zero if in the future).
+#[must_use]
+pub fn elapsed_since(t: Timestamp) -> Duration {
+    let d = Timestamp::now().duration_since(t);
+    Duration::try_from(d).unwrap_or(Duration::ZERO)
+}
+
+/// Health of every configured source, for `sources` and the server.
+///
+/// # Errors
+/// A store error.
+pub fn health(
+    cfg: &Config,
+    store: &Store,
+) -> Result<Vec<(SourceId, SourceState)>, crate::store::StoreError> {
+    cfg.sources
+        .iter()
+        .map(|s| Ok((s.id.clone(), store.source_state(&s.id)?.unwrap_or_default())))
+        .collect()
+}

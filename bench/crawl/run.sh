@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# End-to-end crawl speed, side by side on the same machine and data:
+#   unionwire crawl --once (delay 0) vs a minimal Scrapy spider, over a generated local site served by nginx,
+#   plus trafilatura's extraction speed on the same pages and the html5ever parse ceiling.
+# usage: bench/crawl/run.sh [ARTICLES=2000] [HOSTS=4]
+# Prints pages/s, CPU seconds and peak RSS for each, and the ratios unionwire/peer. Needs root for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ARTICLES=${1:-2000}
+HOSTS=${2:-4}
+PORT=8090
+OUT=$PWD/bench/out/crawl
+mkdir -p "$OUT"
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need nginx; then
+  echo "== installing nginx"; (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+VENV=$PWD/bench/out/venv
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== creating the Python environment (scrapy, trafilatura)"
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -c 'import scrapy, trafilatura' 2>/dev/null || "$VENV/bin/pip" install -q scrapy trafilatura
+
+echo "== building unionwire (release)"
+cargo build --release --quiet --bin unionwire --example parse_ceiling
+
+echo "== generating $ARTICLES articles on $HOSTS hosts"
+rm -rf "$OUT/site"
+python3 bench/crawl/gensite.py "$OUT/site" --articles "$ARTICLES" --hosts "$HOSTS" --port $PORT
+
+echo "== starting nginx on 127.0.0.2..127.0.0.$((HOSTS + 1)):$PORT"
+CONF=$OUT/nginx.conf
+{
+  echo "worker_processes 1; daemon on; pid $OUT/nginx.pid; error_log $OUT/nginx-error.log;"
+  echo "events { worker_connections 1024; }"
+  echo "http { access_log off; sendfile on; keepalive_requests 100000; default_type text/html;"
+  while read -r host; do
+    echo "  server { listen $host; root $OUT/site/${host/:/_}; etag on; }"
+  done < "$OUT/site/hosts.txt"
+  echo "}"
+} > "$CONF"
+"$NGINX" -c "$CONF" -p "$OUT" 2>/dev/null || "$NGINX" -c "$CONF"
+trap '"$NGINX" -c "$CONF" -s stop 2>/dev/null || true' EXIT
+sleep 0.5
+
+echo "== unionwire crawl --once (per_host_delay 0)"
+CFG=$OUT/unionwire.toml
+rm -rf "$OUT/store"
+{
+  echo "[store]"; echo "path = \"$OUT/store\""
+  echo "[crawl]"; echo "per_host_delay = \"0\""; echo "max_articles_per_run = 1000000"; echo "concurrency = 16"
+  i=0
+  while read -r host; do
+    i=$((i + 1))
+    echo "[[sources]]"; echo "id = \"host$i\""; echo "name = \"host $i\""; echo "kind = \"listing\""
+    echo "url = \"http://$host/list/index.html\""; echo "links = \"div.ej_list_box li a\""; echo "pages = 1000"
+  done < "$OUT/site/hosts.txt"
+} > "$CFG"
+UW=$(python3 bench/measure.py unionwire -- target/release/unionwire --config "$CFG" crawl --once --all --no-progress 2>"$OUT/unionwire.log" | tail -1)
+UW_ARTICLES=$(target/release/unionwire --config "$CFG" db stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
+
+echo "== scrapy (minimal spider, CSS selectors)"
+rm -f "$OUT/scrapy.jsonl"
+HOSTLIST=$(paste -sd, "$OUT/site/hosts.txt")
+SC=$(python3 bench/measure.py scrapy -- "$VENV/bin/scrapy" runspider bench/crawl/spider.py -a hosts="$HOSTLIST" \
+  -o "$OUT/scrapy.jsonl" -s LOG_LEVEL=WARNING -s ROBOTSTXT_OBEY=True -s TELNETCONSOLE_ENABLED=False 2>"$OUT/scrapy.log" | tail -1)
+SC_ARTICLES=$(wc -l < "$OUT/scrapy.jsonl")
+
+echo "== trafilatura extraction (one core) and the html5ever parse ceiling"
+TF=$("$VENV/bin/python" bench/crawl/trafilatura_extract.py "$OUT/site" | tail -1)
+PC=$(target/release/examples/parse_ceiling "$OUT/site" | tail -1)
+
+python3 - "$UW" "$UW_ARTICLES" "$SC" "$SC_ARTICLES" "$TF" "$PC" <<'PY'
+import json, sys
+uw, uwn, sc, scn, tf, pc = sys.argv[1:]
+uw, sc, tf, pc = json.loads(uw), json.loads(sc), json.loads(tf), json.loads(pc)
+uwn, scn = int(uwn), int(scn)
+uw_ps = uwn / uw["wall_s"]; sc_ps = scn / sc["wall_s"]
+print()
+print(f"| crawler | articles | wall s | pages/s | CPU s | peak RSS MB |")
+print(f"|---|---|---|---|---|---|")
+print(f"| unionwire crawl --once | {uwn} | {uw['wall_s']} | {uw_ps:.0f} | {uw['cpu_s']} | {uw['peak_rss_mb']} |")
+print(f"| scrapy (minimal spider) | {scn} | {sc['wall_s']} | {sc_ps:.0f} | {sc['cpu_s']} | {sc['peak_rss_mb']} |")
+print()
+print(f"unionwire / scrapy pages/s: {uw_ps / sc_ps:.1f}x   (target >= 20x, peak RSS <= 100 MB)")
+print(f"trafilatura extract, one core: {tf['pages_per_s']} pages/s ({tf['extracted']}/{tf['pages']} extracted)")
+print(f"html5ever parse ceiling, one core: {pc['pages_per_s']} pages/s; unionwire end to end is {uw_ps / pc['pages_per_s']:.2f}x of it (on {2} cores)")
+PY

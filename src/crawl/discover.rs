@@ -1,0 +1,341 @@
+//! Discovery: from a source's entry point to the article links (or feed entries) it currently lists.
+//! Listing pages follow their pagination up to `pages`; Hanweb columns unwrap the embedded XML records and ask
+//! `dataproxy.jsp` for further pages; the e-paper walks an issue's pages; feeds are read with feed-rs.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use regex::Regex;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+use url::Url;
+
+use crate::config::{SourceConfig, SourceKind};
+use crate::extract::{self, feed::Entry, Link};
+use crate::fetch::{FetchError, Request, Response};
+use crate::store::FetchState;
+
+use super::{Crawler, RunOptions, SourceSummary};
+
+/// One thing to turn into an article.
+#[derive(Debug, Clone)]
+pub enum Discovered {
+    /// An article page to fetch and extract.
+    Link(Link),
+    /// A feed entry that already carries the full text.
+    FeedEntry(Box<Entry>),
+}
+
+impl Discovered {
+    /// The article's URL.
+    #[must_use]
+    pub fn url(&self) -> &Url {
+        match self {
+            Self::Link(l) => &l.url,
+            Self::FeedEntry(e) => &e.link,
+        }
+    }
+}
+
+/// What discovery found, and the validators of the index pages to save once their articles are stored.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Articles to fetch, in listing order.
+    pub items: Vec<Discovered>,
+    /// (URL, state) of index pages fetched with a body.
+    pub validators: Vec<(String, FetchState)>,
+}
+
+/// The HTTP status an error carries, if any.
+#[must_use]
+pub fn error_status(e: &FetchError) -> Option<u16> {
+    match e {
+        FetchError::Status { status, .. } | FetchError::Blocked { status, .. } => Some(*status),
+        _ => None,
+    }
+}
+
+/// Runs the source's discovery step.
+///
+/// # Errors
+/// The first index fetch's error when nothing at all could be discovered (the source failed).
+pub async fn discover(
+    c: &Crawler,
+    src: &SourceConfig,
+    opts: &RunOptions,
+    token: &CancellationToken,
+    sum: &mut SourceSummary,
+) -> Result<Found, FetchError> {
+    let pattern = src.pattern.as_deref().and_then(|p| Regex::new(p).ok());
+    let mut found = Found::default();
+    match src.kind {
+        SourceKind::Listing => listing(c, src, token, sum, &mut found).await?,
+        SourceKind::Hanweb => hanweb(c, src, token, sum, &mut found).await?,
+        SourceKind::Epaper => epaper(c, src, opts, token, sum, &mut found).await?,
+        SourceKind::Feed => feed(c, src, token, sum, &mut found).await?,
+    }
+    if let Some(re) = &pattern {
+        found.items.retain(|d| re.is_match(d.url().as_str()));
+    }
+    Ok(found)
+}
+
+/// Fetches an index page with conditional GET. `Ok(None)` = not modified (or cancelled).
+async fn index_page(
+    c: &Crawler,
+    req: Request,
+    token: &CancellationToken,
+    sum: &mut SourceSummary,
+    found: &mut Found,
+) -> Result<Option<Response>, FetchError> {
+    let key = req.url.to_string();
+    let mut req = req;
+    if let Ok(Some(st)) = c.store.fetch_state(&key) {
+        req.etag = st.etag;
+        req.last_modified = st.last_modified;
+    }
+    let Some(r) = c.polite(&req, token).await else {
+        return Ok(None);
+    };
+    let resp = r?;
+    if resp.not_modified {
+        sum.not_modified += 1;
+        debug!(url = %key, "index page not modified");
+        return Ok(None);
+    }
+    sum.pages_fetched += 1;
+    found.validators.push((
+        key,
+        FetchState {
+            etag: resp.etag.clone(),
+            last_modified: resp.last_modified.clone(),
+            last_status: Some(resp.status),
+            fetched_at: Some(Timestamp::now()),
+            next_due: None,
+        },
+    ));
+    Ok(Some(resp))
+}
+
+async fn listing(
+    c: &Crawler,
+    src: &SourceConfig,
+    token: &CancellationToken,
+    sum: &mut SourceSummary,
+    found: &mut Found,
+) -> Result<(), FetchError> {
+    let Some(sel) = src
+        .links
+        .as_deref()
+        .and_then(|s| scraper::Selector::parse(s).ok())
+    else {
+        return Ok(());
+    };
+    let mut url = src.url.clone();
+    let mut visited = std::collections::HashSet::new();
+    for page in 0..src.pages {
+        if !visited.insert(url.clone()) {
+            break;
+        }
+        let resp = match index_page(c, Request::html(url.clone()), token, sum, found).await {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) if page == 0 => return Err(e),
+            Err(e) => {
+                sum.errors.push(e.to_string());
+                break;
+            }
+        };
+        let text = resp.decode().text;
+        let base = resp.url.clone();
+        let sel = sel.clone();
+        let (links, next) = tokio::task::spawn_blocking(move || {
+            let links = extract::listing_links(&text, &base, &sel, None);
+            let next = extract::next_listing_page(&text, &base);
+            (links, next)
+        })
+        .await
+        .unwrap_or_default();
+        found.items.extend(links.into_iter().map(Discovered::Link));
+        match next {
+            Some(n) => url = n,
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+async fn hanweb(
+    c: &Crawler,
+    src: &SourceConfig,
+    token: &CancellationToken,
+    sum: &mut SourceSummary,
+    found: &mut Found,
+) -> Result<(), FetchError> {
+    let Some(resp) = index_page(c, Request::html(src.url.clone()), token, sum, found).await? else {
+        return Ok(());
+    };
+    let text = resp.decode().text;
+    let base = resp.url.clone();
+    found.items.extend(
+        extract::hanweb::embedded_links(&text, &base)
+            .into_iter()
+            .map(Discovered::Link),
+    );
+    let Some(jpage) = extract::hanweb::jpage(&text, &base) else {
+        return Ok(());
+    };
+    for page in 2..=src.pages {
+        let url = extract::hanweb::dataproxy_url(&jpage, page);
+        let mut req = Request::html(url);
+        req.accept = crate::fetch::Accept::Any;
+        let Some(r) = c.polite(&req, token).await else {
+            break;
+        };
+        match r {
+            Ok(r) if !r.not_modified => {
+                sum.pages_fetched += 1;
+                let xml = r.decode().text;
+                let (links, total) = extract::hanweb::parse_dataproxy(&xml, &base);
+                found.items.extend(links.into_iter().map(Discovered::Link));
+                if total.is_some_and(|t| page >= t) {
+                    break;
+                }
+            }
+            Ok(_) => break,
+            Err(e) => {
+                sum.errors.push(e.to_string());
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Today's date in Beijing.
+#[must_use]
+pub fn beijing_today() -> Date {
+    crate::model::beijing().to_datetime(Timestamp::now()).date()
+}
+
+async fn epaper(
+    c: &Crawler,
+    src: &SourceConfig,
+    opts: &RunOptions,
+    token: &CancellationToken,
+    sum: &mut SourceSummary,
+    found: &mut Found,
+) -> Result<(), FetchError> {
+    let dates: Vec<Date> = match opts.epaper_range {
+        Some((from, to)) => {
+            let mut v = Vec::new();
+            let mut d = from;
+            while d <= to && v.len() < 400 {
+                v.push(d);
+                match d.tomorrow() {
+                    Ok(n) => d = n,
+                    Err(_) => break,
+                }
+            }
+            v
+        }
+        None => {
+            let today = beijing_today();
+            let mut v = vec![today];
+            if let Ok(y) = today.yesterday() {
+                v.push(y);
+            }
+            v
+        }
+    };
+    let mut first_error = None;
+    let mut any_issue = false;
+    for date in dates {
+        if token.is_cancelled() {
+            break;
+        }
+        let issue = extract::epaper::issue_url(&src.url, date);
+        let resp = match index_page(c, Request::html(issue.clone()), token, sum, found).await {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                any_issue = true;
+                continue;
+            }
+            Err(FetchError::Status { status: 404, .. }) => {
+                debug!(%date, "no e-paper issue that day");
+                continue;
+            }
+            Err(e) => {
+                warn!(%date, error = %e, "e-paper issue failed");
+                sum.errors.push(e.to_string());
+                first_error.get_or_insert(e);
+                continue;
+            }
+        };
+        any_issue = true;
+        let text = resp.decode().text;
+        let base = resp.url.clone();
+        let mut pages = extract::epaper::page_links(&text, &base);
+        if !pages.contains(&base) {
+            pages.insert(0, base.clone());
+        }
+        found.items.extend(
+            extract::epaper::article_links(&text, &base)
+                .into_iter()
+                .map(Discovered::Link),
+        );
+        for page in pages.into_iter().filter(|p| *p != base) {
+            let Some(r) = c.polite(&Request::html(page.clone()), token).await else {
+                break;
+            };
+            match r {
+                Ok(r) if !r.not_modified => {
+                    sum.pages_fetched += 1;
+                    let t = r.decode().text;
+                    found.items.extend(
+                        extract::epaper::article_links(&t, &r.url)
+                            .into_iter()
+                            .map(Discovered::Link),
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => sum.errors.push(e.to_string()),
+            }
+        }
+    }
+    match (any_issue, first_error) {
+        (false, Some(e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+async fn feed(
+    c: &Crawler,
+    src: &SourceConfig,
+    token: &CancellationToken,
+    sum: &mut SourceSummary,
+    found: &mut Found,
+) -> Result<(), FetchError> {
+    let Some(resp) = index_page(c, Request::feed(src.url.clone()), token, sum, found).await? else {
+        return Ok(());
+    };
+    let entries = match extract::feed::parse_feed(&resp.body, &resp.url) {
+        Ok(e) => e,
+        Err(e) => {
+            sum.errors.push(format!("{}: {e}", resp.url));
+            sum.failed = true;
+            return Ok(());
+        }
+    };
+    for e in entries {
+        if src.fulltext && extract::feed::is_summary_only(&e) {
+            found.items.push(Discovered::Link(Link {
+                url: e.link.clone(),
+                title: Some(e.title.clone()),
+                date: None,
+            }));
+        } else {
+            found.items.push(Discovered::FeedEntry(Box::new(e)));
+        }
+    }
+    Ok(())
+}

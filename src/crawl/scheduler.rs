@@ -1,0 +1,144 @@
+//! When each source is due: `every` plus random jitter, exponential back-off after failures, a long hold for a
+//! host that answers with an anti-bot challenge. The loop runs each due source as a tracked task (never the same
+//! source twice at once), at most `crawl.source_concurrency` together, and stops taking work on cancellation.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rand::Rng;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use super::{Crawler, RunOptions};
+
+/// The longest a failing source is backed off.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+/// How long a source whose host answered with an anti-bot challenge (HTTP 412/521) is put on hold, at least.
+pub const BLOCKED_HOLD: Duration = Duration::from_secs(6 * 3600);
+/// The scheduler looks at the clock at least this often.
+pub const MAX_TICK: Duration = Duration::from_secs(30);
+
+/// The wait before a source is due again.
+#[must_use]
+pub fn next_interval(every: Duration, jitter: f64, failures: u32, blocked: bool) -> Duration {
+    let mut base = every;
+    if failures > 0 {
+        let factor = 1u32 << failures.min(6);
+        base = every.saturating_mul(factor).min(MAX_BACKOFF.max(every));
+    }
+    if blocked {
+        base = base.max(BLOCKED_HOLD);
+    }
+    let extra = if jitter > 0.0 {
+        base.mul_f64(rand::rng().random_range(0.0..=jitter))
+    } else {
+        Duration::ZERO
+    };
+    base + extra
+}
+
+/// Whether a source is due at `now` by its stored state.
+fn is_due(next_due: Option<Timestamp>, now: Timestamp) -> bool {
+    next_due.is_none_or(|t| t <= now)
+}
+
+/// Runs the schedule until `token` is cancelled; in-flight source crawls finish or cancel with it.
+pub async fn run(crawler: Crawler, token: CancellationToken) {
+    let tracker = TaskTracker::new();
+    let running: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let slots = Arc::new(Semaphore::new(crawler.config().crawl.source_concurrency));
+    info!(
+        sources = crawler.config().sources.len(),
+        "scheduler started"
+    );
+    loop {
+        let now = Timestamp::now();
+        let mut soonest = MAX_TICK;
+        for src in crawler.config().sources.iter().filter(|s| s.enabled) {
+            let key = src.id.to_string();
+            if running
+                .lock()
+                .expect("lock is never poisoned")
+                .contains(&key)
+            {
+                continue;
+            }
+            let next_due = match crawler.store().source_state(&src.id) {
+                Ok(st) => st.and_then(|s| s.next_due),
+                Err(e) => {
+                    warn!(source = %src.id, error = %e, "reading source state failed");
+                    None
+                }
+            };
+            if !is_due(next_due, now) {
+                if let Some(t) = next_due {
+                    let wait = Duration::try_from(t.duration_since(now)).unwrap_or(Duration::ZERO);
+                    soonest = soonest.min(wait);
+                }
+                continue;
+            }
+            running
+                .lock()
+                .expect("lock is never poisoned")
+                .insert(key.clone());
+            let (c, src, token, running, slots) = (
+                crawler.clone(),
+                src.clone(),
+                token.clone(),
+                running.clone(),
+                slots.clone(),
+            );
+            tracker.spawn(async move {
+                let permit = tokio::select! {
+                    () = token.cancelled() => None,
+                    p = slots.acquire_owned() => p.ok(),
+                };
+                if permit.is_some() {
+                    c.crawl_source(&src, &RunOptions::default(), &token).await;
+                }
+                running.lock().expect("lock is never poisoned").remove(&key);
+            });
+        }
+        let tick = soonest.clamp(Duration::from_millis(200), MAX_TICK);
+        tokio::select! {
+            () = token.cancelled() => break,
+            () = tokio::time::sleep(tick) => {}
+        }
+    }
+    tracker.close();
+    tracker.wait().await;
+    info!("scheduler stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_back_off_exponentially_and_cap() {
+        let every = Duration::from_secs(60);
+        assert_eq!(next_interval(every, 0.0, 0, false), every);
+        assert_eq!(next_interval(every, 0.0, 1, false), every * 2);
+        assert_eq!(next_interval(every, 0.0, 3, false), every * 8);
+        assert_eq!(next_interval(every, 0.0, 30, false), every * 64);
+        assert!(next_interval(Duration::from_secs(3600), 0.0, 30, false) <= MAX_BACKOFF);
+    }
+
+    #[test]
+    fn blocked_sources_are_held() {
+        assert!(next_interval(Duration::from_secs(60), 0.0, 0, true) >= BLOCKED_HOLD);
+    }
+
+    #[test]
+    fn jitter_stays_within_its_fraction() {
+        let every = Duration::from_secs(100);
+        for _ in 0..100 {
+            let d = next_interval(every, 0.2, 0, false);
+            assert!(d >= every && d <= Duration::from_secs(120), "{d:?}");
+        }
+    }
+}
