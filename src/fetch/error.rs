@@ -69,7 +69,7 @@ pub enum FetchError {
         phase: &'static str,
     },
     /// The body is larger than the configured cap (declared or counted after decompression).
-    #[error("fetching {url}: body exceeds {limit} bytes")]
+    #[error("fetching {url}: too large: the body exceeds the limit of {limit} bytes")]
     TooLarge {
         /// The URL.
         url: String,

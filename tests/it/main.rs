@@ -3,6 +3,7 @@
 mod support;
 
 mod clean;
+mod cli;
 mod config;
 mod crawl;
 mod dedup;

@@ -1,0 +1,198 @@
+//! Integration tests: the `unionwire` binary as users run it — exit codes, one error line per failing input,
+//! configuration errors that name file, line and key.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use crate::support;
+
+const BIN: &str = env!("CARGO_BIN_EXE_unionwire");
+
+const ARTICLE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>某某工会开展职工技能比赛--中国工会新闻--人民网</title></head>
+<body><div class="layout rm_txt cf"><div class="col col-1 fl"><h1>某某工会开展职工技能比赛</h1>
+<div class="col-1-1 fl">2024年09月27日11:01 | 来源：<a href="/">工人日报客户端</a></div>
+<div class="rm_txt_con cf" id="rm_txt_zw">
+<p style="text-indent: 2em;">9月26日，某某市总工会在市职业技术学院举办第三届职工技能比赛，来自全市42家企业的186名选手参加了数控车工、焊工和电工三个项目的角逐。</p>
+<p style="text-indent: 2em;">比赛分理论考试和实际操作两部分，评委由行业专家和高级技师担任，获奖选手将按规定晋升相应职业技能等级。</p>
+<p style="text-indent: 2em;">市总工会有关负责人表示，将持续深化劳动和技能竞赛，为产业工人成长成才搭建平台。</p>
+</div><div class="edit cf">(责编：闫涵、张鑫)</div></div></div></body></html>"#;
+
+async fn site() -> support::TestServer {
+    let router = Router::new()
+        .route(
+            "/ok.html",
+            get(|| async { ([("content-type", "text/html; charset=utf-8")], ARTICLE) }),
+        )
+        .route("/missing.html", get(|| async { StatusCode::NOT_FOUND }))
+        .route(
+            "/challenge.html",
+            get(|| async {
+                (
+                    StatusCode::PRECONDITION_FAILED,
+                    "<html><script>var _0x1=1;document.cookie='x';</script></html>",
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/report.pdf",
+            get(|| async { ([("content-type", "application/pdf")], "%PDF-1.4 ...") }),
+        )
+        .route(
+            "/huge.html",
+            get(|| async {
+                let body = "<p>工会</p>".repeat(1_200_000);
+                ([("content-type", "text/html")], body)
+            }),
+        );
+    support::serve(router).await
+}
+
+async fn unionwire(args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(BIN)
+        .args(args)
+        .env_remove("UNIONWIRE_CONFIG")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run unionwire")
+}
+
+#[tokio::test]
+async fn fetch_reports_each_failing_input_on_one_line_and_still_prints_the_others() {
+    let s = site().await;
+    let (ok, missing, challenge, pdf, huge) = (
+        s.url("/ok.html"),
+        s.url("/missing.html"),
+        s.url("/challenge.html"),
+        s.url("/report.pdf"),
+        s.url("/huge.html"),
+    );
+    let out = unionwire(&[
+        "fetch",
+        "--json",
+        &missing,
+        &ok,
+        &challenge,
+        &pdf,
+        &huge,
+        "no/such/file.html",
+    ])
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed input makes the exit code non-zero"
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(v["title"], "某某工会开展职工技能比赛");
+    assert_eq!(v["published"], "2024-09-27T11:01:00+08:00");
+    assert_eq!(v["source"], "工人日报客户端");
+    assert_eq!(v["paragraphs"].as_array().unwrap().len(), 3);
+    assert_eq!(v["encoding"], "UTF-8");
+    assert!(v["subtitle"].is_null());
+
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let line_for = |needle: &str| -> String {
+        stderr
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no error line for {needle} in:\n{stderr}"))
+            .to_owned()
+    };
+    assert!(line_for(&missing).contains("404"), "{stderr}");
+    let c = line_for(&challenge).to_lowercase();
+    assert!(c.contains("412") && c.contains("block"), "{c}");
+    assert!(line_for(&pdf).to_lowercase().contains("pdf"), "{stderr}");
+    let h = line_for(&huge).to_lowercase();
+    assert!(h.contains("large") || h.contains("limit"), "{h}");
+    assert!(
+        line_for("no/such/file.html").contains("reading"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn fetch_text_output_is_readable() {
+    let s = site().await;
+    let out = unionwire(&["fetch", &s.url("/ok.html")]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("某某工会开展职工技能比赛\n"), "{text}");
+    assert!(text.contains("来源 工人日报客户端"), "{text}");
+    assert!(text.contains("　　9月26日，某某市总工会"), "{text}");
+    assert!(text.contains("（责编：闫涵、张鑫）"), "{text}");
+}
+
+#[tokio::test]
+async fn unknown_profile_and_bad_flags_are_usage_errors() {
+    let out = unionwire(&["fetch", "--profile", "nope", "x.html"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("unknown profile \"nope\"") && err.contains("known profiles"),
+        "{err}"
+    );
+
+    let out = unionwire(&["fetch", "--frobnicate", "x"]).await;
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = unionwire(&[
+        "crawl",
+        "--once",
+        "--from",
+        "2024-09-01",
+        "--to",
+        "2024-09-30",
+    ])
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_bad_config_names_the_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[crawl]\nper_host_delay = \"1s\"\nper_host_dealy = \"2s\"\n",
+    )
+    .unwrap();
+    let out = unionwire(&["--config", path.to_str().unwrap(), "check"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("{}:3", path.display())), "{err}");
+    assert!(err.contains("per_host_dealy"), "{err}");
+
+    std::fs::write(&path, "[[sources]]\nid = \"Bad Id\"\nname = \"x\"\nkind = \"feed\"\nurl = \"http://a.example/\"\n").unwrap();
+    let out = unionwire(&["--config", path.to_str().unwrap(), "check"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(":2") && err.contains("Bad Id"), "{err}");
+}
+
+#[tokio::test]
+async fn check_prints_the_embedded_sources() {
+    let out = unionwire(&["check"]).await;
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("acftu-people") && text.contains("grrb-epaper"),
+        "{text}"
+    );
+}
