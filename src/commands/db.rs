@@ -1,15 +1,55 @@
-//! `unionwire db` (being built).
+//! `unionwire db stats` (articles, stories, size on disk; `--json`) and `unionwire db verify` (every
+//! record decodes, every index points at a record; exit 4 when damaged).
 
 use crate::cli::{Cli, DbCommand};
-use crate::commands::{CmdResult, Failure, EXIT_FAILURE};
+use crate::commands::{load_config, CmdResult, Failure, EXIT_STORE_BAD};
+use crate::store::Store;
 
 /// Runs `db`.
 ///
 /// # Errors
-/// Not built yet.
-pub fn run(_cli: &Cli, _cmd: &DbCommand) -> CmdResult {
-    Err(Failure::new(
-        EXIT_FAILURE,
-        anyhow::anyhow!("db is not built yet"),
-    ))
+/// A store that cannot be opened (locked: exit 3; damaged or newer: exit 4); `verify` finding damage
+/// (exit 4).
+pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
+    let cfg = load_config(cli, crate::config::Overrides::default())?;
+    let store = Store::open(&cfg.store.path)?;
+    match cmd {
+        DbCommand::Stats { json } => {
+            let s = store.stats()?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&s).map_err(anyhow::Error::from)?
+                );
+            } else {
+                println!("store:          {}", store.path().display());
+                println!("articles:       {}", s.articles);
+                println!("stories:        {}", s.stories);
+                println!("size on disk:   {} bytes", s.size_on_disk);
+                println!("schema version: {}", s.schema_version);
+                println!("generation:     {}", s.generation);
+            }
+            Ok(())
+        }
+        DbCommand::Verify => {
+            let report = store.verify()?;
+            for p in &report.problems {
+                println!("damaged: {}: {}", p.key, p.what);
+            }
+            if report.is_ok() {
+                println!("ok: {} records checked", report.records);
+                Ok(())
+            } else {
+                Err(Failure::new(
+                    EXIT_STORE_BAD,
+                    anyhow::anyhow!(
+                        "store {} is damaged: {} problem(s) in {} records",
+                        store.path().display(),
+                        report.problems.len(),
+                        report.records
+                    ),
+                ))
+            }
+        }
+    }
 }

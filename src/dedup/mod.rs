@@ -1,1 +1,614 @@
-//! dedup (being built).
+//! Deduplication: every article once, every story once.
+//!
+//! This module owns URL canonicalisation ([`canonical_url`]), the recovery of a people.com.cn original
+//! from a spam mirror's URL ([`mirror_origin`]), the identity key an [`ArticleId`] is hashed from
+//! ([`url_key`], [`article_id`]), and the near-duplicate fingerprint that groups articles into stories:
+//! a 64-bit SimHash over character shingles of the text normalised for comparison ([`simhash`]),
+//! plus a few sentence "anchors" ([`fingerprint`]) that catch reposts which add or drop a paragraph —
+//! an edit that moves a whole-text SimHash by 5–9 bits, past [`MAX_DISTANCE`]. Both are looked up
+//! through index keys in the store, never by scanning. Nothing here does I/O.
+
+use std::collections::HashSet;
+
+use url::Url;
+
+use crate::model::{Article, ArticleId};
+
+/// Two fingerprints within this many differing bits are near-duplicates (Manku et al., WWW'07: k = 3).
+pub const MAX_DISTANCE: u32 = 3;
+
+/// Number of 16-bit bands a SimHash is cut into for the index (pigeonhole: ≤ 3 differing bits leave
+/// at least one of 4 bands identical).
+pub const BANDS: u32 = 4;
+
+/// Query keys dropped as tracking parameters (compared case-insensitively), besides every `utm_*` key.
+pub const TRACKING_PARAMS: &[&str] = &[
+    "spm",
+    "from",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "ref",
+    "ref_src",
+    "isappinstalled",
+    "share_token",
+    "share_from",
+    "sharer_shareid",
+    "sharer_sharetime",
+    "scene",
+    "clicktime",
+    "enterid",
+    "wfr",
+    "tt_from",
+    "jsessionid",
+    "phpsessid",
+    "_",
+];
+
+/// people.com.cn catalog (column) ids whose subdomain is known, for rebuilding a mirror's origin URL.
+pub const PEOPLE_CATALOGS: &[(u64, &str)] = &[
+    // 中国工会新闻 (sites.md §1.1; the seed's breadcrumb).
+    (67502, "acftu"),
+    // 时政 (politics.people.com.cn/n1/…/c1001-….html).
+    (1001, "politics"),
+    // 江苏频道 (js.people.com.cn/n2/2018/1220/c360300-32429943.html).
+    (360300, "js"),
+];
+
+/// Canonicalises an absolute URL for deduplication while keeping it fetchable.
+///
+/// Scheme and host lower-case (the `url` crate does this and IDNA on parse), trailing dots of the host
+/// removed, default ports dropped, empty user info dropped, fragment removed, `;jsessionid=…` path
+/// parameters removed, `//` in the path collapsed, `.`/`..` resolved, percent-escapes upper-cased and
+/// escapes of unreserved characters decoded; query pairs split on `&`, tracking keys ([`TRACKING_PARAMS`],
+/// `utm_*`) dropped, every pair re-encoded one way (`+` for space, `%XX` for everything but unreserved
+/// characters, `key=` for a bare key) and sorted. http/https and `www.` are kept here (the URL must stay
+/// fetchable); [`url_key`] folds them for identity.
+#[must_use]
+pub fn canonical_url(url: &Url) -> Url {
+    let mut out = url.clone();
+    out.set_fragment(None);
+    if out.cannot_be_a_base() {
+        return out;
+    }
+    if let Some(url::Host::Domain(host)) = out.host() {
+        let trimmed = host.trim_end_matches('.');
+        if trimmed != host && !trimmed.is_empty() {
+            let trimmed = trimmed.to_owned();
+            // A host that parsed once re-parses without its trailing dots.
+            let _ = out.set_host(Some(&trimmed));
+        }
+    }
+    if out.username().is_empty() && out.password() == Some("") {
+        let _ = out.set_password(None);
+    }
+    let path = normalise_path(out.path());
+    out.set_path(&path);
+    match out.query() {
+        Some(q) => {
+            let q = normalise_query(q);
+            out.set_query(if q.is_empty() { None } else { Some(&q) });
+        }
+        None => out.set_query(None),
+    }
+    out
+}
+
+/// The identity key of a URL: its [`canonical_url`] with `https` folded to `http` and a leading `www.`
+/// removed, because the news sites we crawl serve the same article under all four spellings. This string
+/// is what an [`ArticleId`] is hashed from; it is never fetched.
+#[must_use]
+pub fn url_key(url: &Url) -> String {
+    let mut c = canonical_url(url);
+    if c.scheme() == "https" {
+        let port = c.port();
+        if c.set_scheme("http").is_ok() && port.is_none() {
+            let _ = c.set_port(None);
+        }
+    }
+    if let Some(url::Host::Domain(host)) = c.host() {
+        if let Some(rest) = host.strip_prefix("www.") {
+            if rest.contains('.') {
+                let rest = rest.to_owned();
+                let _ = c.set_host(Some(&rest));
+            }
+        }
+    }
+    c.into()
+}
+
+/// The identity key of a URL given as text; unparsable text is its own key (trimmed).
+#[must_use]
+pub fn url_key_str(url: &str) -> String {
+    match Url::parse(url.trim()) {
+        Ok(u) => url_key(&u),
+        Err(_) => url.trim().to_owned(),
+    }
+}
+
+/// The [`ArticleId`] of an article: the hash of the identity key of [`canonical_article_url`].
+#[must_use]
+pub fn article_id(article: &Article) -> ArticleId {
+    ArticleId::from_canonical_url(&url_key_str(&canonical_article_url(article)))
+}
+
+/// For a spam mirror that copies a people.com.cn article path (`/n1/YYYY/MMDD/cCATALOG-CONTENTID.html`,
+/// `n2` for provincial channels, an optional `-N` page suffix) onto another host, the original's URL
+/// `http://<sub>.people.com.cn/<path>`, when the catalog's subdomain is known ([`PEOPLE_CATALOGS`]).
+/// `None` on people.com.cn itself and for any other path.
+#[must_use]
+pub fn mirror_origin(url: &Url) -> Option<Url> {
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    if host == "people.com.cn"
+        || host.ends_with(".people.com.cn")
+        || host == "people.cn"
+        || host.ends_with(".people.cn")
+    {
+        return None;
+    }
+    let catalog = people_article_catalog(url.path())?;
+    let sub = PEOPLE_CATALOGS
+        .iter()
+        .find(|(id, _)| *id == catalog)
+        .map(|(_, sub)| *sub)?;
+    Url::parse(&format!("http://{sub}.people.com.cn{}", url.path())).ok()
+}
+
+/// The catalog id of a people.com.cn article path, if `path` has that shape.
+fn people_article_catalog(path: &str) -> Option<u64> {
+    let mut parts = path.strip_prefix('/')?.split('/');
+    let edition = parts.next()?;
+    let year = parts.next()?;
+    let monthday = parts.next()?;
+    let file = parts.next()?;
+    if parts.next().is_some() || !(edition == "n1" || edition == "n2") {
+        return None;
+    }
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(monthday, 4) {
+        return None;
+    }
+    let stem = file.strip_suffix(".html")?.strip_prefix('c')?;
+    let mut nums = stem.split('-');
+    let catalog = nums.next()?;
+    let content = nums.next()?;
+    let page = nums.next();
+    if nums.next().is_some() {
+        return None;
+    }
+    let all_digits =
+        |s: &str| !s.is_empty() && s.len() <= 12 && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(catalog) || !all_digits(content) || page.is_some_and(|p| !all_digits(p)) {
+        return None;
+    }
+    catalog.parse().ok()
+}
+
+/// The canonical URL of an article: the mirror origin if its URL (or declared canonical URL) is a
+/// recognised people.com.cn mirror, else the [`canonical_url`] of `article.canonical_url` (or of
+/// `article.url` when that is empty or unparsable). Text that is not a URL at all (a file path) is
+/// returned trimmed.
+#[must_use]
+pub fn canonical_article_url(article: &Article) -> String {
+    let declared = Url::parse(article.canonical_url.trim()).ok();
+    let fetched = Url::parse(article.url.trim()).ok();
+    for u in [&declared, &fetched].into_iter().flatten() {
+        if let Some(origin) = mirror_origin(u) {
+            return canonical_url(&origin).into();
+        }
+    }
+    match declared.or(fetched) {
+        Some(u) => canonical_url(&u).into(),
+        None if !article.canonical_url.trim().is_empty() => article.canonical_url.trim().to_owned(),
+        None => article.url.trim().to_owned(),
+    }
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn push_escaped(out: &mut String, b: u8) {
+    out.push('%');
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 15)]));
+}
+
+/// Path: escapes upper-cased, unreserved escapes decoded, `//` collapsed, `;jsessionid=` removed.
+fn normalise_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex_val(bytes[i + 1]), hex_val(bytes[i + 2])) {
+                let v = h * 16 + l;
+                if is_unreserved(v) {
+                    out.push(char::from(v));
+                } else {
+                    push_escaped(&mut out, v);
+                }
+                i += 3;
+                continue;
+            }
+        }
+        if b == b'/' && out.ends_with('/') {
+            i += 1;
+            continue;
+        }
+        // The path of a parsed URL is ASCII (the url crate escapes everything else).
+        out.push(char::from(b));
+        i += 1;
+    }
+    let lower = out.to_ascii_lowercase();
+    if let Some(pos) = lower.find(";jsessionid=") {
+        let end = out[pos + 1..].find('/').map_or(out.len(), |e| pos + 1 + e);
+        out.replace_range(pos..end, "");
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Decodes one form-encoded query component to bytes (`+` is a space).
+fn decode_component(s: &str) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' if i + 2 < bytes.len() => match (hex_val(bytes[i + 1]), hex_val(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn encode_component(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if is_unreserved(b) {
+            out.push(char::from(b));
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            push_escaped(&mut out, b);
+        }
+    }
+    out
+}
+
+fn is_tracking(key: &[u8]) -> bool {
+    let key = String::from_utf8_lossy(key).to_ascii_lowercase();
+    key.starts_with("utm_") || TRACKING_PARAMS.contains(&key.as_str())
+}
+
+/// Query: pairs decoded, tracking keys dropped, re-encoded one way, sorted by (key, value).
+fn normalise_query(query: &str) -> String {
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode_component(k), decode_component(v)),
+            None => (decode_component(p), Vec::new()),
+        })
+        .filter(|(k, _)| !k.is_empty() && !is_tracking(k))
+        .collect();
+    pairs.sort();
+    let mut out = String::with_capacity(query.len());
+    for (k, v) in &pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&encode_component(k));
+        out.push('=');
+        out.push_str(&encode_component(v));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fingerprints
+// ---------------------------------------------------------------------------------------------
+
+/// Characters per shingle.
+const SHINGLE: usize = 3;
+/// Weight of a title shingle relative to a body shingle.
+const TITLE_WEIGHT: i64 = 3;
+/// Paragraphs shorter than this (in comparison characters) are left out of the SimHash: repost
+/// boilerplate (`来源：…`, `（责任编辑：…）`) is that short, and a story's paragraphs are not.
+const MIN_PARAGRAPH: usize = 20;
+/// Sentences shorter than this (in comparison characters) are not anchors.
+const MIN_ANCHOR: usize = 12;
+/// At most this many anchors are kept (the smallest hashes: a sample both copies agree on).
+pub const MAX_ANCHORS: usize = 24;
+/// Two articles share a story by anchors when they share at least this many …
+pub const MIN_SHARED_ANCHORS: usize = 2;
+/// … and at least this share (in percent) of the smaller article's anchors.
+pub const MIN_SHARED_ANCHOR_PERCENT: usize = 30;
+
+/// The text as compared: [`crate::clean::comparison_text`] (Simplified, pinyin and punctuation
+/// removed), then only letters and digits kept, ASCII lower-cased.
+#[must_use]
+pub fn comparison_chars(text: &str) -> Vec<char> {
+    crate::clean::comparison_text(text)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// FNV-1a over bytes followed by the splitmix64 finaliser: a stable 64-bit hash (fingerprints are
+/// persisted, so `std`'s unspecified hasher will not do).
+#[must_use]
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+fn shingle_hash(chars: &[char]) -> u64 {
+    let mut buf = [0u8; 4 * SHINGLE];
+    let mut n = 0;
+    for c in chars {
+        n += c.encode_utf8(&mut buf[n..]).len();
+    }
+    stable_hash(&buf[..n])
+}
+
+fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
+    let mut add = |h: u64| {
+        for (bit, slot) in acc.iter_mut().enumerate() {
+            if (h >> bit) & 1 == 1 {
+                *slot += weight;
+            } else {
+                *slot -= weight;
+            }
+        }
+    };
+    if chars.len() < SHINGLE {
+        if !chars.is_empty() {
+            add(shingle_hash(chars));
+        }
+        return;
+    }
+    for w in chars.windows(SHINGLE) {
+        add(shingle_hash(w));
+    }
+}
+
+/// The 64-bit SimHash of an article: character 3-shingles of the body's paragraphs (paragraphs are
+/// separated by newlines; those shorter than 20 comparison characters are skipped) and of the title
+/// (weighted 3×), each shingle hashed with [`stable_hash`], counted with its frequency.
+#[must_use]
+pub fn simhash(title: &str, body: &str) -> u64 {
+    let mut acc = [0i64; 64];
+    let mut any = false;
+    for para in body.split('\n') {
+        let chars = comparison_chars(para);
+        if chars.len() >= MIN_PARAGRAPH {
+            add_shingles(&mut acc, &chars, 1);
+            any = true;
+        }
+    }
+    if !any {
+        // A short body is still better than none.
+        add_shingles(&mut acc, &comparison_chars(body), 1);
+    }
+    add_shingles(&mut acc, &comparison_chars(title), TITLE_WEIGHT);
+    acc.iter()
+        .enumerate()
+        .filter(|(_, v)| **v > 0)
+        .fold(0u64, |h, (bit, _)| h | (1u64 << bit))
+}
+
+/// The number of differing bits.
+#[must_use]
+pub fn hamming(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// The 16-bit bands of a SimHash, most significant first: the index keys that find every stored
+/// fingerprint within [`MAX_DISTANCE`].
+#[must_use]
+pub fn bands(h: u64) -> [u16; 4] {
+    // Truncation is the point: each band is one 16-bit slice.
+    #[allow(clippy::cast_possible_truncation)]
+    [
+        (h >> 48) as u16,
+        (h >> 32) as u16,
+        (h >> 16) as u16,
+        h as u16,
+    ]
+}
+
+/// Splits text into sentences on Chinese and ASCII terminators (a `.` between digits is a decimal point).
+fn sentences(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = body.char_indices().collect();
+    for (i, &(pos, c)) in chars.iter().enumerate() {
+        let end = match c {
+            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' => true,
+            '.' => {
+                let prev = i.checked_sub(1).and_then(|j| chars.get(j)).map(|x| x.1);
+                let next = chars.get(i + 1).map(|x| x.1);
+                !(prev.is_some_and(|p| p.is_ascii_digit())
+                    && next.is_some_and(|n| n.is_ascii_digit()))
+            }
+            _ => false,
+        };
+        if end {
+            out.push(&body[start..pos]);
+            start = pos + c.len_utf8();
+        }
+    }
+    out.push(&body[start..]);
+    out
+}
+
+/// A story fingerprint: the SimHash plus sentence anchors.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Fingerprint {
+    /// [`simhash`] of title and body.
+    pub simhash: u64,
+    /// Hashes of the body's normalised sentences (at least 12 comparison characters), the
+    /// [`MAX_ANCHORS`] smallest, sorted and distinct.
+    pub anchors: Vec<u64>,
+}
+
+/// The [`Fingerprint`] of an article's title and body (paragraphs separated by newlines).
+#[must_use]
+pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
+    let mut anchors: Vec<u64> = sentences(body)
+        .into_iter()
+        .map(comparison_chars)
+        .filter(|c| c.len() >= MIN_ANCHOR)
+        .map(|c| stable_hash(c.iter().collect::<String>().as_bytes()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    anchors.sort_unstable();
+    anchors.truncate(MAX_ANCHORS);
+    Fingerprint {
+        simhash: simhash(title, body),
+        anchors,
+    }
+}
+
+/// The number of anchors two fingerprints share (both lists are sorted).
+#[must_use]
+pub fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Whether two articles tell the same story: SimHash within [`MAX_DISTANCE`], or enough shared
+/// sentence anchors (≥ [`MIN_SHARED_ANCHORS`] and ≥ [`MIN_SHARED_ANCHOR_PERCENT`] % of the smaller set).
+#[must_use]
+pub fn same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
+    if hamming(a.simhash, b.simhash) <= MAX_DISTANCE {
+        return true;
+    }
+    let shared = shared_anchors(&a.anchors, &b.anchors);
+    let smaller = a.anchors.len().min(b.anchors.len());
+    shared >= MIN_SHARED_ANCHORS && shared * 100 >= smaller * MIN_SHARED_ANCHOR_PERCENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        canonical_url(&Url::parse(s).unwrap()).to_string()
+    }
+
+    #[test]
+    fn tracking_params_fragments_and_order_are_normalised() {
+        assert_eq!(
+            canon("HTTP://Acftu.People.com.cn:80/n1/2024/0927/c67502-40328717.html?utm_source=x&spm=a.b&from=timeline#top"),
+            "http://acftu.people.com.cn/n1/2024/0927/c67502-40328717.html"
+        );
+        assert_eq!(
+            canon("http://a.cn/x?b=2&a=1&b=1"),
+            "http://a.cn/x?a=1&b=1&b=2"
+        );
+        assert_eq!(
+            canon("http://a.cn/a/./b/../c//d%7e%2f"),
+            "http://a.cn/a/c/d~%2F"
+        );
+        assert_eq!(
+            canon("http://a.cn/x;jsessionid=ABC?q=1"),
+            "http://a.cn/x?q=1"
+        );
+    }
+
+    #[test]
+    fn identity_key_folds_scheme_and_www() {
+        let a = url_key(&Url::parse("https://www.workercn.cn/c/2024-09-27/8300000.shtml").unwrap());
+        let b = url_key(&Url::parse("http://workercn.cn/c/2024-09-27/8300000.shtml#x").unwrap());
+        assert_eq!(a, b);
+        let c = url_key(&Url::parse("https://www.example.com:8443/x").unwrap());
+        assert_eq!(c, "http://example.com:8443/x");
+    }
+
+    #[test]
+    fn mirror_paths_map_to_people_origin() {
+        let m = Url::parse("https://mirror.example/n1/2024/0927/c67502-40320000.html").unwrap();
+        assert_eq!(
+            mirror_origin(&m).unwrap().as_str(),
+            "http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html"
+        );
+        let people =
+            Url::parse("http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html").unwrap();
+        assert!(mirror_origin(&people).is_none());
+        let unknown = Url::parse("http://343507.com/n1/2024/0926/c459503-40328717.html").unwrap();
+        assert!(mirror_origin(&unknown).is_none());
+        let other = Url::parse("http://mirror.example/n3/2024/0927/c67502-1.html").unwrap();
+        assert!(mirror_origin(&other).is_none());
+    }
+
+    #[test]
+    fn hamming_and_bands() {
+        assert_eq!(hamming(0, u64::MAX), 64);
+        assert_eq!(bands(0x0001_0002_0003_0004), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn sentences_keep_decimals_together() {
+        let s = sentences("覆盖1.2万人。第二句!third.end");
+        assert_eq!(s, vec!["覆盖1.2万人", "第二句", "third", "end"]);
+    }
+}

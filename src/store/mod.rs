@@ -1,7 +1,1253 @@
-//! store (being built).
+//! The store: the only module that names sled (0.34.7).
+//!
+//! One sled tree, `unionwire/v1`, holds every record under a one-byte key prefix:
+//!
+//! | prefix | key after the prefix | value |
+//! |---|---|---|
+//! | `a` | article id (16 bytes) | [`StoredArticle`] as checked JSON |
+//! | `f` | article id | fingerprint: SimHash then anchors, 8 bytes each, big-endian |
+//! | `u` | URL identity key ([`crate::dedup::url_key`]) | article id |
+//! | `s` | story id (16 bytes) | story record (members, lead) as checked JSON |
+//! | `t` | story sort time (8 bytes, order-preserving) + story id | empty: stories newest-last |
+//! | `b` | band number (1) + band (2) + article id | empty: SimHash band index |
+//! | `h` | anchor (8) + article id | empty: sentence-anchor index |
+//! | `x` | source id + `0x00` + sort time (8) + article id | empty: a source's articles by time |
+//! | `F` | URL identity key | [`FetchState`] as checked JSON |
+//! | `S` | source id | [`SourceState`] as checked JSON |
+//! | `m` | `schema`, `generation`, `articles`, `stories` | big-endian integers |
+//!
+//! "Checked JSON" is a format byte, an 8-byte hash of the JSON, then the JSON: a torn or damaged value
+//! is detected, reported by [`Store::verify`] with its key, and skipped by readers. Every ingest is one
+//! read-modify-write under a process-local lock, written with one atomic sled batch; an ingest batch is
+//! flushed (fsync) before [`Store::ingest_batch`] returns. sled locks its directory: a second process
+//! gets [`StoreError::Locked`] at once.
 
-/// The exit code a store error maps to, if `error` is one.
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::dedup::{self, Fingerprint};
+use crate::model::{Article, ArticleId, Flag, SourceId, StoryId};
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The tree every record lives in (versioned with the key layout).
+const TREE: &str = "unionwire/v1";
+/// Format byte of a checked JSON value.
+const ENVELOPE_V1: u8 = 1;
+/// At most this many postings are read from one band or anchor key (a fingerprint shared by
+/// thousands of pages is boilerplate, not a story).
+const MAX_POSTINGS: usize = 256;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another process holds the store's lock.
+    #[error(
+        "opening store {path}: it is locked by another process (probably a running unionwire daemon); stop it or use another --store"
+    )]
+    Locked {
+        /// The store directory.
+        path: PathBuf,
+    },
+    /// The store was written by a newer unionwire.
+    #[error(
+        "opening store {path}: schema version {found} is newer than this build supports ({supported}); upgrade unionwire"
+    )]
+    NewerSchema {
+        /// The store directory.
+        path: PathBuf,
+        /// The version recorded in the store.
+        found: u32,
+        /// [`SCHEMA_VERSION`].
+        supported: u32,
+    },
+    /// The store cannot be used: sled reports corruption, or the schema record is damaged.
+    #[error("opening store {path}: the store is damaged ({detail}); run `unionwire db verify`")]
+    Damaged {
+        /// The store directory.
+        path: PathBuf,
+        /// What was found.
+        detail: String,
+    },
+    /// A sled operation failed.
+    #[error("store {op}")]
+    Sled {
+        /// The operation.
+        op: &'static str,
+        /// sled's error.
+        #[source]
+        source: sled::Error,
+    },
+    /// A record could not be encoded.
+    #[error("encoding {what}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// serde's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An article without any URL cannot be identified.
+    #[error("ingesting article {title:?}: it has no URL")]
+    NoUrl {
+        /// The article's title.
+        title: String,
+    },
+}
+
+impl StoreError {
+    fn sled(op: &'static str) -> impl FnOnce(sled::Error) -> StoreError {
+        move |source| StoreError::Sled { op, source }
+    }
+}
+
+/// The exit code a store error maps to, if `error` is one: [`crate::commands::EXIT_STORE_LOCKED`] for
+/// a store held by another process, [`crate::commands::EXIT_STORE_BAD`] for a damaged or newer store.
 #[must_use]
-pub fn exit_code_for(_error: &(dyn std::error::Error + 'static)) -> Option<u8> {
-    None
+pub fn exit_code_for(error: &(dyn std::error::Error + 'static)) -> Option<u8> {
+    match error.downcast_ref::<StoreError>()? {
+        StoreError::Locked { .. } => Some(crate::commands::EXIT_STORE_LOCKED),
+        StoreError::NewerSchema { .. } | StoreError::Damaged { .. } => {
+            Some(crate::commands::EXIT_STORE_BAD)
+        }
+        _ => None,
+    }
+}
+
+/// What [`Store::ingest`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The article's id.
+    pub id: ArticleId,
+    /// The story it belongs to.
+    pub story: StoryId,
+    /// It was not stored before.
+    pub new_article: bool,
+    /// It founded a new story.
+    pub new_story: bool,
+    /// Something a feed shows changed (new article, new content, new lead).
+    pub changed: bool,
+}
+
+/// An article as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredArticle {
+    /// Its id (hash of its canonical URL's identity key).
+    pub id: ArticleId,
+    /// Its story.
+    pub story: StoryId,
+    /// The configured source it came from.
+    pub source_id: SourceId,
+    /// That source's priority (higher wins a tie for story lead).
+    pub priority: i32,
+    /// When it was first stored.
+    pub first_seen: Timestamp,
+    /// When it was last fetched.
+    pub last_seen: Timestamp,
+    /// Its SimHash.
+    pub simhash: u64,
+    /// The article (its `canonical_url` set by [`crate::dedup::canonical_article_url`]).
+    pub article: Article,
+}
+
+impl StoredArticle {
+    /// The time feeds sort it by: published, else first seen.
+    #[must_use]
+    pub fn sort_time(&self) -> Timestamp {
+        self.article
+            .published
+            .map_or(self.first_seen, |p| p.instant)
+    }
+}
+
+/// A story: its lead article and the others that carried it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryView {
+    /// The story's id.
+    pub id: StoryId,
+    /// Earliest published (ties: higher source priority).
+    pub lead: StoredArticle,
+    /// Every other member ("also carried by"), in lead order.
+    pub also: Vec<StoredArticle>,
+}
+
+/// Which stories [`Store::recent_stories`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct StoryFilter {
+    /// Only stories with a member from one of these sources.
+    pub sources: Option<Vec<SourceId>>,
+    /// Only stories whose lead or a member has this text in its title or body.
+    pub q: Option<String>,
+}
+
+/// Conditional-GET and schedule state of one URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FetchState {
+    /// The last `ETag`.
+    pub etag: Option<String>,
+    /// The last `Last-Modified`.
+    pub last_modified: Option<String>,
+    /// The last HTTP status.
+    pub last_status: Option<u16>,
+    /// When it was last fetched.
+    pub fetched_at: Option<Timestamp>,
+    /// When it is due again.
+    pub next_due: Option<Timestamp>,
+}
+
+/// Health and schedule of one configured source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SourceState {
+    /// When it is due again.
+    pub next_due: Option<Timestamp>,
+    /// When it last ran.
+    pub last_run: Option<Timestamp>,
+    /// When it last succeeded.
+    pub last_success: Option<Timestamp>,
+    /// The last error, if the last run failed.
+    pub last_error: Option<String>,
+    /// Failed runs in a row.
+    pub consecutive_failures: u32,
+    /// Runs in a row that found nothing.
+    pub consecutive_empty: u32,
+    /// Runs in total.
+    pub runs: u64,
+    /// Articles stored in total.
+    pub articles_total: u64,
+    /// New articles in the last run.
+    pub last_new: u32,
+    /// Whether it is considered healthy.
+    pub healthy: bool,
+}
+
+/// Counts and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Stored articles.
+    pub articles: u64,
+    /// Stories.
+    pub stories: u64,
+    /// Bytes on disk (sled's count).
+    pub size_on_disk: u64,
+    /// The schema version.
+    pub schema_version: u32,
+    /// The feed generation.
+    pub generation: u64,
+}
+
+/// One problem [`Store::verify`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The key, printable (prefix letter, then hex or text).
+    pub key: String,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// What [`Store::verify`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Records checked.
+    pub records: u64,
+    /// Problems found.
+    pub problems: Vec<Problem>,
+}
+
+impl VerifyReport {
+    /// No problem found.
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Member {
+    id: ArticleId,
+    source: SourceId,
+    priority: i32,
+    /// Published, else first seen (unix seconds).
+    time: i64,
+    first_seen: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoryRecord {
+    /// Members in lead order (the first is the lead).
+    members: Vec<Member>,
+    /// The lead's sort time (unix seconds), the `t` index key.
+    time: i64,
+}
+
+impl StoryRecord {
+    fn order(&mut self) {
+        self.members.sort_by(|a, b| {
+            a.time
+                .cmp(&b.time)
+                .then(b.priority.cmp(&a.priority))
+                .then(a.first_seen.cmp(&b.first_seen))
+                .then(a.id.cmp(&b.id))
+        });
+        self.time = self.members.first().map_or(0, |m| m.time);
+    }
+}
+
+struct Inner {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    ingest: Mutex<()>,
+    generation: AtomicU64,
+}
+
+/// The article store. Cheap to clone; one process owns the directory.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys and values
+// ---------------------------------------------------------------------------------------------
+
+fn key(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+    k.push(prefix);
+    for p in parts {
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+/// Order-preserving encoding of a signed time.
+fn time_bytes(t: i64) -> [u8; 8] {
+    (u64::from_ne_bytes(t.to_ne_bytes()) ^ (1 << 63)).to_be_bytes()
+}
+
+fn article_key(id: &ArticleId) -> Vec<u8> {
+    key(b'a', &[&id.0])
+}
+fn fp_key(id: &ArticleId) -> Vec<u8> {
+    key(b'f', &[&id.0])
+}
+fn url_index_key(url_key: &str) -> Vec<u8> {
+    key(b'u', &[url_key.as_bytes()])
+}
+fn story_key(id: &StoryId) -> Vec<u8> {
+    key(b's', &[&id.0])
+}
+fn story_time_key(time: i64, id: &StoryId) -> Vec<u8> {
+    key(b't', &[&time_bytes(time), &id.0])
+}
+fn band_key(n: u8, band: u16, id: &ArticleId) -> Vec<u8> {
+    key(b'b', &[&[n], &band.to_be_bytes(), &id.0])
+}
+fn anchor_key(anchor: u64, id: &ArticleId) -> Vec<u8> {
+    key(b'h', &[&anchor.to_be_bytes(), &id.0])
+}
+fn source_time_key(source: &SourceId, time: i64, id: &ArticleId) -> Vec<u8> {
+    key(
+        b'x',
+        &[source.as_str().as_bytes(), &[0], &time_bytes(time), &id.0],
+    )
+}
+const META_SCHEMA: &[u8] = b"mschema";
+const META_GENERATION: &[u8] = b"mgeneration";
+const META_ARTICLES: &[u8] = b"marticles";
+const META_STORIES: &[u8] = b"mstories";
+
+fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, StoreError> {
+    let json = serde_json::to_vec(value).map_err(|source| StoreError::Encode { what, source })?;
+    let mut out = Vec::with_capacity(json.len() + 9);
+    out.push(ENVELOPE_V1);
+    out.extend_from_slice(&dedup::stable_hash(&json).to_be_bytes());
+    out.extend_from_slice(&json);
+    Ok(out)
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let (&format, rest) = bytes.split_first().ok_or("empty value")?;
+    if format != ENVELOPE_V1 {
+        return Err(format!("unknown value format {format}"));
+    }
+    if rest.len() < 8 {
+        return Err("truncated value".into());
+    }
+    let (sum, json) = rest.split_at(8);
+    if sum != dedup::stable_hash(json).to_be_bytes() {
+        return Err("checksum mismatch (torn or damaged value)".into());
+    }
+    serde_json::from_slice(json).map_err(|e| format!("undecodable value: {e}"))
+}
+
+fn encode_fp(fp: &Fingerprint) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 * (1 + fp.anchors.len()));
+    out.extend_from_slice(&fp.simhash.to_be_bytes());
+    for a in &fp.anchors {
+        out.extend_from_slice(&a.to_be_bytes());
+    }
+    out
+}
+
+fn decode_fp(bytes: &[u8]) -> Option<Fingerprint> {
+    if bytes.len() < 8 || bytes.len() % 8 != 0 {
+        return None;
+    }
+    let mut words = bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_be_bytes(c.try_into().unwrap_or([0; 8])));
+    let simhash = words.next()?;
+    Some(Fingerprint {
+        simhash,
+        anchors: words.collect(),
+    })
+}
+
+fn u64_value(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.try_into().ok()?))
+}
+
+fn id_from(bytes: &[u8]) -> Option<ArticleId> {
+    Some(ArticleId(bytes.try_into().ok()?))
+}
+
+/// A key shown to people: the prefix letter, then text if printable, else hex.
+fn printable_key(k: &[u8]) -> String {
+    match k.split_first() {
+        None => String::new(),
+        Some((&p, rest)) => {
+            let text = std::str::from_utf8(rest)
+                .ok()
+                .filter(|s| s.chars().all(|c| !c.is_control()));
+            match text {
+                Some(s) if matches!(p, b'u' | b'F' | b'S' | b'm') => {
+                    format!("{}/{s}", char::from(p))
+                }
+                _ => format!("{}/{}", char::from(p), hex::encode(rest)),
+            }
+        }
+    }
+}
+
+fn is_mirror_copy(a: &Article) -> bool {
+    a.has_flag(Flag::PinyinMirror) || a.has_flag(Flag::SpamMirror) || a.has_flag(Flag::Degraded)
+}
+
+fn matches_q(a: &Article, q: &str) -> bool {
+    let q = q.to_ascii_lowercase();
+    a.title.to_ascii_lowercase().contains(&q)
+        || a.paragraphs
+            .iter()
+            .any(|p| p.to_ascii_lowercase().contains(&q))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store
+// ---------------------------------------------------------------------------------------------
+
+impl Store {
+    /// Opens (creating if missing) the store at `path`.
+    ///
+    /// # Errors
+    /// [`StoreError::Locked`] when another process holds it; [`StoreError::NewerSchema`] for a store from
+    /// a newer build; [`StoreError::Damaged`] when sled reports corruption or the schema record is bad;
+    /// [`StoreError::Sled`] for other I/O failures.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::Locked {
+                    path: path.to_path_buf(),
+                }
+            }
+            sled::Error::Corruption { .. } => StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            },
+            other => StoreError::Sled {
+                op: "open",
+                source: other,
+            },
+        })?;
+        let tree = db.open_tree(TREE).map_err(StoreError::sled("open tree"))?;
+        let damaged = |detail: String| StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail,
+        };
+        match tree
+            .get(META_SCHEMA)
+            .map_err(StoreError::sled("read schema"))?
+        {
+            None => {
+                if tree.first().map_err(StoreError::sled("read"))?.is_some() {
+                    return Err(damaged("records without a schema version record".into()));
+                }
+                tree.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(StoreError::sled("write schema"))?;
+                db.flush().map_err(StoreError::sled("flush"))?;
+            }
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| damaged("unreadable schema version record".into()))?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        path: path.to_path_buf(),
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                if found < SCHEMA_VERSION {
+                    migrate(&tree, found, path)?;
+                }
+            }
+        }
+        let generation = tree
+            .get(META_GENERATION)
+            .map_err(StoreError::sled("read generation"))?
+            .and_then(|v| u64_value(&v))
+            .unwrap_or(0);
+        Ok(Store {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                db,
+                tree,
+                ingest: Mutex::new(()),
+                generation: AtomicU64::new(generation),
+            }),
+        })
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn tree(&self) -> &sled::Tree {
+        &self.inner.tree
+    }
+
+    /// Stores an article from `source` (with that source's `priority`), or updates it if its canonical
+    /// URL is already stored (keeping `first_seen`; a mirror copy never replaces a clean original), and
+    /// places it in a story: the story of the closest stored near-duplicate, else a new one. Not flushed.
+    ///
+    /// # Errors
+    /// [`StoreError::NoUrl`] for an article without URL; [`StoreError::Sled`] when sled fails.
+    pub fn ingest(
+        &self,
+        article: Article,
+        source: &SourceId,
+        priority: i32,
+    ) -> Result<Ingested, StoreError> {
+        self.ingest_at(article, source, priority, Timestamp::now())
+    }
+
+    /// [`Store::ingest`] with an explicit "now" (tests, replays).
+    ///
+    /// # Errors
+    /// As [`Store::ingest`].
+    pub fn ingest_at(
+        &self,
+        mut article: Article,
+        source: &SourceId,
+        priority: i32,
+        now: Timestamp,
+    ) -> Result<Ingested, StoreError> {
+        if article.url.trim().is_empty() && article.canonical_url.trim().is_empty() {
+            return Err(StoreError::NoUrl {
+                title: article.title,
+            });
+        }
+        let canonical = dedup::canonical_article_url(&article);
+        let id_key = dedup::url_key_str(&canonical);
+        let id = ArticleId::from_canonical_url(&id_key);
+        let fetched_key = dedup::url_key_str(&article.url);
+        article.canonical_url = canonical;
+        let fp = dedup::fingerprint(&article.title, &article.body_text());
+
+        let _guard = self
+            .inner
+            .ingest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tree = self.tree();
+        let existing = self.get(&id)?;
+        let new_article = existing.is_none();
+        let mut batch = sled::Batch::default();
+        let mut new_story = false;
+        let mut changed;
+        let record = match existing {
+            Some(old) => {
+                let keep_old = is_mirror_copy(&article) && !is_mirror_copy(&old.article);
+                let mut rec = old.clone();
+                rec.last_seen = now;
+                if !keep_old {
+                    let mut native = old.article.native_ids.clone();
+                    for n in &article.native_ids {
+                        if !native.contains(n) {
+                            native.push(n.clone());
+                        }
+                    }
+                    let mut next = article;
+                    next.native_ids = native;
+                    if next.published.is_none() {
+                        next.published = old.article.published;
+                    }
+                    if is_mirror_copy(&old.article) && !is_mirror_copy(&next) {
+                        rec.source_id = source.clone();
+                        rec.priority = priority;
+                    }
+                    rec.article = next;
+                }
+                changed = rec.article != old.article;
+                if changed {
+                    let old_fp = self.fingerprint_of(&id)?.unwrap_or_default();
+                    let new_fp = if keep_old { old_fp.clone() } else { fp };
+                    if new_fp != old_fp {
+                        for (n, b) in (0u8..).zip(dedup::bands(old_fp.simhash)) {
+                            batch.remove(band_key(n, b, &id));
+                        }
+                        for a in &old_fp.anchors {
+                            batch.remove(anchor_key(*a, &id));
+                        }
+                        index_fingerprint(&mut batch, &id, &new_fp);
+                        rec.simhash = new_fp.simhash;
+                    }
+                    if old.sort_time() != rec.sort_time() {
+                        batch.remove(source_time_key(
+                            &old.source_id,
+                            old.sort_time().as_second(),
+                            &id,
+                        ));
+                    }
+                }
+                rec
+            }
+            None => {
+                changed = true;
+                let story = match self.find_story(&id, &fp)? {
+                    Some(s) => s,
+                    None => {
+                        new_story = true;
+                        StoryId::from(id)
+                    }
+                };
+                index_fingerprint(&mut batch, &id, &fp);
+                let n = self.meta_u64(META_ARTICLES)? + 1;
+                batch.insert(META_ARTICLES, &n.to_be_bytes());
+                StoredArticle {
+                    id,
+                    story,
+                    source_id: source.clone(),
+                    priority,
+                    first_seen: now,
+                    last_seen: now,
+                    simhash: fp.simhash,
+                    article,
+                }
+            }
+        };
+
+        // The story record.
+        let story_id = record.story;
+        let old_story: Option<StoryRecord> = tree
+            .get(story_key(&story_id))
+            .map_err(StoreError::sled("read story"))?
+            .and_then(|v| decode(&v).ok());
+        let mut story = old_story.clone().unwrap_or(StoryRecord {
+            members: Vec::new(),
+            time: 0,
+        });
+        if old_story.is_none() && !new_story {
+            // The story record was lost (damage): this article re-founds it.
+            new_story = true;
+        }
+        let member = Member {
+            id,
+            source: record.source_id.clone(),
+            priority: record.priority,
+            time: record.sort_time().as_second(),
+            first_seen: record.first_seen.as_second(),
+        };
+        let old_lead = story.members.first().map(|m| m.id);
+        story.members.retain(|m| m.id != id);
+        story.members.push(member);
+        story.order();
+        if old_lead != story.members.first().map(|m| m.id) {
+            changed = true;
+        }
+        if let Some(old) = &old_story {
+            if old.time != story.time {
+                batch.remove(story_time_key(old.time, &story_id));
+            }
+        } else {
+            let n = self.meta_u64(META_STORIES)? + 1;
+            batch.insert(META_STORIES, &n.to_be_bytes());
+        }
+        batch.insert(story_time_key(story.time, &story_id), &[][..]);
+        batch.insert(story_key(&story_id), encode("story", &story)?);
+
+        batch.insert(article_key(&id), encode("article", &record)?);
+        batch.insert(url_index_key(&id_key), &id.0[..]);
+        if !fetched_key.is_empty() && fetched_key != id_key {
+            batch.insert(url_index_key(&fetched_key), &id.0[..]);
+        }
+        batch.insert(
+            source_time_key(&record.source_id, record.sort_time().as_second(), &id),
+            &[][..],
+        );
+        if changed {
+            let g = self.inner.generation.load(Ordering::SeqCst) + 1;
+            batch.insert(META_GENERATION, &g.to_be_bytes());
+            tree.apply_batch(batch)
+                .map_err(StoreError::sled("write article"))?;
+            self.inner.generation.store(g, Ordering::SeqCst);
+        } else {
+            tree.apply_batch(batch)
+                .map_err(StoreError::sled("write article"))?;
+        }
+        Ok(Ingested {
+            id,
+            story: story_id,
+            new_article,
+            new_story,
+            changed,
+        })
+    }
+
+    /// Ingests every item, then flushes (fsync) before returning: what this returns is durable.
+    ///
+    /// # Errors
+    /// The first failing ingest, or a failed flush.
+    pub fn ingest_batch(
+        &self,
+        items: Vec<(Article, SourceId, i32)>,
+    ) -> Result<Vec<Ingested>, StoreError> {
+        let mut out = Vec::with_capacity(items.len());
+        for (article, source, priority) in items {
+            out.push(self.ingest(article, &source, priority)?);
+        }
+        self.flush()?;
+        Ok(out)
+    }
+
+    /// Writes everything to disk (fsync).
+    ///
+    /// # Errors
+    /// When sled cannot flush.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner
+            .db
+            .flush()
+            .map(|_| ())
+            .map_err(StoreError::sled("flush"))
+    }
+
+    fn get_raw(&self, k: &[u8]) -> Result<Option<sled::IVec>, StoreError> {
+        self.tree().get(k).map_err(StoreError::sled("read"))
+    }
+
+    fn meta_u64(&self, k: &[u8]) -> Result<u64, StoreError> {
+        Ok(self.get_raw(k)?.and_then(|v| u64_value(&v)).unwrap_or(0))
+    }
+
+    fn fingerprint_of(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError> {
+        Ok(self.get_raw(&fp_key(id))?.and_then(|v| decode_fp(&v)))
+    }
+
+    /// The story of the closest stored near-duplicate, found through the band and anchor indexes.
+    fn find_story(&self, id: &ArticleId, fp: &Fingerprint) -> Result<Option<StoryId>, StoreError> {
+        let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
+        for (n, band) in (0u8..).zip(dedup::bands(fp.simhash)) {
+            let prefix = key(b'b', &[&[n], &band.to_be_bytes()]);
+            self.collect_postings(&prefix, &mut candidates)?;
+        }
+        for a in &fp.anchors {
+            let prefix = key(b'h', &[&a.to_be_bytes()]);
+            self.collect_postings(&prefix, &mut candidates)?;
+        }
+        candidates.remove(id);
+        let mut best: Option<(u32, usize, ArticleId)> = None;
+        for c in candidates {
+            let Some(cfp) = self.fingerprint_of(&c)? else {
+                continue;
+            };
+            if !dedup::same_story(fp, &cfp) {
+                continue;
+            }
+            let d = dedup::hamming(fp.simhash, cfp.simhash);
+            let shared = dedup::shared_anchors(&fp.anchors, &cfp.anchors);
+            let better =
+                best.is_none_or(|(bd, bs, _)| (d, usize::MAX - shared) < (bd, usize::MAX - bs));
+            if better {
+                best = Some((d, shared, c));
+            }
+        }
+        match best {
+            Some((_, _, c)) => Ok(self.get(&c)?.map(|a| a.story)),
+            None => Ok(None),
+        }
+    }
+
+    fn collect_postings(
+        &self,
+        prefix: &[u8],
+        into: &mut BTreeSet<ArticleId>,
+    ) -> Result<(), StoreError> {
+        for item in self.tree().scan_prefix(prefix).keys().take(MAX_POSTINGS) {
+            let k = item.map_err(StoreError::sled("scan index"))?;
+            if let Some(id) = k.get(prefix.len()..).and_then(id_from) {
+                into.insert(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The article with this id. A damaged record reads as absent (and is reported by [`Store::verify`]).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn get(&self, id: &ArticleId) -> Result<Option<StoredArticle>, StoreError> {
+        let k = article_key(id);
+        Ok(self.get_raw(&k)?.and_then(|v| decode_logged(&k, &v)))
+    }
+
+    /// The article stored for a URL (canonicalised; a recognised mirror URL finds its origin).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn by_url(&self, url: &str) -> Result<Option<StoredArticle>, StoreError> {
+        match self.url_id(url)? {
+            Some(id) => self.get(&id),
+            None => Ok(None),
+        }
+    }
+
+    fn url_id(&self, url: &str) -> Result<Option<ArticleId>, StoreError> {
+        for k in lookup_keys(url) {
+            if let Some(v) = self.get_raw(&url_index_key(&k))? {
+                if let Some(id) = id_from(&v) {
+                    return Ok(Some(id));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether an article is stored for this URL (canonicalised).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn contains_url(&self, url: &str) -> Result<bool, StoreError> {
+        Ok(self.url_id(url)?.is_some())
+    }
+
+    /// A story with its members; `None` when unknown (or its lead's record is damaged).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn story(&self, id: &StoryId) -> Result<Option<StoryView>, StoreError> {
+        let k = story_key(id);
+        let Some(rec) = self
+            .get_raw(&k)?
+            .and_then(|v| decode_logged::<StoryRecord>(&k, &v))
+        else {
+            return Ok(None);
+        };
+        self.view(*id, &rec)
+    }
+
+    fn view(&self, id: StoryId, rec: &StoryRecord) -> Result<Option<StoryView>, StoreError> {
+        let mut members = Vec::with_capacity(rec.members.len());
+        for m in &rec.members {
+            if let Some(a) = self.get(&m.id)? {
+                members.push(a);
+            }
+        }
+        if members.is_empty() {
+            return Ok(None);
+        }
+        let lead = members.remove(0);
+        Ok(Some(StoryView {
+            id,
+            lead,
+            also: members,
+        }))
+    }
+
+    /// Stories newest first by lead's published (else first seen), filtered; reads the time index and
+    /// decodes only the stories it returns (plus those a filter rejects).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn recent_stories(
+        &self,
+        filter: &StoryFilter,
+        limit: usize,
+    ) -> Result<Vec<StoryView>, StoreError> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        for item in self.tree().scan_prefix([b't']).keys().rev() {
+            let k = item.map_err(StoreError::sled("scan stories"))?;
+            let Some(sid) = k.get(9..).and_then(id_from).map(|a| StoryId(a.0)) else {
+                continue;
+            };
+            let sk = story_key(&sid);
+            let Some(rec) = self
+                .get_raw(&sk)?
+                .and_then(|v| decode_logged::<StoryRecord>(&sk, &v))
+            else {
+                continue;
+            };
+            if let Some(sources) = &filter.sources {
+                if !rec.members.iter().any(|m| sources.contains(&m.source)) {
+                    continue;
+                }
+            }
+            let Some(view) = self.view(sid, &rec)? else {
+                continue;
+            };
+            if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+                let hit = std::iter::once(&view.lead)
+                    .chain(&view.also)
+                    .any(|a| matches_q(&a.article, q));
+                if !hit {
+                    continue;
+                }
+            }
+            out.push(view);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// A source's articles, newest first (published, else first seen), optionally filtered by `q`.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn recent_articles(
+        &self,
+        source: &SourceId,
+        q: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        let mut out = Vec::new();
+        let prefix = key(b'x', &[source.as_str().as_bytes(), &[0]]);
+        let mut seen = BTreeSet::new();
+        for item in self.tree().scan_prefix(&prefix).keys().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let k = item.map_err(StoreError::sled("scan source"))?;
+            let Some(id) = k.get(prefix.len() + 8..).and_then(id_from) else {
+                continue;
+            };
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(a) = self.get(&id)? else { continue };
+            if a.source_id != *source {
+                continue;
+            }
+            if q.filter(|q| !q.is_empty())
+                .is_some_and(|q| !matches_q(&a.article, q))
+            {
+                continue;
+            }
+            out.push(a);
+        }
+        Ok(out)
+    }
+
+    /// Every readable article, in id order (damaged records are skipped and logged).
+    pub fn articles(&self) -> impl Iterator<Item = Result<StoredArticle, StoreError>> + '_ {
+        self.tree()
+            .scan_prefix([b'a'])
+            .filter_map(|item| match item {
+                Err(source) => Some(Err(StoreError::Sled {
+                    op: "scan articles",
+                    source,
+                })),
+                Ok((k, v)) => decode_logged(&k, &v).map(Ok),
+            })
+    }
+
+    /// The fetch state of a URL (canonicalised).
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn fetch_state(&self, url: &str) -> Result<Option<FetchState>, StoreError> {
+        let k = key(b'F', &[dedup::url_key_str(url).as_bytes()]);
+        Ok(self.get_raw(&k)?.and_then(|v| decode_logged(&k, &v)))
+    }
+
+    /// Records the fetch state of a URL (canonicalised). Not flushed.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn set_fetch_state(&self, url: &str, st: &FetchState) -> Result<(), StoreError> {
+        let k = key(b'F', &[dedup::url_key_str(url).as_bytes()]);
+        self.tree()
+            .insert(k, encode("fetch state", st)?)
+            .map(|_| ())
+            .map_err(StoreError::sled("write fetch state"))
+    }
+
+    /// The health record of a source.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn source_state(&self, id: &SourceId) -> Result<Option<SourceState>, StoreError> {
+        let k = key(b'S', &[id.as_str().as_bytes()]);
+        Ok(self.get_raw(&k)?.and_then(|v| decode_logged(&k, &v)))
+    }
+
+    /// Records the health of a source. Not flushed.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn set_source_state(&self, id: &SourceId, st: &SourceState) -> Result<(), StoreError> {
+        let k = key(b'S', &[id.as_str().as_bytes()]);
+        self.tree()
+            .insert(k, encode("source state", st)?)
+            .map(|_| ())
+            .map_err(StoreError::sled("write source state"))
+    }
+
+    /// A counter that changes whenever a story's content or membership changes (a feed cache key).
+    #[must_use]
+    pub fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::SeqCst)
+    }
+
+    /// Articles, stories, size on disk.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn stats(&self) -> Result<Stats, StoreError> {
+        Ok(Stats {
+            articles: self.meta_u64(META_ARTICLES)?,
+            stories: self.meta_u64(META_STORIES)?,
+            size_on_disk: self
+                .inner
+                .db
+                .size_on_disk()
+                .map_err(StoreError::sled("measure size"))?,
+            schema_version: SCHEMA_VERSION,
+            generation: self.generation(),
+        })
+    }
+
+    /// Checks every record: values decode, index keys are well formed and point at stored records,
+    /// counters match. Reports each bad key; changes nothing.
+    ///
+    /// # Errors
+    /// When sled fails to read.
+    pub fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut report = VerifyReport::default();
+        let tree = self.tree();
+        let mut problem = |k: &[u8], what: String| {
+            report.problems.push(Problem {
+                key: printable_key(k),
+                what,
+            });
+        };
+        let mut good_articles: HashMap<ArticleId, StoryId> = HashMap::new();
+        let mut stories = 0u64;
+        let mut checked = 0u64;
+        // Pass 1: primary records.
+        for item in tree.iter() {
+            let (k, v) = item.map_err(StoreError::sled("scan"))?;
+            checked += 1;
+            match k.first() {
+                Some(b'a') => match decode::<StoredArticle>(&v) {
+                    Err(e) => problem(&k, e),
+                    Ok(a) if k.get(1..) != Some(&a.id.0[..]) => {
+                        problem(&k, format!("record holds article {}", a.id));
+                    }
+                    Ok(a) => {
+                        good_articles.insert(a.id, a.story);
+                    }
+                },
+                Some(b's') => match decode::<StoryRecord>(&v) {
+                    Err(e) => problem(&k, e),
+                    Ok(_) => stories += 1,
+                },
+                Some(b'F') => {
+                    if let Err(e) = decode::<FetchState>(&v) {
+                        problem(&k, e);
+                    }
+                }
+                Some(b'S') => {
+                    if let Err(e) = decode::<SourceState>(&v) {
+                        problem(&k, e);
+                    }
+                }
+                Some(b'm') => {
+                    let ok = match k.as_ref() {
+                        META_SCHEMA => v.len() == 4,
+                        META_GENERATION | META_ARTICLES | META_STORIES => v.len() == 8,
+                        _ => false,
+                    };
+                    if !ok {
+                        problem(&k, "unknown or malformed meta record".into());
+                    }
+                }
+                Some(b'f' | b'u' | b't' | b'b' | b'h' | b'x') => {}
+                _ => problem(&k, "unknown key prefix".into()),
+            }
+        }
+        let article_ok =
+            |id: Option<ArticleId>| id.is_some_and(|id| good_articles.contains_key(&id));
+        // Pass 2: indexes point at readable records.
+        for item in tree.iter() {
+            let (k, v) = item.map_err(StoreError::sled("scan"))?;
+            let what = match k.first() {
+                Some(b'f') => {
+                    if decode_fp(&v).is_none() {
+                        Some("malformed fingerprint".to_owned())
+                    } else if !article_ok(k.get(1..).and_then(id_from)) {
+                        Some("fingerprint of a missing or damaged article".to_owned())
+                    } else {
+                        None
+                    }
+                }
+                Some(b'u') => (!article_ok(id_from(&v)))
+                    .then(|| "URL index points at a missing or damaged article".to_owned()),
+                Some(b'b') => (k.len() != 20 || !article_ok(k.get(4..).and_then(id_from)))
+                    .then(|| "band index points at a missing or damaged article".to_owned()),
+                Some(b'h') => (k.len() != 25 || !article_ok(k.get(9..).and_then(id_from)))
+                    .then(|| "anchor index points at a missing or damaged article".to_owned()),
+                Some(b'x') => {
+                    let id = k
+                        .len()
+                        .checked_sub(16)
+                        .and_then(|s| k.get(s..))
+                        .and_then(id_from);
+                    (!article_ok(id))
+                        .then(|| "source index points at a missing or damaged article".to_owned())
+                }
+                Some(b't') => {
+                    let sid = k.get(9..).and_then(id_from).map(|a| StoryId(a.0));
+                    let ok = k.len() == 25
+                        && sid.is_some_and(|s| {
+                            tree.get(story_key(&s))
+                                .ok()
+                                .flatten()
+                                .is_some_and(|v| decode::<StoryRecord>(&v).is_ok())
+                        });
+                    (!ok)
+                        .then(|| "story time index points at a missing or damaged story".to_owned())
+                }
+                Some(b's') => match decode::<StoryRecord>(&v) {
+                    Ok(rec) => rec
+                        .members
+                        .iter()
+                        .find(|m| !good_articles.contains_key(&m.id))
+                        .map(|m| format!("story member {} is missing or damaged", m.id)),
+                    Err(_) => None,
+                },
+                Some(b'a') => match decode::<StoredArticle>(&v) {
+                    Ok(a) => {
+                        let story_ok = tree
+                            .get(story_key(&a.story))
+                            .map_err(StoreError::sled("read story"))?
+                            .is_some_and(|v| decode::<StoryRecord>(&v).is_ok());
+                        (!story_ok).then(|| format!("its story {} is missing or damaged", a.story))
+                    }
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+            if let Some(what) = what {
+                problem(&k, what);
+            }
+        }
+        report.records = checked;
+        let counted = self.meta_u64(META_ARTICLES)?;
+        if counted != good_articles.len() as u64 && report.problems.is_empty() {
+            report.problems.push(Problem {
+                key: printable_key(META_ARTICLES),
+                what: format!(
+                    "counts {counted} articles, {} are stored",
+                    good_articles.len()
+                ),
+            });
+        }
+        let counted = self.meta_u64(META_STORIES)?;
+        if counted != stories && report.problems.is_empty() {
+            report.problems.push(Problem {
+                key: printable_key(META_STORIES),
+                what: format!("counts {counted} stories, {stories} are stored"),
+            });
+        }
+        Ok(report)
+    }
+}
+
+/// The URL index keys a lookup tries: the mirror origin's, then the URL's own.
+fn lookup_keys(url: &str) -> Vec<String> {
+    let mut keys = Vec::with_capacity(2);
+    if let Ok(u) = url::Url::parse(url.trim()) {
+        if let Some(origin) = dedup::mirror_origin(&u) {
+            keys.push(dedup::url_key(&origin));
+        }
+        keys.push(dedup::url_key(&u));
+    } else {
+        keys.push(url.trim().to_owned());
+    }
+    keys
+}
+
+fn index_fingerprint(batch: &mut sled::Batch, id: &ArticleId, fp: &Fingerprint) {
+    batch.insert(fp_key(id), encode_fp(fp));
+    for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
+        batch.insert(band_key(n, b, id), &[][..]);
+    }
+    for a in &fp.anchors {
+        batch.insert(anchor_key(*a, id), &[][..]);
+    }
+}
+
+fn decode_logged<T: DeserializeOwned>(k: &[u8], v: &[u8]) -> Option<T> {
+    match decode(v) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(key = %printable_key(k), error = %e, "skipping damaged store record");
+            None
+        }
+    }
+}
+
+/// The migration hook: brings a store at schema `from` up to [`SCHEMA_VERSION`]. Version 1 is the
+/// first schema, so there is nothing to migrate yet; an older number than 1 cannot exist.
+fn migrate(tree: &sled::Tree, from: u32, path: &Path) -> Result<(), StoreError> {
+    match from {
+        // Future: `1 => { rewrite v1 records as v2 …; from = 2 }`, then fall through.
+        _ => {
+            let _ = tree;
+            Err(StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail: format!("unknown schema version {from}"),
+            })
+        }
+    }
 }
