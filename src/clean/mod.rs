@@ -1,1 +1,322 @@
-//! clean (being built).
+//! Text repair that is not extraction: detecting and repairing pinyin-annotated Traditional spam mirrors
+//! (annotation stripping, the repair of characters split by the mirror tool, Traditional→Simplified, lost
+//! characters marked with U+FFFD), removing SEO keyword-stuffed blocks and stuffed title segments, whitespace
+//! normalisation, the normalised text used for near-duplicate comparison, the post-extraction pass over an
+//! [`Article`], and HTML sanitising for republishing. Nothing here does I/O and nothing panics on any input;
+//! compiled patterns, the embedded data files and the OpenCC converter are built once on first use.
+
+mod html;
+mod mirror;
+mod sanitize;
+mod spam;
+
+use crate::model::{Article, Flag};
+
+/// A repaired text and whether characters were lost beyond repair (marked with U+FFFD).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    /// The repaired text (Simplified, annotations removed).
+    pub text: String,
+    /// True when the text contains characters lost beyond repair (U+FFFD).
+    pub degraded: bool,
+}
+
+/// Gate of sites.md §3.3 step 1: ≥5 tone-marked annotation matches covering ≥2% of Han chars.
+#[must_use]
+pub fn is_pinyin_mirror(text: &str) -> bool {
+    mirror::passes_gate(text)
+}
+
+/// Repairs a pinyin-mirror text: applies the repair table and rebuilds characters the mirror tool split in half,
+/// strips tone-marked annotations (toneless ones from the pinyin inventory only when the text passes the gate),
+/// removes emoji insertions, converts Traditional→Simplified, and turns remaining lost-character `?` after Han
+/// characters into U+FFFD. Also works on a whole HTML document: only text runs and human-readable attribute
+/// values (`title`, `alt`, `content`…) change; tags, attribute names, URLs, comments, scripts and styles stay
+/// byte-identical.
+#[must_use]
+pub fn repair_mirror(text: &str) -> Repaired {
+    let out = mirror::repair_document(text);
+    Repaired {
+        text: out.text,
+        degraded: out.degraded,
+    }
+}
+
+/// sites.md §3.4: a keyword-stuffed block (county/city names, gambling/porn words, `|`-separated short tokens,
+/// no `。`). False for ordinary prose, for `中国(China)`, for short lists in real articles.
+#[must_use]
+pub fn is_spam_block(text: &str) -> bool {
+    spam::is_spam_block(text)
+}
+
+/// Removes stuffed suffix/prefix segments of a title (`…_国产…_亚洲…`) and site suffixes like
+/// `--中国工会新闻--人民网`, `-工人日报-中工网`; returns the cleaned, whitespace-normalised title.
+#[must_use]
+pub fn clean_title(title: &str) -> String {
+    spam::clean_title(title).0
+}
+
+/// Collapses whitespace runs (to one space, or to one newline when the run holds a line break), strips
+/// whitespace including full-width indentation (U+3000) and nbsp at both ends and around line breaks, removes
+/// zero-width spaces and BOMs; inner CJK text is kept as it is.
+#[must_use]
+pub fn normalize_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending: Option<bool> = None; // Some(has_newline) while inside a whitespace run
+    for c in text.chars() {
+        if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}') {
+            continue;
+        }
+        if c.is_whitespace() {
+            let nl = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+            pending = Some(pending.unwrap_or(false) || nl);
+            continue;
+        }
+        if let Some(nl) = pending.take() {
+            if !out.is_empty() {
+                out.push(if nl { '\n' } else { ' ' });
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Traditional → Simplified (OpenCC t2s via ferrous-opencc, built once and reused). ASCII is left untouched.
+#[must_use]
+pub fn to_simplified(text: &str) -> String {
+    mirror::t2s(text)
+}
+
+/// Text normalised for near-duplicate comparison: mirror-repaired, Simplified, pinyin annotations and
+/// keyword-stuffed lines removed, full-width ASCII folded to ASCII, all punctuation, symbols and whitespace
+/// removed, lower-case.
+#[must_use]
+pub fn comparison_text(text: &str) -> String {
+    let repaired = mirror::repair_document(text).text;
+    let mut out = String::with_capacity(repaired.len());
+    for line in repaired.lines() {
+        let line = spam::strip_tail(line).unwrap_or_else(|| line.to_owned());
+        if spam::is_spam_block(&line) {
+            continue;
+        }
+        for c in line.chars() {
+            let c = fold_width(c);
+            if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+            }
+        }
+    }
+    out
+}
+
+/// Full-width ASCII (U+FF01–U+FF5E) → ASCII; the ideographic space → space.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    }
+}
+
+/// Post-extraction pass over an article: repairs mirror annotations left in the title and paragraphs (flags
+/// `PinyinMirror`, and `Degraded` when characters are lost), drops keyword-stuffed paragraphs and a stuffed tail
+/// inside the last paragraph (`SpamRemoved`), cleans the title (`SpamMirror` when stuffed segments were removed,
+/// or when a repaired mirror also carried stuffing), normalises every text field, drops empty paragraphs, stray
+/// `?` lines and consecutive duplicates. Idempotent.
+pub fn clean_article(article: &mut Article) {
+    // Every pass is meant to reach the fixed point at once; the bounded loop guarantees idempotence even
+    // where one step exposes work for another (say, a spam paragraph hiding a stuffed tail before it).
+    for _ in 0..4 {
+        let before = article.clone();
+        clean_pass(article);
+        if *article == before {
+            break;
+        }
+    }
+}
+
+fn clean_pass(article: &mut Article) {
+    let joined = article_text(article);
+    let gate = mirror::passes_gate(&joined);
+    let leftover = article.has_flag(Flag::PinyinMirror) && mirror::annotation_count(&joined) > 0;
+    if gate || leftover {
+        let mode = mirror::Mode {
+            gate: true,
+            evidence: true,
+        };
+        let mut degraded = false;
+        let mut fix = |s: &mut String| {
+            let r = mirror::repair_text(s, mode);
+            degraded |= r.degraded;
+            *s = r.text;
+        };
+        fix(&mut article.title);
+        for s in article
+            .subtitle
+            .iter_mut()
+            .chain(article.lead_title.iter_mut())
+            .chain(article.source.iter_mut())
+            .chain(article.authors.iter_mut())
+            .chain(article.editors.iter_mut())
+            .chain(article.paragraphs.iter_mut())
+        {
+            fix(s);
+        }
+        article.flag(Flag::PinyinMirror);
+        if degraded {
+            article.flag(Flag::Degraded);
+        }
+    }
+
+    let (title, stuffed) = spam::clean_title(&article.title);
+    article.title = title;
+    if stuffed {
+        article.flag(Flag::SpamMirror);
+    }
+    for field in [
+        &mut article.subtitle,
+        &mut article.lead_title,
+        &mut article.source,
+    ] {
+        if let Some(s) = field.take() {
+            let s = normalize_text(&s).replace('\n', " ");
+            if !s.is_empty() {
+                *field = Some(s);
+            }
+        }
+    }
+    for list in [&mut article.authors, &mut article.editors] {
+        let cleaned: Vec<String> = list
+            .iter()
+            .map(|s| normalize_text(s).replace('\n', " "))
+            .filter(|s| !s.is_empty())
+            .collect();
+        *list = cleaned;
+    }
+
+    let mut spam_removed = false;
+    let mut paragraphs: Vec<String> = Vec::with_capacity(article.paragraphs.len());
+    for p in &article.paragraphs {
+        let p = normalize_text(p);
+        // Stuffed lines inside a paragraph, then the paragraph itself.
+        let kept: Vec<&str> = p.lines().filter(|l| !spam::is_spam_block(l)).collect();
+        let p = if kept.len() == p.lines().count() {
+            p.clone()
+        } else {
+            spam_removed = true;
+            kept.join("\n")
+        };
+        if spam::is_spam_block(&p) {
+            spam_removed = true;
+            continue;
+        }
+        if p.is_empty() || p.chars().all(|c| c == '?' || c == '？') {
+            continue;
+        }
+        if paragraphs.last() == Some(&p) {
+            continue;
+        }
+        paragraphs.push(p);
+    }
+    while let Some(last) = paragraphs.last_mut() {
+        match spam::strip_tail(last) {
+            Some(head) => {
+                spam_removed = true;
+                *last = head;
+            }
+            None => break,
+        }
+    }
+    paragraphs.dedup();
+    article.paragraphs = paragraphs;
+    if spam_removed {
+        article.flag(Flag::SpamRemoved);
+    }
+    if article.has_flag(Flag::PinyinMirror) && article.has_flag(Flag::SpamRemoved) {
+        article.flag(Flag::SpamMirror);
+    }
+}
+
+/// The human-readable fields of an article, one per line, for the mirror gate.
+fn article_text(article: &Article) -> String {
+    let mut s = article.title.clone();
+    for part in article
+        .subtitle
+        .iter()
+        .chain(&article.lead_title)
+        .chain(&article.source)
+        .chain(&article.authors)
+        .chain(&article.editors)
+        .chain(&article.paragraphs)
+    {
+        s.push('\n');
+        s.push_str(part);
+    }
+    s
+}
+
+/// HTML for republishing (ammonia): keeps p, br, strong, em, b, i, sub, sup, ul, ol, li, blockquote, h2–h4, hr,
+/// a\[href], img\[src alt], table parts, figure/figcaption; drops scripts, styles, event handlers, svg/math,
+/// iframes and forms with their content; allows only http/https/mailto URLs (no `javascript:` or `data:`), makes
+/// relative URLs absolute against `base`, and sets `rel="noopener noreferrer"` on links.
+#[must_use]
+pub fn sanitize_html(html: &str, base: &url::Url) -> String {
+    sanitize::sanitize(html, base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_collapses_runs_and_trims_fullwidth_indent() {
+        assert_eq!(
+            normalize_text("\u{3000}\u{3000}工会  职工\u{A0}\n\n 劳动 "),
+            "工会 职工\n劳动"
+        );
+        assert_eq!(normalize_text("中\u{200B}国"), "中国");
+        assert_eq!(normalize_text("   "), "");
+    }
+
+    #[test]
+    fn comparison_text_folds_width_and_drops_punctuation() {
+        assert_eq!(
+            comparison_text("Ａｂｃ，中國(guó) 工會(huì)！"),
+            "abc中国工会"
+        );
+        assert_eq!(
+            comparison_text("正文。\n岚皋县| 秦皇岛市| 怀安县| 札达县| 彩票| 夏津县|"),
+            "正文"
+        );
+    }
+
+    #[test]
+    fn mirror_article_is_repaired_and_flagged() {
+        let mut a = Article {
+            title: "江蘇工會(huì)重點(diǎn)抓好“四賽”--中國(guó)工會(huì)新聞--人民網(wǎng)".into(),
+            paragraphs: vec![
+                "近年來(lái),江蘇省各級(jí)工會(huì)與應(yīng)急管理部門密切配合。".into(),
+                "?".into(),
+                "(責(zé)編:閆涵、張?chǎng)?)".into(),
+                "岚皋县| 秦皇岛市| 怀安县| 札达县| 彩票| 夏津县|".into(),
+            ],
+            ..Article::default()
+        };
+        clean_article(&mut a);
+        assert_eq!(a.title, "江苏工会重点抓好“四赛”");
+        assert_eq!(a.paragraphs.len(), 2, "{:?}", a.paragraphs);
+        assert!(a.paragraphs[1].starts_with("(责编:闫涵、张\u{FFFD}"));
+        for f in [
+            Flag::PinyinMirror,
+            Flag::Degraded,
+            Flag::SpamRemoved,
+            Flag::SpamMirror,
+        ] {
+            assert!(a.has_flag(f), "{f:?}");
+        }
+        let once = a.clone();
+        clean_article(&mut a);
+        assert_eq!(a, once);
+    }
+}
