@@ -140,6 +140,10 @@ async fn listing(
             Ok(Some(r)) => r,
             Ok(None) => break,
             Err(e) if page == 0 => return Err(e),
+            // A later page that no longer exists ends the pagination; it is not an error.
+            Err(FetchError::Status {
+                status: 404 | 410, ..
+            }) => break,
             Err(e) => {
                 sum.errors.push(e.to_string());
                 break;

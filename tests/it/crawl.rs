@@ -72,33 +72,116 @@ impl Site {
             broken: false,
             retry_after_once: Arc::default(),
             latency: Duration::from_millis(20),
-            id_base: if name == "乙" { 41_000_000 } else { 40_000_000 },
+            id_base: if name == "乙" {
+                41_000_000
+            } else {
+                40_000_000
+            },
             log: Arc::default(),
         }
     }
 }
 
 const ORGS: [&str; 12] = [
-    "江苏省总工会", "浙江省总工会", "广东省总工会", "四川省总工会", "湖北省总工会", "山东省总工会",
-    "北京市总工会", "上海市总工会", "天津市总工会", "重庆市总工会", "河南省总工会", "湖南省总工会",
+    "江苏省总工会",
+    "浙江省总工会",
+    "广东省总工会",
+    "四川省总工会",
+    "湖北省总工会",
+    "山东省总工会",
+    "北京市总工会",
+    "上海市总工会",
+    "天津市总工会",
+    "重庆市总工会",
+    "河南省总工会",
+    "湖南省总工会",
 ];
 const TOPICS: [&str; 12] = [
-    "安康杯竞赛推进会", "职工技能大赛决赛", "劳模创新工作室授牌仪式", "职工书屋建设现场会", "户外劳动者驿站揭牌",
-    "集体协商要约行动", "困难职工帮扶中心开放日", "新就业形态劳动者入会集中行动", "产业工人队伍建设改革座谈会",
-    "职工疗休养基地签约", "女职工权益保护专项检查", "金秋助学金发放仪式",
+    "安康杯竞赛推进会",
+    "职工技能大赛决赛",
+    "劳模创新工作室授牌仪式",
+    "职工书屋建设现场会",
+    "户外劳动者驿站揭牌",
+    "集体协商要约行动",
+    "困难职工帮扶中心开放日",
+    "新就业形态劳动者入会集中行动",
+    "产业工人队伍建设改革座谈会",
+    "职工疗休养基地签约",
+    "女职工权益保护专项检查",
+    "金秋助学金发放仪式",
 ];
 const WORDS: [&str; 64] = [
-    "职工", "劳动", "技能", "竞赛", "安全", "生产", "权益", "维护", "服务", "基层", "组织", "建设", "企业", "车间",
-    "班组", "培训", "工资", "协商", "帮扶", "困难", "慰问", "环卫", "快递", "骑手", "驿站", "书屋", "劳模", "工匠",
-    "创新", "工作室", "疗休养", "体检", "心理", "法律", "援助", "欠薪", "工伤", "认定", "女职工", "保护", "助学",
-    "农民工", "返乡", "就业", "岗位", "夜校", "学历", "提升", "数控", "焊工", "电工", "比武", "表彰", "宣讲",
-    "调研", "座谈", "走访", "送温暖", "清凉", "物资", "会员", "入会", "普惠", "平台",
+    "职工",
+    "劳动",
+    "技能",
+    "竞赛",
+    "安全",
+    "生产",
+    "权益",
+    "维护",
+    "服务",
+    "基层",
+    "组织",
+    "建设",
+    "企业",
+    "车间",
+    "班组",
+    "培训",
+    "工资",
+    "协商",
+    "帮扶",
+    "困难",
+    "慰问",
+    "环卫",
+    "快递",
+    "骑手",
+    "驿站",
+    "书屋",
+    "劳模",
+    "工匠",
+    "创新",
+    "工作室",
+    "疗休养",
+    "体检",
+    "心理",
+    "法律",
+    "援助",
+    "欠薪",
+    "工伤",
+    "认定",
+    "女职工",
+    "保护",
+    "助学",
+    "农民工",
+    "返乡",
+    "就业",
+    "岗位",
+    "夜校",
+    "学历",
+    "提升",
+    "数控",
+    "焊工",
+    "电工",
+    "比武",
+    "表彰",
+    "宣讲",
+    "调研",
+    "座谈",
+    "走访",
+    "送温暖",
+    "清凉",
+    "物资",
+    "会员",
+    "入会",
+    "普惠",
+    "平台",
 ];
 
 /// A deterministic, story-unique article: every number picks different facts and phrasing.
 fn article_html(site: &str, n: usize) -> String {
     let pick = |salt: usize, len: usize| {
-        let mut x = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (salt as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let mut x = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (salt as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         x ^= x >> 31;
         x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
         x ^= x >> 29;
@@ -109,7 +192,9 @@ fn article_html(site: &str, n: usize) -> String {
     let mut paras = String::new();
     for k in 0..5 {
         let sentence = |j: usize| -> String {
-            (0..12).map(|w| WORDS[pick(100 + k * 1000 + j * 50 + w, WORDS.len())]).collect()
+            (0..12)
+                .map(|w| WORDS[pick(100 + k * 1000 + j * 50 + w, WORDS.len())])
+                .collect()
         };
         let (d1, d2, d3) = (sentence(1), sentence(2), sentence(3));
         paras.push_str(&format!(
@@ -589,4 +674,128 @@ fn sigterm_mid_crawl_exits_zero_and_a_restart_loses_nothing() {
     let store = Store::open(&store_path).unwrap();
     assert_eq!(store.stats().unwrap().articles, 60);
     assert_eq!(store.stats().unwrap().stories, 60);
+}
+
+/// Serves the fixture replicas of the real union sites by Host header and path.
+async fn replica_handler(headers: HeaderMap, Path(path): Path<String>) -> Response {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    let file = match (host.as_str(), path.as_str()) {
+        (_, "robots.txt") => return StatusCode::NOT_FOUND.into_response(),
+        ("acftu.people.com.cn", "GB/67502/index.html") => "people/list_index.html",
+        ("acftu.people.com.cn", "GB/67502/index2.html") => "people/list_index2.html",
+        ("acftu.people.com.cn", p) if p.ends_with("40320001.html") => "people/rm_txt.html",
+        ("acftu.people.com.cn", p) if p.ends_with("40320002.html") => "people/text_c.html",
+        ("acftu.people.com.cn", p) if p.ends_with("40320003.html") => "people/box01.html",
+        ("acftu.people.com.cn", p) if p.contains("40320000-2") => "people/box01_p2.html",
+        ("acftu.people.com.cn", p) if p.starts_with("n1/") => "people/text_c_utf8.html",
+        ("www.workercn.cn", "") => {
+            return (
+                [("content-type", "text/html; charset=utf-8")],
+                "<html><body><ul><li><a href=\"/c/2024-09-27/8300000.shtml\">职工书屋建到工地上</a></li>\
+                 <li><a href=\"/about.html\">关于我们</a></li></ul></body></html>",
+            )
+                .into_response()
+        }
+        ("www.workercn.cn", p) if p.starts_with("c/") => "workercn/article.html",
+        ("www.workercn.cn", p) if p.starts_with("papers/grrb/") && p.ends_with("page.html") => "workercn/epaper_page.html",
+        ("www.workercn.cn", p) if p.starts_with("papers/grrb/") && p.contains("news-") => "workercn/epaper_news.html",
+        ("www.acftu.org" | "www.hbzgh.org.cn", p) if p.ends_with("ghyw/") => "acftu/list.html",
+        ("www.acftu.org" | "www.hbzgh.org.cn", p) if p.contains("/t2024") => "acftu/article.html",
+        ("www.jsgh.org", p) if p.starts_with("col/col") => "hanweb/list.html",
+        ("www.jsgh.org", p) if p.contains("dataproxy.jsp") => "hanweb/dataproxy_page2.xml",
+        ("www.jsgh.org", p) if p.starts_with("art/") => "hanweb/article.html",
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let text = support::fixture_text(file);
+    // Pages that declare GB2312 are served as GBK bytes, as the real sites do.
+    let head: String = text.chars().take(600).collect();
+    let declares_gbk = head.to_ascii_lowercase().contains("charset=gb2312");
+    let bytes = if declares_gbk {
+        encoding_rs::GBK.encode(&text).0.into_owned()
+    } else {
+        text.into_bytes()
+    };
+    let ct = if file.ends_with(".xml") {
+        "text/xml"
+    } else {
+        "text/html"
+    };
+    ([("content-type", ct)], bytes).into_response()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_default_source_crawls_its_fixture_replica() {
+    let router = Router::new()
+        .route(
+            "/",
+            get(|h: HeaderMap| replica_handler(h, Path(String::new()))),
+        )
+        .route("/{*path}", get(replica_handler));
+    let addr = support::serve(router).await.addr;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::embedded().unwrap();
+    cfg.store.path = dir.path().join("s");
+    cfg.crawl.per_host_delay = Duration::ZERO;
+    for s in &mut cfg.sources {
+        // The replica speaks plain HTTP; hosts and paths stay the real ones.
+        if s.url.scheme() == "https" {
+            s.url.set_scheme("http").unwrap();
+        }
+    }
+    let store = Store::open(&cfg.store.path).unwrap();
+    let mut fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl)).unwrap();
+    for s in &cfg.sources {
+        fetcher = fetcher.with_host_override(s.url.host_str().unwrap(), addr);
+    }
+    let cfg = Arc::new(cfg);
+    let c = Crawler::new(
+        cfg.clone(),
+        fetcher,
+        store.clone(),
+        Arc::new(Metrics::default()),
+    );
+    let sums = c
+        .run_once(
+            &cfg.sources,
+            &RunOptions::default(),
+            &CancellationToken::new(),
+        )
+        .await;
+    for s in &sums {
+        assert!(!s.failed, "{s:?}");
+        assert!(
+            s.new_articles >= 1,
+            "source {} found no article: {s:?}",
+            s.source
+        );
+        assert!(s.errors.is_empty(), "{s:?}");
+    }
+    let by: HashMap<_, _> = sums.iter().map(|s| (s.source.as_str(), s)).collect();
+    assert_eq!(
+        by["acftu-people"].new_articles, 7,
+        "5 links on page 1 and 2 on page 2: {:?}",
+        by["acftu-people"]
+    );
+    for a in store.articles() {
+        let a = a.unwrap();
+        assert!(!a.article.title.is_empty(), "{:?}", a.article.url);
+        assert!(
+            a.article.published.is_some(),
+            "no date for {}",
+            a.article.url
+        );
+        assert!(
+            a.article.paragraphs.len() >= 3,
+            "{}: {:?}",
+            a.article.url,
+            a.article.paragraphs
+        );
+    }
 }
