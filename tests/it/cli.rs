@@ -196,3 +196,64 @@ async fn check_prints_the_embedded_sources() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn fetch_json_repairs_the_seed_mirror_page() {
+    // tests/fixtures/mirror/mirror.html is an HTML page built around the seed text (../shared/seeds/).
+    let page = support::fixture("mirror/mirror.html");
+    let out = unionwire(&[
+        "fetch",
+        "--json",
+        "--base-url",
+        "http://mirror.example/n1/2024/0927/c67502-40320000.html",
+        page.to_str().unwrap(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["title"],
+        "江苏工会重点抓好“四赛”,深入推进“安康杯”竞赛活动"
+    );
+    assert_eq!(v["authors"], serde_json::json!(["黄洪涛"]));
+    assert_eq!(v["published"], "2024-09-27T11:01:00+08:00");
+    assert_eq!(v["source"], "工人日报客户端");
+    assert_eq!(
+        v["canonical_url"],
+        "http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html"
+    );
+    let flags: Vec<&str> = v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        flags.contains(&"pinyin_mirror") && flags.contains(&"degraded"),
+        "{flags:?}"
+    );
+    let text = v["paragraphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let pinyin = regex::Regex::new(r"[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]").unwrap();
+    assert!(!pinyin.is_match(&text), "pinyin left in {text}");
+    assert!(!pinyin.is_match(v["title"].as_str().unwrap()));
+    for tail in ["岚皋县", "秦皇岛市", "彩票"] {
+        assert!(!text.contains(tail), "SEO tail {tail} left in the body");
+    }
+    for traditional in ["會", "國", "競賽", "無錫"] {
+        assert!(
+            !text.contains(traditional),
+            "Traditional {traditional} left in the body"
+        );
+    }
+    assert!(text.starts_with("9月24日,江苏省总工会在镇江举办"), "{text}");
+}
