@@ -38,20 +38,6 @@ static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 
-/// Page text above this size (bytes) is cut before parsing; no news article is anywhere near it.
-const MAX_HTML_BYTES: usize = 16 * 1024 * 1024;
-
-fn truncate(html: &str) -> &str {
-    if html.len() <= MAX_HTML_BYTES {
-        return html;
-    }
-    let mut end = MAX_HTML_BYTES;
-    while !html.is_char_boundary(end) {
-        end -= 1;
-    }
-    &html[..end]
-}
-
 fn same_site(a: &Url, b: &Url) -> bool {
     let strip = |h: &str| h.trim_start_matches("www.").to_ascii_lowercase();
     match (a.host_str(), b.host_str()) {
@@ -80,8 +66,14 @@ fn canonical_of(doc: &Html, url: &Url) -> String {
 
 fn page_title(doc: &Html) -> Option<String> {
     doc.select(&HEAD_TITLE)
-        .map(inline_text)
-        .find(|t| !t.trim().is_empty())
+        .map(|t| {
+            let mut line = String::new();
+            for piece in t.text() {
+                super::dom::push_collapsed(&mut line, piece);
+            }
+            line.trim().to_string()
+        })
+        .find(|t| !t.is_empty())
 }
 
 /// The generic headline: the `<h1>` that best agrees with `<title>`, else `og:title`, else `<title>` split.
@@ -126,13 +118,10 @@ fn images_in(doc: &Html, roots: &[NodeId], selectors: &[Selector], base: &Url) -
             }
         }
     };
-    let set: HashSet<NodeId> = roots.iter().copied().collect();
     if !selectors.is_empty() {
         for s in selectors {
             for img in doc.select(s) {
-                if set.is_empty() || super::dom::inside(*img, &set) {
-                    push(img);
-                }
+                push(img);
             }
         }
     } else {
@@ -238,9 +227,8 @@ pub fn extract_article(
     url: &Url,
     profile: Option<&Profile>,
 ) -> Result<Extracted, ExtractError> {
-    let html = truncate(html);
     let mut flags: Vec<Flag> = Vec::new();
-    let first = Html::parse_document(html);
+    let first = super::dom::parse_document(html);
     let visible = first
         .select(&BODY)
         .next()
@@ -252,7 +240,7 @@ pub fn extract_article(
         if repaired.degraded {
             flags.push(Flag::Degraded);
         }
-        Html::parse_document(&repaired.text)
+        super::dom::parse_document(&repaired.text)
     } else {
         first
     };
@@ -348,7 +336,7 @@ fn extract_from_doc(
     let page_lines: Vec<String> = doc
         .select(&BODY)
         .next()
-        .map(|b| text_lines(*b, |n| removed.contains(&n.id()) && false))
+        .map(|b| text_lines(*b, |_| false))
         .unwrap_or_default();
     let title_idx = if title.is_empty() {
         None
@@ -527,6 +515,9 @@ fn extract_from_doc(
             {
                 continue; // breadcrumb or kicker above the title
             }
+        }
+        if meta::is_byline(l) {
+            continue;
         }
         if crate::clean::is_spam_block(l) {
             spam_removed = true;

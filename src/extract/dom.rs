@@ -236,27 +236,6 @@ pub fn matched_ids(doc: &Html, selectors: &[Selector]) -> HashSet<NodeId> {
         .collect()
 }
 
-/// Whether `node` lies inside (or is) one of the nodes in `set`.
-#[must_use]
-pub fn inside(node: NodeRef<'_, Node>, set: &HashSet<NodeId>) -> bool {
-    if set.is_empty() {
-        return false;
-    }
-    let mut cur = Some(node);
-    let mut steps = 0;
-    while let Some(n) = cur {
-        if set.contains(&n.id()) {
-            return true;
-        }
-        steps += 1;
-        if steps > MAX_DEPTH * 4 {
-            return false;
-        }
-        cur = n.parent();
-    }
-    false
-}
-
 /// Resolves `href` against `base`, keeping only http(s) results.
 #[must_use]
 pub fn resolve_http(base: &url::Url, href: &str) -> Option<url::Url> {
@@ -277,4 +256,209 @@ pub fn resolve_http(base: &url::Url, href: &str) -> Option<url::Url> {
     }
     u.set_fragment(None);
     Some(u)
+}
+
+/// Source nesting deeper than this is flattened before parsing: the HTML tree builder scans its stack of
+/// open elements for many start tags, so pathological nesting would cost quadratic time.
+pub const MAX_SOURCE_DEPTH: usize = 256;
+
+/// Page text above this size (bytes) is cut before parsing; no news page is anywhere near it.
+pub const MAX_HTML_BYTES: usize = 16 * 1024 * 1024;
+
+/// Elements that close implicitly (or never nest in practice); they do not count towards depth.
+fn is_flat_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "li"
+            | "td"
+            | "th"
+            | "tr"
+            | "dt"
+            | "dd"
+            | "option"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "colgroup"
+            | "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "link"
+            | "meta"
+            | "source"
+            | "track"
+            | "wbr"
+            | "param"
+            | "html"
+            | "head"
+            | "body"
+    )
+}
+
+fn tag_name(bytes: &[u8], mut i: usize) -> (String, usize) {
+    let start = i;
+    while i < bytes.len()
+        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b':')
+    {
+        i += 1;
+    }
+    (
+        String::from_utf8_lossy(&bytes[start..i]).to_ascii_lowercase(),
+        i,
+    )
+}
+
+fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    if from >= hay.len() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| p + from)
+}
+
+/// Drops start and end tags nested deeper than `max` (their text is kept), in one linear scan.
+/// Returns `None` when the page never nests that deep (the common case: nothing is copied).
+fn flatten_deep(html: &str, max: usize) -> Option<String> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut suppressed = 0usize;
+    let mut out: Option<String> = None;
+    let mut copied = 0usize; // bytes of `html` already copied to `out`
+    let mut i = 0usize;
+    while let Some(lt) = memchr_lt(bytes, i) {
+        i = lt + 1;
+        if bytes[lt..].starts_with(b"<!--") {
+            i = find_from(bytes, lt + 4, b"-->").map_or(bytes.len(), |e| e + 3);
+            continue;
+        }
+        let closing = bytes.get(i) == Some(&b'/');
+        let name_start = if closing { i + 1 } else { i };
+        let (name, after) = tag_name(bytes, name_start);
+        if name.is_empty() {
+            continue;
+        }
+        let end = find_from(bytes, after, b">").map_or(bytes.len(), |e| e + 1);
+        let self_closing = end >= 2 && bytes[end - 2] == b'/';
+        i = end;
+        if !closing
+            && matches!(
+                name.as_str(),
+                "script" | "style" | "textarea" | "title" | "xmp" | "plaintext"
+            )
+        {
+            let close = format!("</{name}");
+            i = find_from(bytes, end, close.as_bytes()).unwrap_or(bytes.len());
+            continue;
+        }
+        if is_flat_tag(&name) || self_closing {
+            continue;
+        }
+        let drop = if closing {
+            if suppressed > 0 {
+                suppressed -= 1;
+                true
+            } else {
+                depth = depth.saturating_sub(1);
+                false
+            }
+        } else if depth >= max {
+            suppressed += 1;
+            true
+        } else {
+            depth += 1;
+            false
+        };
+        if drop {
+            let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            o.push_str(&html[copied..lt]);
+            copied = end.min(html.len());
+        }
+    }
+    out.map(|mut o| {
+        o.push_str(&html[copied..]);
+        o
+    })
+}
+
+fn memchr_lt(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == b'<')
+        .map(|p| p + from)
+}
+
+fn cap_len(html: &str) -> &str {
+    if html.len() <= MAX_HTML_BYTES {
+        return html;
+    }
+    let mut end = MAX_HTML_BYTES;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    &html[..end]
+}
+
+/// Parses a document after capping its size and flattening pathological nesting.
+#[must_use]
+pub fn parse_document(html: &str) -> Html {
+    let html = cap_len(html);
+    match flatten_deep(html, MAX_SOURCE_DEPTH) {
+        Some(flat) => Html::parse_document(&flat),
+        None => Html::parse_document(html),
+    }
+}
+
+/// Parses a fragment with the same guards as [`parse_document`].
+#[must_use]
+pub fn parse_fragment(html: &str) -> Html {
+    let html = cap_len(html);
+    match flatten_deep(html, MAX_SOURCE_DEPTH) {
+        Some(flat) => Html::parse_fragment(&flat),
+        None => Html::parse_fragment(html),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_flattened_and_text_kept() {
+        let html = format!(
+            "{}<p>正文</p>{}",
+            "<div>".repeat(1000),
+            "</div>".repeat(1000)
+        );
+        let flat = flatten_deep(&html, 10).unwrap();
+        assert_eq!(flat.matches("<div>").count(), 10);
+        assert_eq!(flat.matches("</div>").count(), 10);
+        assert!(flat.contains("<p>正文</p>"));
+        assert!(flatten_deep("<div><p>a<p>b</div><script>if (a<b) {}</script>", 10).is_none());
+    }
+
+    #[test]
+    fn tag_like_bytes_in_odd_places_do_not_panic() {
+        for s in [
+            "<",
+            "</",
+            "<!--",
+            "<a",
+            "<div/",
+            "</div",
+            "<script>",
+            "<\u{4e2d}>",
+            "<<>>",
+            "<a\u{e9}>",
+        ] {
+            let _ = flatten_deep(&s.repeat(300), 5);
+        }
+    }
 }

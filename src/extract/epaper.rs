@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use scraper::{Html, Selector};
+use scraper::Selector;
 use url::Url;
 
 use super::dom::{inline_text, resolve_http};
@@ -37,7 +37,7 @@ pub fn issue_url(root: &Url, date: jiff::civil::Date) -> Url {
 /// The issue's pages, in order: for each `ul#pageUrl li`, its second link (the first when it has one).
 #[must_use]
 pub fn page_links(html: &str, base: &Url) -> Vec<Url> {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let mut out: Vec<Url> = Vec::new();
     for li in doc.select(&PAGE_ITEMS) {
         let anchors: Vec<_> = li.select(&A).collect();
@@ -57,7 +57,7 @@ pub fn page_links(html: &str, base: &Url) -> Vec<Url> {
 /// The articles on one e-paper page (`ul#pageTitle li a`), dated from the page URL.
 #[must_use]
 pub fn article_links(html: &str, base: &Url) -> Vec<Link> {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let date = meta::date_from_url(base);
     let mut out: Vec<Link> = Vec::new();
     for a in doc.select(&ARTICLE_ITEMS) {

@@ -5,7 +5,6 @@
 use std::sync::LazyLock;
 
 use regex::bytes::Regex as BytesRegex;
-use scraper::Html;
 use url::Url;
 
 use super::dom::{resolve_http, text_lines};
@@ -156,7 +155,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<Vec<Entry>, ExtractError> 
 
 /// Text lines of an HTML (or plain text) fragment.
 fn html_text(html: &str) -> Vec<String> {
-    let doc = Html::parse_fragment(html);
+    let doc = super::dom::parse_fragment(html);
     text_lines(doc.tree.root(), |_| false)
 }
 

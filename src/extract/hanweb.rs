@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use url::Url;
 
 use super::listing::links_in;
@@ -61,7 +61,7 @@ fn records(xml: &str, base: &Url) -> Vec<Link> {
     if html.is_empty() {
         return Vec::new();
     }
-    let doc = Html::parse_fragment(&format!("<ul>{html}</ul>"));
+    let doc = super::dom::parse_fragment(&format!("<ul>{html}</ul>"));
     links_in(&doc, base, &ANY_A, None)
 }
 

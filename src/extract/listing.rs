@@ -122,7 +122,7 @@ pub fn listing_links(
     selector: &Selector,
     pattern: Option<&Regex>,
 ) -> Vec<Link> {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     links_in(&doc, base, selector, pattern)
 }
 
@@ -131,7 +131,7 @@ pub fn listing_links(
 /// `None` on the last page.
 #[must_use]
 pub fn next_listing_page(html: &str, base: &Url) -> Option<Url> {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let mut this = base.clone();
     this.set_fragment(None);
     for a in doc.select(&ANCHOR) {

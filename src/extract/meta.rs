@@ -49,7 +49,6 @@ static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
       | /art/(?P<y4>\d{4})/(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/       # Hanweb /art/2024/9/27/
       | /(?P<y5>\d{4})/(?P<m5>\d{2})/(?P<d5>\d{2})/               # e-paper and blogs /2024/09/27/
       | /(?P<y6>\d{4})(?P<m6>\d{2})(?P<d6>\d{2})/                 # /20240927/
-      | /(?P<y7>\d{4})(?P<m7>\d{2})/t                             # TRS month dir /202409/t… (date only via t…)
     ")
 });
 static EPAPER_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -381,12 +380,9 @@ pub fn parse_authors(text: &str) -> Vec<String> {
     }
     // A labelled byline inside a longer info line: take the span after the label, up to the next label.
     if let Some(c) = AUTHOR_LABEL.captures(text) {
-        if let Some(m) = c.get(0) {
-            let label_start = m.start();
-            let span = &text[label_start..];
-            let end = NEXT_LABEL
-                .find_at(span, 2)
-                .map_or(span.len(), |n| n.start());
+        if let Some(m) = c.name("a") {
+            let span = &text[m.start()..];
+            let end = NEXT_LABEL.find(span).map_or(span.len(), |n| n.start());
             let names = split_names(span.get(..end).unwrap_or(span));
             if !names.is_empty() {
                 return names;
@@ -395,6 +391,18 @@ pub fn parse_authors(text: &str) -> Vec<String> {
     }
     let end = NEXT_LABEL.find(text).map_or(text.len(), |n| n.start());
     split_names(text.get(..end).unwrap_or(text))
+}
+
+/// Whether a line is only a byline (`本报记者 赵六`, `通讯员 李卓尔`), so it can be kept out of the body.
+#[must_use]
+pub fn is_byline(line: &str) -> bool {
+    let l = line.trim();
+    l.chars().count() <= 30
+        && !l.contains(['，', '。', ',', '；'])
+        && ROLE_WORDS
+            .find(l)
+            .is_some_and(|m| m.as_str().chars().count() >= 2)
+        && !split_names(l).is_empty()
 }
 
 /// Whether a `meta author` value is a placeholder rather than a name (all digits, an e-mail, too short or long).
@@ -568,6 +576,8 @@ mod tests {
             vec!["耿磊", "李卓尔"]
         );
         assert!(parse_authors("104665").is_empty());
+        assert!(is_byline("本报记者 赵六"));
+        assert!(!is_byline("记者从全国总工会获悉，改革持续深化。"));
         assert!(is_bogus_author("104665"));
         assert!(!is_bogus_author("黄洪涛"));
     }
