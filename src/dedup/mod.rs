@@ -4,7 +4,7 @@
 //! from a spam mirror's URL ([`mirror_origin`]), the identity key an [`ArticleId`] is hashed from
 //! ([`url_key`], [`article_id`]), and the near-duplicate fingerprint that groups articles into stories:
 //! a 64-bit SimHash over character shingles of the text normalised for comparison ([`simhash`]),
-//! plus a few sentence "anchors" ([`fingerprint`]) that catch reposts which add or drop a paragraph —
+//! plus clause "anchors" ([`fingerprint`]) that catch reposts which add or drop a paragraph —
 //! an edit that moves a whole-text SimHash by 5–9 bits, past [`MAX_DISTANCE`]. Both are looked up
 //! through index keys in the store, never by scanning. Nothing here does I/O.
 
@@ -354,10 +354,10 @@ const TITLE_WEIGHT: i64 = 3;
 /// Paragraphs shorter than this (in comparison characters) are left out of the SimHash: repost
 /// boilerplate (`来源：…`, `（责任编辑：…）`) is that short, and a story's paragraphs are not.
 const MIN_PARAGRAPH: usize = 20;
-/// Sentences shorter than this (in comparison characters) are not anchors.
-const MIN_ANCHOR: usize = 12;
+/// Clauses shorter than this (in comparison characters) are not anchors.
+const MIN_ANCHOR: usize = 8;
 /// At most this many anchors are kept (the smallest hashes: a sample both copies agree on).
-pub const MAX_ANCHORS: usize = 24;
+pub const MAX_ANCHORS: usize = 32;
 /// Two articles share a story by anchors when they share at least this many …
 pub const MIN_SHARED_ANCHORS: usize = 2;
 /// … and at least this share (in percent) of the smaller article's anchors.
@@ -463,14 +463,17 @@ pub fn bands(h: u64) -> [u16; 4] {
     ]
 }
 
-/// Splits text into sentences on Chinese and ASCII terminators (a `.` between digits is a decimal point).
+/// Splits text into clauses on Chinese and ASCII sentence and clause punctuation (a `.` between digits
+/// is a decimal point), so that one lost character spoils one clause, not a whole sentence.
 fn sentences(body: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = body.char_indices().collect();
     for (i, &(pos, c)) in chars.iter().enumerate() {
         let end = match c {
-            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' => true,
+            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' | '，' | ',' | '、' | '：' | ':' => {
+                true
+            }
             '.' => {
                 let prev = i.checked_sub(1).and_then(|j| chars.get(j)).map(|x| x.1);
                 let next = chars.get(i + 1).map(|x| x.1);
@@ -488,12 +491,12 @@ fn sentences(body: &str) -> Vec<&str> {
     out
 }
 
-/// A story fingerprint: the SimHash plus sentence anchors.
+/// A story fingerprint: the SimHash plus clause anchors.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Fingerprint {
     /// [`simhash`] of title and body.
     pub simhash: u64,
-    /// Hashes of the body's normalised sentences (at least 12 comparison characters), the
+    /// Hashes of the body's normalised clauses (at least 8 comparison characters), the
     /// [`MAX_ANCHORS`] smallest, sorted and distinct.
     pub anchors: Vec<u64>,
 }
@@ -536,7 +539,7 @@ pub fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
 }
 
 /// Whether two articles tell the same story: SimHash within [`MAX_DISTANCE`], or enough shared
-/// sentence anchors (≥ [`MIN_SHARED_ANCHORS`] and ≥ [`MIN_SHARED_ANCHOR_PERCENT`] % of the smaller set).
+/// clause anchors (≥ [`MIN_SHARED_ANCHORS`] and ≥ [`MIN_SHARED_ANCHOR_PERCENT`] % of the smaller set).
 #[must_use]
 pub fn same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
     if hamming(a.simhash, b.simhash) <= MAX_DISTANCE {
@@ -608,7 +611,7 @@ mod tests {
 
     #[test]
     fn sentences_keep_decimals_together() {
-        let s = sentences("覆盖1.2万人。第二句!third.end");
-        assert_eq!(s, vec!["覆盖1.2万人", "第二句", "third", "end"]);
+        let s = sentences("覆盖1.2万人。第二句，三!third.end");
+        assert_eq!(s, vec!["覆盖1.2万人", "第二句", "三", "third", "end"]);
     }
 }

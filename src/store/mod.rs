@@ -443,6 +443,17 @@ fn printable_key(k: &[u8]) -> String {
     }
 }
 
+/// Whether two versions of an article show the same thing (the URL it was fetched from aside).
+fn same_content(a: &Article, b: &Article) -> bool {
+    Article {
+        url: String::new(),
+        ..a.clone()
+    } == Article {
+        url: String::new(),
+        ..b.clone()
+    }
+}
+
 fn is_mirror_copy(a: &Article) -> bool {
     a.has_flag(Flag::PinyinMirror) || a.has_flag(Flag::SpamMirror) || a.has_flag(Flag::Degraded)
 }
@@ -607,13 +618,15 @@ impl Store {
                     if next.published.is_none() {
                         next.published = old.article.published;
                     }
+                    // The first spelling of the canonical URL stays (the id is the same either way).
+                    next.canonical_url.clone_from(&old.article.canonical_url);
                     if is_mirror_copy(&old.article) && !is_mirror_copy(&next) {
                         rec.source_id = source.clone();
                         rec.priority = priority;
                     }
                     rec.article = next;
                 }
-                changed = rec.article != old.article;
+                changed = !same_content(&rec.article, &old.article);
                 if changed {
                     let old_fp = self.fingerprint_of(&id)?.unwrap_or_default();
                     let new_fp = if keep_old { old_fp.clone() } else { fp };
