@@ -314,21 +314,18 @@ fn max_age(cfg: &Config, scope: &FeedScope) -> u64 {
         .max(60)
 }
 
-fn feed_title(cfg: &Config, scope: &FeedScope) -> (String, String, Url) {
-    let fallback_home = |u: &Url| u.clone();
+/// Title, description and home page of a feed (the home page of a source feed is the source's site).
+fn feed_title(cfg: &Config, scope: &FeedScope, base: &Url) -> (String, String, Url) {
     match scope {
         FeedScope::All => (
             cfg.feeds.title.clone(),
             cfg.feeds.description.clone(),
-            Url::parse("http://localhost/").expect("a fixed URL parses"),
+            base.clone(),
         ),
         FeedScope::Source(id) => {
             let src = cfg.source(id.as_str());
             let name = src.map_or_else(|| id.to_string(), |s| s.name.clone());
-            let home = src.map_or_else(
-                || Url::parse("http://localhost/").expect("a fixed URL parses"),
-                |s| fallback_home(&s.url),
-            );
+            let home = src.map_or_else(|| base.clone(), |s| s.url.clone());
             (
                 format!("{name} · {}", cfg.feeds.title),
                 format!("{name}：{}", cfg.feeds.description),
@@ -338,7 +335,7 @@ fn feed_title(cfg: &Config, scope: &FeedScope) -> (String, String, Url) {
         FeedScope::Tag(tag) => (
             format!("{} · {tag}", cfg.feeds.title),
             format!("{tag}：{}", cfg.feeds.description),
-            Url::parse("http://localhost/").expect("a fixed URL parses"),
+            base.clone(),
         ),
     }
 }
@@ -370,12 +367,7 @@ fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rend
         }
         u
     };
-    let (title, description, home) = feed_title(cfg, &key.scope);
-    let home_url = if matches!(key.scope, FeedScope::Source(_)) {
-        home
-    } else {
-        base.clone()
-    };
+    let (title, description, home_url) = feed_title(cfg, &key.scope, &base);
     let updated = items
         .iter()
         .filter_map(|i| i.updated.or(i.published.map(|p| p.instant)))

@@ -50,11 +50,25 @@ pub fn config() -> Config {
     Config::from_toml(CONFIG, "test.toml").expect("test config parses")
 }
 
-/// An article with `n` distinct paragraphs derived from `seed`.
-pub fn article(url: &str, title: &str, seed: &str, day: i8) -> Article {
-    let paragraphs = (0..6)
-        .map(|i| format!("{seed}第{i}段：全国总工会召开会议，部署职工服务工作，{seed}强调要维护劳动者合法权益，推动工会工作高质量发展。"))
-        .collect();
+/// Deterministic pseudo-random Chinese text for `seed`: different seeds give unrelated text, so the
+/// articles are different stories; the same seed gives the same text (a copy on another site).
+fn text_for(seed: usize, paragraph: usize) -> String {
+    let mut x = (seed as u64 + 1)
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add((paragraph as u64).wrapping_mul(1_442_695_040_888_963_407));
+    (0..80)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            char::from_u32(0x4E00 + u32::try_from((x >> 33) % 0x51A5).unwrap()).unwrap()
+        })
+        .collect()
+}
+
+/// An article whose six paragraphs are chosen by `seed` (same seed, same text).
+pub fn article(url: &str, title: &str, seed: usize, day: i8) -> Article {
+    let paragraphs = (0..6).map(|i| format!("{}。", text_for(seed, i))).collect();
     Article {
         url: url.to_owned(),
         canonical_url: url.to_owned(),
@@ -117,39 +131,24 @@ pub async fn start_with(cfg: Config, articles: Vec<(Article, &str)>) -> Running 
 pub fn corpus() -> Vec<(Article, &'static str)> {
     vec![
         (
-            article(
-                "http://a.example/n/1.html",
-                "全总部署职工服务工作",
-                "甲",
-                20,
-            ),
+            article("http://a.example/n/1.html", "全总部署职工服务工作", 1, 20),
             "a-src",
         ),
         (
             article(
                 "http://b.example/copy/1.html",
                 "全总部署职工服务工作",
-                "甲",
+                1,
                 20,
             ),
             "b-src",
         ),
         (
-            article(
-                "http://c.example/2.html",
-                "江苏工会开展送温暖活动",
-                "丙",
-                21,
-            ),
+            article("http://c.example/2.html", "江苏工会开展送温暖活动", 2, 21),
             "c-src",
         ),
         (
-            article(
-                "http://a.example/n/3.html",
-                "湖北职工技能大赛开幕",
-                "丁",
-                22,
-            ),
+            article("http://a.example/n/3.html", "湖北职工技能大赛开幕", 3, 22),
             "a-src",
         ),
     ]

@@ -292,7 +292,7 @@ async fn conditional_get_matrix() {
     // A new story changes the generation: new ETag, new body, 200 for the old validator.
     r.store
         .ingest_batch(vec![(
-            article("http://c.example/9.html", "新的报道", "戊", 25),
+            article("http://c.example/9.html", "新的报道", 4, 25),
             super::sid("c-src"),
             0,
         )])
@@ -399,7 +399,7 @@ async fn republished_html_is_safe() {
     let mut evil = article(
         "http://a.example/x.html",
         "<img src=x onerror=alert(1)>标题",
-        "恶",
+        5,
         23,
     );
     evil.authors = vec!["<svg onload=alert(1)>".into()];
@@ -509,4 +509,41 @@ async fn feeds_pass_python_feedparser_and_the_w3c_rules() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("9 passed, 0 failed"), "{stdout}");
+}
+
+#[tokio::test]
+async fn connections_over_the_limit_wait_for_a_free_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut cfg = config();
+    cfg.server.max_connections = 1;
+    let r = start_with(cfg, super::corpus()).await;
+    let addr = r.base.trim_start_matches("http://").to_owned();
+    // Connection A takes the only slot and keeps it (keep-alive, idle after one answer).
+    let mut a = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    a.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    let n = a.read(&mut buf).await.unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    // Connection B is not served while A is open...
+    let url = r.url("/healthz");
+    let b = tokio::spawn(async move { client().get(url).send().await.map(|r| r.status()) });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !b.is_finished(),
+        "a second connection was served over the limit"
+    );
+    // ...and is served once A closes.
+    drop(a);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), b)
+        .await
+        .expect("B is served after A closes")
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
 }
