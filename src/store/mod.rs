@@ -830,6 +830,38 @@ impl Store {
         Ok(())
     }
 
+    /// The story a fingerprint would join (the closest stored near-duplicate's), through the band and
+    /// anchor indexes; `None` when it would found a new story.
+    ///
+    /// # Errors
+    /// When sled fails.
+    pub fn near_duplicate_story(&self, fp: &Fingerprint) -> Result<Option<StoryId>, StoreError> {
+        self.find_story(&ArticleId([0; 16]), fp)
+    }
+
+    /// Benchmark support: indexes a bare fingerprint under `id` (no article record), in one batch per
+    /// call. Not for production data: `verify` reports such entries as dangling.
+    ///
+    /// # Errors
+    /// When sled fails.
+    #[doc(hidden)]
+    pub fn bench_index_fingerprints(&self, items: &[(ArticleId, u64)]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (id, h) in items {
+            index_fingerprint(
+                &mut batch,
+                id,
+                &Fingerprint {
+                    simhash: *h,
+                    anchors: Vec::new(),
+                },
+            );
+        }
+        self.tree()
+            .apply_batch(batch)
+            .map_err(StoreError::sled("write fingerprints"))
+    }
+
     /// The article with this id. A damaged record reads as absent (and is reported by [`Store::verify`]).
     ///
     /// # Errors
@@ -1253,14 +1285,10 @@ fn decode_logged<T: DeserializeOwned>(k: &[u8], v: &[u8]) -> Option<T> {
 /// The migration hook: brings a store at schema `from` up to [`SCHEMA_VERSION`]. Version 1 is the
 /// first schema, so there is nothing to migrate yet; an older number than 1 cannot exist.
 fn migrate(tree: &sled::Tree, from: u32, path: &Path) -> Result<(), StoreError> {
-    match from {
-        // Future: `1 => { rewrite v1 records as v2 …; from = 2 }`, then fall through.
-        _ => {
-            let _ = tree;
-            Err(StoreError::Damaged {
-                path: path.to_path_buf(),
-                detail: format!("unknown schema version {from}"),
-            })
-        }
-    }
+    // Future steps go here: `if from == 1 { rewrite v1 records as v2 in one batch; from = 2 }`.
+    let _ = tree;
+    Err(StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("unknown schema version {from}"),
+    })
 }
