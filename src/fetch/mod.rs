@@ -19,7 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::time::Instant;
 use url::Url;
@@ -487,14 +487,15 @@ impl Fetcher {
     }
 }
 
-/// Reads the (already decompressed) body chunk by chunk, never holding more than `cap` bytes.
+/// Reads the (already decompressed) body chunk by chunk, never holding more than `cap` bytes. The buffer
+/// grows by doubling but never past `cap`, so a body at the cap costs `cap` bytes of heap, not twice that.
 async fn read_body(
     resp: &mut reqwest::Response,
     url: &Url,
     opts: HopOptions,
 ) -> Result<Bytes, FetchError> {
     let cap = usize::try_from(opts.cap).unwrap_or(usize::MAX);
-    let mut buf = BytesMut::new();
+    let mut buf: Vec<u8> = Vec::new();
     loop {
         let chunk = match tokio::time::timeout_at(opts.deadline, resp.chunk()).await {
             Err(_) => return Err(timeout(url, "total")),
@@ -507,7 +508,7 @@ async fn read_body(
                     message: error_chain(&e),
                 });
             }
-            Ok(Ok(None)) => return Ok(buf.freeze()),
+            Ok(Ok(None)) => return Ok(Bytes::from(buf)),
             Ok(Ok(Some(chunk))) => chunk,
         };
         if buf.len().saturating_add(chunk.len()) > cap {
@@ -521,9 +522,14 @@ async fn read_body(
                 Overflow::Truncate => {
                     let room = cap - buf.len();
                     buf.extend_from_slice(&chunk[..room]);
-                    return Ok(buf.freeze());
+                    return Ok(Bytes::from(buf));
                 }
             }
+        }
+        let needed = buf.len() + chunk.len();
+        if needed > buf.capacity() {
+            let want = buf.capacity().saturating_mul(2).clamp(needed, cap.max(needed));
+            buf.reserve_exact(want - buf.len());
         }
         buf.extend_from_slice(&chunk);
     }
