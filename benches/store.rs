@@ -10,29 +10,26 @@ use unionwire::dedup::Fingerprint;
 use unionwire::model::{Article, ArticleId, SourceId};
 use unionwire::store::Store;
 
-const PARAS: &[&str] = &[
-    "9月24日，江苏省总工会在镇江举办全省工会安康杯竞赛推进会暨劳动保护监督检查员培训，提出重点抓好四赛。",
-    "近年来，各级工会与应急管理、卫生健康部门密切配合，共同组织开展了年度安康杯竞赛活动，发挥了积极作用。",
-    "市总工会实施劳动保护百千万培训工程，每年组织安全讲坛进一百家企业，培训劳动保护干部不少于一千名。",
-    "今年以来，各级工会新建成户外劳动者服务站点300余个，配备饮水机、微波炉、冰箱、急救药箱等设施。",
-    "职工书屋实行职工自主管理，每周开放6天，还定期邀请技术骨干开设夜校，讲解新工艺新技术，帮助农民工提升技能。",
-    "工会法律援助中心受理后，立即指派律师介入，一方面收集工资表、考勤记录等证据，一方面约谈劳务公司。",
-];
+/// Common characters of union news, to make distinct synthetic articles.
+const CHARS: &str = "工会职工劳动安全生产企业组织活动开展服务建设发展推进工作全国省市县区部门单位农民工技能竞赛培训权益保障法律援助困难帮扶慰问资金岗位就业女职工书屋驿站户外新就业形态快递骑手司机平台协商合同工资待遇休息健康医疗保险教育学习创新技术人才工匠劳模精神宣传教育基层一线项目工地园区社区群众干部会议要求负责人表示介绍据了解今年以来目前已经累计超过达到万名余家次场个人元年月日时";
 
 fn synthetic(i: usize, rng: &mut StdRng) -> Article {
-    let mut paragraphs: Vec<String> = (0..5)
-        .map(|_| PARAS[rng.random_range(0..PARAS.len())].to_owned())
-        .collect();
-    // A unique sentence per article, so articles are distinct stories.
-    paragraphs.push(format!(
-        "第{i}号通报：本次活动共有{}家企业、{}名职工参加，累计发放慰问金{}万元。",
-        rng.random_range(10..9999),
-        rng.random_range(100..99999),
-        rng.random_range(1..999)
-    ));
+    let pool: Vec<char> = CHARS.chars().collect();
+    let mut para = |len: usize| -> String {
+        let mut s = String::new();
+        for k in 0..len {
+            s.push(pool[rng.random_range(0..pool.len())]);
+            if k % 17 == 16 {
+                s.push('，');
+            }
+        }
+        s.push('。');
+        s
+    };
+    let paragraphs: Vec<String> = (0..6).map(|_| para(90)).collect();
     Article {
         url: format!("http://bench.example/n1/2024/0927/c1-{i}.html"),
-        title: format!("工会活动通报第{i}期"),
+        title: format!("工会活动通报第{i}期{}", para(12)),
         paragraphs,
         ..Article::default()
     }

@@ -9,7 +9,7 @@
 //! | `u` | URL identity key ([`crate::dedup::url_key`]) | article id |
 //! | `s` | story id (16 bytes) | story record (members, lead) as checked JSON |
 //! | `t` | story sort time (8 bytes, order-preserving) + story id | empty: stories newest-last |
-//! | `b` | band number (1) + band (2) + article id | empty: SimHash band index |
+//! | `b` | band number (1) + band (2) + article id | the full SimHash (8 bytes): band index |
 //! | `h` | anchor (8) + article id | empty: sentence-anchor index |
 //! | `x` | source id + `0x00` + sort time (8) + article id | empty: a source's articles by time |
 //! | `F` | URL identity key | [`FetchState`] as checked JSON |
@@ -787,7 +787,14 @@ impl Store {
         let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
         for (n, band) in (0u8..).zip(dedup::bands(fp.simhash)) {
             let prefix = key(b'b', &[&[n], &band.to_be_bytes()]);
-            self.collect_postings(&prefix, &mut candidates)?;
+            for item in self.tree().scan_prefix(&prefix).take(MAX_POSTINGS) {
+                let (k, v) = item.map_err(StoreError::sled("scan band index"))?;
+                let close = u64_value(&v)
+                    .is_none_or(|h| dedup::hamming(h, fp.simhash) <= dedup::MAX_DISTANCE);
+                if let (true, Some(id)) = (close, k.get(prefix.len()..).and_then(id_from)) {
+                    candidates.insert(id);
+                }
+            }
         }
         for a in &fp.anchors {
             let prefix = key(b'h', &[&a.to_be_bytes()]);
@@ -1265,7 +1272,8 @@ fn lookup_keys(url: &str) -> Vec<String> {
 fn index_fingerprint(batch: &mut sled::Batch, id: &ArticleId, fp: &Fingerprint) {
     batch.insert(fp_key(id), encode_fp(fp));
     for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
-        batch.insert(band_key(n, b, id), &[][..]);
+        // The full SimHash rides along, so a lookup filters candidates without reading them.
+        batch.insert(band_key(n, b, id), &fp.simhash.to_be_bytes()[..]);
     }
     for a in &fp.anchors {
         batch.insert(anchor_key(*a, id), &[][..]);
