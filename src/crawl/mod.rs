@@ -321,6 +321,7 @@ impl Crawler {
     fn ingest(&self, batch: Vec<(Article, SourceId, i32)>, sum: &mut SourceSummary) {
         use std::sync::atomic::Ordering::Relaxed;
         let n = batch.len();
+        let urls: Vec<String> = batch.iter().map(|(a, _, _)| a.url.clone()).collect();
         match self.store.ingest_batch(batch) {
             Ok(done) => {
                 for i in done {
@@ -337,6 +338,8 @@ impl Crawler {
                     }
                 }
                 debug!(source = %sum.source, articles = n, "batch flushed");
+                // Durable from here on (ingest_batch flushed): the crash test checks these survive a kill.
+                info!(source = %sum.source, articles = n, urls = %urls.join(" "), "batch durable");
             }
             Err(e) => {
                 warn!(source = %sum.source, error = %e, "ingest failed");

@@ -10,4 +10,5 @@ mod dedup;
 mod extract;
 mod fetch;
 mod publish;
+mod reliability;
 mod store;

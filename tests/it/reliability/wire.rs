@@ -79,7 +79,11 @@ async fn t01_stall_before_headers_times_out_on_time_while_other_hosts_are_served
     eprintln!("T01 time to error: {took:?} (read-idle timeout 500 ms)");
     assert!(took >= Duration::from_millis(450), "fired early: {took:?}");
     assert!(took < Duration::from_millis(1500), "fired late: {took:?}");
-    assert_eq!(good.count("/page"), 5, "the other host was served meanwhile");
+    assert_eq!(
+        good.count("/page"),
+        5,
+        "the other host was served meanwhile"
+    );
     assert_eq!(stall.count("/wait"), 1, "no retry on a plain get");
     let _ = done;
 }
@@ -282,7 +286,13 @@ fn t06_scrapy_bomb_figures_with_a_one_million_byte_cap() {
     let body = Arc::new(gz.finish().unwrap());
     let (err, peak, _) = bomb_fetch("gzip", body, 1_000_000);
     assert!(
-        matches!(err, FetchError::TooLarge { limit: 1_000_000, .. }),
+        matches!(
+            err,
+            FetchError::TooLarge {
+                limit: 1_000_000,
+                ..
+            }
+        ),
         "{err:?}"
     );
     eprintln!("T06 scrapy figures: cap 1,000,000 B, peak heap {peak} B");
@@ -308,7 +318,10 @@ async fn t07_truncated_and_malformed_responses_are_typed_errors() {
     for (path, kinds) in cases {
         let (r, took) = timed(&f, &srv.url(path)).await;
         let err = match r {
-            Ok(resp) => panic!("{path}: a broken response was accepted: {} bytes", resp.body.len()),
+            Ok(resp) => panic!(
+                "{path}: a broken response was accepted: {} bytes",
+                resp.body.len()
+            ),
             Err(e) => e,
         };
         eprintln!("T07 {path}: {} after {took:?}: {err}", err.kind());
@@ -358,7 +371,11 @@ async fn t10_private_target_after_two_trusted_hops_gets_no_connection() {
         private.connections(),
         private.hits().len()
     );
-    assert_eq!(private.connections(), 0, "the private target was never connected to");
+    assert_eq!(
+        private.connections(),
+        0,
+        "the private target was never connected to"
+    );
 }
 
 #[tokio::test]
@@ -415,7 +432,13 @@ fn t15_koi8r_and_a_bom_that_contradicts_the_prolog() {
     assert!(d.text.contains("Привет"), "{}", d.text);
 
     let mut xml = vec![0xef, 0xbb, 0xbf];
-    xml.extend_from_slice("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><t>工会</t></rss>".as_bytes());
+    xml.extend_from_slice(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><t>工会</t></rss>".as_bytes(),
+    );
     let d = decode(&xml, Some("application/rss+xml"), None);
-    assert!(d.text.contains("工会"), "the BOM wins over the prolog: {}", d.text);
+    assert!(
+        d.text.contains("工会"),
+        "the BOM wins over the prolog: {}",
+        d.text
+    );
 }

@@ -308,8 +308,11 @@ async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
         }
         "/trickle" => {
             let ms = q.get("ms").and_then(|v| v.parse().ok()).unwrap_or(100);
-            sock.write_all(&head(200, &[html, ("Content-Length", "1000000".to_owned())]))
-                .await?;
+            sock.write_all(&head(
+                200,
+                &[html, ("Content-Length", "1000000".to_owned())],
+            ))
+            .await?;
             loop {
                 sock.write_all(b"a").await?;
                 st.body_bytes_sent.fetch_add(1, Ordering::SeqCst);
@@ -323,7 +326,9 @@ async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
             let zeros = vec![b'0'; 16384];
             let mut sent = 0u64;
             while sent < cl {
-                let n = zeros.len().min(usize::try_from(cl - sent).unwrap_or(usize::MAX));
+                let n = zeros
+                    .len()
+                    .min(usize::try_from(cl - sent).unwrap_or(usize::MAX));
                 sock.write_all(&zeros[..n]).await?;
                 sent += n as u64;
                 st.body_bytes_sent.fetch_add(n as u64, Ordering::SeqCst);
@@ -401,7 +406,8 @@ async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
             let _ = sock.shutdown().await;
         }
         "/garbage" => {
-            sock.write_all(b"SMTP ready\r\n\r\n<html>not http</html>").await?;
+            sock.write_all(b"SMTP ready\r\n\r\n<html>not http</html>")
+                .await?;
             let _ = sock.shutdown().await;
         }
         "/reset" => {

@@ -1,0 +1,293 @@
+//! T22 (kill -9 mid-write) and T23 (graceful shutdown, single writer): the real `unionwire` binary as a
+//! child process over a local site of 50 feeds carrying 10,000 unique full-text items.
+//!
+//! T22 runs `CRASH_CYCLES` kill cycles (10 by default; `scripts/crash_loop.sh` runs 100): start
+//! `unionwire run`, SIGKILL it after a uniform random delay, check that the store opens, verifies clean and
+//! holds every article the daemon logged as durable ("batch durable", logged after the batch's flush)
+//! before it died; then one clean `unionwire crawl --once --all` and the end state: exactly 10,000
+//! articles, no URL twice, `unionwire db verify` exit 0.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::Path as UrlPath;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use rand::Rng;
+use unionwire::store::Store;
+
+/// Feeds on the site.
+pub const FEEDS: usize = 50;
+/// Items per feed (the crawler's default `max_articles_per_run` is 200).
+pub const PER_FEED: usize = 200;
+
+const HANZI: &str = "工会职工劳动权益保障维护企业技能培训安全生产帮扶困难服务农民工就业工资协商集体合同\
+                     全国总工会省市县区街道社区基层组织建设发展改革创新科技人才队伍思想政治教育文化体育卫生健康";
+
+/// Deterministic, distinct text for item (`feed`, `item`).
+fn body_text(feed: usize, item: usize) -> String {
+    let chars: Vec<char> = HANZI.chars().collect();
+    let mut x = (feed as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (item as u64 + 7).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    let mut out = String::new();
+    for p in 0..4 {
+        out.push_str("<p>");
+        out.push_str(&format!("第{feed}号来源第{item}篇第{p}段："));
+        for _ in 0..60 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(chars[(x % chars.len() as u64) as usize]);
+        }
+        out.push_str("。</p>");
+    }
+    out
+}
+
+/// The RSS document of feed `i` on a site whose base is `base`.
+fn feed_xml(base: &str, i: usize) -> String {
+    let mut items = String::new();
+    for j in 0..PER_FEED {
+        let day = 1 + (j % 28);
+        let hour = j % 24;
+        items.push_str(&format!(
+            "<item><title>第{i}号来源新闻{j}：职工权益保障工作新进展</title>\
+             <link>{base}/a/{i}/{j}.html</link><guid>{base}/a/{i}/{j}.html</guid>\
+             <pubDate>Mon, {day:02} Jun 2025 {hour:02}:{min:02}:00 +0800</pubDate>\
+             <description>摘要 {i}-{j}</description>\
+             <content:encoded><![CDATA[{body}]]></content:encoded></item>",
+            min = (i + j) % 60,
+            body = body_text(i, j),
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>\
+         <title>来源 {i}</title><link>{base}/</link><description>测试来源</description>{items}</channel></rss>"
+    )
+}
+
+/// Serves the 50 feeds on 127.0.0.1 from a background thread's runtime; returns the base URL.
+pub fn start_site() -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind site");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let base = format!("http://{}", listener.local_addr().expect("site addr"));
+    let feeds: Arc<Vec<String>> = Arc::new((0..FEEDS).map(|i| feed_xml(&base, i)).collect());
+    let handle = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("site runtime");
+        rt.block_on(async move {
+            let router = axum::Router::new().route(
+                "/feed/{file}",
+                get(move |UrlPath(file): UrlPath<String>| {
+                    let feeds = Arc::clone(&feeds);
+                    async move {
+                        let i: usize = file.trim_end_matches(".xml").parse().unwrap_or(usize::MAX);
+                        match feeds.get(i) {
+                            Some(x) => (
+                                [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+                                x.clone(),
+                            )
+                                .into_response(),
+                            None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                        }
+                    }
+                }),
+            );
+            let l = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            axum::serve(l, router).await.ok();
+        });
+    });
+    (base, handle)
+}
+
+/// Writes the daemon's configuration for `site` with the store in `dir`.
+pub fn write_config(dir: &Path, site: &str) -> PathBuf {
+    let mut cfg = format!(
+        "[store]\npath = \"{}\"\n\n[server]\nlisten = \"127.0.0.1:0\"\n\n\
+         [crawl]\nper_host_delay = \"0\"\nretries = 0\nobey_robots = false\nconcurrency = 8\n\
+         source_concurrency = 8\nmax_articles_per_run = {PER_FEED}\n\n",
+        dir.join("db").display()
+    );
+    for i in 0..FEEDS {
+        cfg.push_str(&format!(
+            "[[sources]]\nid = \"feed-{i:02}\"\nname = \"来源 {i}\"\nkind = \"feed\"\n\
+             url = \"{site}/feed/{i}.xml\"\nevery = \"1h\"\n\n"
+        ));
+    }
+    let path = dir.join("unionwire.toml");
+    std::fs::write(&path, cfg).expect("write config");
+    path
+}
+
+/// The built binary.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_unionwire")
+}
+
+/// A running daemon and the thread collecting its JSON log.
+pub struct Daemon {
+    /// The child process.
+    pub child: Child,
+    log: std::thread::JoinHandle<Vec<serde_json::Value>>,
+}
+
+/// Starts `unionwire run` with JSON logs at info level.
+pub fn start_daemon(config: &Path) -> Daemon {
+    let mut child = Command::new(bin())
+        .args(["--config"])
+        .arg(config)
+        .args(["--log-format", "json", "run"])
+        .env("RUST_LOG", "unionwire=info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start unionwire run");
+    let stderr = child.stderr.take().expect("piped stderr");
+    let log = std::thread::spawn(move || {
+        BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| serde_json::from_str(&l).ok())
+            .collect()
+    });
+    Daemon { child, log }
+}
+
+impl Daemon {
+    /// Waits for the process to end and returns its exit status and every log line it wrote.
+    pub fn finish(mut self) -> (std::process::ExitStatus, Vec<serde_json::Value>) {
+        let status = self.child.wait().expect("wait for daemon");
+        let lines = self.log.join().expect("log reader");
+        (status, lines)
+    }
+}
+
+/// The URLs of every "batch durable" line.
+pub fn durable_urls(lines: &[serde_json::Value]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "batch durable")
+        .flat_map(|l| {
+            l["fields"]["urls"]
+                .as_str()
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Opens the store, verifies it, and returns (stored article URLs, records verified).
+fn inspect(db: &Path) -> (Vec<String>, u64) {
+    let store = Store::open(db).expect("the store opens after a kill");
+    let report = store.verify().expect("verify runs");
+    assert!(
+        report.is_ok(),
+        "verify found problems: {:?}",
+        report.problems
+    );
+    let urls: Vec<String> = store
+        .articles()
+        .map(|a| a.expect("article decodes").article.url)
+        .collect();
+    (urls, report.records)
+}
+
+fn crash_cycles() -> usize {
+    std::env::var("CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
+}
+
+#[test]
+fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (site, _site_thread) = start_site();
+    let config = write_config(dir.path(), &site);
+    let db = dir.path().join("db");
+    let cycles = crash_cycles();
+    let mut rng = rand::rng();
+    let mut acked_total = 0usize;
+    let mut max_delay_ms = 3000u64;
+    let started = Instant::now();
+    for cycle in 0..cycles {
+        let delay = Duration::from_millis(rng.random_range(0..=max_delay_ms));
+        let mut d = start_daemon(&config);
+        std::thread::sleep(delay);
+        d.child.kill().expect("SIGKILL");
+        let (status, lines) = d.finish();
+        assert!(!status.success(), "killed, not exited");
+        let acked = durable_urls(&lines);
+        let (stored, records) = inspect(&db);
+        let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+        let lost: Vec<&String> = acked.iter().filter(|u| !stored.contains(*u)).collect();
+        eprintln!(
+            "T22 cycle {cycle}: killed after {delay:?}; {} acknowledged this cycle, {} stored, {records} \
+             records verified, {} lost",
+            acked.len(),
+            stored.len(),
+            lost.len()
+        );
+        assert!(
+            lost.is_empty(),
+            "cycle {cycle}: acknowledged but lost: {lost:?}"
+        );
+        acked_total += acked.len();
+        // Once everything is stored, later kills land on an idle daemon: keep them early enough to matter.
+        if stored.len() >= FEEDS * PER_FEED {
+            max_delay_ms = 1000;
+        }
+    }
+    let out = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["crawl", "--once", "--all", "--no-progress"])
+        .env("RUST_LOG", "unionwire=warn")
+        .output()
+        .expect("final crawl");
+    assert!(
+        out.status.success(),
+        "final crawl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (urls, records) = inspect(&db);
+    let unique: std::collections::HashSet<&String> = urls.iter().collect();
+    eprintln!(
+        "T22 end: {cycles} kill cycles, {acked_total} articles acknowledged before kills, {} articles kept \
+         ({} unique), {records} records verified, total {:?}",
+        urls.len(),
+        unique.len(),
+        started.elapsed()
+    );
+    assert_eq!(unique.len(), urls.len(), "no article stored twice");
+    assert_eq!(urls.len(), FEEDS * PER_FEED, "exactly 10,000 articles");
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.stats().unwrap().articles,
+        (FEEDS * PER_FEED) as u64,
+        "the counter agrees"
+    );
+    drop(store);
+    let verify = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["db", "verify"])
+        .output()
+        .expect("db verify");
+    assert!(
+        verify.status.success(),
+        "db verify: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
