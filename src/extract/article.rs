@@ -375,7 +375,7 @@ fn extract_from_doc(
         }
     }
     if let Some(f) = fields {
-        date_candidates.push(first_text_with(doc, &f.date, |t| meta::first_date(t)));
+        date_candidates.push(first_text_with(doc, &f.date, meta::first_date));
     }
     date_candidates.push(meta::first_date(&header_text));
     let meta_dates: Vec<String> = fields

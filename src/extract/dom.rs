@@ -141,11 +141,7 @@ where
     let mut stack: Vec<(NodeRef<'_, Node>, usize, bool)> = vec![(root, 0, false)];
     while let Some((node, depth, leaving)) = stack.pop() {
         match node.value() {
-            Node::Text(t) => {
-                if !leaving {
-                    push_collapsed(&mut line, t);
-                }
-            }
+            Node::Text(t) if !leaving => push_collapsed(&mut line, t),
             Node::Element(el) => {
                 let name = el.name();
                 let block = is_block_tag(name);
@@ -176,12 +172,10 @@ where
                     stack.push((c, depth + 1, false));
                 }
             }
-            Node::Document | Node::Fragment => {
-                if depth < MAX_DEPTH {
-                    let children: Vec<_> = node.children().collect();
-                    for c in children.into_iter().rev() {
-                        stack.push((c, depth + 1, false));
-                    }
+            Node::Document | Node::Fragment if depth < MAX_DEPTH => {
+                let children: Vec<_> = node.children().collect();
+                for c in children.into_iter().rev() {
+                    stack.push((c, depth + 1, false));
                 }
             }
             _ => {}

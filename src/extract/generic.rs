@@ -155,14 +155,16 @@ struct Scorer<'a> {
     stats: HashMap<NodeId, Stats>,
     dropped: HashSet<NodeId>,
     exclude: &'a HashSet<NodeId>,
+    strip_unlikely: bool,
 }
 
 impl<'a> Scorer<'a> {
-    fn new(exclude: &'a HashSet<NodeId>) -> Self {
+    fn new(exclude: &'a HashSet<NodeId>, strip_unlikely: bool) -> Self {
         Self {
             stats: HashMap::new(),
             dropped: HashSet::new(),
             exclude,
+            strip_unlikely,
         }
     }
 
@@ -170,7 +172,7 @@ impl<'a> Scorer<'a> {
         is_skipped_tag(el.name())
             || is_hidden(el)
             || self.exclude.contains(&node.id())
-            || is_unlikely(el)
+            || (self.strip_unlikely && is_unlikely(el))
     }
 
     /// Post-order statistics over the whole document, iterative.
@@ -256,10 +258,35 @@ fn is_text_block(name: &str) -> bool {
     )
 }
 
-/// Finds the article body in `doc`; nodes in `exclude` (and their subtrees) are ignored.
+/// Weighted text length under which the body is retried without dropping chrome-named nodes
+/// (a page whose main column carries a class such as `right-sidebar`).
+pub const RETRY_BELOW_WEIGHT: usize = 500;
+
+/// Finds the article body in `doc`; nodes in `exclude` (and their subtrees) are ignored. Chrome-named
+/// nodes are dropped first; when that leaves too little text, the page is scored again without dropping
+/// them and the longer body wins.
 #[must_use]
 pub fn extract_body(doc: &Html, exclude: &HashSet<NodeId>) -> Body {
-    let mut scorer = Scorer::new(exclude);
+    let first = extract_body_with(doc, exclude, true);
+    let weight = |b: &Body| -> usize {
+        b.paragraphs
+            .iter()
+            .map(|p| text_stats(p).weight as usize)
+            .sum()
+    };
+    if weight(&first) >= RETRY_BELOW_WEIGHT {
+        return first;
+    }
+    let second = extract_body_with(doc, exclude, false);
+    if weight(&second) > weight(&first) {
+        second
+    } else {
+        first
+    }
+}
+
+fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
+    let mut scorer = Scorer::new(exclude, strip_unlikely);
     let root = doc.tree.root();
     scorer.collect(root);
 

@@ -275,7 +275,7 @@ pub fn clean_source(value: &str) -> Option<String> {
         _ => s.to_string(),
     };
     let n = s.chars().count();
-    (n >= 2 && n <= 40).then_some(s)
+    (2..=40).contains(&n).then_some(s)
 }
 
 /// The 来源 named in a line of text (`…来源：<outlet>…`).
@@ -410,7 +410,7 @@ pub fn is_byline(line: &str) -> bool {
 pub fn is_bogus_author(value: &str) -> bool {
     let v = value.trim();
     let n = v.chars().count();
-    n < 2 || n > 30 || v.chars().all(|c| c.is_ascii_digit()) || v.contains('@')
+    !(2..=30).contains(&n) || v.chars().all(|c| c.is_ascii_digit()) || v.contains('@')
 }
 
 /// Editors from `(责编：闫涵、张鑫)`, `（责任编辑：…）` or `责任编辑：李四`.
