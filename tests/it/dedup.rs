@@ -403,12 +403,10 @@ pub fn variants(doc: &Doc, s2t: &ferrous_opencc::OpenCC, rng: &mut StdRng) -> Ve
     out.push(mk(&doc.title, b));
     // Punctuation changes (full-width → ASCII, quotes).
     let punct = |s: &str| {
-        s.replace('，', ",")
+        s.replace(['，', '、'], ",")
             .replace('。', ".")
-            .replace('“', "\"")
-            .replace('”', "\"")
+            .replace(['“', '”'], "\"")
             .replace('：', ":")
-            .replace('、', ",")
     };
     out.push(mk(&punct(&doc.title), p.iter().map(|s| punct(s)).collect()));
     // A paragraph dropped (any position).
