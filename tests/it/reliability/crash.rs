@@ -136,6 +136,7 @@ pub struct Daemon {
     /// The child process.
     pub child: Child,
     log: std::thread::JoinHandle<Vec<serde_json::Value>>,
+    listen: std::sync::mpsc::Receiver<String>,
 }
 
 /// Starts `unionwire run` with JSON logs at info level.
@@ -145,10 +146,19 @@ pub fn start_daemon(config: &Path) -> Daemon {
         .arg(config)
         .args(["--log-format", "json", "run"])
         .env("RUST_LOG", "unionwire=info")
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start unionwire run");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, listen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(base) = line.strip_prefix("listening on ") {
+                let _ = tx.send(base.trim().to_owned());
+            }
+        }
+    });
     let stderr = child.stderr.take().expect("piped stderr");
     let log = std::thread::spawn(move || {
         BufReader::new(stderr)
@@ -157,10 +167,27 @@ pub fn start_daemon(config: &Path) -> Daemon {
             .filter_map(|l| serde_json::from_str(&l).ok())
             .collect()
     });
-    Daemon { child, log }
+    Daemon { child, log, listen }
 }
 
 impl Daemon {
+    /// The daemon's base URL (`http://127.0.0.1:PORT`), once it listens.
+    pub fn base_url(&self, wait: Duration) -> String {
+        self.listen
+            .recv_timeout(wait)
+            .expect("the daemon printed its address")
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill")
+            .success();
+        assert!(ok, "kill -TERM failed");
+    }
+
     /// Waits for the process to end and returns its exit status and every log line it wrote.
     pub fn finish(mut self) -> (std::process::ExitStatus, Vec<serde_json::Value>) {
         let status = self.child.wait().expect("wait for daemon");
@@ -290,4 +317,56 @@ fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
         String::from_utf8_lossy(&verify.stdout),
         String::from_utf8_lossy(&verify.stderr)
     );
+}
+
+#[test]
+fn t23_sigterm_mid_crawl_exits_cleanly_and_a_second_writer_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (site, _site_thread) = start_site();
+    let config = write_config(dir.path(), &site);
+    let db = dir.path().join("db");
+    let d = start_daemon(&config);
+    let _ = d.base_url(Duration::from_secs(30));
+    std::thread::sleep(Duration::from_millis(1500));
+
+    // Single writer: a second process on the same store is refused and changes nothing.
+    let second = Command::new(bin())
+        .arg("--config")
+        .arg(&config)
+        .args(["crawl", "--once", "--all", "--no-progress"])
+        .output()
+        .expect("second writer");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    eprintln!(
+        "T23 second writer: exit {:?}: {}",
+        second.status.code(),
+        stderr.trim()
+    );
+    assert_eq!(second.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("locked by another process"), "{stderr}");
+
+    let t = Instant::now();
+    d.terminate();
+    let (status, lines) = d.finish();
+    let took = t.elapsed();
+    let acked = durable_urls(&lines);
+    eprintln!(
+        "T23 SIGTERM mid-crawl: exit {:?} after {took:?}, {} articles acknowledged",
+        status.code(),
+        acked.len()
+    );
+    assert!(status.success(), "exit status {status:?}");
+    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "store flushed; bye"),
+        "the final flush was logged"
+    );
+    let (stored, _) = inspect(&db);
+    let stored: std::collections::HashSet<String> = stored.into_iter().collect();
+    assert!(!acked.is_empty(), "the crawl was under way");
+    for u in &acked {
+        assert!(stored.contains(u), "acknowledged but lost: {u}");
+    }
 }
