@@ -10,7 +10,7 @@ OUT=$PWD/bench/out/accuracy
 mkdir -p "$OUT"
 VENV=$PWD/bench/out/venv
 if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
-"$VENV/bin/python" -c 'import trafilatura' 2>/dev/null || "$VENV/bin/pip" install -q trafilatura
+"$VENV/bin/python" -c 'import trafilatura, lxml_html_clean' 2>/dev/null || "$VENV/bin/pip" install -q trafilatura lxml_html_clean
 
 echo "== building unionwire (release)"
 cargo build --release --quiet --bin unionwire

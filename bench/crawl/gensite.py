@@ -32,12 +32,21 @@ COUNTIES = ["岚皋县", "秦皇岛市", "怀安县", "札达县", "夏津县", 
 NAMES = ["王磊", "李卓尔", "张伟", "刘洋", "陈静", "杨帆", "赵敏", "黄洪涛", "周杰", "吴倩", "郑浩", "孙丽"]
 
 
+WORDS = ("职工 劳动 技能 竞赛 安全 生产 权益 维护 服务 基层 组织 建设 企业 车间 班组 培训 工资 协商 帮扶 困难 慰问 "
+         "环卫 快递 骑手 驿站 书屋 劳模 工匠 创新 工作室 疗休养 体检 心理 法律 援助 欠薪 工伤 认定 女职工 保护 助学 "
+         "农民工 返乡 就业 岗位 夜校 学历 提升 数控 焊工 电工 比武 表彰 宣讲 调研 座谈 走访 送温暖 清凉 物资 会员 "
+         "入会 普惠 平台 园区 港口 矿山 铁路 电网 医院 学校 社区 街道 乡镇 开发区 民营 国有 外资 中小微 新业态 网约车 "
+         "货车司机 家政 保安 外卖 仓储 物流 制造 化工 建筑 纺织 食品 汽车 电子 软件 金融 文旅 农业 林场 渔业 "
+         "签约 揭牌 启动 验收 评比 考核 督查 指导 对接 协调 推广 试点 示范 标杆 样板 品牌 机制 制度 规范 标准 "
+         "一线 骨干 青年 老职工 退休 技师 工程师 学徒 师傅 班长 代表 委员 干部 志愿者 律师 医生 讲师 专家").split()
+
+
 def sentence(rng, n):
-    org = rng.choice(ORGS)
-    topic = rng.choice(TOPICS)
-    return (f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日，{org}{rng.choice(VERBS)}{topic}工作，"
-            f"{rng.choice(PHRASES)}，{rng.choice(PHRASES)}。据统计，今年以来共有{rng.randint(100, 99999)}名职工参与，"
-            f"覆盖企业{rng.randint(10, 9000)}家，第{n}项举措已在全省推广。")
+    """A sentence of its own: mostly a fresh word sequence, now and then a stock phrase of union news."""
+    words = "".join(rng.choice(WORDS) for _ in range(rng.randint(9, 16)))
+    if rng.random() < 0.25:
+        return f"{rng.choice(ORGS)}{rng.choice(VERBS)}{rng.choice(TOPICS)}，{rng.choice(PHRASES)}，{words}。"
+    return f"{rng.randint(1, 12)}月{rng.randint(1, 28)}日，{words}，共有{rng.randint(100, 99999)}名{rng.choice(WORDS)}参与。"
 
 
 def nav(rng):

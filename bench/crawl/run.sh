@@ -22,7 +22,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "== creating the Python environment (scrapy, trafilatura)"
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -c 'import scrapy, trafilatura' 2>/dev/null || "$VENV/bin/pip" install -q scrapy trafilatura
+"$VENV/bin/python" -c 'import scrapy, trafilatura, lxml_html_clean' 2>/dev/null || "$VENV/bin/pip" install -q scrapy trafilatura lxml_html_clean
 
 echo "== building unionwire (release)"
 cargo build --release --quiet --bin unionwire --example parse_ceiling
