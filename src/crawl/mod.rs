@@ -14,7 +14,7 @@ use futures::stream::{self, StreamExt};
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 use url::Url;
 
 use crate::config::{Config, SourceConfig};
@@ -270,6 +270,21 @@ impl Crawler {
             return;
         }
 
+        // The store writer runs on the blocking pool beside the fetches: batches queue to it while the next
+        // pages are fetched and extracted, and each is flushed before it is counted as stored.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(Article, SourceId, i32)>>(4);
+        let writer = {
+            let store = self.store.clone();
+            let metrics = self.metrics.clone();
+            let source = src.id.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut outcome = WriteOutcome::default();
+                while let Some(batch) = rx.blocking_recv() {
+                    write_batch(&store, &metrics, &source, batch, &mut outcome);
+                }
+                outcome
+            })
+        };
         let mut results = stream::iter(todo)
             .map(|d| self.fetch_one(src, d, token))
             .buffer_unordered(self.cfg.crawl.concurrency);
@@ -293,12 +308,23 @@ impl Crawler {
                     sum.errors.push(line);
                 }
             }
-            if batch.len() >= INGEST_BATCH {
-                self.ingest(std::mem::take(&mut batch), sum);
+            if batch.len() >= INGEST_BATCH && tx.send(std::mem::take(&mut batch)).await.is_err() {
+                break;
             }
         }
         if !batch.is_empty() {
-            self.ingest(batch, sum);
+            // The writer stops only when the channel closes, so this send cannot fail while it runs.
+            let _ = tx.send(batch).await;
+        }
+        drop(tx);
+        match writer.await {
+            Ok(o) => {
+                sum.new_articles += o.new_articles;
+                sum.updated_articles += o.updated_articles;
+                sum.new_stories += o.new_stories;
+                sum.errors.extend(o.errors);
+            }
+            Err(e) => sum.errors.push(format!("the store writer failed: {e}")),
         }
     }
 
@@ -316,36 +342,6 @@ impl Crawler {
             None => true,
             Some(t) => elapsed_since(t) >= recheck,
         })
-    }
-
-    fn ingest(&self, batch: Vec<(Article, SourceId, i32)>, sum: &mut SourceSummary) {
-        use std::sync::atomic::Ordering::Relaxed;
-        let n = batch.len();
-        let urls: Vec<String> = batch.iter().map(|(a, _, _)| a.url.clone()).collect();
-        match self.store.ingest_batch(batch) {
-            Ok(done) => {
-                for i in done {
-                    if i.new_article {
-                        sum.new_articles += 1;
-                        self.metrics.articles_new.fetch_add(1, Relaxed);
-                    } else if i.changed {
-                        sum.updated_articles += 1;
-                        self.metrics.articles_updated.fetch_add(1, Relaxed);
-                    }
-                    if i.new_story {
-                        sum.new_stories += 1;
-                        self.metrics.stories_new.fetch_add(1, Relaxed);
-                    }
-                }
-                debug!(source = %sum.source, articles = n, "batch flushed");
-                // Durable from here on (ingest_batch flushed): the crash test checks these survive a kill.
-                info!(source = %sum.source, articles = n, urls = %urls.join(" "), "batch durable");
-            }
-            Err(e) => {
-                warn!(source = %sum.source, error = %e, "ingest failed");
-                sum.errors.push(format!("storing {n} articles: {e}"));
-            }
-        }
     }
 
     /// Fetches, extracts and cleans one article (following its extra pages).
@@ -515,6 +511,51 @@ impl Crawler {
         );
         st.next_due = Some(add(now, wait));
         self.store.set_source_state(&src.id, &st)
+    }
+}
+
+/// What the store writer did for one source run.
+#[derive(Default)]
+struct WriteOutcome {
+    new_articles: u64,
+    updated_articles: u64,
+    new_stories: u64,
+    errors: Vec<String>,
+}
+
+/// Ingests one batch (flushed before it returns) and counts what it did.
+fn write_batch(
+    store: &Store,
+    metrics: &Metrics,
+    source: &SourceId,
+    batch: Vec<(Article, SourceId, i32)>,
+    out: &mut WriteOutcome,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let n = batch.len();
+    let urls: Vec<String> = batch.iter().map(|(a, _, _)| a.url.clone()).collect();
+    match store.ingest_batch(batch) {
+        Ok(done) => {
+            for i in done {
+                if i.new_article {
+                    out.new_articles += 1;
+                    metrics.articles_new.fetch_add(1, Relaxed);
+                } else if i.changed {
+                    out.updated_articles += 1;
+                    metrics.articles_updated.fetch_add(1, Relaxed);
+                }
+                if i.new_story {
+                    out.new_stories += 1;
+                    metrics.stories_new.fetch_add(1, Relaxed);
+                }
+            }
+            // Durable from here on (ingest_batch flushed): the crash test checks these survive a kill.
+            info!(source = %source, articles = n, urls = %urls.join(" "), "batch durable");
+        }
+        Err(e) => {
+            warn!(source = %source, error = %e, "ingest failed");
+            out.errors.push(format!("storing {n} articles: {e}"));
+        }
     }
 }
 
