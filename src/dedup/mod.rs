@@ -362,6 +362,8 @@ pub const MAX_ANCHORS: usize = 32;
 pub const MIN_SHARED_ANCHORS: usize = 2;
 /// … and at least this share (in percent) of the smaller article's anchors.
 pub const MIN_SHARED_ANCHOR_PERCENT: usize = 30;
+/// An anchor already indexed under more than this many different stories is a stock phrase, not evidence.
+pub const MAX_ANCHOR_STORIES: usize = 3;
 
 /// The text as compared: [`crate::clean::comparison_text`] (Simplified, pinyin and punctuation
 /// removed), then only letters and digits kept, ASCII lower-cased.

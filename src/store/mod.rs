@@ -637,7 +637,7 @@ impl Store {
                         for a in &old_fp.anchors {
                             batch.remove(anchor_key(*a, &id));
                         }
-                        index_fingerprint(&mut batch, &id, &new_fp);
+                        index_fingerprint(&mut batch, &id, &new_fp, &rec.story);
                         rec.simhash = new_fp.simhash;
                     }
                     if old.sort_time() != rec.sort_time() {
@@ -659,7 +659,7 @@ impl Store {
                         StoryId::from(id)
                     }
                 };
-                index_fingerprint(&mut batch, &id, &fp);
+                index_fingerprint(&mut batch, &id, &fp, &story);
                 let n = self.meta_u64(META_ARTICLES)? + 1;
                 batch.insert(META_ARTICLES, &n.to_be_bytes());
                 StoredArticle {
@@ -796,21 +796,43 @@ impl Store {
                 }
             }
         }
+        // Anchors found in many different stories are stock phrases of union news (切实维护职工合法权益…):
+        // they neither nominate candidates nor count as shared text.
+        let mut stock: Vec<u64> = Vec::new();
         for a in &fp.anchors {
             let prefix = key(b'h', &[&a.to_be_bytes()]);
-            self.collect_postings(&prefix, &mut candidates)?;
+            let mut stories: BTreeSet<Vec<u8>> = BTreeSet::new();
+            let mut ids = Vec::new();
+            for item in self.tree().scan_prefix(&prefix).take(MAX_POSTINGS) {
+                let (k, v) = item.map_err(StoreError::sled("scan anchor index"))?;
+                if let Some(aid) = k.get(prefix.len()..).and_then(id_from) {
+                    stories.insert(if v.is_empty() {
+                        aid.0.to_vec()
+                    } else {
+                        v.to_vec()
+                    });
+                    ids.push(aid);
+                }
+            }
+            if stories.len() > dedup::MAX_ANCHOR_STORIES {
+                stock.push(*a);
+            } else {
+                candidates.extend(ids);
+            }
         }
         candidates.remove(id);
+        let own = without_stock(fp, &stock);
         let mut best: Option<(u32, usize, ArticleId)> = None;
         for c in candidates {
             let Some(cfp) = self.fingerprint_of(&c)? else {
                 continue;
             };
-            if !dedup::same_story(fp, &cfp) {
+            let cfp = without_stock(&cfp, &stock);
+            if !dedup::same_story(&own, &cfp) {
                 continue;
             }
             let d = dedup::hamming(fp.simhash, cfp.simhash);
-            let shared = dedup::shared_anchors(&fp.anchors, &cfp.anchors);
+            let shared = dedup::shared_anchors(&own.anchors, &cfp.anchors);
             let better =
                 best.is_none_or(|(bd, bs, _)| (d, usize::MAX - shared) < (bd, usize::MAX - bs));
             if better {
@@ -821,20 +843,6 @@ impl Store {
             Some((_, _, c)) => Ok(self.get(&c)?.map(|a| a.story)),
             None => Ok(None),
         }
-    }
-
-    fn collect_postings(
-        &self,
-        prefix: &[u8],
-        into: &mut BTreeSet<ArticleId>,
-    ) -> Result<(), StoreError> {
-        for item in self.tree().scan_prefix(prefix).keys().take(MAX_POSTINGS) {
-            let k = item.map_err(StoreError::sled("scan index"))?;
-            if let Some(id) = k.get(prefix.len()..).and_then(id_from) {
-                into.insert(id);
-            }
-        }
-        Ok(())
     }
 
     /// The story a fingerprint would join (the closest stored near-duplicate's), through the band and
@@ -862,6 +870,7 @@ impl Store {
                     simhash: *h,
                     anchors: Vec::new(),
                 },
+                &StoryId::from(*id),
             );
         }
         self.tree()
@@ -1269,14 +1278,28 @@ fn lookup_keys(url: &str) -> Vec<String> {
     keys
 }
 
-fn index_fingerprint(batch: &mut sled::Batch, id: &ArticleId, fp: &Fingerprint) {
+fn index_fingerprint(batch: &mut sled::Batch, id: &ArticleId, fp: &Fingerprint, story: &StoryId) {
     batch.insert(fp_key(id), encode_fp(fp));
     for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
         // The full SimHash rides along, so a lookup filters candidates without reading them.
         batch.insert(band_key(n, b, id), &fp.simhash.to_be_bytes()[..]);
     }
     for a in &fp.anchors {
-        batch.insert(anchor_key(*a, id), &[][..]);
+        // The story rides along, so a lookup can tell a stock phrase (in many stories) from a shared one.
+        batch.insert(anchor_key(*a, id), &story.0[..]);
+    }
+}
+
+/// A fingerprint without the given stock anchors.
+fn without_stock(fp: &Fingerprint, stock: &[u64]) -> Fingerprint {
+    Fingerprint {
+        simhash: fp.simhash,
+        anchors: fp
+            .anchors
+            .iter()
+            .copied()
+            .filter(|a| !stock.contains(a))
+            .collect(),
     }
 }
 

@@ -500,3 +500,67 @@ fn ingest_refuses_an_article_without_url() {
     let err = store.ingest(Article::default(), &sid("a"), 0).unwrap_err();
     assert!(matches!(err, StoreError::NoUrl { .. }));
 }
+
+/// Stock phrases of union news recur in many different stories; once the store has seen them in several
+/// stories they are no evidence that two short articles tell the same story.
+#[test]
+fn stock_phrases_shared_by_many_stories_do_not_merge_different_stories() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s")).unwrap();
+    let stock = "坚持以职工为中心的工作导向，切实维护广大职工的合法权益，不断增强职工群众的获得感幸福感安全感，推动新时代工会工作高质量发展。";
+    let places = [
+        "南京", "苏州", "无锡", "常州", "镇江", "扬州", "泰州", "南通",
+    ];
+    let topics = [
+        "技能比武",
+        "安康杯",
+        "送清凉",
+        "金秋助学",
+        "职工书屋",
+        "劳模工作室",
+        "集体协商",
+        "疗休养",
+    ];
+    // Background stories: each mostly its own text, with the stock clauses in it.
+    for (i, (place, topic)) in places.iter().zip(topics).enumerate() {
+        let own: Vec<String> = (0..10)
+            .map(|k| format!("{place}市总工会第{}项{topic}举措落在{}个车间班组，第{k}批共有{}名一线职工参加。", i * 10 + k, 3 + k * i, 40 + k * 17 + i))
+            .collect();
+        let mut paras: Vec<&str> = own.iter().map(String::as_str).collect();
+        paras.push(stock);
+        let a = article(
+            &format!("http://a.example/bg/{i}.html"),
+            &format!("{place}{topic}工作推进会召开"),
+            &paras,
+        );
+        let r = store.ingest(a, &sid("a"), 0).unwrap();
+        assert!(
+            r.new_story,
+            "background story {i} merged with an earlier one"
+        );
+    }
+    // Two short, different stories that are mostly stock phrases.
+    let one = article(
+        "http://b.example/1.html",
+        "盐城市总工会慰问环卫工人",
+        &[
+            "盐城市总工会负责人冒雨走访城区环卫作业点并送去防暑药品。",
+            stock,
+        ],
+    );
+    let two = article(
+        "http://c.example/2.html",
+        "连云港港口工会举办吊车司机比武",
+        &[
+            "连云港港口集团工会组织三十二名吊车司机进行精准吊装比武。",
+            stock,
+        ],
+    );
+    let r1 = store.ingest(one, &sid("b"), 0).unwrap();
+    let r2 = store.ingest(two, &sid("c"), 0).unwrap();
+    assert!(
+        r1.new_story && r2.new_story,
+        "different stories merged through stock phrases"
+    );
+    assert_ne!(r1.story, r2.story);
+}
