@@ -12,8 +12,22 @@ use unionwire::config::Config;
 use unionwire::model::{Article, Published, SourceId, StoryId};
 use unionwire::publish::{render_atom, render_json, render_rss, story_guid, FeedItem, FeedMeta};
 
-const PARAGRAPH: &str = "全国总工会召开会议，部署下一阶段职工服务工作，强调要切实维护劳动者合法权益，推动工会工作高质量发展，\
-让广大职工群众有更多获得感、幸福感、安全感。";
+/// Deterministic pseudo-random Chinese text: unrelated for different `(seed, paragraph)`, so the 50
+/// articles stay 50 stories under the near-duplicate check.
+fn text_for(seed: usize, paragraph: usize) -> String {
+    let mut x = (seed as u64 + 1)
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add((paragraph as u64).wrapping_mul(1_442_695_040_888_963_407));
+    (0..120)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let offset = u32::try_from((x >> 33) % 0x51A5).unwrap_or(0);
+            char::from_u32(0x4E00 + offset).unwrap_or('字')
+        })
+        .collect()
+}
 
 /// A distinct article: its own words so that stories do not merge.
 fn article(i: usize) -> Article {
@@ -26,9 +40,7 @@ fn article(i: usize) -> Article {
         authors: vec!["张三".into()],
         source: Some("工人日报".into()),
         published: Published::beijing(2024, 9, day, 10, minute, 0),
-        paragraphs: (0..8)
-            .map(|p| format!("编号{i}-{p}（{}）{PARAGRAPH}", i * 7919 + p * 104_729))
-            .collect(),
+        paragraphs: (0..8).map(|p| format!("{}。", text_for(i, p))).collect(),
         ..Article::default()
     }
 }
