@@ -553,6 +553,8 @@ fn write_batch(
             info!(source = %source, articles = n, urls = %urls.join(" "), "batch durable");
         }
         Err(e) => {
+            // With its causes: "store write article: … No space left on device" says what to do.
+            let e = error_chain(&e);
             warn!(source = %source, error = %e, "ingest failed");
             out.errors.push(format!("storing {n} articles: {e}"));
         }
@@ -614,4 +616,16 @@ pub fn health(
         .iter()
         .map(|s| Ok((s.id.clone(), store.source_state(&s.id)?.unwrap_or_default())))
         .collect()
+}
+
+/// An error and its sources, joined with ": ".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
 }

@@ -98,6 +98,16 @@ impl AppState {
             .cloned()
     }
 
+    /// The last rendering of `key`, whatever its generation: served when the store cannot be read (a full
+    /// disk, an I/O error), so readers keep the last good feed instead of an error.
+    fn last_good(&self, key: &CacheKey) -> Option<Arc<Rendered>> {
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.get(key).cloned()
+    }
+
     fn remember(&self, key: CacheKey, rendered: Arc<Rendered>) {
         let mut cache = self
             .cache
@@ -434,6 +444,10 @@ async fn feed(
                 r
             }
             Ok(Err(e)) => {
+                if let Some(last) = state.last_good(&key) {
+                    tracing::warn!(error = %e, "rendering a feed failed; serving the last good one");
+                    return respond(&last, &method, &headers);
+                }
                 tracing::error!(error = %e, "rendering a feed");
                 return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
             }
