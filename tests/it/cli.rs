@@ -256,4 +256,7 @@ async fn fetch_json_repairs_the_seed_mirror_page() {
         );
     }
     assert!(text.starts_with("9月24日,江苏省总工会在镇江举办"), "{text}");
+    // The mirror ate the editor line's closing parenthesis and half of the second name.
+    assert_eq!(v["editors"][0], "闫涵");
+    assert!(!text.contains("责编"), "the editor line stayed in the body");
 }
