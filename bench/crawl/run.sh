@@ -42,7 +42,9 @@ CONF=$OUT/nginx.conf
   done < "$OUT/site/hosts.txt"
   echo "}"
 } > "$CONF"
-"$NGINX" -c "$CONF" -p "$OUT" 2>/dev/null || "$NGINX" -c "$CONF"
+# A server left over from an interrupted run holds the addresses: stop it first.
+if [ -f "$OUT/nginx.pid" ]; then kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; sleep 0.3; fi
+"$NGINX" -c "$CONF" -p "$OUT"
 trap '"$NGINX" -c "$CONF" -s stop 2>/dev/null || true' EXIT
 sleep 0.5
 
