@@ -85,12 +85,82 @@ fn to_published(ts: i64, nanos: u32) -> Option<Published> {
     })
 }
 
+/// Characters XML 1.0 forbids (C0 controls but tab, CR and LF; U+FFFE, U+FFFF): real feeds carry them
+/// (Miniflux #492), strict parsers reject them, so they are dropped before parsing.
+fn is_forbidden_in_xml(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+fn without_forbidden_chars(text: String) -> String {
+    if text.chars().any(is_forbidden_in_xml) {
+        text.chars().filter(|c| !is_forbidden_in_xml(*c)).collect()
+    } else {
+        text
+    }
+}
+
+/// Deepest element nesting accepted in a feed (real feeds nest fewer than 20 deep).
+pub const MAX_FEED_DEPTH: usize = 256;
+
+/// Most attributes accepted on one feed element.
+pub const MAX_FEED_ATTRIBUTES: usize = 256;
+
+/// A streaming pre-pass (quick-xml, no tree) that refuses feeds built to hurt the parser: nesting deeper
+/// than [`MAX_FEED_DEPTH`] or an element with more than [`MAX_FEED_ATTRIBUTES`] attributes (a million
+/// attributes cost feed-rs ten times the document's size in memory). Malformed XML is left to feed-rs.
+fn check_shape(text: &str, base: &Url) -> Result<(), ExtractError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    // A stray end tag must not switch the guard off: depth is counted, not matched.
+    reader.config_mut().check_end_names = false;
+    let too_many = |e: &quick_xml::events::BytesStart<'_>| {
+        e.attributes()
+            .with_checks(false)
+            .take(MAX_FEED_ATTRIBUTES + 1)
+            .count()
+            > MAX_FEED_ATTRIBUTES
+    };
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                depth += 1;
+                if depth > MAX_FEED_DEPTH {
+                    return Err(ExtractError::TooDeep {
+                        url: base.to_string(),
+                        limit: MAX_FEED_DEPTH,
+                    });
+                }
+                if too_many(&e) {
+                    return Err(ExtractError::TooManyAttributes {
+                        url: base.to_string(),
+                        limit: MAX_FEED_ATTRIBUTES,
+                    });
+                }
+            }
+            Ok(Event::Empty(e)) => {
+                if too_many(&e) {
+                    return Err(ExtractError::TooManyAttributes {
+                        url: base.to_string(),
+                        limit: MAX_FEED_ATTRIBUTES,
+                    });
+                }
+            }
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Eof) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
+}
+
 /// Parses a feed. Entries without an http(s) link (after resolving against `base`) are skipped.
 ///
 /// # Errors
-/// [`ExtractError::Feed`] when the bytes are not a feed feed-rs can read.
+/// [`ExtractError::Feed`] when the bytes are not a feed feed-rs can read; [`ExtractError::TooDeep`] or
+/// [`ExtractError::TooManyAttributes`] when its shape is built to hurt the parser.
 pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<Vec<Entry>, ExtractError> {
-    let text = decode_feed(bytes);
+    let text = without_forbidden_chars(decode_feed(bytes));
+    check_shape(&text, base)?;
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(base.as_str()))
         .sanitize_content(false)

@@ -39,6 +39,22 @@ pub enum ExtractError {
         /// The page.
         url: String,
     },
+    /// The document nests elements deeper than the parsers are allowed to go (a parser-hurting page or feed).
+    #[error("document {url} nests elements deeper than {limit}")]
+    TooDeep {
+        /// The document's URL.
+        url: String,
+        /// The nesting limit.
+        limit: usize,
+    },
+    /// One element of a feed carries more attributes than any real feed does.
+    #[error("feed {url} has an element with more than {limit} attributes")]
+    TooManyAttributes {
+        /// The feed's URL.
+        url: String,
+        /// The limit.
+        limit: usize,
+    },
     /// A feed could not be parsed.
     #[error("parsing feed {url}")]
     Feed {
