@@ -564,3 +564,49 @@ fn stock_phrases_shared_by_many_stories_do_not_merge_different_stories() {
     );
     assert_ne!(r1.story, r2.story);
 }
+
+/// A schema-1 store (bands of 16 bits) opens under schema 2: the band index is rebuilt and near-duplicates
+/// are still found through it.
+#[test]
+fn a_schema_1_store_is_migrated_and_its_band_index_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let text = story_text();
+    let original = article(
+        "http://acftu.people.com.cn/n1/2024/0927/c67502-1.html",
+        "江苏工会推进安康杯竞赛",
+        &text,
+    );
+    let first = {
+        let store = Store::open(&path).unwrap();
+        let r = store.ingest(original.clone(), &sid("a"), 0).unwrap();
+        store.flush().unwrap();
+        r
+    };
+    {
+        // Turn it into what schema 1 left on disk: no band keys of the new shape, version 1.
+        let db = sled::open(&path).unwrap();
+        let tree = db.open_tree("unionwire/v1").unwrap();
+        let bands: Vec<_> = tree.scan_prefix(b"b").keys().map(Result::unwrap).collect();
+        assert!(!bands.is_empty());
+        for k in bands {
+            tree.remove(k).unwrap();
+        }
+        // Without anchor entries the repost below can only be found through the rebuilt band index.
+        let anchors: Vec<_> = tree.scan_prefix(b"h").keys().map(Result::unwrap).collect();
+        for k in anchors {
+            tree.remove(k).unwrap();
+        }
+        tree.insert(b"mschema", &1u32.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.stats().unwrap().schema_version, 2);
+    assert!(store.verify().unwrap().is_ok());
+    let mut repost = original;
+    repost.url = "http://www.workercn.cn/c/2024-09-27/1.shtml".into();
+    repost.canonical_url = repost.url.clone();
+    let r = store.ingest(repost, &sid("b"), 0).unwrap();
+    assert!(!r.new_story);
+    assert_eq!(r.story, first.story);
+}
