@@ -93,6 +93,14 @@ pub fn to_simplified(text: &str) -> String {
 /// removed, lower-case.
 #[must_use]
 pub fn comparison_text(text: &str) -> String {
+    comparison_fold(&comparison_source(text))
+}
+
+/// The first half of [`comparison_text`], for callers that split the text before folding it: the text
+/// mirror-repaired (when the whole text is a mirror) and Simplified, keyword-stuffed lines and tails
+/// dropped, punctuation and line breaks kept.
+#[must_use]
+pub fn comparison_source(text: &str) -> String {
     let repaired = mirror::repair_document(text).text;
     let mut out = String::with_capacity(repaired.len());
     for line in repaired.lines() {
@@ -100,11 +108,25 @@ pub fn comparison_text(text: &str) -> String {
         if spam::is_spam_block(&line) {
             continue;
         }
-        for c in line.chars() {
-            let c = fold_width(c);
-            if c.is_alphanumeric() {
-                out.extend(c.to_lowercase());
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The second half of [`comparison_text`]: full-width ASCII folded to ASCII, only letters and digits kept,
+/// lower-cased.
+#[must_use]
+pub fn comparison_fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = fold_width(c);
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
             }
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
         }
     }
     out

@@ -371,15 +371,16 @@ pub const MIN_SHARED_ANCHOR_PERCENT: usize = 30;
 /// An anchor already indexed under more than this many different stories is a stock phrase, not evidence.
 pub const MAX_ANCHOR_STORIES: usize = 3;
 
-/// The text as compared: [`crate::clean::comparison_text`] (Simplified, pinyin and punctuation
-/// removed), then only letters and digits kept, ASCII lower-cased.
+/// The text as compared: [`crate::clean::comparison_text`] (Simplified, pinyin, spam and punctuation
+/// removed, letters and digits only, lower-cased), as characters.
 #[must_use]
 pub fn comparison_chars(text: &str) -> Vec<char> {
-    crate::clean::comparison_text(text)
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::clean::comparison_text(text).chars().collect()
+}
+
+/// Folds an already prepared piece of [`crate::clean::comparison_source`] into comparison characters.
+fn folded_chars(prepared: &str) -> Vec<char> {
+    crate::clean::comparison_fold(prepared).chars().collect()
 }
 
 /// FNV-1a over bytes followed by the splitmix64 finaliser: a stable 64-bit hash (fingerprints are
@@ -406,23 +407,27 @@ fn shingle_hash(chars: &[char]) -> u64 {
 }
 
 fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
-    let mut add = |h: u64| {
-        for (bit, slot) in acc.iter_mut().enumerate() {
-            if (h >> bit) & 1 == 1 {
-                *slot += weight;
-            } else {
-                *slot -= weight;
-            }
+    // Count the set bits per position (a branch-free loop the compiler vectorises), then add
+    // `weight × (ones − zeros)` per position once.
+    let mut ones = [0u32; 64];
+    let mut n: i64 = 0;
+    let mut count = |h: u64| {
+        for (bit, c) in ones.iter_mut().enumerate() {
+            *c += u32::from((h >> bit) & 1 == 1);
         }
+        n += 1;
     };
     if chars.len() < SHINGLE {
         if !chars.is_empty() {
-            add(shingle_hash(chars));
+            count(shingle_hash(chars));
         }
-        return;
+    } else {
+        for w in chars.windows(SHINGLE) {
+            count(shingle_hash(w));
+        }
     }
-    for w in chars.windows(SHINGLE) {
-        add(shingle_hash(w));
+    for (slot, c) in acc.iter_mut().zip(ones) {
+        *slot += weight * (2 * i64::from(c) - n);
     }
 }
 
@@ -431,10 +436,15 @@ fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
 /// (weighted 3×), each shingle hashed with [`stable_hash`], counted with its frequency.
 #[must_use]
 pub fn simhash(title: &str, body: &str) -> u64 {
+    simhash_prepared(title, &crate::clean::comparison_source(body))
+}
+
+/// [`simhash`] over a body already passed through [`crate::clean::comparison_source`].
+fn simhash_prepared(title: &str, prepared: &str) -> u64 {
     let mut acc = [0i64; 64];
     let mut any = false;
-    for para in body.split('\n') {
-        let chars = comparison_chars(para);
+    for para in prepared.split('\n') {
+        let chars = folded_chars(para);
         if chars.len() >= MIN_PARAGRAPH {
             add_shingles(&mut acc, &chars, 1);
             any = true;
@@ -442,7 +452,7 @@ pub fn simhash(title: &str, body: &str) -> u64 {
     }
     if !any {
         // A short body is still better than none.
-        add_shingles(&mut acc, &comparison_chars(body), 1);
+        add_shingles(&mut acc, &folded_chars(prepared), 1);
     }
     add_shingles(&mut acc, &comparison_chars(title), TITLE_WEIGHT);
     acc.iter()
@@ -520,18 +530,21 @@ pub struct Fingerprint {
 /// The [`Fingerprint`] of an article's title and body (paragraphs separated by newlines).
 #[must_use]
 pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
-    let mut anchors: Vec<u64> = sentences(body)
+    // Mirror repair, Simplified conversion and spam removal run once over the whole body; clauses and
+    // paragraphs are folded from that.
+    let prepared = crate::clean::comparison_source(body);
+    let mut anchors: Vec<u64> = sentences(&prepared)
         .into_iter()
-        .map(comparison_chars)
-        .filter(|c| c.len() >= MIN_ANCHOR)
-        .map(|c| stable_hash(c.iter().collect::<String>().as_bytes()))
+        .map(crate::clean::comparison_fold)
+        .filter(|c| c.chars().count() >= MIN_ANCHOR)
+        .map(|c| stable_hash(c.as_bytes()))
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     anchors.sort_unstable();
     anchors.truncate(MAX_ANCHORS);
     Fingerprint {
-        simhash: simhash(title, body),
+        simhash: simhash_prepared(title, &prepared),
         anchors,
     }
 }
