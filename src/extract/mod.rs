@@ -19,6 +19,7 @@ pub mod meta;
 mod profile;
 
 pub use article::{extract_article, merge_pages, Extracted};
+pub(crate) use dom::flatten_nesting;
 pub use listing::{listing_links, next_listing_page, Link};
 pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};
 

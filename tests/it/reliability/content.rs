@@ -215,6 +215,35 @@ fn t17_hostile_html_articles_do_not_overflow_or_hang() {
     }
 }
 
+#[test]
+fn t17_hostile_markup_through_the_sanitiser_does_not_overflow() {
+    let cases: Vec<(&str, String)> = vec![
+        ("50,000 nested div", "<div>".repeat(50_000) + "正文"),
+        ("20,000 nested <ul><li>", "<ul><li>".repeat(20_000) + "正文"),
+        (
+            "40,000 <a><i> pairs",
+            "<a href=\"/x\"><i>".repeat(40_000) + "正文",
+        ),
+        (
+            "100,000 nested blockquote",
+            "<blockquote>".repeat(100_000) + "正文",
+        ),
+    ];
+    for (name, html) in cases {
+        let len = html.len();
+        let (out, took, peak) = on_small_stack(move || {
+            let base = url::Url::parse("http://news.test/a/1.html").unwrap();
+            unionwire::clean::sanitize_html(&html, &base)
+        });
+        eprintln!(
+            "T17 sanitise {name}: {len} B → {} B in {took:?}, peak heap {:.1} MiB",
+            out.len(),
+            mib(peak)
+        );
+        assert!(out.contains("正文"), "{name}: the text survives");
+    }
+}
+
 /// XSS and mXSS payloads (Miniflux sanitizer tests, CVE-2023-27592, FreshRSS #8797, ammonia advisories).
 const XSS: &[&str] = &[
     "<script>alert(1)</script><p>ok</p>",
