@@ -802,3 +802,56 @@ async fn every_default_source_crawls_its_fixture_replica() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn epaper_backfill_walks_each_issue_in_the_range() {
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    let router = Router::new().route(
+        "/{*path}",
+        get(move |h: HeaderMap, Path(path): Path<String>| {
+            let log = log.clone();
+            async move {
+                log.lock().unwrap().push(path.clone());
+                replica_handler(h, Path(path)).await
+            }
+        }),
+    );
+    let addr = support::serve(router).await.addr;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::embedded().unwrap();
+    cfg.store.path = dir.path().join("s");
+    cfg.crawl.per_host_delay = Duration::ZERO;
+    let mut src = cfg.source("grrb-epaper").unwrap().clone();
+    src.url.set_scheme("http").unwrap();
+    let store = Store::open(&cfg.store.path).unwrap();
+    let fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl))
+        .unwrap()
+        .with_host_override("www.workercn.cn", addr);
+    let c = Crawler::new(Arc::new(cfg), fetcher, store, Arc::new(Metrics::default()));
+    let range = ("2024-09-01".parse().unwrap(), "2024-09-03".parse().unwrap());
+    let opts = RunOptions {
+        epaper_range: Some(range),
+    };
+    let sum = c.crawl_source(&src, &opts, &CancellationToken::new()).await;
+    assert!(!sum.failed && sum.errors.is_empty(), "{sum:?}");
+    assert!(sum.new_articles >= 1, "{sum:?}");
+    let seen = seen.lock().unwrap().clone();
+    let issues: Vec<&String> = seen
+        .iter()
+        .filter(|p| p.ends_with("/1/page.html"))
+        .collect();
+    for day in ["01", "02", "03"] {
+        let want = format!("papers/grrb/2024/09/{day}/1/page.html");
+        assert!(
+            issues.iter().any(|p| **p == want),
+            "issue {want} not fetched: {issues:?}"
+        );
+    }
+    assert!(
+        !seen
+            .iter()
+            .any(|p| p.contains("2024/08/31") || p.contains("2024/09/04")),
+        "{seen:?}"
+    );
+}
