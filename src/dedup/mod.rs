@@ -17,15 +17,9 @@ use crate::model::{Article, ArticleId};
 /// Two fingerprints within this many differing bits are near-duplicates (Manku et al., WWW'07: k = 3).
 pub const MAX_DISTANCE: u32 = 3;
 
-/// Number of index keys per SimHash. The 64 bits are cut into 5 blocks (13, 13, 13, 13 and 12 bits); ≤ 3
-/// differing bits leave at least 2 blocks identical (pigeonhole), so one key per pair of blocks (C(5,2) = 10
-/// keys of 25–26 bits) finds every fingerprint within [`MAX_DISTANCE`] while a probe meets only about
-/// N / 2^25 unrelated entries — lookups stay flat as the store grows (Manku et al., WWW'07, tables with
-/// permuted blocks).
-pub const BANDS: usize = 10;
-
-/// Bit offsets and widths of the five blocks.
-const BLOCKS: [(u32, u32); 5] = [(51, 13), (38, 13), (25, 13), (12, 13), (0, 12)];
+/// Number of 16-bit bands a SimHash is cut into for the index (pigeonhole: ≤ 3 differing bits leave
+/// at least one of 4 bands identical).
+pub const BANDS: u32 = 4;
 
 /// Query keys dropped as tracking parameters (compared case-insensitively), besides every `utm_*` key.
 pub const TRACKING_PARAMS: &[&str] = &[
@@ -467,26 +461,18 @@ pub fn hamming(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// The index keys of a SimHash: for every pair of its five blocks, the two blocks side by side (≤ 26 bits).
-/// Two fingerprints within [`MAX_DISTANCE`] share at least one key at the same position.
+/// The 16-bit bands of a SimHash, most significant first: the index keys that find every stored
+/// fingerprint within [`MAX_DISTANCE`].
 #[must_use]
-pub fn bands(h: u64) -> [u32; BANDS] {
-    let block = |i: usize| {
-        let (shift, width) = BLOCKS[i];
-        // Each block is at most 13 bits wide, so it fits.
-        #[allow(clippy::cast_possible_truncation)]
-        let v = ((h >> shift) & ((1u64 << width) - 1)) as u32;
-        v
-    };
-    let mut out = [0u32; BANDS];
-    let mut n = 0;
-    for i in 0..BLOCKS.len() {
-        for j in i + 1..BLOCKS.len() {
-            out[n] = (block(i) << 13) | block(j);
-            n += 1;
-        }
-    }
-    out
+pub fn bands(h: u64) -> [u16; 4] {
+    // Truncation is the point: each band is one 16-bit slice.
+    #[allow(clippy::cast_possible_truncation)]
+    [
+        (h >> 48) as u16,
+        (h >> 32) as u16,
+        (h >> 16) as u16,
+        h as u16,
+    ]
 }
 
 /// Splits text into clauses on Chinese and ASCII sentence and clause punctuation (a `.` between digits
@@ -635,22 +621,7 @@ mod tests {
     #[test]
     fn hamming_and_bands() {
         assert_eq!(hamming(0, u64::MAX), 64);
-        assert_eq!(bands(0), [0; BANDS]);
-        // Any 3 flipped bits leave at least one key unchanged at the same position.
-        let h = 0x9E37_79B9_7F4A_7C15_u64;
-        for a in 0..64 {
-            for b in (a + 1)..64 {
-                for c in [(b + 7) % 64, (a + 31) % 64] {
-                    let g = h ^ (1 << a) ^ (1 << b) ^ (1 << c);
-                    let shared = bands(h)
-                        .iter()
-                        .zip(bands(g))
-                        .filter(|(x, y)| **x == *y)
-                        .count();
-                    assert!(shared >= 1, "{a} {b} {c}");
-                }
-            }
-        }
+        assert_eq!(bands(0x0001_0002_0003_0004), [1, 2, 3, 4]);
     }
 
     #[test]

@@ -35,7 +35,7 @@ use crate::dedup::{self, Fingerprint};
 use crate::model::{Article, ArticleId, Flag, SourceId, StoryId};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 1;
 /// The tree every record lives in (versioned with the key layout).
 const TREE: &str = "unionwire/v1";
 /// Format byte of a checked JSON value.
@@ -353,7 +353,7 @@ fn story_key(id: &StoryId) -> Vec<u8> {
 fn story_time_key(time: i64, id: &StoryId) -> Vec<u8> {
     key(b't', &[&time_bytes(time), &id.0])
 }
-fn band_key(n: u8, band: u32, id: &ArticleId) -> Vec<u8> {
+fn band_key(n: u8, band: u16, id: &ArticleId) -> Vec<u8> {
     key(b'b', &[&[n], &band.to_be_bytes(), &id.0])
 }
 fn anchor_key(anchor: u64, id: &ArticleId) -> Vec<u8> {
@@ -1193,8 +1193,7 @@ impl Store {
                 }
                 Some(b'u') => (!article_ok(id_from(&v)))
                     .then(|| "URL index points at a missing or damaged article".to_owned()),
-                // b | table (1) | key (4) | article id (16)
-                Some(b'b') => (k.len() != 22 || !article_ok(k.get(6..).and_then(id_from)))
+                Some(b'b') => (k.len() != 20 || !article_ok(k.get(4..).and_then(id_from)))
                     .then(|| "band index points at a missing or damaged article".to_owned()),
                 Some(b'h') => (k.len() != 25 || !article_ok(k.get(9..).and_then(id_from)))
                     .then(|| "anchor index points at a missing or damaged article".to_owned()),
@@ -1314,38 +1313,13 @@ fn decode_logged<T: DeserializeOwned>(k: &[u8], v: &[u8]) -> Option<T> {
     }
 }
 
-/// The migration hook: brings a store at schema `from` up to [`SCHEMA_VERSION`], one step at a time.
-/// 1 → 2 rebuilds the SimHash band index with the wider keys.
+/// The migration hook: brings a store at schema `from` up to [`SCHEMA_VERSION`]. Version 1 is the
+/// first schema, so there is nothing to migrate yet; an older number than 1 cannot exist.
 fn migrate(tree: &sled::Tree, from: u32, path: &Path) -> Result<(), StoreError> {
-    let mut from = from;
-    if from == 1 {
-        // v2 indexes each SimHash under 10 keys of ≤ 26 bits (pairs of 5 blocks) instead of 4 keys of 16 bits:
-        // rebuild the band index from the stored fingerprints, in one atomic batch.
-        let mut batch = sled::Batch::default();
-        for item in tree.scan_prefix([b'b']).keys() {
-            batch.remove(item.map_err(StoreError::sled("migrate: scan bands"))?);
-        }
-        for item in tree.scan_prefix([b'f']) {
-            let (k, v) = item.map_err(StoreError::sled("migrate: scan fingerprints"))?;
-            if let (Some(id), Some(fp)) = (k.get(1..).and_then(id_from), decode_fp(&v)) {
-                for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
-                    batch.insert(band_key(n, b, &id), &fp.simhash.to_be_bytes()[..]);
-                }
-            }
-        }
-        batch.insert(META_SCHEMA, &2u32.to_be_bytes()[..]);
-        tree.apply_batch(batch)
-            .map_err(StoreError::sled("migrate to schema 2"))?;
-        tree.flush().map_err(StoreError::sled("flush"))?;
-        tracing::info!(path = %path.display(), "store migrated from schema 1 to 2");
-        from = 2;
-    }
-    if from == SCHEMA_VERSION {
-        Ok(())
-    } else {
-        Err(StoreError::Damaged {
-            path: path.to_path_buf(),
-            detail: format!("unknown schema version {from}"),
-        })
-    }
+    // Future steps go here: `if from == 1 { rewrite v1 records as v2 in one batch; from = 2 }`.
+    let _ = tree;
+    Err(StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("unknown schema version {from}"),
+    })
 }
