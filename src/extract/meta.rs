@@ -26,8 +26,9 @@ static NUM_DATETIME: LazyLock<Regex> = LazyLock::new(|| {
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:来\s*源|稿件来源|信息来源|文章来源|來\s*源)\s*[:：]\s*(?P<src>[^\s|｜<>（）()]{2,40})")
 });
-static EDITOR_PAREN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"[（(]\s*责(?:任)?编(?:辑)?\s*[:：]\s*(?P<e>[^）)\n]{1,60}?)\s*(?:[）)]|$)"));
+static EDITOR_PAREN: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"[（(]\s*责(?:任)?编(?:辑)?\s*[:：]\s*(?P<e>[^）)\n]{1,60}?)\s*(?:[）)]|$)")
+});
 static EDITOR_PLAIN: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:责任编辑|责编|编辑)\s*[:：]\s*(?P<e>[\p{Han}A-Za-z·、，,\s]{2,60})"));
 static AUTHOR_LABEL: LazyLock<Regex> = LazyLock::new(|| {
