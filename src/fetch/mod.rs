@@ -528,7 +528,10 @@ async fn read_body(
         }
         let needed = buf.len() + chunk.len();
         if needed > buf.capacity() {
-            let want = buf.capacity().saturating_mul(2).clamp(needed, cap.max(needed));
+            let want = buf
+                .capacity()
+                .saturating_mul(2)
+                .clamp(needed, cap.max(needed));
             buf.reserve_exact(want - buf.len());
         }
         buf.extend_from_slice(&chunk);
