@@ -14,7 +14,7 @@ use futures::stream::{self, StreamExt};
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 use url::Url;
 
 use crate::config::{Config, SourceConfig};
@@ -550,7 +550,8 @@ fn write_batch(
                 }
             }
             // Durable from here on (ingest_batch flushed): the crash test checks these survive a kill.
-            info!(source = %source, articles = n, urls = %urls.join(" "), "batch durable");
+            // Debug level: one line per batch listing its URLs is for crash tests and forensics, not daily logs.
+            debug!(source = %source, articles = n, urls = %urls.join(" "), "batch durable");
         }
         Err(e) => {
             // With its causes: "store write article: … No space left on device" says what to do.

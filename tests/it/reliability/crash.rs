@@ -139,13 +139,13 @@ pub struct Daemon {
     listen: std::sync::mpsc::Receiver<String>,
 }
 
-/// Starts `unionwire run` with JSON logs at info level.
+/// Starts `unionwire run` with JSON logs at debug level (the "batch durable" lines are debug).
 pub fn start_daemon(config: &Path) -> Daemon {
     let mut child = Command::new(bin())
         .args(["--config"])
         .arg(config)
         .args(["--log-format", "json", "run"])
-        .env("RUST_LOG", "unionwire=info")
+        .env("RUST_LOG", "unionwire=debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
