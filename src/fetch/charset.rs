@@ -224,7 +224,7 @@ fn meta_attributes(head: &[u8], start: usize) -> (Option<&'static Encoding>, usi
         if name.eq_ignore_ascii_case(b"charset") && charset.is_none() {
             charset = Some(value);
         } else if name.eq_ignore_ascii_case(b"http-equiv") {
-            http_equiv_content_type |= trim(&value).eq_ignore_ascii_case(b"content-type");
+            http_equiv_content_type |= value.trim_ascii().eq_ignore_ascii_case(b"content-type");
         } else if name.eq_ignore_ascii_case(b"content") && content.is_none() {
             content = Some(value);
         }
@@ -237,7 +237,7 @@ fn meta_attributes(head: &[u8], start: usize) -> (Option<&'static Encoding>, usi
         None
     };
     let enc = label
-        .and_then(|l| Encoding::for_label(trim(&l)))
+        .and_then(|l| Encoding::for_label(l.trim_ascii()))
         .map(|enc| {
             if enc == UTF_16BE || enc == UTF_16LE {
                 UTF_8
@@ -248,18 +248,6 @@ fn meta_attributes(head: &[u8], start: usize) -> (Option<&'static Encoding>, usi
             }
         });
     (enc, next)
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &s[start..end.max(start)]
 }
 
 /// `text/html; charset=gb2312` → `gb2312` (the WHATWG "extract a character encoding from a meta element").

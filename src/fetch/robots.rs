@@ -279,18 +279,6 @@ fn split_lines(body: &[u8]) -> Vec<&[u8]> {
     lines
 }
 
-fn trim_ascii(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    &s[start..end.max(start)]
-}
-
 /// Splits a line into key and value: comments removed, `:` as separator, or a single run of whitespace
 /// when the line is exactly two words.
 fn key_and_value(line: &[u8]) -> Option<(&[u8], &[u8])> {
@@ -298,7 +286,7 @@ fn key_and_value(line: &[u8]) -> Option<(&[u8], &[u8])> {
         Some(hash) => &line[..hash],
         None => line,
     };
-    let line = trim_ascii(line);
+    let line = line.trim_ascii();
     if line.is_empty() {
         return None;
     }
@@ -306,17 +294,17 @@ fn key_and_value(line: &[u8]) -> Option<(&[u8], &[u8])> {
         (&line[..colon], &line[colon + 1..])
     } else {
         let ws = line.iter().position(|&b| b == b' ' || b == b'\t')?;
-        let value = trim_ascii(&line[ws..]);
+        let value = line[ws..].trim_ascii();
         if value.iter().any(|&b| b == b' ' || b == b'\t') {
             return None;
         }
         (&line[..ws], value)
     };
-    let key = trim_ascii(key);
+    let key = key.trim_ascii();
     if key.is_empty() {
         return None;
     }
-    Some((key, trim_ascii(value)))
+    Some((key, value.trim_ascii()))
 }
 
 fn starts_with_ignore_case(s: &[u8], prefix: &[u8]) -> bool {
