@@ -1,93 +1,284 @@
-//! Request hardening: a TCP listener that holds at most `server.max_connections` connections (a
-//! semaphore permit travels with each accepted socket and is released when it closes), and the
-//! strict parsing of a feed query string (`q`, `limit`) that turns bad input into a short 400.
+//! Request hardening. [`ServerLimits`] bounds what one client can hold: the number of open
+//! connections (a semaphore permit travels with each accepted socket; connections over the cap wait
+//! in the kernel backlog until a slot frees), the time to send a request head (hyper's header read
+//! timer, which also ends idle keep-alive connections), the time a connection may sit with no byte
+//! moving either way, the time a write may stall on a client that does not read, the size of a
+//! request head and body, and the time a handler may take. [`GuardedStream`] enforces the idle and
+//! write deadlines on the socket itself, so they hold whatever hyper is doing. Also here: the strict
+//! parsing of a feed query string (`q`, `limit`) that turns bad input into a short 400.
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{Instant, Sleep};
 
+use crate::config::ServerConfig;
 use crate::publish::MAX_QUERY_CHARS;
 
-/// A listener that accepts a new connection only while fewer than its limit are open.
-pub struct LimitedListener {
-    inner: TcpListener,
-    slots: Arc<Semaphore>,
+/// Default time a client has to send a complete request head (also the keep-alive idle limit).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a connection may wait for the client with no byte moving either way.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time one write may stall because the client does not read.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default largest request head (request line and headers), in bytes; hyper's floor is 8 KiB.
+pub const DEFAULT_MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Most headers in one request.
+pub const DEFAULT_MAX_HEADERS: usize = 64;
+/// hyper's smallest read buffer; a head limit below it is raised to it.
+const MIN_HEAD_BYTES: usize = 8 * 1024;
+
+/// What one client may hold of the server, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Most connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time to receive a whole request head, counted from when the server starts waiting for it.
+    pub header_timeout: Duration,
+    /// Time a connection may wait to read with nothing read or written meanwhile.
+    pub idle_timeout: Duration,
+    /// Time one write may make no progress (a client that never reads).
+    pub write_timeout: Duration,
+    /// Time a handler may take before the client gets a 503.
+    pub request_timeout: Duration,
+    /// Largest request head in bytes (at least 8 KiB); larger heads get 431.
+    pub max_head_bytes: usize,
+    /// Most header fields in one request; more get 431.
+    pub max_headers: usize,
+    /// Largest request body in bytes; a larger declared body gets 413 before it is read.
+    pub max_body_bytes: usize,
 }
 
-impl LimitedListener {
-    /// Wraps `inner`, allowing `max` open connections (at least one).
+impl ServerLimits {
+    /// The limits for `cfg` (`max_connections`, `request_timeout`) with the defaults for the rest.
     #[must_use]
-    pub fn new(inner: TcpListener, max: usize) -> Self {
+    pub fn from_config(cfg: &ServerConfig) -> Self {
         Self {
-            inner,
-            slots: Arc::new(Semaphore::new(max.clamp(1, Semaphore::MAX_PERMITS))),
+            max_connections: cfg.max_connections,
+            request_timeout: cfg.request_timeout,
+            ..Self::default()
         }
     }
 }
 
-/// An accepted connection holding its slot until dropped.
-pub struct LimitedStream {
+impl Default for ServerLimits {
+    fn default() -> Self {
+        let cfg = ServerConfig::default();
+        Self {
+            max_connections: cfg.max_connections,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            request_timeout: cfg.request_timeout,
+            max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_body_bytes: super::MAX_REQUEST_BODY,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// The head limit hyper is given (never below its 8 KiB floor, which would panic).
+    #[must_use]
+    pub fn head_bytes(&self) -> usize {
+        self.max_head_bytes.max(MIN_HEAD_BYTES)
+    }
+}
+
+/// Live connection figures of a running server, shared with whoever started it.
+#[derive(Debug, Default)]
+pub struct ConnectionStats {
+    open: AtomicUsize,
+    peak_open: AtomicUsize,
+    accepted: AtomicU64,
+    idle_closed: AtomicU64,
+    write_stalled: AtomicU64,
+}
+
+impl ConnectionStats {
+    /// Connections open now.
+    #[must_use]
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Most connections that were open at the same time.
+    #[must_use]
+    pub fn peak_open(&self) -> usize {
+        self.peak_open.load(Ordering::Relaxed)
+    }
+
+    /// Connections accepted so far.
+    #[must_use]
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Connections closed because nothing moved for the idle timeout.
+    #[must_use]
+    pub fn idle_closed(&self) -> u64 {
+        self.idle_closed.load(Ordering::Relaxed)
+    }
+
+    /// Connections closed because a write stalled for the write timeout.
+    #[must_use]
+    pub fn write_stalled(&self) -> u64 {
+        self.write_stalled.load(Ordering::Relaxed)
+    }
+
+    fn opened(&self) {
+        self.accepted.fetch_add(1, Ordering::Relaxed);
+        let now = self.open.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak_open.fetch_max(now, Ordering::Relaxed);
+    }
+}
+
+/// An accepted connection: holds its slot until dropped, and fails a read that waits longer than the
+/// idle timeout with nothing moving, or a write that makes no progress for the write timeout.
+pub struct GuardedStream {
     stream: TcpStream,
+    idle: Duration,
+    write: Duration,
+    read_deadline: Option<Pin<Box<Sleep>>>,
+    write_deadline: Option<Pin<Box<Sleep>>>,
+    stats: Arc<ConnectionStats>,
     _permit: OwnedSemaphorePermit,
 }
 
-impl axum::serve::Listener for LimitedListener {
-    type Io = LimitedStream;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let permit = Arc::clone(&self.slots)
-            .acquire_owned()
-            .await
-            .expect("the connection semaphore is never closed");
-        let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+impl GuardedStream {
+    /// Wraps an accepted socket holding `permit`, counted in `stats` while open.
+    #[must_use]
+    pub fn new(
+        stream: TcpStream,
+        permit: OwnedSemaphorePermit,
+        limits: &ServerLimits,
+        stats: Arc<ConnectionStats>,
+    ) -> Self {
         // Feeds are small and latency matters more than packet count.
         let _ = stream.set_nodelay(true);
-        (
-            LimitedStream {
-                stream,
-                _permit: permit,
-            },
-            addr,
-        )
+        stats.opened();
+        Self {
+            stream,
+            idle: limits.idle_timeout,
+            write: limits.write_timeout,
+            read_deadline: None,
+            write_deadline: None,
+            stats,
+            _permit: permit,
+        }
     }
 
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
+    /// Something moved: a pending read gets a fresh idle period.
+    fn progressed(&mut self) {
+        if let Some(d) = self.read_deadline.as_mut() {
+            d.as_mut().reset(Instant::now() + self.idle);
+        }
+    }
+
+    /// Polls the write deadline after a pending write; an expired one is a `TimedOut` error.
+    fn write_stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let limit = self.write;
+        let deadline = self
+            .write_deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        if deadline.as_mut().poll(cx).is_ready() {
+            self.write_deadline = None;
+            self.stats.write_stalled.fetch_add(1, Ordering::Relaxed);
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "writing to a client that does not read timed out",
+            )));
+        }
+        Poll::Pending
     }
 }
 
-impl AsyncRead for LimitedStream {
+impl Drop for GuardedStream {
+    fn drop(&mut self) {
+        self.stats.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for GuardedStream {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let this = &mut *self;
+        match Pin::new(&mut this.stream).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.read_deadline = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let idle = this.idle;
+                let deadline = this
+                    .read_deadline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                if deadline.as_mut().poll(cx).is_ready() {
+                    this.read_deadline = None;
+                    this.stats.idle_closed.fetch_add(1, Ordering::Relaxed);
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "connection idle for too long",
+                    )));
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
-impl AsyncWrite for LimitedStream {
+impl AsyncWrite for GuardedStream {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        let this = &mut *self;
+        match Pin::new(&mut this.stream).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                this.write_deadline = None;
+                if n > 0 {
+                    this.progressed();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.write_stalled(cx).map(|r| r.map(|()| 0)),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
+        let this = &mut *self;
+        match Pin::new(&mut this.stream).poll_flush(cx) {
+            Poll::Ready(r) => {
+                this.write_deadline = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.write_stalled(cx),
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
+        let this = &mut *self;
+        match Pin::new(&mut this.stream).poll_shutdown(cx) {
+            Poll::Ready(r) => {
+                this.write_deadline = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.write_stalled(cx),
+        }
     }
 
     fn poll_write_vectored(
@@ -95,7 +286,18 @@ impl AsyncWrite for LimitedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+        let this = &mut *self;
+        match Pin::new(&mut this.stream).poll_write_vectored(cx, bufs) {
+            Poll::Ready(Ok(n)) => {
+                this.write_deadline = None;
+                if n > 0 {
+                    this.progressed();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => this.write_stalled(cx).map(|r| r.map(|()| 0)),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -3,9 +3,10 @@
 //! `/metrics`. Rendered feeds are cached per (feed, format, query, base URL) and thrown away when
 //! the store's `generation()` moves; a miss renders on the blocking pool, a hit serves the cached
 //! bytes. Every feed has a strong ETag (a hash of its bytes) and a `Last-Modified`; conditional
-//! requests get an empty 304. Around it: gzip/brotli, a per-request timeout, a body limit, and a
-//! cap on open connections. Unknown names give 404 and bad queries a short 400; nothing here reads
-//! the filesystem.
+//! requests get an empty 304. Around it: gzip/brotli, a per-request timeout, a body limit, and the
+//! connection limits of [`ServerLimits`] (open connections, header, idle and write timeouts, head
+//! size), served by our own HTTP/1.1 accept loop on hyper. Unknown names give 404 and bad queries a
+//! short 400; nothing here reads the filesystem.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,7 +33,9 @@ pub mod conditional;
 mod index;
 pub mod limits;
 
-pub use limits::{parse_query, FeedQuery, LimitedListener, QueryError};
+pub use limits::{
+    parse_query, ConnectionStats, FeedQuery, GuardedStream, QueryError, ServerLimits,
+};
 
 /// Largest request body accepted (the server is read-only; bodies are refused early).
 pub const MAX_REQUEST_BODY: usize = 16 * 1024;
@@ -123,9 +126,15 @@ impl AppState {
     }
 }
 
-/// The router with every route and layer.
+/// The router with every route and layer, with the default limits for `state`'s configuration.
 pub fn router(state: AppState) -> Router {
-    let timeout = state.cfg.server.request_timeout;
+    let limits = ServerLimits::from_config(&state.cfg.server);
+    router_with(state, &limits)
+}
+
+/// The router with every route and layer: handlers get `limits.request_timeout` (then a 503) and
+/// request bodies over `limits.max_body_bytes` get a 413.
+pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
     Router::new()
         .route("/", get(index::index))
         .route("/healthz", get(healthz))
@@ -140,33 +149,123 @@ pub fn router(state: AppState) -> Router {
             count_requests,
         ))
         .layer(tower_http::compression::CompressionLayer::new())
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BODY))
+        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            MAX_REQUEST_BODY,
+            limits.max_body_bytes,
         ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
+            limits.request_timeout,
         ))
         .with_state(state)
 }
 
-/// Serves until `shutdown` is cancelled, then finishes in-flight requests (graceful).
+/// Serves until `shutdown` is cancelled, then finishes in-flight requests (graceful), with the
+/// limits of the configuration ([`ServerLimits::from_config`]).
 /// At most `server.max_connections` connections are open at once; more wait in the backlog.
 ///
 /// # Errors
-/// An I/O error from the listener.
+/// None today: accept errors are logged and retried; the result is kept for callers.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let max = state.cfg.server.max_connections;
-    let app = router(state);
-    let listener = LimitedListener::new(listener, max);
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    let limits = ServerLimits::from_config(&state.cfg.server);
+    serve_with(
+        listener,
+        state,
+        shutdown,
+        limits,
+        Arc::new(ConnectionStats::default()),
+    )
+    .await
+}
+
+/// How long to back off when `accept` fails for lack of resources (file descriptors, memory).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Serves HTTP/1.1 on `listener` under `limits` until `shutdown` is cancelled, then lets open
+/// connections finish (idle ones close at once) and returns. `stats` follows the open connections.
+///
+/// A connection slot is taken before a connection is accepted, so connections over
+/// `limits.max_connections` wait in the listen backlog. Each connection gets `header_timeout` to send
+/// a request head (also between keep-alive requests), heads over `max_head_bytes` or `max_headers`
+/// get 431 (or 414 for a long URI), and the socket fails once it waits `idle_timeout` with nothing
+/// moving or a write stalls for `write_timeout`; the slot is freed when the connection closes.
+///
+/// # Errors
+/// None today: accept errors are logged and retried; the result is kept for callers.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+    limits: ServerLimits,
+    stats: Arc<ConnectionStats>,
+) -> std::io::Result<()> {
+    let app = router_with(state, &limits);
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        limits
+            .max_connections
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+    ));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.head_bytes())
+        .max_header_size(limits.head_bytes())
+        .max_headers(limits.max_headers.max(1))
+        .keep_alive(true);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let permit = tokio::select! {
+            () = shutdown.cancelled() => break,
+            p = Arc::clone(&slots).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            () = shutdown.cancelled() => break,
+            r = listener.accept() => match r {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    if !is_connection_error(&e) {
+                        tracing::warn!(error = %e, "accepting a connection failed; backing off");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                    continue;
+                }
+            },
+        };
+        let io = hyper_util::rt::TokioIo::new(GuardedStream::new(
+            stream,
+            permit,
+            &limits,
+            Arc::clone(&stats),
+        ));
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(io, service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// Errors of one incoming connection (the peer gave up), as opposed to the listener running out of
+/// resources.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// A short plain-text answer (never echoes request input).

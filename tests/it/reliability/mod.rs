@@ -6,6 +6,7 @@
 //! Peak memory is measured by a counting global allocator that keeps *per-thread* live and peak byte
 //! counts, so a measurement made on a current-thread runtime is not polluted by tests running in parallel.
 
+mod abuse;
 mod content;
 mod crash;
 mod disk;
@@ -94,6 +95,26 @@ pub fn peak_heap_async<F: std::future::Future>(fut: impl FnOnce() -> F) -> (F::O
         .expect("test runtime");
     let fut = fut();
     peak_heap(|| rt.block_on(fut))
+}
+
+/// A window over this thread's heap: [`HeapWindow::peak`] is the most live heap bytes above the level
+/// at [`HeapWindow::open`], for measuring one section of an async test on a current-thread runtime.
+pub struct HeapWindow {
+    base: i64,
+}
+
+impl HeapWindow {
+    /// Starts measuring from the bytes live now.
+    pub fn open() -> Self {
+        let base = LIVE.with(Cell::get);
+        PEAK.with(|p| p.set(base));
+        Self { base }
+    }
+
+    /// Peak bytes above the start so far.
+    pub fn peak(&self) -> u64 {
+        u64::try_from(PEAK.with(Cell::get) - self.base).unwrap_or(0)
+    }
 }
 
 /// Mebibytes, for messages.
