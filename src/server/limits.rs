@@ -395,6 +395,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn limits_follow_the_config_and_keep_hypers_head_floor() {
+        let cfg = ServerConfig {
+            max_connections: 7,
+            request_timeout: Duration::from_secs(3),
+            ..ServerConfig::default()
+        };
+        let l = ServerLimits::from_config(&cfg);
+        assert_eq!(l.max_connections, 7);
+        assert_eq!(l.request_timeout, Duration::from_secs(3));
+        assert_eq!(l.header_timeout, DEFAULT_HEADER_TIMEOUT);
+        let tiny = ServerLimits {
+            max_head_bytes: 10,
+            ..l
+        };
+        assert_eq!(tiny.head_bytes(), 8 * 1024);
+        assert_eq!(ServerLimits::default().head_bytes(), DEFAULT_MAX_HEAD_BYTES);
+    }
+
+    #[test]
     fn queries_parse() {
         let p = parse_query(
             Some("q=%E5%B7%A5%E4%BC%9A+%E6%96%B0%E9%97%BB&limit=5"),
