@@ -6,10 +6,10 @@ use std::sync::LazyLock;
 
 use ego_tree::NodeId;
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::ElementRef;
 use url::Url;
 
-use super::dom::{first_text, inline_text, matched_ids, meta_content, resolve_http, text_lines};
+use super::dom::{inline_text, resolve_http, text_lines, Css, DocIndex};
 use super::meta::{self, FoundDate};
 use super::{generic, ExtractError, Profile};
 use crate::model::{Article, Flag, Published};
@@ -23,16 +23,16 @@ pub struct Extracted {
     pub next_pages: Vec<Url>,
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).expect("built-in selector is valid")
+fn sel(s: &str) -> Css {
+    Css::parse(s).expect("built-in selector is valid")
 }
 
-static H1: LazyLock<Selector> = LazyLock::new(|| sel("h1"));
-static HEAD_TITLE: LazyLock<Selector> = LazyLock::new(|| sel("head title, title"));
-static BODY: LazyLock<Selector> = LazyLock::new(|| sel("body"));
-static CANONICAL: LazyLock<Selector> = LazyLock::new(|| sel("link[rel=canonical]"));
-static IMG: LazyLock<Selector> = LazyLock::new(|| sel("img"));
-static ZDFY: LazyLock<Selector> = LazyLock::new(|| sel("div.zdfy a"));
+static H1: LazyLock<Css> = LazyLock::new(|| sel("h1"));
+static HEAD_TITLE: LazyLock<Css> = LazyLock::new(|| sel("head title, title"));
+static BODY: LazyLock<Css> = LazyLock::new(|| sel("body"));
+static CANONICAL: LazyLock<Css> = LazyLock::new(|| sel("link[rel=canonical]"));
+static IMG: LazyLock<Css> = LazyLock::new(|| sel("img"));
+static ZDFY: LazyLock<Css> = LazyLock::new(|| sel("div.zdfy a"));
 static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:分享让更多人看到|【纠错】|【打印】|【关闭】|【返回顶部】|人\s*民\s*网\s*版\s*权\s*所\s*有.*|扫一扫.*|分享到[:：]?.*|责任编辑[:：]?\s*|推荐阅读|相关新闻|上一篇.*|下一篇.*|打印本页|关闭窗口|【字号.*|字号[:：].*|\?)$")
         .expect("static regex is valid")
@@ -49,11 +49,11 @@ fn same_site(a: &Url, b: &Url) -> bool {
     }
 }
 
-fn canonical_of(doc: &Html, url: &Url) -> String {
+fn canonical_of(doc: &DocIndex<'_>, url: &Url) -> String {
     let candidates = doc
         .select(&CANONICAL)
         .filter_map(|l| l.value().attr("href"))
-        .chain(meta_content(doc, "og:url"));
+        .chain(doc.meta("og:url"));
     for href in candidates {
         if let Some(c) = resolve_http(url, href) {
             if same_site(&c, url) {
@@ -64,7 +64,7 @@ fn canonical_of(doc: &Html, url: &Url) -> String {
     url.to_string()
 }
 
-fn page_title(doc: &Html) -> Option<String> {
+fn page_title(doc: &DocIndex<'_>) -> Option<String> {
     doc.select(&HEAD_TITLE)
         .map(|t| {
             let mut line = String::new();
@@ -77,7 +77,7 @@ fn page_title(doc: &Html) -> Option<String> {
 }
 
 /// The generic headline: the `<h1>` that best agrees with `<title>`, else `og:title`, else `<title>` split.
-fn generic_title(doc: &Html, exclude: &HashSet<NodeId>) -> Option<String> {
+fn generic_title(doc: &DocIndex<'_>, exclude: &HashSet<NodeId>) -> Option<String> {
     let head = page_title(doc).unwrap_or_default();
     let h1s: Vec<String> = doc
         .select(&H1)
@@ -91,7 +91,7 @@ fn generic_title(doc: &Html, exclude: &HashSet<NodeId>) -> Option<String> {
     if let Some(t) = h1s.first() {
         return Some(t.clone());
     }
-    if let Some(og) = meta_content(doc, "og:title") {
+    if let Some(og) = doc.meta("og:title") {
         return Some(og.to_string());
     }
     let t = meta::title_from_head(&head);
@@ -103,7 +103,7 @@ fn container_lines(el: ElementRef<'_>, removed: &HashSet<NodeId>) -> Vec<String>
     text_lines(*el, |n| removed.contains(&n.id()))
 }
 
-fn images_in(doc: &Html, roots: &[NodeId], selectors: &[Selector], base: &Url) -> Vec<String> {
+fn images_in(doc: &DocIndex<'_>, roots: &[NodeId], selectors: &[Css], base: &Url) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |img: ElementRef<'_>| {
         let v = img.value();
@@ -126,7 +126,7 @@ fn images_in(doc: &Html, roots: &[NodeId], selectors: &[Selector], base: &Url) -
         }
     } else {
         for id in roots {
-            if let Some(el) = doc.tree.get(*id).and_then(ElementRef::wrap) {
+            if let Some(el) = doc.doc().tree.get(*id).and_then(ElementRef::wrap) {
                 for img in el.select(&IMG) {
                     push(img);
                 }
@@ -136,14 +136,14 @@ fn images_in(doc: &Html, roots: &[NodeId], selectors: &[Selector], base: &Url) -
     out
 }
 
-fn native_ids(doc: &Html, url: &Url, profile: Option<&Profile>) -> Vec<(String, String)> {
+fn native_ids(doc: &DocIndex<'_>, url: &Url, profile: Option<&Profile>) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let Some(p) = profile else { return out };
     for rule in &p.native_ids {
         let from_meta = rule
             .meta
             .as_deref()
-            .and_then(|m| meta_content(doc, m))
+            .and_then(|m| doc.meta(m))
             .map(|v| {
                 v.split([',', ' ', ';'])
                     .next()
@@ -189,12 +189,12 @@ fn best_date(candidates: &[Option<FoundDate>]) -> Option<Published> {
         .and_then(FoundDate::to_published)
 }
 
-fn next_pages(doc: &Html, url: &Url, profile: Option<&Profile>) -> Vec<Url> {
+fn next_pages(doc: &DocIndex<'_>, url: &Url, profile: Option<&Profile>) -> Vec<Url> {
     let mut out: Vec<Url> = Vec::new();
-    let generic = [ZDFY.clone()];
-    let selectors = profile.map_or(&generic[..], |p| {
+    let generic = std::slice::from_ref(&*ZDFY);
+    let selectors = profile.map_or(generic, |p| {
         if p.fields.next_pages.is_empty() {
-            &generic[..]
+            generic
         } else {
             &p.fields.next_pages[..]
         }
@@ -213,6 +213,14 @@ fn next_pages(doc: &Html, url: &Url, profile: Option<&Profile>) -> Vec<Url> {
     out
 }
 
+/// The visible lines of the page's `<body>`.
+fn body_lines(doc: &DocIndex<'_>) -> Vec<String> {
+    doc.select(&BODY)
+        .next()
+        .map(|b| text_lines(*b, |_| false))
+        .unwrap_or_default()
+}
+
 fn is_mirror_text(text: &str) -> bool {
     crate::clean::is_pinyin_mirror(text)
 }
@@ -229,22 +237,26 @@ pub fn extract_article(
 ) -> Result<Extracted, ExtractError> {
     let mut flags: Vec<Flag> = Vec::new();
     let first = super::dom::parse_document(html);
-    let visible = first
-        .select(&BODY)
-        .next()
-        .map(|b| text_lines(*b, |_| false).join("\n"))
-        .unwrap_or_default();
-    let doc = if is_mirror_text(&visible) {
+    let first_index = DocIndex::new(&first);
+    let first_lines = body_lines(&first_index);
+    let repaired = if is_mirror_text(&first_lines.join("\n")) {
         let repaired = crate::clean::repair_mirror(html);
         flags.push(Flag::PinyinMirror);
         if repaired.degraded {
             flags.push(Flag::Degraded);
         }
-        super::dom::parse_document(&repaired.text)
+        Some(super::dom::parse_document(&repaired.text))
     } else {
-        first
+        None
     };
-    let mut art = extract_from_doc(&doc, url, profile, &mut flags);
+    let mut art = match &repaired {
+        Some(doc) => {
+            let index = DocIndex::new(doc);
+            let lines = body_lines(&index);
+            extract_from_doc(&index, lines, url, profile, &mut flags)
+        }
+        None => extract_from_doc(&first_index, first_lines, url, profile, &mut flags),
+    };
     for f in flags {
         art.article.flag(f);
     }
@@ -262,26 +274,27 @@ pub fn extract_article(
 
 #[allow(clippy::too_many_lines)]
 fn extract_from_doc(
-    doc: &Html,
+    doc: &DocIndex<'_>,
+    page_lines: Vec<String>,
     url: &Url,
     profile: Option<&Profile>,
     flags: &mut Vec<Flag>,
 ) -> Extracted {
     let mut fallback = false;
     let removed = profile
-        .map(|p| matched_ids(doc, &p.remove))
+        .map(|p| doc.matched_ids(&p.remove))
         .unwrap_or_default();
     let fields = profile.map(|p| &p.fields);
 
     // Title.
-    let mut title = fields.and_then(|f| first_text(doc, &f.title));
+    let mut title = fields.and_then(|f| doc.first_text(&f.title));
     if title.is_none() {
         if let Some(p) = profile {
             title = p
                 .fields
                 .meta_title
                 .iter()
-                .find_map(|m| meta_content(doc, m))
+                .find_map(|m| doc.meta(m))
                 .map(str::to_string);
         }
     }
@@ -304,8 +317,8 @@ fn extract_from_doc(
         .map(|t| crate::clean::clean_title(&t))
         .unwrap_or_default();
 
-    let lead_title = fields.and_then(|f| first_text(doc, &f.lead_title));
-    let subtitle = fields.and_then(|f| first_text(doc, &f.subtitle));
+    let lead_title = fields.and_then(|f| doc.first_text(&f.lead_title));
+    let subtitle = fields.and_then(|f| doc.first_text(&f.subtitle));
 
     // Body: the profile's container, else the generic extractor.
     let mut body_roots: Vec<NodeId> = Vec::new();
@@ -327,17 +340,12 @@ fn extract_from_doc(
         if profile.is_some_and(|p| !p.fields.body.is_empty()) {
             fallback = true;
         }
-        let body = generic::extract_body(doc, &removed);
+        let body = generic::extract_body(doc.doc(), &removed);
         lines = body.paragraphs;
         body_roots = body.parts;
     }
 
-    // The page's visible lines, for header-block metadata.
-    let page_lines: Vec<String> = doc
-        .select(&BODY)
-        .next()
-        .map(|b| text_lines(*b, |_| false))
-        .unwrap_or_default();
+    // The page's visible lines (`page_lines`), for header-block metadata.
     let title_idx = if title.is_empty() {
         None
     } else {
@@ -368,7 +376,7 @@ fn extract_from_doc(
         "og:published_time",
         "datePublished",
     ] {
-        if let Some(f) = meta_content(doc, key).and_then(meta::parse_meta_datetime) {
+        if let Some(f) = doc.meta(key).and_then(meta::parse_meta_datetime) {
             if f.offset_seconds.is_some() && f.time.is_some() {
                 date_candidates.push(Some(f));
             }
@@ -395,7 +403,7 @@ fn extract_from_doc(
         )
         .collect();
     for key in &meta_dates {
-        date_candidates.push(meta_content(doc, key).and_then(meta::parse_meta_datetime));
+        date_candidates.push(doc.meta(key).and_then(meta::parse_meta_datetime));
     }
     let epaper = lines
         .iter()
@@ -425,7 +433,7 @@ fn extract_from_doc(
         source = keys
             .iter()
             .chain(["source", "ContentSource"].map(String::from).iter())
-            .find_map(|k| meta_content(doc, k).and_then(meta::clean_source));
+            .find_map(|k| doc.meta(k).and_then(meta::clean_source));
     }
     if source.is_none() {
         if let (Some(sep), Some(head)) = (
@@ -467,7 +475,7 @@ fn extract_from_doc(
         if let Some(a) = keys
             .iter()
             .chain(std::iter::once(&"author".to_string()))
-            .find_map(|k| meta_content(doc, k))
+            .find_map(|k| doc.meta(k))
             .filter(|a| !meta::is_bogus_author(a))
         {
             authors = meta::split_names(a);
@@ -565,8 +573,8 @@ fn extract_from_doc(
 
 /// The first matched node text (selector order) for which `f` yields something.
 fn first_text_with<T>(
-    doc: &Html,
-    selectors: &[Selector],
+    doc: &DocIndex<'_>,
+    selectors: &[Css],
     f: impl Fn(&str) -> Option<T>,
 ) -> Option<T> {
     selectors

@@ -1,7 +1,7 @@
 //! DOM helpers shared by the extractors: iterative (stack-based, depth-guarded) text collection that
 //! breaks lines at block elements, element classification, and `<meta>` lookup.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
@@ -95,30 +95,78 @@ pub fn is_block_tag(name: &str) -> bool {
 /// Whether the element is hidden by attribute or inline style.
 #[must_use]
 pub fn is_hidden(el: &scraper::node::Element) -> bool {
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
-        return true;
+    // One pass over the attributes by name: `Element::attr` interns its argument on every call.
+    for (name, value) in el.attrs() {
+        match name {
+            "hidden" => return true,
+            "aria-hidden" if value == "true" => return true,
+            "style" if style_hides(value) => return true,
+            _ => {}
+        }
     }
-    el.attr("style").is_some_and(|s| {
-        let s: String = s
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        s.contains("display:none") || s.contains("visibility:hidden")
+    false
+}
+
+/// Whether an inline style, with whitespace removed and ASCII lower-cased, says `display:none` or
+/// `visibility:hidden` (checked in place, without building the squashed copy).
+fn style_hides(style: &str) -> bool {
+    style.char_indices().any(|(i, c)| {
+        (c.eq_ignore_ascii_case(&'d') && squashed_starts_with(&style[i..], b"display:none"))
+            || (c.eq_ignore_ascii_case(&'v')
+                && squashed_starts_with(&style[i..], b"visibility:hidden"))
     })
+}
+
+/// Whether `text`, whitespace skipped and ASCII lower-cased, starts with the ASCII `needle`.
+fn squashed_starts_with(text: &str, needle: &[u8]) -> bool {
+    let mut want = needle.iter();
+    let mut next = want.next();
+    for c in text.chars() {
+        let Some(&w) = next else { return true };
+        if c.is_whitespace() {
+            continue;
+        }
+        if !c.is_ascii() || c.to_ascii_lowercase() as u8 != w {
+            return false;
+        }
+        next = want.next();
+    }
+    next.is_none()
+}
+
+/// Whether the UTF-8 text starting at `i` begins with a whitespace character; returns its length.
+#[inline]
+fn whitespace_at(bytes: &[u8], text: &str, i: usize) -> Option<usize> {
+    let b = bytes[i];
+    if b < 0x80 {
+        return matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C).then_some(1);
+    }
+    // Non-ASCII whitespace (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000) starts with one of these bytes.
+    if !matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+        return None;
+    }
+    let c = text.get(i..)?.chars().next()?;
+    c.is_whitespace().then(|| c.len_utf8())
 }
 
 /// Appends `text` to `line`, collapsing whitespace runs (including NBSP and ideographic spaces) to one space.
 pub fn push_collapsed(line: &mut String, text: &str) {
-    for c in text.chars() {
-        if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
+    let bytes = text.as_bytes();
+    let mut start = 0; // start of the pending non-whitespace run
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(len) = whitespace_at(bytes, text, i) {
+            line.push_str(&text[start..i]);
             if !line.is_empty() && !line.ends_with(' ') {
                 line.push(' ');
             }
+            i += len;
+            start = i;
         } else {
-            line.push(c);
+            i += 1;
         }
     }
+    line.push_str(&text[start..]);
 }
 
 fn flush(line: &mut String, out: &mut Vec<String>) {
@@ -167,16 +215,10 @@ where
                     continue;
                 }
                 stack.push((node, depth, true));
-                let children: Vec<_> = node.children().collect();
-                for c in children.into_iter().rev() {
-                    stack.push((c, depth + 1, false));
-                }
+                stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
             }
             Node::Document | Node::Fragment if depth < MAX_DEPTH => {
-                let children: Vec<_> = node.children().collect();
-                for c in children.into_iter().rev() {
-                    stack.push((c, depth + 1, false));
-                }
+                stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
             }
             _ => {}
         }
@@ -191,43 +233,257 @@ pub fn inline_text(el: ElementRef<'_>) -> String {
     text_lines(*el, |_| false).join(" ")
 }
 
-/// The first non-empty text of an element matching any selector, in selector order.
-#[must_use]
-pub fn first_text(doc: &Html, selectors: &[Selector]) -> Option<String> {
-    selectors.iter().find_map(|s| {
-        doc.select(s)
-            .map(inline_text)
-            .find(|t| !t.trim().is_empty())
-            .map(|t| t.trim().to_string())
-    })
+/// What an element must carry to match one comma-separated part of a selector: the id, a class or the tag
+/// name of its rightmost compound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Need {
+    Id(String),
+    Class(String),
+    Tag(String),
 }
 
-/// The `content` of `<meta name=…>` or `<meta property=…>` (case-insensitive name), first non-empty.
-#[must_use]
-pub fn meta_content<'a>(doc: &'a Html, name: &str) -> Option<&'a str> {
-    static META: std::sync::LazyLock<Selector> =
-        std::sync::LazyLock::new(|| Selector::parse("meta").expect("static selector is valid"));
-    doc.select(&META).find_map(|m| {
-        let el = m.value();
-        let key = el
-            .attr("name")
-            .or_else(|| el.attr("property"))
-            .or_else(|| el.attr("itemprop"))?;
-        if key.trim().eq_ignore_ascii_case(name) {
-            el.attr("content").map(str::trim).filter(|c| !c.is_empty())
-        } else {
-            None
+/// A parsed CSS selector together with what a matching element must carry (see [`DocIndex::select`]), so
+/// a query looks its candidates up instead of matching the selector against every element of the page.
+#[derive(Debug, Clone)]
+pub struct Css {
+    selector: Selector,
+    /// One need per comma-separated part; `None` when some part has no simple id, class or tag.
+    needs: Option<Vec<Need>>,
+}
+
+impl Css {
+    /// Parses a selector group.
+    ///
+    /// # Errors
+    /// The CSS parser's error when `text` is not a valid selector group.
+    pub fn parse(text: &str) -> Result<Self, scraper::error::SelectorErrorKind> {
+        let selector = Selector::parse(text)?;
+        Ok(Self {
+            selector,
+            needs: needs_of(text),
+        })
+    }
+
+    /// The compiled selector.
+    #[must_use]
+    pub fn selector(&self) -> &Selector {
+        &self.selector
+    }
+}
+
+impl std::ops::Deref for Css {
+    type Target = Selector;
+
+    fn deref(&self) -> &Selector {
+        &self.selector
+    }
+}
+
+/// The needs of every comma-separated part of a selector group, or `None` when one part has none that
+/// is certain (escapes, strings, functional pseudo-classes, namespaces, a bare `*`).
+fn needs_of(text: &str) -> Option<Vec<Need>> {
+    if text.contains(['\\', '"', '\'', '(', ')', '|']) {
+        return None;
+    }
+    // Attribute conditions only narrow a compound further: leave them out (they never nest).
+    let mut plain = String::with_capacity(text.len());
+    let mut in_brackets = false;
+    for c in text.chars() {
+        match c {
+            '[' => in_brackets = true,
+            ']' => in_brackets = false,
+            _ if !in_brackets => plain.push(c),
+            _ => {}
         }
-    })
+    }
+    plain.split(',').map(need_of_part).collect()
 }
 
-/// The node ids matched by any of `selectors`.
-#[must_use]
-pub fn matched_ids(doc: &Html, selectors: &[Selector]) -> HashSet<NodeId> {
-    selectors
-        .iter()
-        .flat_map(|s| doc.select(s).map(|e| e.id()))
-        .collect()
+fn need_of_part(part: &str) -> Option<Need> {
+    let last = part
+        .trim()
+        .rsplit(|c: char| c.is_whitespace() || matches!(c, '>' | '+' | '~'))
+        .next()?;
+    // Pseudo-classes only narrow the compound further.
+    let compound = last.split(':').next()?;
+    let is_name = |s: &str| !s.is_empty() && !s.contains(['.', '#', '*']);
+    let mut tag = None;
+    let mut id = None;
+    let mut class = None;
+    let mut rest = compound;
+    let head_len = rest.find(['.', '#']).unwrap_or(rest.len());
+    if head_len > 0 {
+        let head = &rest[..head_len];
+        // An upper-case tag name would match foreign (SVG) elements case-sensitively: no tag need then.
+        if head != "*"
+            && head
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            tag = Some(head);
+        } else if head != "*" && !is_name(head) {
+            return None;
+        }
+    }
+    rest = &rest[head_len..];
+    while let Some(kind) = rest.chars().next() {
+        let body = &rest[1..];
+        let len = body.find(['.', '#']).unwrap_or(body.len());
+        let name = &body[..len];
+        if !is_name(name) {
+            return None;
+        }
+        if kind == '#' {
+            id = Some(name);
+        } else if class.is_none() {
+            class = Some(name);
+        }
+        rest = &body[len..];
+    }
+    id.map(|i| Need::Id(i.to_string()))
+        .or_else(|| class.map(|c| Need::Class(c.to_string())))
+        .or_else(|| tag.map(|t| Need::Tag(t.to_string())))
+}
+
+/// A page's elements indexed once by id, class and tag name, so that each selector query visits only the
+/// elements that can match it; results come in the order [`Html::select`] gives them.
+pub struct DocIndex<'a> {
+    doc: &'a Html,
+    elements: Vec<ElementRef<'a>>,
+    by_id: HashMap<&'a str, Vec<u32>>,
+    by_class: HashMap<&'a str, Vec<u32>>,
+    by_tag: HashMap<&'a str, Vec<u32>>,
+}
+
+impl std::fmt::Debug for DocIndex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocIndex")
+            .field("elements", &self.elements.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> DocIndex<'a> {
+    /// Indexes every element of `doc` (one pass over its nodes).
+    #[must_use]
+    pub fn new(doc: &'a Html) -> Self {
+        let mut idx = Self {
+            doc,
+            elements: Vec::new(),
+            by_id: HashMap::new(),
+            by_class: HashMap::new(),
+            by_tag: HashMap::new(),
+        };
+        for node in doc.tree.nodes() {
+            let Some(el) = ElementRef::wrap(node) else {
+                continue;
+            };
+            if el.parent().is_none() {
+                continue;
+            }
+            let Ok(pos) = u32::try_from(idx.elements.len()) else {
+                break;
+            };
+            idx.elements.push(el);
+            let v = el.value();
+            idx.by_tag.entry(v.name()).or_default().push(pos);
+            for (name, value) in v.attrs() {
+                match name {
+                    "id" => idx.by_id.entry(value).or_default().push(pos),
+                    "class" => {
+                        for c in value.split_ascii_whitespace() {
+                            let list = idx.by_class.entry(c).or_default();
+                            // `class="a a"`: one entry per element.
+                            if list.last() != Some(&pos) {
+                                list.push(pos);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        idx
+    }
+
+    /// The document.
+    #[must_use]
+    pub fn doc(&self) -> &'a Html {
+        self.doc
+    }
+
+    fn postings(&self, need: &Need) -> &[u32] {
+        let list = match need {
+            Need::Id(i) => self.by_id.get(i.as_str()),
+            Need::Class(c) => self.by_class.get(c.as_str()),
+            Need::Tag(t) => self.by_tag.get(t.as_str()),
+        };
+        list.map_or(&[], Vec::as_slice)
+    }
+
+    /// The elements matching `css`, in the same order as `doc.select(css)`.
+    pub fn select<'s>(&'s self, css: &'s Css) -> Box<dyn Iterator<Item = ElementRef<'a>> + 's> {
+        let Some(needs) = &css.needs else {
+            return Box::new(self.doc.select(&css.selector));
+        };
+        let matches = move |&pos: &u32| {
+            let el = self.elements[pos as usize];
+            css.selector.matches(&el).then_some(el)
+        };
+        match needs.as_slice() {
+            [one] => Box::new(self.postings(one).iter().filter_map(matches)),
+            many => {
+                let mut all: Vec<u32> = many
+                    .iter()
+                    .flat_map(|n| self.postings(n).iter().copied())
+                    .collect();
+                all.sort_unstable();
+                all.dedup();
+                Box::new(all.into_iter().filter_map(move |p| matches(&p)))
+            }
+        }
+    }
+
+    /// The first non-empty text of an element matching any selector, in selector order.
+    #[must_use]
+    pub fn first_text(&self, selectors: &[Css]) -> Option<String> {
+        selectors.iter().find_map(|s| {
+            self.select(s)
+                .map(inline_text)
+                .find(|t| !t.trim().is_empty())
+                .map(|t| t.trim().to_string())
+        })
+    }
+
+    /// The `content` of `<meta name=…>` or `<meta property=…>` (case-insensitive name), first non-empty.
+    #[must_use]
+    pub fn meta(&self, name: &str) -> Option<&'a str> {
+        self.by_tag
+            .get("meta")
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .find_map(|&pos| {
+                let el = self.elements[pos as usize].value();
+                let key = el
+                    .attr("name")
+                    .or_else(|| el.attr("property"))
+                    .or_else(|| el.attr("itemprop"))?;
+                if key.trim().eq_ignore_ascii_case(name) {
+                    el.attr("content").map(str::trim).filter(|c| !c.is_empty())
+                } else {
+                    None
+                }
+            })
+    }
+
+    /// The node ids matched by any of `selectors`.
+    #[must_use]
+    pub fn matched_ids(&self, selectors: &[Css]) -> HashSet<NodeId> {
+        selectors
+            .iter()
+            .flat_map(|s| self.select(s).map(|e| e.id()))
+            .collect()
+    }
 }
 
 /// Resolves `href` against `base`, keeping only http(s) results.
@@ -294,17 +550,29 @@ fn is_flat_tag(name: &str) -> bool {
     )
 }
 
-fn tag_name(bytes: &[u8], mut i: usize) -> (String, usize) {
+/// The tag name starting at `i` (ASCII letters, digits, `-`, `:`) and the index after it.
+fn tag_name(bytes: &[u8], mut i: usize) -> (&[u8], usize) {
     let start = i;
     while i < bytes.len()
         && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b':')
     {
         i += 1;
     }
-    (
-        String::from_utf8_lossy(&bytes[start..i]).to_ascii_lowercase(),
-        i,
-    )
+    (&bytes[start..i], i)
+}
+
+/// Longest tag name [`flatten_deep`] needs to tell apart; longer names are ordinary nesting tags.
+const SHORT_NAME: usize = 16;
+
+/// `raw` lower-cased into `buf` when it is short; a long name gives a placeholder no list contains.
+fn lower_name<'b>(raw: &[u8], buf: &'b mut [u8; SHORT_NAME]) -> &'b str {
+    if raw.len() > SHORT_NAME {
+        return "-long-";
+    }
+    for (b, r) in buf.iter_mut().zip(raw) {
+        *b = r.to_ascii_lowercase();
+    }
+    std::str::from_utf8(&buf[..raw.len()]).unwrap_or("-long-")
 }
 
 fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -334,24 +602,28 @@ fn flatten_deep(html: &str, max: usize) -> Option<String> {
         }
         let closing = bytes.get(i) == Some(&b'/');
         let name_start = if closing { i + 1 } else { i };
-        let (name, after) = tag_name(bytes, name_start);
-        if name.is_empty() {
+        let (raw_name, after) = tag_name(bytes, name_start);
+        if raw_name.is_empty() {
             continue;
         }
+        let mut name_buf = [0u8; SHORT_NAME];
+        let name = lower_name(raw_name, &mut name_buf);
         let end = find_from(bytes, after, b">").map_or(bytes.len(), |e| e + 1);
         let self_closing = end >= 2 && bytes[end - 2] == b'/';
         i = end;
         if !closing
             && matches!(
-                name.as_str(),
+                name,
                 "script" | "style" | "textarea" | "title" | "xmp" | "plaintext"
             )
         {
-            let close = format!("</{name}");
-            i = find_from(bytes, end, close.as_bytes()).unwrap_or(bytes.len());
+            let mut close = [0u8; SHORT_NAME + 2];
+            close[..2].copy_from_slice(b"</");
+            close[2..2 + name.len()].copy_from_slice(name.as_bytes());
+            i = find_from(bytes, end, &close[..2 + name.len()]).unwrap_or(bytes.len());
             continue;
         }
-        if is_flat_tag(&name) || self_closing {
+        if is_flat_tag(name) || self_closing {
             continue;
         }
         let drop = if closing {
@@ -445,6 +717,93 @@ mod tests {
         assert_eq!(flat.matches("</div>").count(), 10);
         assert!(flat.contains("<p>正文</p>"));
         assert!(flatten_deep("<div><p>a<p>b</div><script>if (a<b) {}</script>", 10).is_none());
+    }
+
+    #[test]
+    fn selector_needs_come_from_the_rightmost_compound() {
+        let needs = |s: &str| needs_of(s);
+        assert_eq!(needs("div.rm_txt h1"), Some(vec![Need::Tag("h1".into())]));
+        assert_eq!(needs("#p_title"), Some(vec![Need::Id("p_title".into())]));
+        assert_eq!(needs("div > p.a.b"), Some(vec![Need::Class("a".into())]));
+        assert_eq!(
+            needs(".box_pic:empty"),
+            Some(vec![Need::Class("box_pic".into())])
+        );
+        assert_eq!(
+            needs("link[rel=canonical]"),
+            Some(vec![Need::Tag("link".into())])
+        );
+        assert_eq!(
+            needs("head title, title"),
+            Some(vec![Need::Tag("title".into()), Need::Tag("title".into())])
+        );
+        for opaque in [
+            "a:not(.x)",
+            "*",
+            "svg clipPath",
+            "[href]",
+            "a[title='x y']",
+            "ns|a",
+        ] {
+            assert_eq!(needs(opaque), None, "{opaque}");
+        }
+    }
+
+    #[test]
+    fn indexed_selection_equals_a_full_scan() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut pages = vec![
+            "<div id=a class='x  y x'><p class=y>1</p><svg><clipPath id=c/></svg></div><p id=a>2</p>"
+                .to_string(),
+        ];
+        for rel in [
+            "people/rm_txt.html",
+            "people/text_c.html",
+            "workercn/article.html",
+            "hanweb/article.html",
+        ] {
+            if let Ok(t) = std::fs::read_to_string(dir.join(rel)) {
+                pages.push(t);
+            }
+        }
+        let mut selectors: Vec<Css> = [
+            "p",
+            "#a",
+            ".x",
+            ".y",
+            "div.x p",
+            "head title, title",
+            "clipPath",
+            "meta",
+            "link[rel=canonical]",
+            "div:not(.x)",
+        ]
+        .iter()
+        .map(|s| Css::parse(s).unwrap())
+        .collect();
+        for p in super::super::Profiles::builtin().names() {
+            let p = super::super::Profiles::builtin().by_name(p).unwrap();
+            selectors.extend(p.remove.iter().cloned());
+            for list in [
+                &p.fields.title,
+                &p.fields.body,
+                &p.fields.date,
+                &p.fields.source,
+                &p.fields.images,
+                &p.fields.authors,
+            ] {
+                selectors.extend(list.iter().cloned());
+            }
+        }
+        for page in &pages {
+            let doc = parse_document(page);
+            let idx = DocIndex::new(&doc);
+            for s in &selectors {
+                let full: Vec<NodeId> = doc.select(s).map(|e| e.id()).collect();
+                let fast: Vec<NodeId> = idx.select(s).map(|e| e.id()).collect();
+                assert_eq!(full, fast, "{s:?}");
+            }
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod profile;
 
 pub use article::{extract_article, merge_pages, Extracted};
 pub(crate) use dom::flatten_nesting;
+pub use dom::Css;
 pub use listing::{listing_links, next_listing_page, Link};
 pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};
 

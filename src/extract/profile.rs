@@ -5,9 +5,9 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use scraper::Selector;
 use serde::Deserialize;
 
+use super::dom::Css;
 use super::ExtractError;
 
 /// The embedded profile files, in matching order (most specific first).
@@ -117,25 +117,25 @@ pub struct NativeIdRule {
 #[derive(Debug, Default)]
 pub struct FieldSelectors {
     /// Headline.
-    pub title: Vec<Selector>,
+    pub title: Vec<Css>,
     /// 引题.
-    pub lead_title: Vec<Selector>,
+    pub lead_title: Vec<Css>,
     /// 副题.
-    pub subtitle: Vec<Selector>,
+    pub subtitle: Vec<Css>,
     /// Byline.
-    pub authors: Vec<Selector>,
+    pub authors: Vec<Css>,
     /// Node whose text holds the date and time.
-    pub date: Vec<Selector>,
+    pub date: Vec<Css>,
     /// Node whose text holds 来源.
-    pub source: Vec<Selector>,
+    pub source: Vec<Css>,
     /// Editor credit.
-    pub editors: Vec<Selector>,
+    pub editors: Vec<Css>,
     /// Body container.
-    pub body: Vec<Selector>,
+    pub body: Vec<Css>,
     /// Body images.
-    pub images: Vec<Selector>,
+    pub images: Vec<Css>,
     /// Links to the article's further pages.
-    pub next_pages: Vec<Selector>,
+    pub next_pages: Vec<Css>,
     /// `<meta name>`s holding the title.
     pub meta_title: Vec<String>,
     /// `<meta name>`s holding the date.
@@ -162,15 +162,15 @@ pub struct Profile {
     /// Field selectors.
     pub fields: FieldSelectors,
     /// Selectors of nodes dropped before extraction.
-    pub remove: Vec<Selector>,
+    pub remove: Vec<Css>,
     /// Native id rules.
     pub native_ids: Vec<NativeIdRule>,
 }
 
-fn selectors(file: &str, field: &str, list: &[String]) -> Result<Vec<Selector>, ExtractError> {
+fn selectors(file: &str, field: &str, list: &[String]) -> Result<Vec<Css>, ExtractError> {
     list.iter()
         .map(|s| {
-            Selector::parse(s).map_err(|e| ExtractError::Profile {
+            Css::parse(s).map_err(|e| ExtractError::Profile {
                 file: file.to_string(),
                 reason: format!("field {field}: selector {s:?}: {e}"),
             })
