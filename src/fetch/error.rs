@@ -102,11 +102,16 @@ pub enum FetchError {
         /// What kind of block.
         kind: BlockKind,
     },
-    /// robots.txt does not allow the URL.
-    #[error("robots.txt disallows {url}")]
+    /// robots.txt does not allow the URL. When robots.txt itself could not be fetched (DNS failure,
+    /// connection refused, timeout, 5xx, 429), RFC 9309 §2.3.1.4 treats the whole host as disallowed, and
+    /// `unreachable` says why it could not be fetched.
+    #[error("{}", robots_message(url, unreachable.as_deref()))]
     RobotsDisallowed {
         /// The URL.
         url: String,
+        /// Why robots.txt could not be fetched, when that is the reason (e.g. `DNS: resolving the host of
+        /// http://example.invalid/robots.txt: …`); `None` when robots.txt was read and forbids the URL.
+        unreachable: Option<String>,
     },
     /// The host asked us (Retry-After) to stay away longer than we wait inside one fetch.
     #[error("host of {url} is on hold until unix time {until_secs}")]
@@ -132,6 +137,16 @@ pub enum FetchError {
         /// What failed.
         message: String,
     },
+}
+
+/// The message of [`FetchError::RobotsDisallowed`].
+fn robots_message(url: &str, unreachable: Option<&str>) -> String {
+    match unreachable {
+        None => format!("robots.txt disallows {url}"),
+        Some(cause) => format!(
+            "robots.txt unreachable ({cause}); RFC 9309 treats the host as disallowed: {url}"
+        ),
+    }
 }
 
 impl FetchError {
@@ -184,7 +199,7 @@ impl FetchError {
             | Self::TooManyRedirects { url, .. }
             | Self::Status { url, .. }
             | Self::Blocked { url, .. }
-            | Self::RobotsDisallowed { url }
+            | Self::RobotsDisallowed { url, .. }
             | Self::HostOnHold { url, .. }
             | Self::NotHtml { url, .. }
             | Self::Body { url, .. } => url,

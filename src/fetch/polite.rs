@@ -57,9 +57,17 @@ struct Timing {
     crawl_delay: Duration,
 }
 
+/// What robots.txt said for an origin: its rules, or why it could not be fetched (then the rules are
+/// "disallow all", RFC 9309 §2.3.1.4).
+pub(crate) struct RobotsAnswer {
+    robots: Robots,
+    /// Why robots.txt could not be fetched (DNS failure, refused connection, timeout, 5xx, 429).
+    unreachable: Option<String>,
+}
+
 /// A cached robots.txt answer.
 struct CachedRobots {
-    robots: Arc<Robots>,
+    answer: Arc<RobotsAnswer>,
     expires: Instant,
 }
 
@@ -181,10 +189,11 @@ impl Fetcher {
         for hop in 0..=max {
             self.check_url(&url)?;
             if self.inner.cfg.obey_robots {
-                let robots = self.robots_for(&url).await?;
-                if !robots.is_allowed_url(ROBOTS_TOKEN, &url) {
+                let answer = self.robots_for(&url).await?;
+                if !answer.robots.is_allowed_url(ROBOTS_TOKEN, &url) {
                     return Err(FetchError::RobotsDisallowed {
                         url: url.to_string(),
+                        unreachable: answer.unreachable.clone(),
                     });
                 }
             }
@@ -287,19 +296,20 @@ impl Fetcher {
     }
 
     /// The robots.txt for the URL's origin, from the cache or fetched (politely) now.
-    async fn robots_for(&self, url: &Url) -> Result<Arc<Robots>, FetchError> {
+    async fn robots_for(&self, url: &Url) -> Result<Arc<RobotsAnswer>, FetchError> {
         let origin = url.origin().ascii_serialization();
         let slot = self.inner.hosts.robots_slot(&origin);
         let mut cached = slot.lock().await;
         if let Some(c) = cached.as_ref() {
             if c.expires > Instant::now() {
-                return Ok(Arc::clone(&c.robots));
+                return Ok(Arc::clone(&c.answer));
             }
         }
-        let (robots, ttl) = self.fetch_robots(url).await?;
-        let robots = Arc::new(robots);
+        let (answer, ttl) = self.fetch_robots(url).await?;
+        let answer = Arc::new(answer);
         let host_name = url.host_str().unwrap_or_default();
-        let delay = robots
+        let delay = answer
+            .robots
             .crawl_delay(ROBOTS_TOKEN)
             .unwrap_or_default()
             .min(self.inner.cfg.max_crawl_delay);
@@ -311,16 +321,16 @@ impl Fetcher {
             .unwrap_or_else(PoisonError::into_inner)
             .crawl_delay = delay;
         *cached = Some(CachedRobots {
-            robots: Arc::clone(&robots),
+            answer: Arc::clone(&answer),
             expires: Instant::now() + ttl,
         });
-        Ok(robots)
+        Ok(answer)
     }
 
     /// Fetches and interprets `/robots.txt` of the URL's origin (RFC 9309 §2.3): success → the rules; a
     /// redirect chain longer than five or a 4xx (except 429) → allow all; 429, 5xx, a timeout or a network
     /// error → disallow all. An address-policy refusal is returned as the error it is.
-    async fn fetch_robots(&self, url: &Url) -> Result<(Robots, Duration), FetchError> {
+    async fn fetch_robots(&self, url: &Url) -> Result<(RobotsAnswer, Duration), FetchError> {
         let mut robots_url = url.clone();
         robots_url.set_path("/robots.txt");
         robots_url.set_query(None);
@@ -347,7 +357,9 @@ impl Fetcher {
                 deadline,
             };
             match self.hop(&current, &req, opts).await {
-                Ok(Hop::Done(resp)) => return Ok((Robots::parse(&resp.body), ttl)),
+                Ok(Hop::Done(resp)) => {
+                    return Ok((RobotsAnswer::rules(Robots::parse(&resp.body)), ttl))
+                }
                 Ok(Hop::Redirect(next)) => current = next,
                 Err(Failure { error, retry_after }) => {
                     return match error {
@@ -357,18 +369,41 @@ impl Fetcher {
                         FetchError::Status { status, .. } | FetchError::Blocked { status, .. }
                             if (400..500).contains(&status) && status != 429 =>
                         {
-                            Ok((Robots::allow_all(), ttl))
+                            Ok((RobotsAnswer::rules(Robots::allow_all()), ttl))
                         }
                         other => {
-                            tracing::info!(url = %current, error = %other, "robots.txt unreachable: host disallowed");
+                            let cause = unreachable_cause(&other);
+                            tracing::info!(url = %current, cause, "robots.txt unreachable: host disallowed");
                             let _ = self.after_failure(&host, &current, other, retry_after);
-                            Ok((Robots::disallow_all(), error_ttl))
+                            let answer = RobotsAnswer {
+                                robots: Robots::disallow_all(),
+                                unreachable: Some(cause),
+                            };
+                            Ok((answer, error_ttl))
                         }
                     };
                 }
             }
         }
-        Ok((Robots::allow_all(), ttl))
+        Ok((RobotsAnswer::rules(Robots::allow_all()), ttl))
+    }
+}
+
+impl RobotsAnswer {
+    fn rules(robots: Robots) -> Self {
+        Self {
+            robots,
+            unreachable: None,
+        }
+    }
+}
+
+/// Why robots.txt could not be fetched, for [`FetchError::RobotsDisallowed`]: the fetch error, labelled
+/// `DNS:` when the host name did not resolve.
+fn unreachable_cause(e: &FetchError) -> String {
+    match e {
+        FetchError::Dns { .. } => format!("DNS: {e}"),
+        _ => e.to_string(),
     }
 }
 

@@ -121,6 +121,12 @@ async fn failing_robots_txt_disallows_the_whole_host() {
                 matches!(err, FetchError::RobotsDisallowed { .. }),
                 "{status}: {err:?}"
             );
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with("robots.txt unreachable (")
+                    && msg.contains(&format!("status {}", status.as_u16())),
+                "{status}: {msg}"
+            );
         }
         assert_eq!(log.count("/public") + log.count("/private"), 0, "{status}");
         assert_eq!(
@@ -145,10 +151,48 @@ async fn unreachable_robots_txt_disallows_the_whole_host() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, FetchError::RobotsDisallowed { .. }),
+        matches!(
+            &err,
+            FetchError::RobotsDisallowed {
+                unreachable: Some(_),
+                ..
+            }
+        ),
         "{err:?}"
     );
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("robots.txt unreachable (connecting for "),
+        "the message names the cause: {msg}"
+    );
     assert_eq!(f.host_stats("127.0.0.1").robots_fetches, 1);
+}
+
+#[tokio::test]
+async fn robots_txt_whose_host_does_not_resolve_names_dns_as_the_cause() {
+    // `.invalid` never resolves (RFC 6761): the DNS failure is the reason, and the host stays disallowed.
+    let f = fetcher(polite_config(), &[]);
+    let err = f
+        .get_polite(&Request::html(url("http://robots-check.invalid/page")))
+        .await
+        .unwrap_err();
+    let FetchError::RobotsDisallowed {
+        url: u,
+        unreachable,
+    } = &err
+    else {
+        panic!("expected RobotsDisallowed, got {err:?}");
+    };
+    assert_eq!(u, "http://robots-check.invalid/page");
+    let cause = unreachable.as_deref().unwrap_or_default();
+    assert!(cause.starts_with("DNS: "), "{cause}");
+    assert!(cause.contains("robots-check.invalid/robots.txt"), "{cause}");
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("robots.txt unreachable (DNS: ") && msg.ends_with("/page"),
+        "{msg}"
+    );
+    assert!(!msg.starts_with("robots.txt disallows"), "{msg}");
 }
 
 #[tokio::test]
@@ -191,8 +235,18 @@ async fn our_own_group_and_robots_redirects_are_followed() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, FetchError::RobotsDisallowed { .. }),
+        matches!(
+            err,
+            FetchError::RobotsDisallowed {
+                unreachable: None,
+                ..
+            }
+        ),
         "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with("robots.txt disallows "),
+        "{err}"
     );
     f.get_polite(&Request::html(url(&server.url("/yes"))))
         .await
