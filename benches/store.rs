@@ -1,6 +1,8 @@
 //! Store benchmark (run with `cargo bench --bench store`): ingest throughput, near-duplicate lookup time
-//! with 10k and 1M stored fingerprints (the banded index: lookup must not grow with the store), and bytes
-//! on disk per article. Prints its figures; asserts nothing about speed.
+//! with 10k and 1M stored fingerprints and their ratio (the band lists: lookup must not grow with the
+//! store), bytes on disk per article, and the process's peak RSS after each phase. Lookup time is
+//! given as wall time and as the thread's CPU time (Linux schedstat), which other load on the machine
+//! disturbs less. Prints its figures; asserts nothing about speed.
 
 use std::time::Instant;
 
@@ -35,7 +37,27 @@ fn synthetic(i: usize, rng: &mut StdRng) -> Article {
     }
 }
 
-fn lookup_micros(store: &Store, rng: &mut StdRng, probes: usize) -> f64 {
+/// This thread's CPU time in nanoseconds (Linux), if readable.
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// The process's peak resident set size (Linux `VmHWM`), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn rss_note() -> String {
+    peak_rss_mb().map_or_else(String::new, |mb| format!("; peak RSS so far {mb:.0} MB"))
+}
+
+/// Mean wall and CPU microseconds per near-duplicate lookup of a random fingerprint.
+fn lookup_micros(store: &Store, rng: &mut StdRng, probes: usize) -> (f64, Option<f64>) {
+    let cpu0 = thread_cpu_ns();
     let start = Instant::now();
     for _ in 0..probes {
         let fp = Fingerprint {
@@ -44,16 +66,22 @@ fn lookup_micros(store: &Store, rng: &mut StdRng, probes: usize) -> f64 {
         };
         std::hint::black_box(store.near_duplicate_story(&fp).expect("lookup"));
     }
-    start.elapsed().as_secs_f64() * 1e6 / probes as f64
+    let wall = start.elapsed().as_secs_f64() * 1e6 / probes as f64;
+    let cpu = cpu0
+        .zip(thread_cpu_ns())
+        .map(|(a, b)| (b.saturating_sub(a)) as f64 / 1e3 / probes as f64);
+    (wall, cpu)
 }
 
 fn fill(store: &Store, from: usize, to: usize, rng: &mut StdRng) {
-    let mut chunk = Vec::with_capacity(10_000);
+    // Each call reads and writes every band list it touches once, so large chunks fill faster.
+    const CHUNK: usize = 100_000;
+    let mut chunk = Vec::with_capacity(CHUNK);
     for i in from..to {
         let mut id = [0u8; 16];
         id[..8].copy_from_slice(&(i as u64).to_be_bytes());
         chunk.push((ArticleId(id), rng.random::<u64>()));
-        if chunk.len() == 10_000 {
+        if chunk.len() == CHUNK {
             store.bench_index_fingerprints(&chunk).expect("index");
             chunk.clear();
         }
@@ -90,9 +118,10 @@ fn main() {
         stats.stories
     );
     println!(
-        "size on disk: {} bytes = {:.0} bytes/article",
+        "size on disk: {} bytes = {:.0} bytes/article{}",
         stats.size_on_disk,
-        stats.size_on_disk as f64 / n as f64
+        stats.size_on_disk as f64 / n as f64,
+        rss_note()
     );
     drop(store);
 
@@ -100,19 +129,32 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
     fill(&store, 0, small, &mut rng);
+    let (wall_small, cpu_small) = lookup_micros(&store, &mut rng, 2_000);
     println!(
-        "lookup with {small} fingerprints: {:.1} µs",
-        lookup_micros(&store, &mut rng, 2_000)
+        "lookup with {small} fingerprints: {wall_small:.1} µs{}",
+        cpu_small.map_or_else(String::new, |c| format!(" ({c:.1} µs CPU)"))
     );
     let start = Instant::now();
     fill(&store, small, large, &mut rng);
+    store.flush().expect("flush");
     println!(
-        "(indexed {} more synthetic fingerprints in {:.1} s)",
+        "(indexed {} more synthetic fingerprints in {:.1} s{})",
         large - small,
-        start.elapsed().as_secs_f64()
+        start.elapsed().as_secs_f64(),
+        rss_note()
     );
+    let (wall_large, cpu_large) = lookup_micros(&store, &mut rng, 2_000);
     println!(
-        "lookup with {large} fingerprints: {:.1} µs",
-        lookup_micros(&store, &mut rng, 2_000)
+        "lookup with {large} fingerprints: {wall_large:.1} µs{}",
+        cpu_large.map_or_else(String::new, |c| format!(" ({c:.1} µs CPU)"))
+    );
+    let cpu_ratio = cpu_small
+        .zip(cpu_large)
+        .map_or_else(String::new, |(s, l)| format!(", CPU {:.2}×", l / s));
+    println!(
+        "lookup ratio {large} / {small}: wall {:.2}×{cpu_ratio}; size on disk {} bytes{}",
+        wall_large / wall_small,
+        store.stats().expect("stats").size_on_disk,
+        rss_note()
     );
 }

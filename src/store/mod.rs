@@ -9,12 +9,18 @@
 //! | `u` | URL identity key ([`crate::dedup::url_key`]) | article id |
 //! | `s` | story id (16 bytes) | story record (members, lead) as checked JSON |
 //! | `t` | story sort time (8 bytes, order-preserving) + story id | empty: stories newest-last |
-//! | `b` | band number (1) + band (2) + article id | the full SimHash (8 bytes): band index |
-//! | `h` | anchor (8) + article id | empty: sentence-anchor index |
+//! | `B` | band number (1) + band (2) | band index: postings of SimHash (8) + article id (16) |
+//! | `H` | anchor (8) | sentence-anchor index: postings of article id (16) + story id (16) |
 //! | `x` | source id + `0x00` + sort time (8) + article id | empty: a source's articles by time |
 //! | `F` | URL identity key | [`FetchState`] as checked JSON |
 //! | `S` | source id | [`SourceState`] as checked JSON |
 //! | `m` | `schema`, `generation`, `articles`, `stories` | big-endian integers |
+//!
+//! The two fingerprint indexes keep every posting of one key in one value (an append-only list under
+//! the ingest lock), so a near-duplicate lookup is four `get`s for the bands plus one per anchor, and
+//! candidates are filtered on the full SimHash in memory: its cost does not grow with the number of keys
+//! in the tree the way a prefix scan over one key per posting did (schema 1 kept one `b` key per band
+//! and article and one `h` key per anchor and article; [`migrate`] rewrites them).
 //!
 //! "Checked JSON" is a format byte, an 8-byte hash of the JSON, then the JSON: a torn or damaged value
 //! is detected, reported by [`Store::verify`] with its key, and skipped by readers. Every ingest is one
@@ -35,14 +41,25 @@ use crate::dedup::{self, Fingerprint};
 use crate::model::{Article, ArticleId, Flag, SourceId, StoryId};
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// The tree every record lives in (versioned with the key layout).
 const TREE: &str = "unionwire/v1";
 /// Format byte of a checked JSON value.
 const ENVELOPE_V1: u8 = 1;
-/// At most this many postings are read from one band or anchor key (a fingerprint shared by
-/// thousands of pages is boilerplate, not a story).
-const MAX_POSTINGS: usize = 256;
+/// At most this many postings are kept under one band key (random SimHashes put about one in 65,536 of
+/// the store there; a band shared by thousands of pages is boilerplate, not a story).
+const MAX_BAND_POSTINGS: usize = 1024;
+/// At most this many postings are kept under one anchor key (an anchor in more than
+/// [`dedup::MAX_ANCHOR_STORIES`] stories is a stock phrase, whatever else carries it).
+const MAX_ANCHOR_POSTINGS: usize = 64;
+/// Bytes of one band posting: SimHash (8) + article id (16).
+const BAND_POSTING: usize = 24;
+/// Bytes of one anchor posting: article id (16) + story id (16).
+const ANCHOR_POSTING: usize = 32;
+/// sled's page cache, in bytes. sled's default is 1 GiB, far past the crawler's 100 MB RSS budget; the
+/// hot set of a crawl (the band and anchor lists, recent stories, the index nodes) fits in much less,
+/// and the kernel's page cache still serves the rest of the file.
+pub const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -353,11 +370,11 @@ fn story_key(id: &StoryId) -> Vec<u8> {
 fn story_time_key(time: i64, id: &StoryId) -> Vec<u8> {
     key(b't', &[&time_bytes(time), &id.0])
 }
-fn band_key(n: u8, band: u16, id: &ArticleId) -> Vec<u8> {
-    key(b'b', &[&[n], &band.to_be_bytes(), &id.0])
+fn band_key(n: u8, band: u16) -> Vec<u8> {
+    key(b'B', &[&[n], &band.to_be_bytes()])
 }
-fn anchor_key(anchor: u64, id: &ArticleId) -> Vec<u8> {
-    key(b'h', &[&anchor.to_be_bytes(), &id.0])
+fn anchor_key(anchor: u64) -> Vec<u8> {
+    key(b'H', &[&anchor.to_be_bytes()])
 }
 fn source_time_key(source: &SourceId, time: i64, id: &ArticleId) -> Vec<u8> {
     key(
@@ -425,6 +442,168 @@ fn id_from(bytes: &[u8]) -> Option<ArticleId> {
     Some(ArticleId(bytes.try_into().ok()?))
 }
 
+/// The two posting lists: their layout and bounds.
+#[derive(Debug, Clone, Copy)]
+enum List {
+    /// `B` keys: SimHash (8) + article id (16) per posting.
+    Band,
+    /// `H` keys: article id (16) + story id (16) per posting.
+    Anchor,
+}
+
+impl List {
+    fn width(self) -> usize {
+        match self {
+            List::Band => BAND_POSTING,
+            List::Anchor => ANCHOR_POSTING,
+        }
+    }
+
+    /// Where the article id starts in a posting.
+    fn id_at(self) -> usize {
+        match self {
+            List::Band => 8,
+            List::Anchor => 0,
+        }
+    }
+
+    fn cap(self) -> usize {
+        match self {
+            List::Band => MAX_BAND_POSTINGS,
+            List::Anchor => MAX_ANCHOR_POSTINGS,
+        }
+    }
+
+    /// The length of a well-formed key of this list.
+    fn key_len(self) -> usize {
+        match self {
+            List::Band => 4,
+            List::Anchor => 9,
+        }
+    }
+
+    fn id_of(self, posting: &[u8]) -> Option<ArticleId> {
+        posting
+            .get(self.id_at()..self.id_at() + 16)
+            .and_then(id_from)
+    }
+}
+
+fn band_posting(simhash: u64, id: &ArticleId) -> [u8; BAND_POSTING] {
+    let mut p = [0u8; BAND_POSTING];
+    p[..8].copy_from_slice(&simhash.to_be_bytes());
+    p[8..].copy_from_slice(&id.0);
+    p
+}
+
+fn anchor_posting(id: &ArticleId, story: &StoryId) -> [u8; ANCHOR_POSTING] {
+    let mut p = [0u8; ANCHOR_POSTING];
+    p[..16].copy_from_slice(&id.0);
+    p[16..].copy_from_slice(&story.0);
+    p
+}
+
+/// The (SimHash, article) postings of a band list (a torn tail is ignored).
+fn band_postings(list: &[u8]) -> impl Iterator<Item = (u64, ArticleId)> + '_ {
+    list.chunks_exact(BAND_POSTING).filter_map(|p| {
+        let (h, id) = p.split_at(8);
+        Some((u64_value(h)?, id_from(id)?))
+    })
+}
+
+/// The (article, story) postings of an anchor list (a torn tail is ignored).
+fn anchor_postings(list: &[u8]) -> impl Iterator<Item = (ArticleId, StoryId)> + '_ {
+    list.chunks_exact(ANCHOR_POSTING).filter_map(|p| {
+        let (id, story) = p.split_at(16);
+        Some((id_from(id)?, StoryId(id_from(story)?.0)))
+    })
+}
+
+/// Band and anchor lists read during one write, edited in memory and written back in its batch: each
+/// list is read at most once however many postings change in it.
+#[derive(Default)]
+struct Postings {
+    lists: HashMap<Vec<u8>, Vec<u8>>,
+    dirty: BTreeSet<Vec<u8>>,
+}
+
+impl Postings {
+    fn load(&mut self, tree: &sled::Tree, k: Vec<u8>) -> Result<&mut Vec<u8>, StoreError> {
+        use std::collections::hash_map::Entry;
+        match self.lists.entry(k) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => {
+                let v = tree
+                    .get(e.key())
+                    .map_err(StoreError::sled("read index"))?
+                    .map(|v| v.to_vec())
+                    .unwrap_or_default();
+                Ok(e.insert(v))
+            }
+        }
+    }
+
+    /// The list under `k` as it stands (with this write's edits).
+    fn read(&mut self, tree: &sled::Tree, k: Vec<u8>) -> Result<&[u8], StoreError> {
+        Ok(self.load(tree, k)?.as_slice())
+    }
+
+    /// Drops `id`'s posting from the list under `k`, if any.
+    fn remove(
+        &mut self,
+        tree: &sled::Tree,
+        k: Vec<u8>,
+        list: List,
+        id: &ArticleId,
+    ) -> Result<(), StoreError> {
+        let v = self.load(tree, k.clone())?;
+        let before = v.len();
+        let kept: Vec<u8> = v
+            .chunks_exact(list.width())
+            .filter(|p| list.id_of(p).as_ref() != Some(id))
+            .flatten()
+            .copied()
+            .collect();
+        if kept.len() != before {
+            *v = kept;
+            self.dirty.insert(k);
+        }
+        Ok(())
+    }
+
+    /// Puts `posting` (of `id`) in the list under `k`, replacing an older posting of `id`, unless the
+    /// list is full.
+    fn add(
+        &mut self,
+        tree: &sled::Tree,
+        k: Vec<u8>,
+        list: List,
+        id: &ArticleId,
+        posting: &[u8],
+    ) -> Result<(), StoreError> {
+        self.remove(tree, k.clone(), list, id)?;
+        let v = self.load(tree, k.clone())?;
+        // A torn tail (damage) is dropped when the list is next written.
+        v.truncate(v.len() - v.len() % list.width());
+        if v.len() / list.width() < list.cap() {
+            v.extend_from_slice(posting);
+            self.dirty.insert(k);
+        }
+        Ok(())
+    }
+
+    /// Writes every changed list into `batch` (an emptied list is removed).
+    fn write(self, batch: &mut sled::Batch) {
+        let Postings { mut lists, dirty } = self;
+        for k in dirty {
+            match lists.remove(&k) {
+                Some(v) if !v.is_empty() => batch.insert(k, v),
+                _ => batch.remove(k),
+            }
+        }
+    }
+}
+
 /// A key shown to people: the prefix letter, then text if printable, else hex.
 fn printable_key(k: &[u8]) -> String {
     match k.split_first() {
@@ -478,21 +657,7 @@ impl Store {
     /// a newer build; [`StoreError::Damaged`] when sled reports corruption or the schema record is bad;
     /// [`StoreError::Sled`] for other I/O failures.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
-            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                StoreError::Locked {
-                    path: path.to_path_buf(),
-                }
-            }
-            sled::Error::Corruption { .. } => StoreError::Damaged {
-                path: path.to_path_buf(),
-                detail: e.to_string(),
-            },
-            other => StoreError::Sled {
-                op: "open",
-                source: other,
-            },
-        })?;
+        let db = open_db(path)?;
         let tree = db.open_tree(TREE).map_err(StoreError::sled("open tree"))?;
         let damaged = |detail: String| StoreError::Damaged {
             path: path.to_path_buf(),
@@ -599,6 +764,7 @@ impl Store {
         let existing = self.get(&id)?;
         let new_article = existing.is_none();
         let mut batch = sled::Batch::default();
+        let mut postings = Postings::default();
         let mut new_story = false;
         let mut changed;
         let record = match existing {
@@ -631,13 +797,15 @@ impl Store {
                     let old_fp = self.fingerprint_of(&id)?.unwrap_or_default();
                     let new_fp = if keep_old { old_fp.clone() } else { fp };
                     if new_fp != old_fp {
-                        for (n, b) in (0u8..).zip(dedup::bands(old_fp.simhash)) {
-                            batch.remove(band_key(n, b, &id));
-                        }
-                        for a in &old_fp.anchors {
-                            batch.remove(anchor_key(*a, &id));
-                        }
-                        index_fingerprint(&mut batch, &id, &new_fp, &rec.story);
+                        unindex_fingerprint(tree, &mut postings, &id, &old_fp)?;
+                        index_fingerprint(
+                            tree,
+                            &mut batch,
+                            &mut postings,
+                            &id,
+                            &new_fp,
+                            &rec.story,
+                        )?;
                         rec.simhash = new_fp.simhash;
                     }
                     if old.sort_time() != rec.sort_time() {
@@ -652,14 +820,14 @@ impl Store {
             }
             None => {
                 changed = true;
-                let story = match self.find_story(&id, &fp)? {
+                let story = match self.find_story(&id, &fp, &mut postings)? {
                     Some(s) => s,
                     None => {
                         new_story = true;
                         StoryId::from(id)
                     }
                 };
-                index_fingerprint(&mut batch, &id, &fp, &story);
+                index_fingerprint(tree, &mut batch, &mut postings, &id, &fp, &story)?;
                 let n = self.meta_u64(META_ARTICLES)? + 1;
                 batch.insert(META_ARTICLES, &n.to_be_bytes());
                 StoredArticle {
@@ -723,6 +891,7 @@ impl Store {
             source_time_key(&record.source_id, record.sort_time().as_second(), &id),
             &[][..],
         );
+        postings.write(&mut batch);
         if changed {
             let g = self.inner.generation.load(Ordering::SeqCst) + 1;
             batch.insert(META_GENERATION, &g.to_be_bytes());
@@ -782,42 +951,34 @@ impl Store {
         Ok(self.get_raw(&fp_key(id))?.and_then(|v| decode_fp(&v)))
     }
 
-    /// The story of the closest stored near-duplicate, found through the band and anchor indexes.
-    fn find_story(&self, id: &ArticleId, fp: &Fingerprint) -> Result<Option<StoryId>, StoreError> {
+    /// The story of the closest stored near-duplicate, found through the band and anchor lists (read
+    /// through `postings`, so the ingest that follows writes them back without reading them again).
+    fn find_story(
+        &self,
+        id: &ArticleId,
+        fp: &Fingerprint,
+        postings: &mut Postings,
+    ) -> Result<Option<StoryId>, StoreError> {
+        let tree = self.tree();
         let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
         for (n, band) in (0u8..).zip(dedup::bands(fp.simhash)) {
-            let prefix = key(b'b', &[&[n], &band.to_be_bytes()]);
-            for item in self.tree().scan_prefix(&prefix).take(MAX_POSTINGS) {
-                let (k, v) = item.map_err(StoreError::sled("scan band index"))?;
-                let close = u64_value(&v)
-                    .is_none_or(|h| dedup::hamming(h, fp.simhash) <= dedup::MAX_DISTANCE);
-                if let (true, Some(id)) = (close, k.get(prefix.len()..).and_then(id_from)) {
-                    candidates.insert(id);
-                }
-            }
+            let list = postings.read(tree, band_key(n, band))?;
+            candidates.extend(
+                band_postings(list)
+                    .filter(|(h, _)| dedup::hamming(*h, fp.simhash) <= dedup::MAX_DISTANCE)
+                    .map(|(_, c)| c),
+            );
         }
         // Anchors found in many different stories are stock phrases of union news (切实维护职工合法权益…):
         // they neither nominate candidates nor count as shared text.
         let mut stock: Vec<u64> = Vec::new();
         for a in &fp.anchors {
-            let prefix = key(b'h', &[&a.to_be_bytes()]);
-            let mut stories: BTreeSet<Vec<u8>> = BTreeSet::new();
-            let mut ids = Vec::new();
-            for item in self.tree().scan_prefix(&prefix).take(MAX_POSTINGS) {
-                let (k, v) = item.map_err(StoreError::sled("scan anchor index"))?;
-                if let Some(aid) = k.get(prefix.len()..).and_then(id_from) {
-                    stories.insert(if v.is_empty() {
-                        aid.0.to_vec()
-                    } else {
-                        v.to_vec()
-                    });
-                    ids.push(aid);
-                }
-            }
+            let list = postings.read(tree, anchor_key(*a))?;
+            let stories: BTreeSet<StoryId> = anchor_postings(list).map(|(_, s)| s).collect();
             if stories.len() > dedup::MAX_ANCHOR_STORIES {
                 stock.push(*a);
             } else {
-                candidates.extend(ids);
+                candidates.extend(anchor_postings(list).map(|(c, _)| c));
             }
         }
         candidates.remove(id);
@@ -851,30 +1012,27 @@ impl Store {
     /// # Errors
     /// When sled fails.
     pub fn near_duplicate_story(&self, fp: &Fingerprint) -> Result<Option<StoryId>, StoreError> {
-        self.find_story(&ArticleId([0; 16]), fp)
+        self.find_story(&ArticleId([0; 16]), fp, &mut Postings::default())
     }
 
-    /// Benchmark support: indexes a bare fingerprint under `id` (no article record), in one batch per
-    /// call. Not for production data: `verify` reports such entries as dangling.
+    /// Benchmark support: posts bare SimHashes under `id`s in the band lists (no article or fingerprint
+    /// record), in one batch per call. Not for production data: `verify` reports such entries as
+    /// dangling.
     ///
     /// # Errors
     /// When sled fails.
     #[doc(hidden)]
     pub fn bench_index_fingerprints(&self, items: &[(ArticleId, u64)]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let tree = self.tree();
+        let mut postings = Postings::default();
         for (id, h) in items {
-            index_fingerprint(
-                &mut batch,
-                id,
-                &Fingerprint {
-                    simhash: *h,
-                    anchors: Vec::new(),
-                },
-                &StoryId::from(*id),
-            );
+            for (n, b) in (0u8..).zip(dedup::bands(*h)) {
+                postings.add(tree, band_key(n, b), List::Band, id, &band_posting(*h, id))?;
+            }
         }
-        self.tree()
-            .apply_batch(batch)
+        let mut batch = sled::Batch::default();
+        postings.write(&mut batch);
+        tree.apply_batch(batch)
             .map_err(StoreError::sled("write fingerprints"))
     }
 
@@ -1172,7 +1330,7 @@ impl Store {
                         problem(&k, "unknown or malformed meta record".into());
                     }
                 }
-                Some(b'f' | b'u' | b't' | b'b' | b'h' | b'x') => {}
+                Some(b'f' | b'u' | b't' | b'B' | b'H' | b'x') => {}
                 _ => problem(&k, "unknown key prefix".into()),
             }
         }
@@ -1193,10 +1351,8 @@ impl Store {
                 }
                 Some(b'u') => (!article_ok(id_from(&v)))
                     .then(|| "URL index points at a missing or damaged article".to_owned()),
-                Some(b'b') => (k.len() != 20 || !article_ok(k.get(4..).and_then(id_from)))
-                    .then(|| "band index points at a missing or damaged article".to_owned()),
-                Some(b'h') => (k.len() != 25 || !article_ok(k.get(9..).and_then(id_from)))
-                    .then(|| "anchor index points at a missing or damaged article".to_owned()),
+                Some(b'B') => check_list(&k, &v, List::Band, &article_ok),
+                Some(b'H') => check_list(&k, &v, List::Anchor, &article_ok),
                 Some(b'x') => {
                     let id = k
                         .len()
@@ -1278,16 +1434,53 @@ fn lookup_keys(url: &str) -> Vec<String> {
     keys
 }
 
-fn index_fingerprint(batch: &mut sled::Batch, id: &ArticleId, fp: &Fingerprint, story: &StoryId) {
+/// Records `fp` as `id`'s fingerprint and posts it in its band and anchor lists.
+fn index_fingerprint(
+    tree: &sled::Tree,
+    batch: &mut sled::Batch,
+    postings: &mut Postings,
+    id: &ArticleId,
+    fp: &Fingerprint,
+    story: &StoryId,
+) -> Result<(), StoreError> {
     batch.insert(fp_key(id), encode_fp(fp));
     for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
         // The full SimHash rides along, so a lookup filters candidates without reading them.
-        batch.insert(band_key(n, b, id), &fp.simhash.to_be_bytes()[..]);
+        postings.add(
+            tree,
+            band_key(n, b),
+            List::Band,
+            id,
+            &band_posting(fp.simhash, id),
+        )?;
     }
     for a in &fp.anchors {
         // The story rides along, so a lookup can tell a stock phrase (in many stories) from a shared one.
-        batch.insert(anchor_key(*a, id), &story.0[..]);
+        postings.add(
+            tree,
+            anchor_key(*a),
+            List::Anchor,
+            id,
+            &anchor_posting(id, story),
+        )?;
     }
+    Ok(())
+}
+
+/// Takes `id`'s postings of `fp` out of the band and anchor lists.
+fn unindex_fingerprint(
+    tree: &sled::Tree,
+    postings: &mut Postings,
+    id: &ArticleId,
+    fp: &Fingerprint,
+) -> Result<(), StoreError> {
+    for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
+        postings.remove(tree, band_key(n, b), List::Band, id)?;
+    }
+    for a in &fp.anchors {
+        postings.remove(tree, anchor_key(*a), List::Anchor, id)?;
+    }
+    Ok(())
 }
 
 /// A fingerprint without the given stock anchors.
@@ -1313,13 +1506,164 @@ fn decode_logged<T: DeserializeOwned>(k: &[u8], v: &[u8]) -> Option<T> {
     }
 }
 
-/// The migration hook: brings a store at schema `from` up to [`SCHEMA_VERSION`]. Version 1 is the
-/// first schema, so there is nothing to migrate yet; an older number than 1 cannot exist.
+/// How often and how long [`open_db`] waits for a lock that may be in the middle of being released.
+const LOCK_RETRIES: u32 = 10;
+const LOCK_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Opens sled at `path` with a bounded cache ([`CACHE_BYTES`]). A lock still held by a handle this
+/// process has just dropped (sled releases it from a background thread) is retried for up to
+/// 200 ms; a lock held by another process is then reported as [`StoreError::Locked`].
+fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+    let mut attempt = 0;
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open();
+        let err = match opened {
+            Ok(db) => return Ok(db),
+            Err(e) => e,
+        };
+        match err {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                attempt += 1;
+                if attempt > LOCK_RETRIES {
+                    return Err(StoreError::Locked {
+                        path: path.to_path_buf(),
+                    });
+                }
+                std::thread::sleep(LOCK_RETRY_WAIT);
+            }
+            sled::Error::Corruption { .. } => {
+                return Err(StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: err.to_string(),
+                })
+            }
+            other => {
+                return Err(StoreError::Sled {
+                    op: "open",
+                    source: other,
+                })
+            }
+        }
+    }
+}
+
+/// What is wrong with a band or anchor list, if anything: a malformed key or value, or a posting of
+/// an article that is missing or damaged.
+fn check_list(
+    k: &[u8],
+    v: &[u8],
+    list: List,
+    article_ok: &dyn Fn(Option<ArticleId>) -> bool,
+) -> Option<String> {
+    let name = match list {
+        List::Band => "band",
+        List::Anchor => "anchor",
+    };
+    if k.len() != list.key_len() {
+        return Some(format!("malformed {name} index key"));
+    }
+    if v.is_empty() || v.len() % list.width() != 0 {
+        return Some(format!("malformed {name} index list ({} bytes)", v.len()));
+    }
+    v.chunks_exact(list.width())
+        .map(|p| list.id_of(p))
+        .find(|id| !article_ok(*id))
+        .map(|id| {
+            let id = id.map_or_else(|| "?".to_owned(), |id| id.to_string());
+            format!("{name} index points at missing or damaged article {id}")
+        })
+}
+
+/// The migration hook: brings a store at schema `from` up to [`SCHEMA_VERSION`], each step crash-safe
+/// (re-running it after an interruption finishes the job), then records the new version.
 fn migrate(tree: &sled::Tree, from: u32, path: &Path) -> Result<(), StoreError> {
-    // Future steps go here: `if from == 1 { rewrite v1 records as v2 in one batch; from = 2 }`.
-    let _ = tree;
-    Err(StoreError::Damaged {
-        path: path.to_path_buf(),
-        detail: format!("unknown schema version {from}"),
-    })
+    if from != 1 {
+        return Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("unknown schema version {from}"),
+        });
+    }
+    migrate_1_to_2(tree)?;
+    tree.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+        .map_err(StoreError::sled("write schema"))?;
+    tree.flush().map_err(StoreError::sled("flush"))?;
+    Ok(())
+}
+
+/// Schema 1 → 2: the band index moves from one `b` key per band and article (`b` + band number + band
+/// + article id → SimHash) to one `B` list per band, and the anchor index from one `h` key per anchor
+/// and article (`h` + anchor + article id → story id) to one `H` list per anchor. Old keys are read in
+/// key order, so each list's postings arrive together; every few thousand keys one batch writes the
+/// lists (merged with what an interrupted run already wrote) and removes the keys they came from.
+fn migrate_1_to_2(tree: &sled::Tree) -> Result<(), StoreError> {
+    const STEP: usize = 4096;
+    for (old, list) in [(b'b', List::Band), (b'h', List::Anchor)] {
+        let mut postings = Postings::default();
+        let mut batch = sled::Batch::default();
+        let mut pending = 0usize;
+        for item in tree.scan_prefix([old]) {
+            let (k, v) = item.map_err(StoreError::sled("scan schema 1 index"))?;
+            batch.remove(k.clone());
+            pending += 1;
+            if let Some((new_key, id, posting)) = v1_posting(tree, list, &k, &v)? {
+                postings.add(tree, new_key, list, &id, &posting)?;
+            }
+            if pending >= STEP {
+                std::mem::take(&mut postings).write(&mut batch);
+                tree.apply_batch(std::mem::take(&mut batch))
+                    .map_err(StoreError::sled("migrate index"))?;
+                pending = 0;
+            }
+        }
+        postings.write(&mut batch);
+        tree.apply_batch(batch)
+            .map_err(StoreError::sled("migrate index"))?;
+    }
+    Ok(())
+}
+
+/// A schema 1 band or anchor key as (schema 2 list key, article, posting); `None` for a malformed key
+/// or a band key whose SimHash cannot be recovered (such keys are dropped).
+fn v1_posting(
+    tree: &sled::Tree,
+    list: List,
+    k: &[u8],
+    v: &[u8],
+) -> Result<Option<(Vec<u8>, ArticleId, Vec<u8>)>, StoreError> {
+    let read = |k: Vec<u8>| tree.get(k).map_err(StoreError::sled("read"));
+    match list {
+        List::Band => {
+            let (Some(head), Some(id)) = (k.get(1..4), k.get(4..).and_then(id_from)) else {
+                return Ok(None);
+            };
+            // The first schema 1 stores kept no SimHash in the posting: the fingerprint record has it.
+            let simhash = match u64_value(v) {
+                Some(h) => Some(h),
+                None => read(fp_key(&id))?
+                    .and_then(|f| decode_fp(&f))
+                    .map(|f| f.simhash),
+            };
+            Ok(simhash.map(|h| (key(b'B', &[head]), id, band_posting(h, &id).to_vec())))
+        }
+        List::Anchor => {
+            let (Some(head), Some(id)) = (k.get(1..9), k.get(9..).and_then(id_from)) else {
+                return Ok(None);
+            };
+            // Likewise the story: from the article record, else the article founded its own.
+            let story = match id_from(v) {
+                Some(s) => StoryId(s.0),
+                None => read(article_key(&id))?
+                    .and_then(|a| decode::<StoredArticle>(&a).ok())
+                    .map_or(StoryId::from(id), |a| a.story),
+            };
+            Ok(Some((
+                key(b'H', &[head]),
+                id,
+                anchor_posting(&id, &story).to_vec(),
+            )))
+        }
+    }
 }

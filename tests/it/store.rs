@@ -564,3 +564,115 @@ fn stock_phrases_shared_by_many_stories_do_not_merge_different_stories() {
     );
     assert_ne!(r1.story, r2.story);
 }
+
+/// Rewrites a closed store into the schema 1 layout by hand, with sled: each band list `B` + band
+/// number + band (postings of SimHash + article id) becomes one key per posting, `b` + band number +
+/// band + article id → SimHash; each anchor list `H` + anchor (postings of article id + story id) one
+/// key per posting, `h` + anchor + article id → story id; the schema record says 1. The first
+/// `b` and `h` keys get the empty values of the earliest schema 1 stores. Returns the number of
+/// `b` and `h` keys written.
+fn downgrade_to_schema_1(path: &Path) -> (usize, usize) {
+    let db = sled::open(path).unwrap();
+    let tree = db.open_tree("unionwire/v1").unwrap();
+    let (mut bands, mut anchors) = (0, 0);
+    for item in tree.scan_prefix(b"B") {
+        let (k, v) = item.unwrap();
+        assert_eq!(k.len(), 4);
+        for p in v.chunks_exact(24) {
+            let mut old = vec![b'b'];
+            old.extend_from_slice(&k[1..4]);
+            old.extend_from_slice(&p[8..24]);
+            let value: &[u8] = if bands == 0 { &[] } else { &p[..8] };
+            tree.insert(old, value).unwrap();
+            bands += 1;
+        }
+        tree.remove(&k).unwrap();
+    }
+    for item in tree.scan_prefix(b"H") {
+        let (k, v) = item.unwrap();
+        assert_eq!(k.len(), 9);
+        for p in v.chunks_exact(32) {
+            let mut old = vec![b'h'];
+            old.extend_from_slice(&k[1..9]);
+            old.extend_from_slice(&p[..16]);
+            let value: &[u8] = if anchors == 0 { &[] } else { &p[16..32] };
+            tree.insert(old, value).unwrap();
+            anchors += 1;
+        }
+        tree.remove(&k).unwrap();
+    }
+    tree.insert(b"mschema", &1u32.to_be_bytes()).unwrap();
+    db.flush().unwrap();
+    (bands, anchors)
+}
+
+#[test]
+fn a_schema_1_store_is_migrated_and_its_stories_still_gather_their_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let s2t =
+        ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).unwrap();
+    let mut rng = StdRng::seed_from_u64(11);
+    let docs: Vec<_> = crate::dedup::corpus().into_iter().take(6).collect();
+    let mut later = Vec::new();
+    let mut story_of = Vec::new();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        for (g, doc) in docs.iter().enumerate() {
+            let mut original = article(
+                &format!("http://acftu.people.com.cn/n1/2024/0927/c67502-4033{g:04}.html"),
+                &doc.title,
+                &[],
+            );
+            original.paragraphs = doc.paragraphs.clone();
+            unionwire::clean::clean_article(&mut original);
+            let first = store.ingest(original, &sid("acftu"), 10).unwrap();
+            story_of.push(first.story);
+            for (v, mut a) in crate::dedup::variants(doc, &s2t, &mut rng)
+                .into_iter()
+                .enumerate()
+            {
+                a.url = format!("http://site{v}.example/news/{g}.html");
+                if v < 2 {
+                    let r = store.ingest(a, &sid("reposts"), 1).unwrap();
+                    assert_eq!(r.story, first.story, "{} version {v}", doc.id);
+                } else {
+                    later.push((g, v, a));
+                }
+            }
+        }
+        store.flush().unwrap();
+    }
+    let (bands, anchors) = downgrade_to_schema_1(dir.path());
+    assert_eq!(bands, docs.len() * 3 * 4, "4 band keys per stored article");
+    assert!(anchors > 0);
+
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.stats().unwrap().schema_version, 2);
+    let report = store.verify().unwrap();
+    assert!(report.is_ok(), "{:?}", report.problems);
+    for (g, v, a) in later {
+        let r = store.ingest(a, &sid("reposts"), 1).unwrap();
+        assert!(r.new_article);
+        assert_eq!(
+            r.story, story_of[g],
+            "{} version {v} after the migration",
+            docs[g].id
+        );
+    }
+    assert_eq!(store.stats().unwrap().stories, docs.len() as u64);
+    assert!(store.verify().unwrap().is_ok());
+    drop(store);
+
+    // No schema 1 key is left, and the store reopens as schema 2 without migrating again.
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let tree = db.open_tree("unionwire/v1").unwrap();
+        assert_eq!(tree.scan_prefix(b"b").count(), 0);
+        assert_eq!(tree.scan_prefix(b"h").count(), 0);
+        assert_eq!(
+            tree.get(b"mschema").unwrap().unwrap().as_ref(),
+            &2u32.to_be_bytes()
+        );
+    }
+    assert!(Store::open(dir.path()).unwrap().verify().unwrap().is_ok());
+}
