@@ -193,7 +193,7 @@ pub(crate) fn is_han(c: char) -> bool {
 }
 
 /// Whether `text` holds any tone-marked vowel (a cheap pre-check before the annotation patterns).
-fn has_tone(text: &str) -> bool {
+pub(crate) fn has_tone(text: &str) -> bool {
     // Every tone-marked vowel is U+00E0..U+01FA (UTF-8 lead byte C3..C7) or U+1E3F (lead byte E1): a byte scan
     // rules out the common case (Chinese text is E3..E9-led) before decoding any character.
     if !text.bytes().any(|b| matches!(b, 0xC3..=0xC7 | 0xE1)) {

@@ -147,21 +147,48 @@ fn fold_width(c: char) -> char {
 /// or when a repaired mirror also carried stuffing), normalises every text field, drops empty paragraphs, stray
 /// `?` lines and consecutive duplicates. Idempotent.
 pub fn clean_article(article: &mut Article) {
-    // Every pass is meant to reach the fixed point at once; the bounded loop guarantees idempotence even
-    // where one step exposes work for another (say, a spam paragraph hiding a stuffed tail before it).
+    // A pass reports whether it changed anything; the bounded loop guarantees idempotence where one step
+    // exposes work for another (say, a spam paragraph hiding a stuffed tail before it). Extracted articles
+    // usually need nothing, and then the one pass is all it costs.
     for _ in 0..4 {
-        let before = article.clone();
-        clean_pass(article);
-        if *article == before {
+        if !clean_pass(article) {
             break;
         }
     }
 }
 
-fn clean_pass(article: &mut Article) {
-    let joined = article_text(article);
-    let gate = mirror::passes_gate(&joined);
-    let leftover = article.has_flag(Flag::PinyinMirror) && mirror::annotation_count(&joined) > 0;
+/// Sets `flag`, saying whether it was new.
+fn set_flag(article: &mut Article, flag: Flag) -> bool {
+    let new = !article.has_flag(flag);
+    article.flag(flag);
+    new
+}
+
+/// Whether any human-readable field holds a tone-marked vowel (without one there is no annotation).
+fn any_tone(article: &Article) -> bool {
+    std::iter::once(&article.title)
+        .chain(&article.subtitle)
+        .chain(&article.lead_title)
+        .chain(&article.source)
+        .chain(&article.authors)
+        .chain(&article.editors)
+        .chain(&article.paragraphs)
+        .any(|s| mirror::has_tone(s))
+}
+
+/// One pass of [`clean_article`]; true when it changed the article.
+#[allow(clippy::too_many_lines)]
+fn clean_pass(article: &mut Article) -> bool {
+    let mut changed = false;
+    let (gate, leftover) = if any_tone(article) {
+        let joined = article_text(article);
+        (
+            mirror::passes_gate(&joined),
+            article.has_flag(Flag::PinyinMirror) && mirror::annotation_count(&joined) > 0,
+        )
+    } else {
+        (false, false)
+    };
     if gate || leftover {
         let mode = mirror::Mode {
             gate: true,
@@ -171,7 +198,10 @@ fn clean_pass(article: &mut Article) {
         let mut fix = |s: &mut String| {
             let r = mirror::repair_text(s, mode);
             degraded |= r.degraded;
-            *s = r.text;
+            if r.text != *s {
+                changed = true;
+                *s = r.text;
+            }
         };
         fix(&mut article.title);
         for s in article
@@ -185,16 +215,19 @@ fn clean_pass(article: &mut Article) {
         {
             fix(s);
         }
-        article.flag(Flag::PinyinMirror);
+        changed |= set_flag(article, Flag::PinyinMirror);
         if degraded {
-            article.flag(Flag::Degraded);
+            changed |= set_flag(article, Flag::Degraded);
         }
     }
 
     let (title, stuffed) = spam::clean_title(&article.title);
-    article.title = title;
+    if title != article.title {
+        changed = true;
+        article.title = title;
+    }
     if stuffed {
-        article.flag(Flag::SpamMirror);
+        changed |= set_flag(article, Flag::SpamMirror);
     }
     for field in [
         &mut article.subtitle,
@@ -202,9 +235,10 @@ fn clean_pass(article: &mut Article) {
         &mut article.source,
     ] {
         if let Some(s) = field.take() {
-            let s = normalize_text(&s).replace('\n', " ");
-            if !s.is_empty() {
-                *field = Some(s);
+            let n = normalize_text(&s).replace('\n', " ");
+            changed |= n != s || n.is_empty();
+            if !n.is_empty() {
+                *field = Some(n);
             }
         }
     }
@@ -214,7 +248,10 @@ fn clean_pass(article: &mut Article) {
             .map(|s| normalize_text(s).replace('\n', " "))
             .filter(|s| !s.is_empty())
             .collect();
-        *list = cleaned;
+        if cleaned != *list {
+            changed = true;
+            *list = cleaned;
+        }
     }
 
     let mut spam_removed = false;
@@ -251,13 +288,17 @@ fn clean_pass(article: &mut Article) {
         }
     }
     paragraphs.dedup();
-    article.paragraphs = paragraphs;
+    if paragraphs != article.paragraphs {
+        changed = true;
+        article.paragraphs = paragraphs;
+    }
     if spam_removed {
-        article.flag(Flag::SpamRemoved);
+        changed |= set_flag(article, Flag::SpamRemoved);
     }
     if article.has_flag(Flag::PinyinMirror) && article.has_flag(Flag::SpamRemoved) {
-        article.flag(Flag::SpamMirror);
+        changed |= set_flag(article, Flag::SpamMirror);
     }
+    changed
 }
 
 /// The human-readable fields of an article, one per line, for the mirror gate.

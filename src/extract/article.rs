@@ -325,12 +325,12 @@ fn extract_from_doc(
     let mut lines: Vec<String> = Vec::new();
     if let Some(f) = fields {
         for s in &f.body {
-            if let Some(el) = doc
-                .select(s)
-                .find(|e| !container_lines(*e, &removed).is_empty())
-            {
+            if let Some((el, found)) = doc.select(s).find_map(|e| {
+                let l = container_lines(e, &removed);
+                (!l.is_empty()).then_some((e, l))
+            }) {
                 body_roots.push(el.id());
-                lines = container_lines(el, &removed);
+                lines = found;
                 break;
             }
         }

@@ -345,14 +345,40 @@ fn need_of_part(part: &str) -> Option<Need> {
         .or_else(|| tag.map(|t| Need::Tag(t.to_string())))
 }
 
+/// A small, fast hasher for the short id/class/tag keys of [`DocIndex`] (keys come from one page and
+/// only live while it is extracted, so flooding resistance buys nothing here).
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+}
+
+type KeyMap<'a> = HashMap<&'a str, Vec<u32>, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// A page's elements indexed once by id, class and tag name, so that each selector query visits only the
 /// elements that can match it; results come in the order [`Html::select`] gives them.
 pub struct DocIndex<'a> {
     doc: &'a Html,
     elements: Vec<ElementRef<'a>>,
-    by_id: HashMap<&'a str, Vec<u32>>,
-    by_class: HashMap<&'a str, Vec<u32>>,
-    by_tag: HashMap<&'a str, Vec<u32>>,
+    by_id: KeyMap<'a>,
+    by_class: KeyMap<'a>,
+    by_tag: KeyMap<'a>,
 }
 
 impl std::fmt::Debug for DocIndex<'_> {
@@ -370,9 +396,9 @@ impl<'a> DocIndex<'a> {
         let mut idx = Self {
             doc,
             elements: Vec::new(),
-            by_id: HashMap::new(),
-            by_class: HashMap::new(),
-            by_tag: HashMap::new(),
+            by_id: KeyMap::default(),
+            by_class: KeyMap::default(),
+            by_tag: KeyMap::default(),
         };
         for node in doc.tree.nodes() {
             let Some(el) = ElementRef::wrap(node) else {
@@ -578,6 +604,9 @@ fn lower_name<'b>(raw: &[u8], buf: &'b mut [u8; SHORT_NAME]) -> &'b str {
 fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     if from >= hay.len() {
         return None;
+    }
+    if let [one] = needle {
+        return hay[from..].iter().position(|b| b == one).map(|p| p + from);
     }
     hay[from..]
         .windows(needle.len())

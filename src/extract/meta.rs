@@ -236,6 +236,9 @@ pub fn date_from_url(url: &url::Url) -> Option<Date> {
 /// The date of an e-paper line such as `《工人日报》（2024年09月27日 02版）`, with the page number.
 #[must_use]
 pub fn epaper_line(text: &str) -> Option<(Date, Option<u32>)> {
+    if !text.contains('《') {
+        return None; // the pattern's first literal: most lines are rejected without running the regex
+    }
     let c = EPAPER_LINE.captures(text)?;
     let date = make_date(num(&c, "y")?, num(&c, "m")?, num(&c, "d")?)?;
     let page = c.name("p").and_then(|p| p.as_str().parse().ok());

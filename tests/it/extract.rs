@@ -604,6 +604,25 @@ fn deeply_nested_html_does_not_overflow() {
     let _ = listing_links(&html, &u, &sel, None);
 }
 
+/// A 5 MiB page whose body is one text node (no markup, no line breaks) went super-linear once; it is
+/// extracted whole, as one paragraph.
+#[test]
+fn five_mib_single_text_node_is_one_paragraph() {
+    let sentence = "各级工会组织深入开展安康杯竞赛活动，切实维护职工安全健康权益。";
+    let text = sentence.repeat(5 * 1024 * 1024 / sentence.len());
+    let html = format!(
+        "<html><head><title>超长正文</title></head><body><h1>超长正文</h1><div id=\"rm_txt_zw\">{text}</div></body></html>"
+    );
+    let u = url(PEOPLE_ART);
+    let a = extract::extract_article(&html, &u, Profiles::builtin().for_url(&u))
+        .unwrap()
+        .article;
+    assert_eq!(a.title, "超长正文");
+    assert_eq!(a.paragraphs.len(), 1);
+    assert!(a.paragraphs[0] == text, "the paragraph is the whole text");
+    assert!(a.flags.is_empty(), "{:?}", a.flags);
+}
+
 #[test]
 fn builtin_profiles_cover_the_site_families() {
     let names = Profiles::builtin().names();
