@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 secs="${1:-600}"
 status=0
 if cargo fuzz --version >/dev/null 2>&1 && rustup run nightly rustc --version >/dev/null 2>&1; then
+  # Build every target once, then run the binaries: `cargo fuzz run` rebuilds whenever the tree changed
+  # meanwhile, which on a shared tree costs a full sanitizer build per target.
+  echo "== cargo fuzz build"
+  cargo +nightly fuzz build || exit 1
+  bindir="fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release"
   for t in decode_extract feed_model render_roundtrip; do
     corpus="fuzz/corpus/$t"
     mkdir -p "$corpus"
@@ -18,7 +23,9 @@ if cargo fuzz --version >/dev/null 2>&1 && rustup run nightly rustc --version >/
       feed_model) cp -n tests/fixtures/feeds/* "$corpus"/ 2>/dev/null ;;
     esac
     echo "== cargo fuzz run $t for ${secs}s"
-    cargo +nightly fuzz run "$t" "$corpus" -- -max_total_time="$secs" -rss_limit_mb=512 -timeout=1 || status=1
+    mkdir -p "fuzz/artifacts/$t"
+    "$bindir/$t" -artifact_prefix="fuzz/artifacts/$t/" -max_total_time="$secs" -rss_limit_mb=512 -timeout=1 \
+      "$corpus" || status=1
   done
 else
   echo "cargo-fuzz or nightly missing: running the proptest paths only"
