@@ -8,7 +8,7 @@
 //! an edit that moves a whole-text SimHash by 5–9 bits, past [`MAX_DISTANCE`]. Both are looked up
 //! through index keys in the store, never by scanning. Nothing here does I/O.
 
-use std::collections::HashSet;
+use std::ops::Range;
 
 use url::Url;
 
@@ -372,11 +372,6 @@ pub fn comparison_chars(text: &str) -> Vec<char> {
     crate::clean::comparison_text(text).chars().collect()
 }
 
-/// Folds an already prepared piece of [`crate::clean::comparison_source`] into comparison characters.
-fn folded_chars(prepared: &str) -> Vec<char> {
-    crate::clean::comparison_fold(prepared).chars().collect()
-}
-
 /// FNV-1a over bytes followed by the splitmix64 finaliser: a stable 64-bit hash (fingerprints are
 /// persisted, so `std`'s unspecified hasher will not do).
 #[must_use]
@@ -435,18 +430,31 @@ pub fn simhash(title: &str, body: &str) -> u64 {
 
 /// [`simhash`] over a body already passed through [`crate::clean::comparison_source`].
 fn simhash_prepared(title: &str, prepared: &str) -> u64 {
+    let mut chars = Vec::new();
+    let mut paragraphs = Vec::new();
+    for para in prepared.split('\n') {
+        let start = chars.len();
+        chars.extend(crate::clean::comparison_fold(para).chars());
+        paragraphs.push(start..chars.len());
+    }
+    simhash_folded(title, &chars, &paragraphs)
+}
+
+/// [`simhash`] of a title and a body already folded into comparison characters (`chars`), whose
+/// paragraphs are the given ranges of `chars`, in order and covering it.
+fn simhash_folded(title: &str, chars: &[char], paragraphs: &[Range<usize>]) -> u64 {
     let mut acc = [0i64; 64];
     let mut any = false;
-    for para in prepared.split('\n') {
-        let chars = folded_chars(para);
-        if chars.len() >= MIN_PARAGRAPH {
-            add_shingles(&mut acc, &chars, 1);
+    for para in paragraphs {
+        let para = chars.get(para.clone()).unwrap_or_default();
+        if para.len() >= MIN_PARAGRAPH {
+            add_shingles(&mut acc, para, 1);
             any = true;
         }
     }
     if !any {
         // A short body is still better than none.
-        add_shingles(&mut acc, &folded_chars(prepared), 1);
+        add_shingles(&mut acc, chars, 1);
     }
     add_shingles(&mut acc, &comparison_chars(title), TITLE_WEIGHT);
     acc.iter()
@@ -477,30 +485,44 @@ pub fn bands(h: u64) -> [u16; 4] {
 
 /// Splits text into clauses on Chinese and ASCII sentence and clause punctuation (a `.` between digits
 /// is a decimal point), so that one lost character spoils one clause, not a whole sentence.
+#[cfg(test)]
 fn sentences(body: &str) -> Vec<&str> {
-    let mut out = Vec::new();
+    clauses(body).map(|(c, _)| c).collect()
+}
+
+/// The clauses of [`sentences`], each with whether a line break ends it (the end of a paragraph).
+/// Every separator is punctuation that [`crate::clean::comparison_fold`] drops, so folding the clauses
+/// of a line one by one gives the fold of the whole line.
+fn clauses(body: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
     let mut start = 0;
-    let chars: Vec<(usize, char)> = body.char_indices().collect();
-    for (i, &(pos, c)) in chars.iter().enumerate() {
-        let end = match c {
-            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' | '，' | ',' | '、' | '：' | ':' => {
-                true
-            }
-            '.' => {
-                let prev = i.checked_sub(1).and_then(|j| chars.get(j)).map(|x| x.1);
-                let next = chars.get(i + 1).map(|x| x.1);
-                !(prev.is_some_and(|p| p.is_ascii_digit())
-                    && next.is_some_and(|n| n.is_ascii_digit()))
-            }
-            _ => false,
-        };
-        if end {
-            out.push(&body[start..pos]);
-            start = pos + c.len_utf8();
+    let mut prev: Option<char> = None;
+    let mut it = body.char_indices().peekable();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
-    }
-    out.push(&body[start..]);
-    out
+        while let Some((pos, c)) = it.next() {
+            let end = match c {
+                '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' | '，' | ',' | '、' | '：'
+                | ':' => true,
+                '.' => {
+                    let next = it.peek().map(|x| x.1);
+                    !(prev.is_some_and(|p| p.is_ascii_digit())
+                        && next.is_some_and(|n| n.is_ascii_digit()))
+                }
+                _ => false,
+            };
+            prev = Some(c);
+            if end {
+                let clause = &body[start..pos];
+                start = pos + c.len_utf8();
+                return Some((clause, c == '\n'));
+            }
+        }
+        done = true;
+        Some((&body[start..], true))
+    })
 }
 
 /// A story fingerprint: the SimHash plus clause anchors.
@@ -518,19 +540,29 @@ pub struct Fingerprint {
 pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
     // Mirror repair, Simplified conversion and spam removal run once over the whole body; clauses and
     // paragraphs are folded from that.
+    // Each clause is folded once: its hash is an anchor, its characters continue its paragraph's.
     let prepared = crate::clean::comparison_source(body);
-    let mut anchors: Vec<u64> = sentences(&prepared)
-        .into_iter()
-        .map(crate::clean::comparison_fold)
-        .filter(|c| c.chars().count() >= MIN_ANCHOR)
-        .map(|c| stable_hash(c.as_bytes()))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let mut chars: Vec<char> = Vec::with_capacity(prepared.len() / 3);
+    let mut paragraphs = Vec::new();
+    let mut anchors = Vec::new();
+    let mut para_start = 0;
+    for (clause, ends_paragraph) in clauses(&prepared) {
+        let folded = crate::clean::comparison_fold(clause);
+        let before = chars.len();
+        chars.extend(folded.chars());
+        if chars.len() - before >= MIN_ANCHOR {
+            anchors.push(stable_hash(folded.as_bytes()));
+        }
+        if ends_paragraph {
+            paragraphs.push(para_start..chars.len());
+            para_start = chars.len();
+        }
+    }
     anchors.sort_unstable();
+    anchors.dedup();
     anchors.truncate(MAX_ANCHORS);
     Fingerprint {
-        simhash: simhash_prepared(title, &prepared),
+        simhash: simhash_folded(title, &chars, &paragraphs),
         anchors,
     }
 }
