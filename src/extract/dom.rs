@@ -152,9 +152,21 @@ fn whitespace_at(bytes: &[u8], text: &str, i: usize) -> Option<usize> {
 /// Appends `text` to `line`, collapsing whitespace runs (including NBSP and ideographic spaces) to one space.
 pub fn push_collapsed(line: &mut String, text: &str) {
     let bytes = text.as_bytes();
-    let mut start = 0; // start of the pending non-whitespace run
+    let mut start = 0; // start of the pending run copied verbatim
     let mut i = 0;
     while i < bytes.len() {
+        if bytes[i] == b' ' {
+            // A lone space after a non-space is kept as it is: it stays inside the verbatim run.
+            let kept = if i > start {
+                bytes[i - 1] != b' '
+            } else {
+                start == 0 && !line.is_empty() && !line.ends_with(' ')
+            };
+            if kept {
+                i += 1;
+                continue;
+            }
+        }
         if let Some(len) = whitespace_at(bytes, text, i) {
             line.push_str(&text[start..i]);
             if !line.is_empty() && !line.ends_with(' ') {
@@ -601,17 +613,22 @@ fn lower_name<'b>(raw: &[u8], buf: &'b mut [u8; SHORT_NAME]) -> &'b str {
     std::str::from_utf8(&buf[..raw.len()]).unwrap_or("-long-")
 }
 
+/// The first index at or after `from` where `needle` occurs (ASCII case-insensitive; the needle's first
+/// byte is not a letter).
 fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    if from >= hay.len() {
-        return None;
+    let (&first, rest) = needle.split_first()?;
+    let mut at = from;
+    while at < hay.len() {
+        let p = at + memchr::memchr(first, &hay[at..])?;
+        if hay
+            .get(p + 1..p + 1 + rest.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+        {
+            return Some(p);
+        }
+        at = p + 1;
     }
-    if let [one] = needle {
-        return hay[from..].iter().position(|b| b == one).map(|p| p + from);
-    }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-        .map(|p| p + from)
+    None
 }
 
 /// Drops start and end tags nested deeper than `max` (their text is kept), in one linear scan.
@@ -683,11 +700,7 @@ fn flatten_deep(html: &str, max: usize) -> Option<String> {
 }
 
 fn memchr_lt(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == b'<')
-        .map(|p| p + from)
+    memchr::memchr(b'<', bytes.get(from..)?).map(|p| p + from)
 }
 
 fn cap_len(html: &str) -> &str {
@@ -831,6 +844,44 @@ mod tests {
                 let full: Vec<NodeId> = doc.select(s).map(|e| e.id()).collect();
                 let fast: Vec<NodeId> = idx.select(s).map(|e| e.id()).collect();
                 assert_eq!(full, fast, "{s:?}");
+            }
+        }
+    }
+
+    /// The definition `push_collapsed` must keep: char by char.
+    fn push_collapsed_reference(line: &mut String, text: &str) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                if !line.is_empty() && !line.ends_with(' ') {
+                    line.push(' ');
+                }
+            } else {
+                line.push(c);
+            }
+        }
+    }
+
+    #[test]
+    fn push_collapsed_equals_the_char_by_char_definition() {
+        let atoms = [
+            "a", " ", "  ", "\u{a0}", "\u{3000}", "\n", "工", "，", "\u{2028}", "\t ",
+        ];
+        let mut cases = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for c in &cases {
+                for a in atoms {
+                    next.push(format!("{c}{a}"));
+                }
+            }
+            cases = next;
+        }
+        for prefix in ["", "x", "x "] {
+            for text in &cases {
+                let (mut fast, mut slow) = (prefix.to_string(), prefix.to_string());
+                push_collapsed(&mut fast, text);
+                push_collapsed_reference(&mut slow, text);
+                assert_eq!(fast, slow, "{prefix:?} + {text:?}");
             }
         }
     }
