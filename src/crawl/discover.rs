@@ -149,16 +149,21 @@ async fn listing(
                 break;
             }
         };
-        let text = resp.decode().text;
-        let base = resp.url.clone();
         let sel = sel.clone();
-        let (links, next) = tokio::task::spawn_blocking(move || {
-            let links = extract::listing_links(&text, &base, &sel, None);
-            let next = extract::next_listing_page(&text, &base);
-            (links, next)
-        })
-        .await
-        .unwrap_or_default();
+        let (links, next) = c
+            .on_cpu(move || {
+                let text = crate::fetch::charset::decode_bytes(
+                    resp.body,
+                    resp.content_type.as_deref(),
+                    resp.url.host_str(),
+                )
+                .text;
+                let links = extract::listing_links(&text, &resp.url, &sel, None);
+                let next = extract::next_listing_page(&text, &resp.url);
+                (links, next)
+            })
+            .await
+            .unwrap_or_default();
         found.items.extend(links.into_iter().map(Discovered::Link));
         match next {
             Some(n) => url = n,

@@ -15,7 +15,6 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
-use url::Url;
 
 use crate::config::{Config, SourceConfig};
 use crate::extract::{self, Profiles};
@@ -107,6 +106,9 @@ pub struct Crawler {
     metrics: Arc<Metrics>,
     /// Bounds fetches in flight over all sources.
     slots: Arc<Semaphore>,
+    /// Bounds the CPU work (decoding, parsing, extraction) running at once to the number of cores: more
+    /// would only add blocking-pool threads, each holding a parsed DOM and its own allocator arena.
+    cpu: Arc<Semaphore>,
     progress: Option<ProgressFn>,
 }
 
@@ -120,12 +122,14 @@ impl Crawler {
             }
         }
         let slots = Arc::new(Semaphore::new(cfg.crawl.concurrency));
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         Self {
             cfg,
             fetcher,
             store,
             metrics,
             slots,
+            cpu: Arc::new(Semaphore::new(cores)),
             progress: None,
         }
     }
@@ -388,9 +392,9 @@ impl Crawler {
         self.metrics.pages_fetched.fetch_add(1, Relaxed);
         let profile_name = src.profile.clone();
         let final_url = resp.url.clone();
-        let decoded = resp.decode();
-        let encoding = decoded.encoding.name().to_owned();
-        let first = extract_blocking(decoded.text, final_url.clone(), profile_name.clone())
+        let mut resp = resp;
+        let (first, encoding) = self
+            .extract_page(&mut resp, profile_name.clone())
             .await
             .map_err(|e| format!("{final_url}: {e}"))?;
         let mut pages = 1u64;
@@ -400,11 +404,10 @@ impl Crawler {
                 return Ok(Fetched::Cancelled);
             };
             match r {
-                Ok(r) if !r.not_modified => {
+                Ok(mut r) if !r.not_modified => {
                     pages += 1;
-                    let text = r.decode().text;
-                    match extract_blocking(text, r.url.clone(), profile_name.clone()).await {
-                        Ok(x) => rest.push(x.article),
+                    match self.extract_page(&mut r, profile_name.clone()).await {
+                        Ok((x, _)) => rest.push(x.article),
                         Err(e) => warn!(url = %next, error = %e, "extracting a later page failed"),
                     }
                 }
@@ -429,6 +432,48 @@ impl Crawler {
             return Err(format!("{final_url}: no article text found"));
         }
         Ok(Fetched::Article(Box::new(article), pages))
+    }
+
+    /// Decodes and extracts a fetched page on the blocking pool, at most one page per core at a time. The
+    /// body is moved, not copied, out of `resp`. Returns the extraction and the encoding's name.
+    async fn extract_page(
+        &self,
+        resp: &mut crate::fetch::Response,
+        profile: Option<String>,
+    ) -> Result<(extract::Extracted, String), String> {
+        let body = std::mem::take(&mut resp.body);
+        let content_type = resp.content_type.clone();
+        let url = resp.url.clone();
+        self.on_cpu(move || {
+            let decoded =
+                crate::fetch::charset::decode_bytes(body, content_type.as_deref(), url.host_str());
+            let encoding = decoded.encoding.name().to_owned();
+            let profiles = Profiles::builtin();
+            let p = match profile.as_deref() {
+                Some(name) => profiles.by_name(name),
+                None => profiles.for_url(&url),
+            };
+            extract::extract_article(&decoded.text, &url, p)
+                .map(|x| (x, encoding))
+                .map_err(|e| e.to_string())
+        })
+        .await?
+    }
+
+    /// Runs CPU-bound work on the blocking pool once a core is free (see `cpu`), never on the reactor.
+    pub(crate) async fn on_cpu<T, F>(&self, work: F) -> Result<T, String>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _core = self
+            .cpu
+            .acquire()
+            .await
+            .expect("the CPU semaphore is never closed");
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| format!("extraction task failed: {e}"))
     }
 
     /// A polite fetch that gives up (returns `None`) when the run is cancelled.
@@ -566,24 +611,6 @@ enum Fetched {
     Article(Box<Article>, u64),
     NotModified,
     Cancelled,
-}
-
-/// Extraction is CPU work: run it on the blocking pool, never on the reactor.
-async fn extract_blocking(
-    html: String,
-    url: Url,
-    profile: Option<String>,
-) -> Result<extract::Extracted, String> {
-    tokio::task::spawn_blocking(move || {
-        let profiles = Profiles::builtin();
-        let p = match profile.as_deref() {
-            Some(name) => profiles.by_name(name),
-            None => profiles.for_url(&url),
-        };
-        extract::extract_article(&html, &url, p).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| format!("extraction task failed: {e}"))?
 }
 
 /// The last steps every article takes before the store: its canonical URL.
