@@ -1016,24 +1016,39 @@ impl Store {
     }
 
     /// Benchmark support: posts bare SimHashes under `id`s in the band lists (no article or fingerprint
-    /// record), in one batch per call. Not for production data: `verify` reports such entries as
-    /// dangling.
+    /// record). Every band list is read in one sequential scan first (a bulk load touches most of
+    /// them), and the changed lists are written in batches of a few thousand. Not for production data:
+    /// `verify` reports such entries as dangling.
     ///
     /// # Errors
     /// When sled fails.
     #[doc(hidden)]
     pub fn bench_index_fingerprints(&self, items: &[(ArticleId, u64)]) -> Result<(), StoreError> {
+        const WRITE_STEP: usize = 8192;
         let tree = self.tree();
         let mut postings = Postings::default();
+        for item in tree.scan_prefix([b'B']) {
+            let (k, v) = item.map_err(StoreError::sled("scan band index"))?;
+            postings.lists.insert(k.to_vec(), v.to_vec());
+        }
         for (id, h) in items {
             for (n, b) in (0u8..).zip(dedup::bands(*h)) {
                 postings.add(tree, band_key(n, b), List::Band, id, &band_posting(*h, id))?;
             }
         }
-        let mut batch = sled::Batch::default();
-        postings.write(&mut batch);
-        tree.apply_batch(batch)
-            .map_err(StoreError::sled("write fingerprints"))
+        let Postings { mut lists, dirty } = postings;
+        let dirty: Vec<Vec<u8>> = dirty.into_iter().collect();
+        for keys in dirty.chunks(WRITE_STEP) {
+            let mut batch = sled::Batch::default();
+            for k in keys {
+                if let Some(v) = lists.remove(k) {
+                    batch.insert(k.as_slice(), v);
+                }
+            }
+            tree.apply_batch(batch)
+                .map_err(StoreError::sled("write fingerprints"))?;
+        }
+        Ok(())
     }
 
     /// The article with this id. A damaged record reads as absent (and is reported by [`Store::verify`]).
