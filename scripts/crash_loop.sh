@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# T22 at full strength: SIGKILL `unionwire run` at random points 100 times (sled's N_TESTS) while it ingests
-# 10,000 unique items from a local site, then check that nothing acknowledged was lost, nothing is stored
-# twice, and `unionwire db verify` is clean. The normal test run does the same with 10 cycles.
-# Usage: scripts/crash_loop.sh [CYCLES]   (default 100)
+# T22 at full strength: ROUNDS rounds (default 10) of CYCLES SIGKILLs (default 10; 100 kills in all, sled's
+# N_TESTS), each round on a fresh store and a fresh local site of 10,000 unique items. Every kill lands
+# while `unionwire run` is ingesting: the daemon dies after a random number of "batch durable"
+# acknowledgements (spread so a round's kills walk the store from empty to about 90 % full) plus up to
+# 300 ms. After each kill the store must verify clean and hold everything acknowledged; after each round
+# a clean crawl must leave exactly 10,000 articles, none twice, every acknowledged one present, and
+# `unionwire db verify` clean. Prints one line per kill, one per round and a total.
+# The normal test run does one round of 10 kills.
+# Usage: scripts/crash_loop.sh [ROUNDS [CYCLES]]   (default 10 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cycles="${1:-100}"
-CRASH_CYCLES="$cycles" cargo test --test it reliability::crash::t22 -- --nocapture --exact \
+rounds="${1:-10}"
+cycles="${2:-10}"
+cargo build --bin unionwire
+cargo test --test it --no-run
+# Run a private copy of the binary: other builds in the shared target directory replace target/debug/unionwire.
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cp "$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/unionwire" "$tmp/unionwire"
+CRASH_BIN="$tmp/unionwire" CRASH_ROUNDS="$rounds" CRASH_CYCLES="$cycles" \
+  cargo test --test it reliability::crash::t22 -- --nocapture --exact \
   reliability::crash::t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing

@@ -1,15 +1,22 @@
 //! T22 (kill -9 mid-write) and T23 (graceful shutdown, single writer): the real `unionwire` binary as a
 //! child process over a local site of 50 feeds carrying 10,000 unique full-text items.
 //!
-//! T22 runs `CRASH_CYCLES` kill cycles (10 by default; `scripts/crash_loop.sh` runs 100): start
-//! `unionwire run`, SIGKILL it after a uniform random delay, check that the store opens, verifies clean and
-//! holds every article the daemon logged as durable ("batch durable", logged after the batch's flush)
-//! before it died; then one clean `unionwire crawl --once --all` and the end state: exactly 10,000
-//! articles, no URL twice, `unionwire db verify` exit 0.
+//! T22 runs `CRASH_ROUNDS` rounds (1 by default; `scripts/crash_loop.sh` runs 10) of `CRASH_CYCLES` kill
+//! cycles each (10 by default), every round on a fresh store and a fresh site. A cycle starts
+//! `unionwire run`, waits until the daemon has logged a random number of articles as durable ("batch
+//! durable", logged after the batch's flush), waits a random moment more, and SIGKILLs it; the kill points
+//! are spread so that the round's kills walk the store from empty to about 90 % full, and every kill is
+//! checked to have landed while the daemon was ingesting (the store is not yet complete). After each kill
+//! the store must open, verify clean and hold every article acknowledged before it died. After the
+//! round's kills, one clean `unionwire crawl --once --all` and the end state: exactly 10,000 articles, no
+//! URL twice, every article acknowledged during the round present, `unionwire db verify` exit 0.
+//! `CRASH_BIN` names the binary to run instead of the one Cargo built (the script runs a private copy so
+//! a rebuild elsewhere in the shared target directory cannot swap it mid-run).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -137,11 +144,17 @@ pub struct Daemon {
     pub child: Child,
     log: std::thread::JoinHandle<Vec<serde_json::Value>>,
     listen: std::sync::mpsc::Receiver<String>,
+    acked: Arc<AtomicUsize>,
 }
 
 /// Starts `unionwire run` with JSON logs at debug level (the "batch durable" lines are debug).
 pub fn start_daemon(config: &Path) -> Daemon {
-    let mut child = Command::new(bin())
+    start_daemon_of(Path::new(bin()), config)
+}
+
+/// Starts `unionwire run` from the binary at `exe` (see [`start_daemon`]).
+pub fn start_daemon_of(exe: &Path, config: &Path) -> Daemon {
+    let mut child = Command::new(exe)
         .args(["--config"])
         .arg(config)
         .args(["--log-format", "json", "run"])
@@ -160,14 +173,28 @@ pub fn start_daemon(config: &Path) -> Daemon {
         }
     });
     let stderr = child.stderr.take().expect("piped stderr");
+    let acked = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&acked);
     let log = std::thread::spawn(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| serde_json::from_str(&l).ok())
-            .collect()
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            let n = durable_urls(std::slice::from_ref(&v)).len();
+            if n > 0 {
+                counter.fetch_add(n, Ordering::SeqCst);
+            }
+            lines.push(v);
+        }
+        lines
     });
-    Daemon { child, log, listen }
+    Daemon {
+        child,
+        log,
+        listen,
+        acked,
+    }
 }
 
 impl Daemon {
@@ -176,6 +203,31 @@ impl Daemon {
         self.listen
             .recv_timeout(wait)
             .expect("the daemon printed its address")
+    }
+
+    /// Articles logged as durable so far (live, while the daemon runs).
+    pub fn acked_so_far(&self) -> usize {
+        self.acked.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the daemon has logged at least `n` articles as durable; panics if it exits first or
+    /// takes longer than `limit`.
+    pub fn wait_acked(&mut self, n: usize, limit: Duration) {
+        let start = Instant::now();
+        while self.acked_so_far() < n {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "the daemon exited ({status}) after {} of {n} acknowledgements",
+                    self.acked_so_far()
+                );
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{} of {n} acknowledgements after {limit:?}",
+                self.acked_so_far()
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 
     /// Sends SIGTERM.
@@ -229,29 +281,63 @@ fn inspect(db: &Path) -> (Vec<String>, u64) {
     (urls, report.records)
 }
 
-fn crash_cycles() -> usize {
-    std::env::var("CRASH_CYCLES")
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10)
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
 }
 
-#[test]
-fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
+/// The binary T22 runs: `CRASH_BIN` if set, else the one Cargo built.
+fn crash_bin() -> PathBuf {
+    std::env::var_os("CRASH_BIN").map_or_else(|| PathBuf::from(bin()), PathBuf::from)
+}
+
+/// Most the daemon may run on after reaching its kill point before the SIGKILL (a batch is 16 articles).
+const KILL_JITTER_MS: u64 = 300;
+
+/// What one T22 round saw.
+struct Round {
+    /// Acknowledgements logged before kills ("batch durable" URLs, re-ingests counted again).
+    acked: usize,
+    /// Distinct URLs among them.
+    acked_distinct: usize,
+    /// Articles in the store at the end.
+    kept: usize,
+    /// URLs stored more than once at the end.
+    duplicates: usize,
+    /// Records `verify` checked at the end.
+    records: u64,
+    /// Store size after each kill.
+    after_kills: Vec<usize>,
+    took: Duration,
+}
+
+/// One T22 round: `cycles` kills on a fresh store over a fresh site, then the end-state checks.
+fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> Round {
+    let total = FEEDS * PER_FEED;
     let dir = tempfile::tempdir().unwrap();
     let (site, _site_thread) = start_site();
     let config = write_config(dir.path(), &site);
     let db = dir.path().join("db");
-    let cycles = crash_cycles();
-    let mut rng = rand::rng();
-    let mut acked_total = 0usize;
-    let mut max_delay_ms = 3000u64;
     let started = Instant::now();
+    let mut acked_all: Vec<String> = Vec::new();
+    let mut after_kills = Vec::with_capacity(cycles);
+    let mut stored_now = 0usize;
+    // The kills walk the store towards 90 % full, so the last one still lands mid-ingest.
+    let goal = total * 9 / 10;
     for cycle in 0..cycles {
-        let delay = Duration::from_millis(rng.random_range(0..=max_delay_ms));
-        let mut d = start_daemon(&config);
-        std::thread::sleep(delay);
+        let left = cycles - cycle;
+        let step = (goal.saturating_sub(stored_now) / left).max(1);
+        let kill_at = rng.random_range(1..=2 * step);
+        let jitter = Duration::from_millis(rng.random_range(0..=KILL_JITTER_MS));
+        let t = Instant::now();
+        let mut d = start_daemon_of(exe, &config);
+        d.wait_acked(kill_at, Duration::from_secs(300));
+        std::thread::sleep(jitter);
         d.child.kill().expect("SIGKILL");
+        let alive = t.elapsed();
         let (status, lines) = d.finish();
         assert!(!status.success(), "killed, not exited");
         let acked = durable_urls(&lines);
@@ -259,23 +345,25 @@ fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
         let stored: std::collections::HashSet<String> = stored.into_iter().collect();
         let lost: Vec<&String> = acked.iter().filter(|u| !stored.contains(*u)).collect();
         eprintln!(
-            "T22 cycle {cycle}: killed after {delay:?}; {} acknowledged this cycle, {} stored, {records} \
-             records verified, {} lost",
+            "T22 round {round} cycle {cycle}: killed after {alive:?} ({kill_at} acknowledged + {jitter:?}); \
+             {} acknowledged this cycle, {} stored, {records} records verified, {} lost",
             acked.len(),
             stored.len(),
             lost.len()
         );
         assert!(
             lost.is_empty(),
-            "cycle {cycle}: acknowledged but lost: {lost:?}"
+            "round {round} cycle {cycle}: acknowledged but lost: {lost:?}"
         );
-        acked_total += acked.len();
-        // Once everything is stored, later kills land on an idle daemon: keep them early enough to matter.
-        if stored.len() >= FEEDS * PER_FEED {
-            max_delay_ms = 1000;
-        }
+        assert!(
+            stored.len() < total,
+            "round {round} cycle {cycle}: the store was complete, so the kill did not land mid-ingest"
+        );
+        stored_now = stored.len();
+        after_kills.push(stored_now);
+        acked_all.extend(acked);
     }
-    let out = Command::new(bin())
+    let out = Command::new(exe)
         .arg("--config")
         .arg(&config)
         .args(["crawl", "--once", "--all", "--no-progress"])
@@ -284,28 +372,31 @@ fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
         .expect("final crawl");
     assert!(
         out.status.success(),
-        "final crawl: {}",
+        "round {round}: final crawl: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let (urls, records) = inspect(&db);
     let unique: std::collections::HashSet<&String> = urls.iter().collect();
-    eprintln!(
-        "T22 end: {cycles} kill cycles, {acked_total} articles acknowledged before kills, {} articles kept \
-         ({} unique), {records} records verified, total {:?}",
-        urls.len(),
-        unique.len(),
-        started.elapsed()
+    let duplicates = urls.len() - unique.len();
+    assert_eq!(duplicates, 0, "round {round}: no article stored twice");
+    assert_eq!(urls.len(), total, "round {round}: exactly 10,000 articles");
+    let acked_distinct: std::collections::HashSet<&String> = acked_all.iter().collect();
+    let missing: Vec<&&String> = acked_distinct
+        .iter()
+        .filter(|u| !unique.contains(**u))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "round {round}: acknowledged before a kill but missing at the end: {missing:?}"
     );
-    assert_eq!(unique.len(), urls.len(), "no article stored twice");
-    assert_eq!(urls.len(), FEEDS * PER_FEED, "exactly 10,000 articles");
     let store = Store::open(&db).unwrap();
     assert_eq!(
         store.stats().unwrap().articles,
-        (FEEDS * PER_FEED) as u64,
-        "the counter agrees"
+        total as u64,
+        "round {round}: the counter agrees"
     );
     drop(store);
-    let verify = Command::new(bin())
+    let verify = Command::new(exe)
         .arg("--config")
         .arg(&config)
         .args(["db", "verify"])
@@ -313,9 +404,47 @@ fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
         .expect("db verify");
     assert!(
         verify.status.success(),
-        "db verify: {}{}",
+        "round {round}: db verify: {}{}",
         String::from_utf8_lossy(&verify.stdout),
         String::from_utf8_lossy(&verify.stderr)
+    );
+    Round {
+        acked: acked_all.len(),
+        acked_distinct: acked_distinct.len(),
+        kept: urls.len(),
+        duplicates,
+        records,
+        after_kills,
+        took: started.elapsed(),
+    }
+}
+
+#[test]
+fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
+    let rounds = env_count("CRASH_ROUNDS", 1);
+    let cycles = env_count("CRASH_CYCLES", 10);
+    let exe = crash_bin();
+    let mut rng = rand::rng();
+    let started = Instant::now();
+    let (mut acked, mut acked_distinct, mut kept, mut duplicates) = (0, 0, 0, 0);
+    for round in 0..rounds {
+        let r = crash_round(round, cycles, &exe, &mut rng);
+        eprintln!(
+            "T22 round {round}: {cycles} kills, all mid-ingest (store after each: {:?}); {} acknowledged \
+             before kills ({} distinct), {} articles kept, {} duplicates, db verify clean ({} records), {:?}",
+            r.after_kills, r.acked, r.acked_distinct, r.kept, r.duplicates, r.records, r.took
+        );
+        acked += r.acked;
+        acked_distinct += r.acked_distinct;
+        kept += r.kept;
+        duplicates += r.duplicates;
+    }
+    eprintln!(
+        "T22 total: {rounds} rounds x {cycles} kills = {} kills, all mid-ingest; {acked} acknowledged before \
+         kills ({acked_distinct} distinct), 0 lost; {kept} articles kept ({rounds} x 10,000), {duplicates} \
+         duplicates, db verify clean every round; {:?}",
+        rounds * cycles,
+        started.elapsed()
     );
 }
 
