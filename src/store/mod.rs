@@ -1608,9 +1608,9 @@ fn migrate(tree: &sled::Tree, from: u32, path: &Path) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// Schema 1 → 2: the band index moves from one `b` key per band and article (`b` + band number + band
-/// + article id → SimHash) to one `B` list per band, and the anchor index from one `h` key per anchor
-/// and article (`h` + anchor + article id → story id) to one `H` list per anchor. Old keys are read in
+/// Schema 1 → 2: the band index moves from one `b` key per band and article (key: `b`, band number,
+/// band, article id; value: SimHash) to one `B` list per band, and the anchor index from one `h` key
+/// per anchor and article (key: `h`, anchor, article id; value: story id) to one `H` list per anchor. Old keys are read in
 /// key order, so each list's postings arrive together; every few thousand keys one batch writes the
 /// lists (merged with what an interrupted run already wrote) and removes the keys they came from.
 fn migrate_1_to_2(tree: &sled::Tree) -> Result<(), StoreError> {
@@ -1640,14 +1640,17 @@ fn migrate_1_to_2(tree: &sled::Tree) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A schema 1 band or anchor key as (schema 2 list key, article, posting); `None` for a malformed key
-/// or a band key whose SimHash cannot be recovered (such keys are dropped).
+/// A schema 1 index entry rewritten: (schema 2 list key, article, posting).
+type V1Posting = (Vec<u8>, ArticleId, Vec<u8>);
+
+/// A schema 1 band or anchor key as a [`V1Posting`]; `None` for a malformed key or a band key whose
+/// SimHash cannot be recovered (such keys are dropped).
 fn v1_posting(
     tree: &sled::Tree,
     list: List,
     k: &[u8],
     v: &[u8],
-) -> Result<Option<(Vec<u8>, ArticleId, Vec<u8>)>, StoreError> {
+) -> Result<Option<V1Posting>, StoreError> {
     let read = |k: Vec<u8>| tree.get(k).map_err(StoreError::sled("read"));
     match list {
         List::Band => {
