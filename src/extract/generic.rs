@@ -522,7 +522,14 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             st.punct.min(text_w / 10)
         };
         let block_score = 1.0 + f64::from(punct.min(40)) + (f64::from(text_w) / 100.0).min(3.0);
-        let mut anc = node.parent();
+        // A container whose own text is a paragraph (text beside `<br>`s, not wrapped in `<p>`) is
+        // scored as its own parent would be: it is the paragraph's container.
+        let holds_text = !matches!(name, "p" | "pre" | "td" | "blockquote" | "span" | "font");
+        let mut anc = if holds_text {
+            Some(node)
+        } else {
+            node.parent()
+        };
         let mut level = 0;
         while let Some(a) = anc {
             if level >= 4 {
