@@ -1,7 +1,7 @@
 //! Scores the generic extractor on the Scrapinghub Article Extraction Benchmark and prints F1,
 //! precision, recall and accuracy next to the peers' published predictions, scored the same way.
 //!
-//! `cargo run --release --example aeb -- ../shared/eval/scrapinghub-aeb [--worst N]`
+//! `cargo run --release --example aeb -- ../shared/eval/scrapinghub-aeb [--worst N] [--show KEY] [--dump DIR]`
 //!
 //! Metric (the benchmark's README): `\w+` tokens, 4-token shingles as multisets, per-document tp/fp/fn
 //! normalised to sum 1, precision/recall averaged over documents, F1 from the averages; accuracy is the
@@ -140,11 +140,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut worst = 0usize;
     let mut show: Option<String> = None;
+    let mut dump: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         if a == "--worst" {
             worst = args.next().and_then(|n| n.parse().ok()).unwrap_or(10);
         } else if a == "--show" {
             show = args.next();
+        } else if a == "--dump" {
+            dump = args.next().map(PathBuf::from);
         }
     }
     let word = Regex::new(r"\w+")?;
@@ -182,6 +185,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|e| e.article.paragraphs.join("\n"))
             .unwrap_or_default();
         took += start.elapsed();
+        if let Some(d) = &dump {
+            std::fs::create_dir_all(d)?;
+            std::fs::write(d.join(format!("{k}.txt")), &body)?;
+        }
         ours.insert((*k).clone(), body);
     }
     let s = score(&truth, &ours, &word);

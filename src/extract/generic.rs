@@ -15,9 +15,32 @@ use super::dom::{is_hidden, is_skipped_tag, text_lines, MAX_DEPTH};
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)-ad-|\bads?\b|adsense|advert|banner|breadcrumb|combx|comment|community|cookie|cover-wrap|disqus|extra|footer|gdpr|\bheader\b|legends|masthead|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|popup|promo|newsletter|subscribe|share|sharing|recommend|ranking|rm_relevant|rm_ranking|rm_nav|paper_num|rwb_tjyd|tjyd|copyright|disclaimer|toolbar|pagination|pager|\bnav\b|navbar|topbar|\bcrumbs?\b|signup|login|widget|outbrain|taboola|hot_?news|hotlist|xgxw|xgwz|tuijian|\bfx\b|bdsharebuttonbox|bshare",
+        r"(?i)-ad-|\bads?\b|adsense|advert|banner|breadcrumb|combx|comment|community|cookie|cover-wrap|disqus|extra|footer|gdpr|\bheader\b|legends|masthead|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|popup|promo|newsletter|subscribe|share|sharing|recommend|ranking|rm_relevant|rm_ranking|rm_nav|paper_num|rwb_tjyd|tjyd|copyright|disclaimer|toolbar|pagination|pager|\bnav\b|navbar|topbar|\bcrumbs?\b|signup|login|widget|outbrain|taboola|author-?bio|about-?the-?author|author-?(?:box|info|card|profile)|hot_?news|hotlist|xgxw|xgwz|tuijian|\bfx\b|bdsharebuttonbox|bshare",
     )
     .expect("static regex is valid")
+});
+/// Interface words that stand alone on a line inside article containers (ad slots, gallery controls).
+static CHROME_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:advertisement|story continues below(?: advertisement)?|continue reading(?: below)?|caption|close|back to gallery|subscribe|share(?: this(?: article| story)?)?|print|email|comments?|read more|skip ad|loading|highlights|广告)[:：]?$")
+        .expect("static regex is valid")
+});
+/// A dateline such as `Published 11:11 PM EST Nov 19, 2019` or `Updated on: November 19, 2019`.
+static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:published|updated|posted|last updated|first published)\b[^.!?]{0,40}\d")
+        .expect("static regex is valid")
+});
+
+/// Whether a body line is page furniture: a lone interface word or a short published/updated dateline.
+#[must_use]
+pub fn is_chrome_line(line: &str) -> bool {
+    let t = line.trim();
+    CHROME_LINE.is_match(t) || (DATELINE.is_match(t) && t.split_whitespace().count() <= 16)
+}
+
+/// Figure captions, photo credits and reader comments: never article body, whatever else the class says.
+static CAPTION_OR_COMMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)caption|credit|img-?desc|image-?desc|photo-?desc|pic-?desc|\bcomments?\b|commentlist|comment-(list|body|content|text|item|area|form|respond|meta|author|wrap)|\brespond\b|disqus")
+        .expect("static regex is valid")
 });
 static MAYBE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)and|article|body|column|content|main|shadow|story|entry|post|text|zw|txt|zoom|trs_editor|ccontent|show_text")
@@ -107,6 +130,20 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
+/// Whether an element is a figure caption, photo credit or reader comment (by tag, class or id).
+#[must_use]
+pub fn is_caption_or_comment(el: &scraper::node::Element) -> bool {
+    let name = el.name();
+    if matches!(name, "figcaption" | "figure") {
+        return true;
+    }
+    if matches!(name, "body" | "html" | "main") {
+        return false;
+    }
+    let ci = class_id(el);
+    !ci.is_empty() && CAPTION_OR_COMMENT.is_match(&ci)
+}
+
 /// Whether an element looks like page chrome by its class/id/role (navigation, sharing, related lists…).
 #[must_use]
 pub fn is_unlikely(el: &scraper::node::Element) -> bool {
@@ -172,6 +209,7 @@ impl<'a> Scorer<'a> {
         is_skipped_tag(el.name())
             || is_hidden(el)
             || self.exclude.contains(&node.id())
+            || is_caption_or_comment(el)
             || (self.strip_unlikely && is_unlikely(el))
     }
 
@@ -285,6 +323,166 @@ pub fn extract_body(doc: &Html, exclude: &HashSet<NodeId>) -> Body {
     }
 }
 
+/// Top-scoring alternatives considered when the article is split over several sibling containers.
+const ALTERNATIVES: usize = 5;
+/// How many close alternatives an ancestor must hold to replace the best container.
+const MIN_ALTERNATIVES: usize = 3;
+
+/// When the article is split into several containers (one `div` per paragraph or per column, as many
+/// publishing systems render it), the best single container holds only part of it. If an ancestor of
+/// the best (within a few levels, below `body`) holds at least [`MIN_ALTERNATIVES`] of the next-best
+/// containers scoring close to it, that ancestor is the article.
+fn common_container(
+    doc: &Html,
+    order: &[NodeId],
+    scores: &HashMap<NodeId, f64>,
+    scorer: &Scorer<'_>,
+    best_id: NodeId,
+    best_score: f64,
+) -> Option<NodeId> {
+    let best = doc.tree.get(best_id)?;
+    let related = |id: NodeId| -> bool {
+        id == best_id
+            || best.ancestors().any(|a| a.id() == id)
+            || doc
+                .tree
+                .get(id)
+                .is_some_and(|n| n.ancestors().any(|a| a.id() == best_id))
+    };
+    let mut ranked: Vec<(NodeId, f64)> = order
+        .iter()
+        .map(|id| {
+            let raw = scores.get(id).copied().unwrap_or(0.0);
+            (*id, raw * (1.0 - scorer.get(*id).link_density()))
+        })
+        .filter(|(id, _)| !related(*id))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let close: Vec<NodeId> = ranked
+        .iter()
+        .take(ALTERNATIVES)
+        .filter(|(_, s)| *s >= best_score * 0.75)
+        .map(|(id, _)| *id)
+        .collect();
+    if close.len() < MIN_ALTERNATIVES {
+        return None;
+    }
+    for (level, anc) in best.ancestors().enumerate() {
+        if level >= 6 {
+            break;
+        }
+        let Some(el) = anc.value().as_element() else {
+            break;
+        };
+        if matches!(el.name(), "body" | "html") || scorer.dropped.contains(&anc.id()) {
+            break;
+        }
+        let held = close
+            .iter()
+            .filter(|id| {
+                doc.tree
+                    .get(**id)
+                    .is_some_and(|n| n.ancestors().any(|a| a.id() == anc.id()))
+            })
+            .count();
+        if held >= MIN_ALTERNATIVES {
+            return Some(anc.id());
+        }
+    }
+    None
+}
+
+/// How far up from the best container [`repeated_parts`] looks for its repeats.
+const REPEAT_LEVELS: usize = 3;
+
+/// Publishing systems that cut an article into chunks (around ads or pull quotes) give every chunk the
+/// same tag and class. When the best container's tag and class recur near it (under an ancestor at most
+/// [`REPEAT_LEVELS`] up, at the same depth below it) on other kept elements that carry punctuated,
+/// barely linked text, all of them (in page order) are the body. Returns no parts when the best container has no class or no repeat.
+fn repeated_parts(doc: &Html, scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
+    let Some(bel) = best.value().as_element() else {
+        return Vec::new();
+    };
+    let Some(class) = bel.attr("class").filter(|c| !c.trim().is_empty()) else {
+        return Vec::new();
+    };
+    let mut found: Vec<NodeId> = Vec::new();
+    for (level, anc) in best.ancestors().enumerate() {
+        if level >= REPEAT_LEVELS {
+            break;
+        }
+        let Some(ael) = anc.value().as_element() else {
+            break;
+        };
+        if matches!(ael.name(), "body" | "html") || scorer.dropped.contains(&anc.id()) {
+            break;
+        }
+        let mut here: Vec<NodeId> = Vec::new();
+        for n in anc.descendants() {
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
+            if el.name() != bel.name() || el.attr("class") != Some(class) {
+                continue;
+            }
+            // Only kept nodes have statistics; a repeat inside another repeat is already covered.
+            let Some(st) = scorer.stats.get(&n.id()) else {
+                continue;
+            };
+            let depth = n.ancestors().take_while(|a| a.id() != anc.id()).count();
+            if n.id() != best.id()
+                && (depth != level || st.weight < 200 || st.punct < 5 || st.link_density() > 0.3)
+            {
+                continue;
+            }
+            if n.ancestors().any(|a| here.contains(&a.id())) {
+                continue;
+            }
+            here.push(n.id());
+        }
+        if here.len() > found.len() {
+            found = here;
+        }
+    }
+    if found.len() < 2 {
+        return Vec::new();
+    }
+    found
+}
+
+/// A container that is its parent's only kept element child (no text beside it) says nothing the
+/// parent does not: lift it, so that the parent's siblings (the article's other columns) are compared.
+fn lift_only_child(doc: &Html, scorer: &Scorer<'_>, mut id: NodeId) -> NodeId {
+    for _ in 0..MAX_DEPTH {
+        let Some(node) = doc.tree.get(id) else {
+            break;
+        };
+        let Some(parent) = node.parent() else {
+            break;
+        };
+        let Some(pel) = parent.value().as_element() else {
+            break;
+        };
+        if matches!(pel.name(), "body" | "html") || scorer.dropped.contains(&parent.id()) {
+            break;
+        }
+        let mut kept = 0;
+        let mut text = false;
+        for c in parent.children() {
+            match c.value() {
+                Node::Element(_) if !scorer.dropped.contains(&c.id()) => kept += 1,
+                Node::Text(t) if !t.trim().is_empty() => text = true,
+                _ => {}
+            }
+        }
+        if kept != 1 || text {
+            break;
+        }
+        id = parent.id();
+    }
+    id
+}
+
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
     let mut scorer = Scorer::new(exclude, strip_unlikely);
     let root = doc.tree.root();
@@ -324,7 +522,14 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             st.punct.min(text_w / 10)
         };
         let block_score = 1.0 + f64::from(punct.min(40)) + (f64::from(text_w) / 100.0).min(3.0);
-        let mut anc = node.parent();
+        // A container whose own text is a paragraph (text beside `<br>`s, not wrapped in `<p>`) is
+        // scored as its own parent would be: it is the paragraph's container.
+        let holds_text = !matches!(name, "p" | "pre" | "td" | "blockquote" | "span" | "font");
+        let mut anc = if holds_text {
+            Some(node)
+        } else {
+            node.parent()
+        };
         let mut level = 0;
         while let Some(a) = anc {
             if level >= 4 {
@@ -357,9 +562,13 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             best = Some((*id, s));
         }
     }
-    let Some((best_id, best_score)) = best else {
+    let Some((mut best_id, best_score)) = best else {
         return Body::default();
     };
+    if let Some(up) = common_container(doc, &order, &scores, &scorer, best_id, best_score) {
+        best_id = up;
+    }
+    best_id = lift_only_child(doc, &scorer, best_id);
     let Some(best_node) = doc.tree.get(best_id) else {
         return Body::default();
     };
@@ -371,12 +580,16 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         .as_element()
         .and_then(|e| e.attr("class"))
         .unwrap_or("");
-    let mut parts = Vec::new();
-    let siblings: Vec<_> = match best_node.parent() {
-        Some(p) if p.value().as_element().is_some_and(|e| e.name() != "html") => {
-            p.children().collect()
+    let mut parts = repeated_parts(doc, &scorer, best_node);
+    let siblings: Vec<_> = if !parts.is_empty() {
+        Vec::new()
+    } else {
+        match best_node.parent() {
+            Some(p) if p.value().as_element().is_some_and(|e| e.name() != "html") => {
+                p.children().collect()
+            }
+            _ => vec![best_node],
         }
-        _ => vec![best_node],
     };
     for sib in siblings {
         if sib.id() == best_id {
@@ -433,7 +646,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             }
         };
         let lines = text_lines(node, skip);
-        paragraphs.extend(lines);
+        paragraphs.extend(lines.into_iter().filter(|l| !is_chrome_line(l)));
     }
     Body {
         root: Some(best_id),
