@@ -327,14 +327,17 @@ fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> R
     let mut stored_now = 0usize;
     // The kills walk the store towards 90 % full, so the last one still lands mid-ingest.
     let goal = total * 9 / 10;
+    let ceiling = total * 19 / 20;
     for cycle in 0..cycles {
         let left = cycles - cycle;
         let step = (goal.saturating_sub(stored_now) / left).max(1);
-        let kill_at = rng.random_range(1..=2 * step);
+        // Never aim past `ceiling`: the jitter and the batches in flight stay far short of the rest.
+        let room = ceiling.saturating_sub(stored_now).max(1);
+        let kill_at = rng.random_range(1..=(2 * step).min(room));
         let jitter = Duration::from_millis(rng.random_range(0..=KILL_JITTER_MS));
         let t = Instant::now();
         let mut d = start_daemon_of(exe, &config);
-        d.wait_acked(kill_at, Duration::from_secs(300));
+        d.wait_acked(kill_at, Duration::from_secs(120));
         std::thread::sleep(jitter);
         d.child.kill().expect("SIGKILL");
         let alive = t.elapsed();
