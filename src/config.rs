@@ -105,11 +105,45 @@ pub struct ServerConfig {
     #[serde(default)]
     pub base_url: Option<Url>,
     /// Longest time one request may take.
-    #[serde(default = "default_request_timeout", deserialize_with = "de_duration")]
+    #[serde(
+        default = "default_request_timeout",
+        deserialize_with = "de_request_timeout"
+    )]
     pub request_timeout: Duration,
     /// Most connections served at once.
-    #[serde(default = "default_max_connections")]
+    #[serde(
+        default = "default_max_connections",
+        deserialize_with = "de_max_connections"
+    )]
     pub max_connections: usize,
+    /// Time a client has to send a complete request head (also how long a keep-alive connection may
+    /// wait for its next request).
+    #[serde(
+        default = "default_header_timeout",
+        deserialize_with = "de_header_timeout"
+    )]
+    pub header_timeout: Duration,
+    /// Time a connection may wait for the client with no byte moving either way.
+    #[serde(default = "default_idle_timeout", deserialize_with = "de_idle_timeout")]
+    pub idle_timeout: Duration,
+    /// Time one write may stall because the client does not read.
+    #[serde(
+        default = "default_write_timeout",
+        deserialize_with = "de_write_timeout"
+    )]
+    pub write_timeout: Duration,
+    /// Largest request head (request line and headers) in bytes; larger heads get 431.
+    #[serde(
+        default = "default_max_head_bytes",
+        deserialize_with = "de_max_head_bytes"
+    )]
+    pub max_head_bytes: usize,
+    /// Largest request body in bytes; a larger declared body gets 413 before it is read.
+    #[serde(
+        default = "default_server_max_body_bytes",
+        deserialize_with = "de_server_max_body_bytes"
+    )]
+    pub max_body_bytes: usize,
 }
 
 fn default_listen() -> SocketAddr {
@@ -121,6 +155,100 @@ fn default_request_timeout() -> Duration {
 fn default_max_connections() -> usize {
     1024
 }
+fn default_header_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_idle_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_write_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_head_bytes() -> usize {
+    64 * 1024
+}
+fn default_server_max_body_bytes() -> usize {
+    16 * 1024
+}
+
+/// Shortest server timeout accepted: below it ordinary clients on a slow link would be cut off.
+const SERVER_TIMEOUT_MIN: Duration = Duration::from_millis(100);
+/// Longest server timeout accepted: beyond it a timeout no longer protects against slow clients.
+const SERVER_TIMEOUT_MAX: Duration = Duration::from_secs(60 * 60);
+/// Most connections `server.max_connections` may allow (far above any file-descriptor limit in use).
+const SERVER_MAX_CONNECTIONS: usize = 1_000_000;
+/// Smallest `server.max_head_bytes`: hyper cannot read a head into less than 8 KiB.
+const SERVER_HEAD_BYTES_MIN: usize = 8 * 1024;
+/// Largest `server.max_head_bytes`.
+const SERVER_HEAD_BYTES_MAX: usize = 1024 * 1024;
+/// Largest `server.max_body_bytes` (the server only answers GET and HEAD; bodies are never read).
+const SERVER_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// A server timeout, refused (naming `key`) outside 100 ms ..= 1 h.
+fn server_timeout<'de, D: Deserializer<'de>>(d: D, key: &str) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)
+        .map_err(|e| serde::de::Error::custom(format!("{key}: {e}; write e.g. \"10s\"")))?;
+    let t = parse_duration(&s).map_err(|m| serde::de::Error::custom(format!("{key}: {m}")))?;
+    if (SERVER_TIMEOUT_MIN..=SERVER_TIMEOUT_MAX).contains(&t) {
+        Ok(t)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{key}: {s:?} is out of range; it must be between \"100ms\" and \"1h\""
+        )))
+    }
+}
+
+/// A server size or count, refused (naming `key`, `unit`) outside `min ..= max`.
+fn server_count<'de, D: Deserializer<'de>>(
+    d: D,
+    key: &str,
+    unit: &str,
+    min: usize,
+    max: usize,
+) -> Result<usize, D::Error> {
+    let n = i64::deserialize(d)
+        .map_err(|e| serde::de::Error::custom(format!("{key}: {e}; write a whole number")))?;
+    match usize::try_from(n) {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(serde::de::Error::custom(format!(
+            "{key}: {n} is out of range; it must be between {min} and {max}{unit}"
+        ))),
+    }
+}
+
+fn de_request_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    server_timeout(d, "server.request_timeout")
+}
+fn de_header_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    server_timeout(d, "server.header_timeout")
+}
+fn de_idle_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    server_timeout(d, "server.idle_timeout")
+}
+fn de_write_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    server_timeout(d, "server.write_timeout")
+}
+fn de_max_connections<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    server_count(d, "server.max_connections", "", 1, SERVER_MAX_CONNECTIONS)
+}
+fn de_max_head_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    server_count(
+        d,
+        "server.max_head_bytes",
+        " bytes",
+        SERVER_HEAD_BYTES_MIN,
+        SERVER_HEAD_BYTES_MAX,
+    )
+}
+fn de_server_max_body_bytes<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    server_count(
+        d,
+        "server.max_body_bytes",
+        " bytes",
+        1,
+        SERVER_BODY_BYTES_MAX,
+    )
+}
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -129,6 +257,11 @@ impl Default for ServerConfig {
             base_url: None,
             request_timeout: default_request_timeout(),
             max_connections: default_max_connections(),
+            header_timeout: default_header_timeout(),
+            idle_timeout: default_idle_timeout(),
+            write_timeout: default_write_timeout(),
+            max_head_bytes: default_max_head_bytes(),
+            max_body_bytes: default_server_max_body_bytes(),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! timer, which also ends idle keep-alive connections), the time a connection may sit with no byte
 //! moving either way, the time a write may stall on a client that does not read, the size of a
 //! request head and body, and the time a handler may take. [`GuardedStream`] enforces the idle and
-//! write deadlines on the socket itself, so they hold whatever hyper is doing. Also here: the strict
+//! write deadlines on the socket itself, so they hold whatever hyper is doing. Every limit but the
+//! header count comes from `[server]` in the configuration ([`ServerLimits::from_config`]). Also here: the strict
 //! parsing of a feed query string (`q`, `limit`) that turns bad input into a short 400.
 
 use std::future::Future;
@@ -59,30 +60,27 @@ pub struct ServerLimits {
 }
 
 impl ServerLimits {
-    /// The limits for `cfg` (`max_connections`, `request_timeout`) with the defaults for the rest.
+    /// The limits `[server]` of the configuration sets; only the header count is fixed
+    /// ([`DEFAULT_MAX_HEADERS`]).
     #[must_use]
     pub fn from_config(cfg: &ServerConfig) -> Self {
         Self {
             max_connections: cfg.max_connections,
+            header_timeout: cfg.header_timeout,
+            idle_timeout: cfg.idle_timeout,
+            write_timeout: cfg.write_timeout,
             request_timeout: cfg.request_timeout,
-            ..Self::default()
+            max_head_bytes: cfg.max_head_bytes,
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_body_bytes: cfg.max_body_bytes,
         }
     }
 }
 
 impl Default for ServerLimits {
+    /// The limits of the default configuration ([`ServerConfig::default`]).
     fn default() -> Self {
-        let cfg = ServerConfig::default();
-        Self {
-            max_connections: cfg.max_connections,
-            header_timeout: DEFAULT_HEADER_TIMEOUT,
-            idle_timeout: DEFAULT_IDLE_TIMEOUT,
-            write_timeout: DEFAULT_WRITE_TIMEOUT,
-            request_timeout: cfg.request_timeout,
-            max_head_bytes: DEFAULT_MAX_HEAD_BYTES,
-            max_headers: DEFAULT_MAX_HEADERS,
-            max_body_bytes: super::MAX_REQUEST_BODY,
-        }
+        Self::from_config(&ServerConfig::default())
     }
 }
 
@@ -399,18 +397,42 @@ mod tests {
         let cfg = ServerConfig {
             max_connections: 7,
             request_timeout: Duration::from_secs(3),
+            header_timeout: Duration::from_secs(4),
+            idle_timeout: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(6),
+            max_head_bytes: 9000,
+            max_body_bytes: 100,
             ..ServerConfig::default()
         };
         let l = ServerLimits::from_config(&cfg);
         assert_eq!(l.max_connections, 7);
         assert_eq!(l.request_timeout, Duration::from_secs(3));
-        assert_eq!(l.header_timeout, DEFAULT_HEADER_TIMEOUT);
+        assert_eq!(l.header_timeout, Duration::from_secs(4));
+        assert_eq!(l.idle_timeout, Duration::from_secs(5));
+        assert_eq!(l.write_timeout, Duration::from_secs(6));
+        assert_eq!(l.max_head_bytes, 9000);
+        assert_eq!(l.max_headers, DEFAULT_MAX_HEADERS);
+        assert_eq!(l.max_body_bytes, 100);
         let tiny = ServerLimits {
             max_head_bytes: 10,
             ..l
         };
         assert_eq!(tiny.head_bytes(), 8 * 1024);
         assert_eq!(ServerLimits::default().head_bytes(), DEFAULT_MAX_HEAD_BYTES);
+    }
+
+    #[test]
+    fn the_default_limits_are_the_documented_ones() {
+        let l = ServerLimits::default();
+        assert_eq!(l, ServerLimits::from_config(&ServerConfig::default()));
+        assert_eq!(l.header_timeout, DEFAULT_HEADER_TIMEOUT);
+        assert_eq!(l.idle_timeout, DEFAULT_IDLE_TIMEOUT);
+        assert_eq!(l.write_timeout, DEFAULT_WRITE_TIMEOUT);
+        assert_eq!(l.max_head_bytes, DEFAULT_MAX_HEAD_BYTES);
+        assert_eq!(l.max_headers, DEFAULT_MAX_HEADERS);
+        assert_eq!(l.max_body_bytes, super::super::MAX_REQUEST_BODY);
+        assert_eq!(l.max_connections, 1024);
+        assert_eq!(l.request_timeout, Duration::from_secs(10));
     }
 
     #[test]

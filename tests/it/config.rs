@@ -1,6 +1,9 @@
 //! Integration tests: configuration files.
 
+use std::time::Duration;
+
 use unionwire::config::Config;
+use unionwire::server::ServerLimits;
 
 #[test]
 fn example_config_parses_and_documents_every_source_kind() {
@@ -27,4 +30,148 @@ fn embedded_default_has_the_real_union_sources() {
     ] {
         assert!(cfg.source(id).is_some(), "missing source {id}");
     }
+}
+
+/// The `[server]` keys with a value in config/example.toml.
+const SERVER_KEYS: [&str; 8] = [
+    "listen",
+    "request_timeout",
+    "max_connections",
+    "header_timeout",
+    "idle_timeout",
+    "write_timeout",
+    "max_head_bytes",
+    "max_body_bytes",
+];
+
+fn example_text() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml")).unwrap()
+}
+
+#[test]
+fn example_server_section_documents_every_limit_with_its_default() {
+    let text = example_text();
+    let server = text
+        .split("\n[server]\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a [server] section");
+    for key in SERVER_KEYS {
+        let line = server
+            .lines()
+            .position(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("server.{key} has no value line in example.toml"));
+        assert!(
+            line > 0
+                && server
+                    .lines()
+                    .nth(line - 1)
+                    .is_some_and(|l| l.starts_with('#')),
+            "server.{key} has no comment above it"
+        );
+    }
+    let cfg = Config::from_toml(&text, "config/example.toml").unwrap();
+    let example = ServerLimits::from_config(&cfg.server);
+    assert_eq!(
+        example,
+        ServerLimits::default(),
+        "example.toml shows the defaults"
+    );
+    let d = ServerLimits::default();
+    assert_eq!(d.header_timeout, Duration::from_secs(10));
+    assert_eq!(d.idle_timeout, Duration::from_secs(60));
+    assert_eq!(d.write_timeout, Duration::from_secs(30));
+    assert_eq!(d.max_head_bytes, 64 * 1024);
+    assert_eq!(d.max_body_bytes, 16 * 1024);
+    // A file without the keys gets the same limits.
+    let bare = Config::from_toml("[server]\nlisten = \"127.0.0.1:9\"\n", "bare.toml").unwrap();
+    assert_eq!(ServerLimits::from_config(&bare.server), d);
+}
+
+#[test]
+fn server_limits_are_read_from_the_file() {
+    let text = "[server]\nheader_timeout = \"2s\"\nidle_timeout = \"1m 30s\"\nwrite_timeout = \"750ms\"\n\
+                max_head_bytes = 16384\nmax_body_bytes = 1\nrequest_timeout = \"5s\"\nmax_connections = 3\n";
+    let cfg = Config::from_toml(text, "x.toml").unwrap();
+    let l = ServerLimits::from_config(&cfg.server);
+    assert_eq!(l.header_timeout, Duration::from_secs(2));
+    assert_eq!(l.idle_timeout, Duration::from_secs(90));
+    assert_eq!(l.write_timeout, Duration::from_millis(750));
+    assert_eq!(l.max_head_bytes, 16384);
+    assert_eq!(l.max_body_bytes, 1);
+    assert_eq!(l.request_timeout, Duration::from_secs(5));
+    assert_eq!(l.max_connections, 3);
+    // The bounds themselves are accepted.
+    let edges =
+        "[server]\nheader_timeout = \"100ms\"\nidle_timeout = \"1h\"\nmax_head_bytes = 8192\n\
+                 max_body_bytes = 16777216\n";
+    let cfg = Config::from_toml(edges, "x.toml").unwrap();
+    assert_eq!(cfg.server.header_timeout, Duration::from_millis(100));
+    assert_eq!(cfg.server.idle_timeout, Duration::from_secs(3600));
+    assert_eq!(cfg.server.max_head_bytes, 8192);
+    assert_eq!(cfg.server.max_body_bytes, 16 * 1024 * 1024);
+}
+
+#[test]
+fn zero_and_absurd_server_limits_are_refused_naming_file_line_and_key() {
+    let cases = [
+        ("header_timeout", "\"0\""),
+        ("header_timeout", "\"0s\""),
+        ("header_timeout", "\"50ms\""),
+        ("header_timeout", "\"2h\""),
+        ("idle_timeout", "\"0\""),
+        ("idle_timeout", "\"365days\""),
+        ("write_timeout", "\"0ms\""),
+        ("write_timeout", "\"100years\""),
+        ("request_timeout", "\"0\""),
+        ("max_connections", "0"),
+        ("max_connections", "10000000"),
+        ("max_head_bytes", "0"),
+        ("max_head_bytes", "8191"),
+        ("max_head_bytes", "1073741824"),
+        ("max_head_bytes", "-1"),
+        ("max_body_bytes", "0"),
+        ("max_body_bytes", "-16384"),
+        ("max_body_bytes", "1099511627776"),
+    ];
+    for (key, value) in cases {
+        let text = format!("# limits\n[server]\nlisten = \"127.0.0.1:8080\"\n{key} = {value}\n");
+        let err = Config::from_toml(&text, "limits.toml")
+            .expect_err(&format!("server.{key} = {value} must be refused"))
+            .to_string();
+        assert!(err.starts_with("limits.toml:4: "), "{key} = {value}: {err}");
+        assert!(
+            err.contains(&format!("server.{key}")),
+            "{key} = {value}: {err}"
+        );
+        assert!(err.contains("out of range"), "{key} = {value}: {err}");
+    }
+}
+
+#[test]
+fn malformed_server_limits_are_refused_naming_file_line_and_key() {
+    for (key, value, says) in [
+        ("header_timeout", "\"soon\"", "invalid duration"),
+        ("idle_timeout", "\"-5s\"", "invalid duration"),
+        ("write_timeout", "30", "string"),
+        ("max_head_bytes", "\"64KiB\"", "whole number"),
+        ("max_body_bytes", "1.5", "whole number"),
+    ] {
+        let text = format!("[server]\n\n{key} = {value}\n");
+        let err = Config::from_toml(&text, "bad.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("bad.toml:3: "), "{key} = {value}: {err}");
+        assert!(
+            err.contains(&format!("server.{key}: ")),
+            "{key} = {value}: {err}"
+        );
+        assert!(err.contains(says), "{key} = {value}: {err}");
+    }
+    // Unknown server keys are still refused.
+    let err = Config::from_toml("[server]\nread_timeout = \"1s\"\n", "bad.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("bad.toml:2: "), "{err}");
+    assert!(err.contains("read_timeout"), "{err}");
 }
