@@ -36,6 +36,8 @@ SETUP=$!
 
 stamp "building unionwire (release, the binary only)"
 cargo build --release --quiet --bin unionwire
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+UWBIN=$TARGET/release/unionwire
 
 stamp "generating $ARTICLES articles on $HOSTS hosts"
 rm -rf "$OUT/site"
@@ -75,8 +77,8 @@ rm -rf "$OUT/store"
     echo "url = \"http://$host/list/index.html\""; echo "links = \"div.ej_list_box li a\""; echo "pages = 1000"
   done < "$OUT/site/hosts.txt"
 } > "$CFG"
-UW=$(python3 bench/measure.py unionwire -- target/release/unionwire --config "$CFG" crawl --once --all --no-progress 2>"$OUT/unionwire.log" | tail -1)
-UW_ARTICLES=$(target/release/unionwire --config "$CFG" db stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
+UW=$(python3 bench/measure.py unionwire -- "$UWBIN" --config "$CFG" crawl --once --all --no-progress 2>"$OUT/unionwire.log" | tail -1)
+UW_ARTICLES=$("$UWBIN" --config "$CFG" db stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["articles"])')
 
 stamp "scrapy (minimal spider, CSS selectors)"
 rm -f "$OUT/scrapy.jsonl"
@@ -91,7 +93,7 @@ PC='{"pages_per_s": null}'
 if [ "$PARSE_CEILING" != 0 ]; then
   stamp "html5ever parse ceiling (building the example)"
   cargo build --release --quiet --example parse_ceiling
-  PC=$(target/release/examples/parse_ceiling "$OUT/site" | tail -1)
+  PC=$("$TARGET/release/examples/parse_ceiling" "$OUT/site" | tail -1)
 fi
 stamp "done"
 
