@@ -5,6 +5,7 @@
 //! best container and its qualifying siblings give the body. Traversal is iterative and depth-guarded.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use ego_tree::{NodeId, NodeRef};
@@ -55,6 +56,28 @@ static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 
+/// A hasher for node ids (small integers): one multiply instead of SipHash, for the per-node maps that
+/// scoring fills for every element of the page.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<NodeId, BuildHasherDefault<IdHasher>>;
+
 /// Per-element text statistics.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stats {
@@ -96,7 +119,34 @@ pub fn is_han(c: char) -> bool {
 }
 
 fn is_punct(c: char) -> bool {
-    "，。！？、；：“”‘’《》（）,.?!;:%\"'()".contains(c)
+    matches!(
+        c,
+        '，' | '。'
+            | '！'
+            | '？'
+            | '、'
+            | '；'
+            | '：'
+            | '“'
+            | '”'
+            | '‘'
+            | '’'
+            | '《'
+            | '》'
+            | '（'
+            | '）'
+            | ','
+            | '.'
+            | '?'
+            | '!'
+            | ';'
+            | ':'
+            | '%'
+            | '"'
+            | '\''
+            | '('
+            | ')'
+    )
 }
 
 fn text_stats(t: &str) -> Stats {
@@ -128,6 +178,42 @@ fn class_id(el: &scraper::node::Element) -> String {
         s.push_str(i);
     }
     s
+}
+
+/// Whether scoring drops an element as chrome: always a caption or comment
+/// ([`is_caption_or_comment`]), and when `unlikely` is set also navigation and the like ([`is_unlikely`]).
+/// The class and id are read once and the regexes run only on elements that carry one.
+fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
+    let name = el.name();
+    if matches!(name, "figcaption" | "figure") {
+        return true;
+    }
+    if matches!(name, "body" | "html" | "main") {
+        return false;
+    }
+    if unlikely && !matches!(name, "article" | "a") {
+        if matches!(name, "nav" | "aside" | "footer" | "form") {
+            return true;
+        }
+        if matches!(
+            el.attr("role"),
+            Some("navigation" | "complementary" | "banner" | "contentinfo" | "dialog" | "menu")
+        ) {
+            return true;
+        }
+    }
+    if el.attr("class").is_none() && el.attr("id").is_none() {
+        return false;
+    }
+    let ci = class_id(el);
+    if ci.is_empty() {
+        return false;
+    }
+    CAPTION_OR_COMMENT.is_match(&ci)
+        || (unlikely
+            && !matches!(name, "article" | "a")
+            && UNLIKELY.is_match(&ci)
+            && !MAYBE.is_match(&ci))
 }
 
 /// Whether an element is a figure caption, photo credit or reader comment (by tag, class or id).
@@ -189,8 +275,8 @@ pub struct Body {
 }
 
 struct Scorer<'a> {
-    stats: HashMap<NodeId, Stats>,
-    dropped: HashSet<NodeId>,
+    stats: IdMap<Stats>,
+    dropped: IdSet,
     exclude: &'a HashSet<NodeId>,
     strip_unlikely: bool,
 }
@@ -198,8 +284,8 @@ struct Scorer<'a> {
 impl<'a> Scorer<'a> {
     fn new(exclude: &'a HashSet<NodeId>, strip_unlikely: bool) -> Self {
         Self {
-            stats: HashMap::new(),
-            dropped: HashSet::new(),
+            stats: IdMap::default(),
+            dropped: IdSet::default(),
             exclude,
             strip_unlikely,
         }
@@ -209,8 +295,7 @@ impl<'a> Scorer<'a> {
         is_skipped_tag(el.name())
             || is_hidden(el)
             || self.exclude.contains(&node.id())
-            || is_caption_or_comment(el)
-            || (self.strip_unlikely && is_unlikely(el))
+            || is_chrome(el, self.strip_unlikely)
     }
 
     /// Post-order statistics over the whole document, iterative.
@@ -248,17 +333,11 @@ impl<'a> Scorer<'a> {
                     acc.push(Stats::default());
                     stack.push((node, depth, true));
                     if depth < MAX_DEPTH {
-                        let children: Vec<_> = node.children().collect();
-                        for c in children.into_iter().rev() {
-                            stack.push((c, depth + 1, false));
-                        }
+                        stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
                     }
                 }
                 Node::Document | Node::Fragment => {
-                    let children: Vec<_> = node.children().collect();
-                    for c in children.into_iter().rev() {
-                        stack.push((c, depth + 1, false));
-                    }
+                    stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
                 }
                 _ => {}
             }
@@ -335,7 +414,7 @@ const MIN_ALTERNATIVES: usize = 3;
 fn common_container(
     doc: &Html,
     order: &[NodeId],
-    scores: &HashMap<NodeId, f64>,
+    scores: &IdMap<f64>,
     scorer: &Scorer<'_>,
     best_id: NodeId,
     best_score: f64,
@@ -399,7 +478,7 @@ const REPEAT_LEVELS: usize = 3;
 /// same tag and class. When the best container's tag and class recur near it (under an ancestor at most
 /// [`REPEAT_LEVELS`] up, at the same depth below it) on other kept elements that carry punctuated,
 /// barely linked text, all of them (in page order) are the body. Returns no parts when the best container has no class or no repeat.
-fn repeated_parts(doc: &Html, scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
+fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     let Some(bel) = best.value().as_element() else {
         return Vec::new();
     };
@@ -489,7 +568,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
     scorer.collect(root);
 
     // Score text blocks and propagate to ancestors.
-    let mut scores: HashMap<NodeId, f64> = HashMap::new();
+    let mut scores: IdMap<f64> = IdMap::default();
     let mut order: Vec<NodeId> = Vec::new();
     for node in root.descendants() {
         let Some(el) = node.value().as_element() else {
@@ -580,7 +659,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         .as_element()
         .and_then(|e| e.attr("class"))
         .unwrap_or("");
-    let mut parts = repeated_parts(doc, &scorer, best_node);
+    let mut parts = repeated_parts(&scorer, best_node);
     let siblings: Vec<_> = if !parts.is_empty() {
         Vec::new()
     } else {
