@@ -125,6 +125,9 @@ pub fn comparison_fold(text: &str) -> String {
             if c.is_ascii_alphanumeric() {
                 out.push(c.to_ascii_lowercase());
             }
+        } else if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
+            // CJK ideographs, most of a Chinese text: alphanumeric and without case.
+            out.push(c);
         } else if c.is_alphanumeric() {
             out.extend(c.to_lowercase());
         }
