@@ -678,3 +678,92 @@ proptest! {
         let _ = feed::parse_feed(s.as_bytes(), &url("http://example.com/feed.xml"));
     }
 }
+
+// ---------- generic body: split articles, captions, comments, chrome lines ----------
+
+/// Sentences long and punctuated enough to score as article text.
+fn sentence(i: usize) -> String {
+    format!(
+        "Paragraph {i} of the report says the union signed a new agreement, covering wages, hours and safety, after talks that lasted three weeks."
+    )
+}
+
+fn generic_paragraphs(body: &str) -> Vec<String> {
+    let html = format!(
+        "<html><head><title>Report</title></head><body>\
+         <nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav>{body}\
+         <div class=\"sidebar\"><ul><li><a href=\"/a\">Another story about something else entirely</a></li>\
+         <li><a href=\"/b\">Yet another story that readers also liked</a></li></ul></div>\
+         <footer>About us. Contact. Terms of use.</footer></body></html>"
+    );
+    extract::extract_article(&html, &url("https://news.example.org/a/1.html"), None)
+        .unwrap()
+        .article
+        .paragraphs
+}
+
+#[test]
+fn generic_body_gathers_an_article_cut_into_one_card_per_paragraph() {
+    let cards: String = (0..8)
+        .map(|i| {
+            format!(
+                "<div class=\"card collection-item\"><div class=\"card-content card-article\"><p>{}</p></div></div>",
+                sentence(i)
+            )
+        })
+        .collect();
+    let p = generic_paragraphs(&format!(
+        "<div class=\"collection\" id=\"article-body\">{cards}</div>"
+    ));
+    let want: Vec<String> = (0..8).map(sentence).collect();
+    assert_eq!(p, want);
+}
+
+#[test]
+fn generic_body_joins_chunks_cut_apart_by_an_ad_row() {
+    let chunk = |r: std::ops::Range<usize>| -> String {
+        let ps: String = r.map(|i| format!("<p>{}</p>", sentence(i))).collect();
+        format!(
+            "<div class=\"grid\"><div class=\"grid--item body article__body\">{ps}</div><div class=\"rail\"></div></div>"
+        )
+    };
+    let body = format!(
+        "<div class=\"chunks\">{}<div class=\"row\"><div class=\"ad\"><span>Advertisement</span></div></div>{}</div>",
+        chunk(0..5),
+        chunk(5..8)
+    );
+    let p = generic_paragraphs(&body);
+    let want: Vec<String> = (0..8).map(sentence).collect();
+    assert_eq!(p, want);
+}
+
+#[test]
+fn generic_body_leaves_out_captions_comments_and_lone_interface_lines() {
+    let ps: String = (0..6).map(|i| format!("<p>{}</p>", sentence(i))).collect();
+    let body = format!(
+        "<article><p>Published 11:11 PM EST Nov 19, 2019</p>{ps}\
+         <figure><img src=\"x.jpg\"><figcaption>Workers at the plant, pictured in May, before the strike began.</figcaption></figure>\
+         <p class=\"photo-credit\">Photo: A. Photographer, Agency, all rights reserved by the agency.</p>\
+         <p>ADVERTISEMENT</p><p>{}</p></article>\
+         <div id=\"comments\"><div class=\"comment-body\"><p>I disagree with this report, because the agreement leaves out contract workers entirely.</p></div></div>",
+        sentence(6)
+    );
+    let p = generic_paragraphs(&body);
+    let want: Vec<String> = (0..7).map(sentence).collect();
+    assert_eq!(p, want);
+}
+
+#[test]
+fn generic_body_reads_text_written_beside_line_breaks_in_a_div() {
+    let text = format!("{} {} {}", sentence(0), sentence(1), sentence(2));
+    let body = format!(
+        "<div class=\"row\"><div class=\"col-md-3\"><ul>{}</ul></div>\
+         <div class=\"col-md-9\"><p class=\"titulo\">Report</p><small>05/10/2018 - Category: <a href=\"/c\">Health</a></small><br><br>{text}<br><br><br></div></div>",
+        (0..30)
+            .map(|i| format!("<li><a href=\"/archive/{i}\">Archive month {i} (15)</a></li>"))
+            .collect::<String>()
+    );
+    let p = generic_paragraphs(&body);
+    assert!(p.contains(&text), "{p:#?}");
+    assert!(!p.iter().any(|l| l.contains("Archive month")), "{p:#?}");
+}
