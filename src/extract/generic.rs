@@ -180,9 +180,10 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
-/// Whether scoring drops an element as chrome: always a caption or comment
-/// ([`is_caption_or_comment`]), and when `unlikely` is set also navigation and the like ([`is_unlikely`]).
-/// The class and id are read once and the regexes run only on elements that carry one.
+/// Whether scoring drops an element as chrome. Always: a figure, figure caption, photo credit or reader
+/// comment (by tag, class or id). When `unlikely` is set, also what looks like page chrome by tag, role,
+/// class or id (navigation, sharing, related lists…), unless the class also suggests content. The class
+/// and id are read once and the regexes run only on elements that carry one.
 fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     let name = el.name();
     if matches!(name, "figcaption" | "figure") {
@@ -214,40 +215,6 @@ fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
             && !matches!(name, "article" | "a")
             && UNLIKELY.is_match(&ci)
             && !MAYBE.is_match(&ci))
-}
-
-/// Whether an element is a figure caption, photo credit or reader comment (by tag, class or id).
-#[must_use]
-pub fn is_caption_or_comment(el: &scraper::node::Element) -> bool {
-    let name = el.name();
-    if matches!(name, "figcaption" | "figure") {
-        return true;
-    }
-    if matches!(name, "body" | "html" | "main") {
-        return false;
-    }
-    let ci = class_id(el);
-    !ci.is_empty() && CAPTION_OR_COMMENT.is_match(&ci)
-}
-
-/// Whether an element looks like page chrome by its class/id/role (navigation, sharing, related lists…).
-#[must_use]
-pub fn is_unlikely(el: &scraper::node::Element) -> bool {
-    let name = el.name();
-    if matches!(name, "body" | "html" | "article" | "main" | "a") {
-        return false;
-    }
-    if matches!(name, "nav" | "aside" | "footer" | "form") {
-        return true;
-    }
-    if matches!(
-        el.attr("role"),
-        Some("navigation" | "complementary" | "banner" | "contentinfo" | "dialog" | "menu")
-    ) {
-        return true;
-    }
-    let ci = class_id(el);
-    !ci.is_empty() && UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci)
 }
 
 fn class_weight(el: &scraper::node::Element) -> f64 {
