@@ -184,12 +184,7 @@ impl GuardedStream {
 
     /// Polls the write deadline after a pending write; an expired one is a `TimedOut` error.
     fn write_stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let limit = self.write;
-        let deadline = self
-            .write_deadline
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-        if deadline.as_mut().poll(cx).is_ready() {
-            self.write_deadline = None;
+        if deadline_passed(&mut self.write_deadline, self.write, cx) {
             self.stats.write_stalled.fetch_add(1, Ordering::Relaxed);
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -197,6 +192,22 @@ impl GuardedStream {
             )));
         }
         Poll::Pending
+    }
+}
+
+/// Polls a deadline started `limit` from its first poll (armed lazily on a pending read or write);
+/// an expired one is cleared and reported, so the caller can count it and fail the I/O.
+fn deadline_passed(
+    slot: &mut Option<Pin<Box<Sleep>>>,
+    limit: Duration,
+    cx: &mut Context<'_>,
+) -> bool {
+    let deadline = slot.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+    if deadline.as_mut().poll(cx).is_ready() {
+        *slot = None;
+        true
+    } else {
+        false
     }
 }
 
@@ -219,12 +230,7 @@ impl AsyncRead for GuardedStream {
                 Poll::Ready(r)
             }
             Poll::Pending => {
-                let idle = this.idle;
-                let deadline = this
-                    .read_deadline
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
-                if deadline.as_mut().poll(cx).is_ready() {
-                    this.read_deadline = None;
+                if deadline_passed(&mut this.read_deadline, this.idle, cx) {
                     this.stats.idle_closed.fetch_add(1, Ordering::Relaxed);
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::TimedOut,
