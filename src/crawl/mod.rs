@@ -5,6 +5,7 @@
 
 pub mod discover;
 pub mod scheduler;
+pub mod workers;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -21,12 +22,17 @@ use crate::extract::{self, Profiles};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::metrics::Metrics;
 use crate::model::{Article, SourceId};
-use crate::store::{FetchState, SourceState, Store};
+use crate::store::{FetchState, Incoming, SourceState, Store};
+
+use workers::{Pending, Workers};
 
 pub use discover::Discovered;
 
 /// Articles ingested per flushed batch: a crash loses at most the batch being written, and a re-crawl restores it.
 pub const INGEST_BATCH: usize = 16;
+
+/// Batches waiting for the store writer per source, beyond which fetching waits for the oldest.
+const MAX_QUEUED_BATCHES: usize = 4;
 
 /// Most pages one multi-page article may have.
 pub const MAX_ARTICLE_PAGES: usize = 20;
@@ -106,9 +112,10 @@ pub struct Crawler {
     metrics: Arc<Metrics>,
     /// Bounds fetches in flight over all sources.
     slots: Arc<Semaphore>,
-    /// Bounds the CPU work (decoding, parsing, extraction) running at once to the number of cores: more
-    /// would only add blocking-pool threads, each holding a parsed DOM and its own allocator arena.
-    cpu: Arc<Semaphore>,
+    /// The CPU work (decoding, parsing, extraction, fingerprints): one thread per core.
+    cpu: Workers,
+    /// The store writes: one thread, so batches land in the order they were queued.
+    writer: Workers,
     progress: Option<ProgressFn>,
 }
 
@@ -129,7 +136,8 @@ impl Crawler {
             store,
             metrics,
             slots,
-            cpu: Arc::new(Semaphore::new(cores)),
+            cpu: Workers::new("cpu", cores),
+            writer: Workers::new("store", 1),
             progress: None,
         }
     }
@@ -274,25 +282,15 @@ impl Crawler {
             return;
         }
 
-        // The store writer runs on the blocking pool beside the fetches: batches queue to it while the next
-        // pages are fetched and extracted, and each is flushed before it is counted as stored.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<(Article, SourceId, i32)>>(4);
-        let writer = {
-            let store = self.store.clone();
-            let metrics = self.metrics.clone();
-            let source = src.id.clone();
-            tokio::task::spawn_blocking(move || {
-                let mut outcome = WriteOutcome::default();
-                while let Some(batch) = rx.blocking_recv() {
-                    write_batch(&store, &metrics, &source, batch, &mut outcome);
-                }
-                outcome
-            })
-        };
+        // The store writer thread takes the batches while the next pages are fetched and extracted; each is
+        // flushed before it is counted as stored. At most `MAX_QUEUED_BATCHES` wait per source.
+        let mut queued: std::collections::VecDeque<Pending<WriteOutcome>> =
+            std::collections::VecDeque::new();
+        let mut outcome = WriteOutcome::default();
         let mut results = stream::iter(todo)
             .map(|d| self.fetch_one(src, d, token))
             .buffer_unordered(self.cfg.crawl.concurrency);
-        let mut batch: Vec<(Article, SourceId, i32)> = Vec::new();
+        let mut batch: Vec<Incoming> = Vec::new();
         while let Some(r) = results.next().await {
             self.emit(Progress::ArticleDone {
                 source: src.id.clone(),
@@ -300,7 +298,7 @@ impl Crawler {
             match r {
                 Ok(Fetched::Article(a, pages)) => {
                     sum.pages_fetched += pages;
-                    batch.push((*a, src.id.clone(), src.priority));
+                    batch.push(*a);
                 }
                 Ok(Fetched::NotModified) => sum.not_modified += 1,
                 Ok(Fetched::Cancelled) => {}
@@ -312,24 +310,45 @@ impl Crawler {
                     sum.errors.push(line);
                 }
             }
-            if batch.len() >= INGEST_BATCH && tx.send(std::mem::take(&mut batch)).await.is_err() {
-                break;
+            if batch.len() >= INGEST_BATCH {
+                queued.extend(self.write(src, std::mem::take(&mut batch), &mut outcome));
+                if queued.len() > MAX_QUEUED_BATCHES {
+                    if let Some(p) = queued.pop_front() {
+                        merge_written(p.wait().await, &mut outcome);
+                    }
+                }
             }
         }
         if !batch.is_empty() {
-            // The writer stops only when the channel closes, so this send cannot fail while it runs.
-            let _ = tx.send(batch).await;
+            queued.extend(self.write(src, batch, &mut outcome));
         }
-        drop(tx);
-        match writer.await {
-            Ok(o) => {
-                sum.new_articles += o.new_articles;
-                sum.updated_articles += o.updated_articles;
-                sum.new_stories += o.new_stories;
-                sum.errors.extend(o.errors);
-            }
-            Err(e) => sum.errors.push(format!("the store writer failed: {e}")),
+        for p in queued {
+            merge_written(p.wait().await, &mut outcome);
         }
+        sum.new_articles += outcome.new_articles;
+        sum.updated_articles += outcome.updated_articles;
+        sum.new_stories += outcome.new_stories;
+        sum.errors.extend(outcome.errors);
+    }
+
+    /// Queues one batch on the store writer; a writer that cannot take it is reported in `outcome`.
+    fn write(
+        &self,
+        src: &SourceConfig,
+        batch: Vec<Incoming>,
+        outcome: &mut WriteOutcome,
+    ) -> Option<Pending<WriteOutcome>> {
+        let store = self.store.clone();
+        let metrics = self.metrics.clone();
+        let source = src.id.clone();
+        let n = batch.len();
+        let job = self.writer.submit(move || {
+            let mut out = WriteOutcome::default();
+            write_batch(&store, &metrics, &source, batch, &mut out);
+            out
+        });
+        job.map_err(|e| outcome.errors.push(format!("storing {n} articles: {e}")))
+            .ok()
     }
 
     fn needs_fetch(&self, canonical: &str) -> Result<bool, crate::store::StoreError> {
@@ -360,7 +379,10 @@ impl Crawler {
         if let Discovered::FeedEntry(entry) = &d {
             let mut a = extract::feed::entry_article(entry);
             finish_article(&mut a);
-            return Ok(Fetched::Article(Box::new(a), 0));
+            return Ok(Fetched::Article(
+                Box::new(self.fingerprint(src, a).await?),
+                0,
+            ));
         }
         let state = self
             .store
@@ -431,11 +453,18 @@ impl Crawler {
         if article.paragraphs.is_empty() {
             return Err(format!("{final_url}: no article text found"));
         }
-        Ok(Fetched::Article(Box::new(article), pages))
+        let incoming = self.fingerprint(src, article).await?;
+        Ok(Fetched::Article(Box::new(incoming), pages))
     }
 
-    /// Decodes and extracts a fetched page on the blocking pool, at most one page per core at a time. The
-    /// body is moved, not copied, out of `resp`. Returns the extraction and the encoding's name.
+    /// Fingerprints an article for the store on a CPU thread, so the store writer only writes.
+    async fn fingerprint(&self, src: &SourceConfig, article: Article) -> Result<Incoming, String> {
+        let (source, priority) = (src.id.clone(), src.priority);
+        self.on_cpu(move || Incoming::new(article, source, priority))
+            .await
+    }
+
+    /// Decodes and extracts a fetched page on a CPU thread. The body is moved, not copied, out of `resp`. Returns the extraction and the encoding's name.
     async fn extract_page(
         &self,
         resp: &mut crate::fetch::Response,
@@ -460,20 +489,13 @@ impl Crawler {
         .await?
     }
 
-    /// Runs CPU-bound work on the blocking pool once a core is free (see `cpu`), never on the reactor.
+    /// Runs CPU-bound work on the CPU threads (one per core, jobs queued in order), never on the reactor.
     pub(crate) async fn on_cpu<T, F>(&self, work: F) -> Result<T, String>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let _core = self
-            .cpu
-            .acquire()
-            .await
-            .expect("the CPU semaphore is never closed");
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| format!("extraction task failed: {e}"))
+        self.cpu.run(work).await.map_err(|e| e.to_string())
     }
 
     /// A polite fetch that gives up (returns `None`) when the run is cancelled.
@@ -573,13 +595,13 @@ fn write_batch(
     store: &Store,
     metrics: &Metrics,
     source: &SourceId,
-    batch: Vec<(Article, SourceId, i32)>,
+    batch: Vec<Incoming>,
     out: &mut WriteOutcome,
 ) {
     use std::sync::atomic::Ordering::Relaxed;
     let n = batch.len();
-    let urls: Vec<String> = batch.iter().map(|(a, _, _)| a.url.clone()).collect();
-    match store.ingest_batch(batch) {
+    let urls: Vec<String> = batch.iter().map(|i| i.article.url.clone()).collect();
+    match store.ingest_incoming(batch) {
         Ok(done) => {
             for i in done {
                 if i.new_article {
@@ -607,8 +629,21 @@ fn write_batch(
     }
 }
 
+/// Adds a finished write job's counts to `out`.
+fn merge_written(done: Result<WriteOutcome, workers::WorkerError>, out: &mut WriteOutcome) {
+    match done {
+        Ok(o) => {
+            out.new_articles += o.new_articles;
+            out.updated_articles += o.updated_articles;
+            out.new_stories += o.new_stories;
+            out.errors.extend(o.errors);
+        }
+        Err(e) => out.errors.push(format!("the store writer failed: {e}")),
+    }
+}
+
 enum Fetched {
-    Article(Box<Article>, u64),
+    Article(Box<Incoming>, u64),
     NotModified,
     Cancelled,
 }

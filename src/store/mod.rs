@@ -137,6 +137,33 @@ pub fn exit_code_for(error: &(dyn std::error::Error + 'static)) -> Option<u8> {
     }
 }
 
+/// An article on its way into the store, with its near-duplicate fingerprint computed ahead: the
+/// crawl fingerprints on its extraction threads, in parallel, and leaves the store writer only the writes.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The article.
+    pub article: Article,
+    /// The source it came from.
+    pub source: SourceId,
+    /// The source's priority.
+    pub priority: i32,
+    fingerprint: Fingerprint,
+}
+
+impl Incoming {
+    /// Fingerprints `article` (title and body text, as [`Store::ingest`] would).
+    #[must_use]
+    pub fn new(article: Article, source: SourceId, priority: i32) -> Self {
+        let fingerprint = dedup::fingerprint(&article.title, &article.body_text());
+        Self {
+            article,
+            source,
+            priority,
+            fingerprint,
+        }
+    }
+}
+
 /// What [`Store::ingest`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ingested {
@@ -738,7 +765,20 @@ impl Store {
     /// As [`Store::ingest`].
     pub fn ingest_at(
         &self,
+        article: Article,
+        source: &SourceId,
+        priority: i32,
+        now: Timestamp,
+    ) -> Result<Ingested, StoreError> {
+        let fp = dedup::fingerprint(&article.title, &article.body_text());
+        self.ingest_fingerprinted(article, fp, source, priority, now)
+    }
+
+    /// [`Store::ingest_at`] with the article's fingerprint already computed (see [`Incoming`]).
+    fn ingest_fingerprinted(
+        &self,
         mut article: Article,
+        fp: Fingerprint,
         source: &SourceId,
         priority: i32,
         now: Timestamp,
@@ -753,7 +793,6 @@ impl Store {
         let id = ArticleId::from_canonical_url(&id_key);
         let fetched_key = dedup::url_key_str(&article.url);
         article.canonical_url = canonical;
-        let fp = dedup::fingerprint(&article.title, &article.body_text());
 
         let _guard = self
             .inner
@@ -922,6 +961,26 @@ impl Store {
         let mut out = Vec::with_capacity(items.len());
         for (article, source, priority) in items {
             out.push(self.ingest(article, &source, priority)?);
+        }
+        self.flush()?;
+        Ok(out)
+    }
+
+    /// [`Store::ingest_batch`] for articles whose fingerprints were computed ahead ([`Incoming::new`]).
+    ///
+    /// # Errors
+    /// As [`Store::ingest_batch`].
+    pub fn ingest_incoming(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
+        let now = Timestamp::now();
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.ingest_fingerprinted(
+                i.article,
+                i.fingerprint,
+                &i.source,
+                i.priority,
+                now,
+            )?);
         }
         self.flush()?;
         Ok(out)
