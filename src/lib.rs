@@ -15,7 +15,7 @@
 //! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
 //! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints, the near-duplicate decision |
 //! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health |
-//! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline, health |
+//! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline on fixed worker threads (one per core for CPU work, one store writer), health |
 //! | [`publish`] | feed queries and rendering: RSS 2.0, Atom, JSON Feed 1.1, OPML |
 //! | [`metrics`] | process counters (crawl, HTTP requests by route and status, feed render time) in the Prometheus text format |
 //! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, index page, `/healthz`, `/metrics`, ETag/304, compression, connection/header/idle/write/body limits |
