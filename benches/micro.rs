@@ -24,6 +24,28 @@ fn body_text() -> String {
         .join("\n")
 }
 
+/// A long article (about 5,000 characters) of distinct paragraphs: the union-news texts of
+/// `tests/fixtures/dedup/corpus.txt`, in order, until the length is reached.
+fn long_article() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/dedup/corpus.txt"
+    );
+    let corpus = std::fs::read_to_string(path).expect("the dedup corpus fixture is readable");
+    let mut out = String::new();
+    for line in corpus.lines() {
+        if line.starts_with('#') || line.starts_with("===") || line.trim().is_empty() {
+            continue;
+        }
+        if out.chars().count() >= 5_000 {
+            break;
+        }
+        out.push_str(line.trim());
+        out.push('\n');
+    }
+    out
+}
+
 fn benches(c: &mut Criterion) {
     let utf8 = page();
     let gbk = encoding_rs::GBK.encode(&utf8).0.into_owned();
@@ -50,6 +72,16 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             unionwire::dedup::fingerprint(black_box("江苏工会重点抓好四赛"), black_box(&text))
         })
+    });
+    let long = long_article();
+    g.throughput(Throughput::Bytes(long.len() as u64));
+    g.bench_function("fingerprint long article 5000 chars", |b| {
+        b.iter(|| {
+            unionwire::dedup::fingerprint(black_box("江苏工会重点抓好四赛"), black_box(&long))
+        })
+    });
+    g.bench_function("comparison_text long article 5000 chars", |b| {
+        b.iter(|| unionwire::clean::comparison_text(black_box(&long)))
     });
     g.finish();
 }

@@ -3,6 +3,7 @@
 //! conversion, and the marking of characters lost beyond repair. Works on plain text and on whole HTML documents,
 //! where only text runs and a few human-readable attribute values are touched.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -257,6 +258,53 @@ pub(crate) fn t2s(text: &str) -> String {
     out
 }
 
+/// Whether [`t2s`] would change any character of `text`: one pass with the change index loaded once
+/// (the same test as [`may_change`], char by char).
+fn any_may_change(text: &str) -> bool {
+    let bits = changing();
+    text.chars().any(|c| {
+        let cp = c as u32;
+        if cp < INDEXED[0].0 {
+            // ASCII, Latin, general punctuation, CJK symbols: below every indexed range and every
+            // supplementary ideograph.
+            return false;
+        }
+        let mut offset = 0;
+        for &(a, b) in &INDEXED {
+            if (a..b).contains(&cp) {
+                let i = (offset + cp - a) as usize;
+                return bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
+            }
+            offset += b - a;
+        }
+        cp >= 0x20000 && is_han(c)
+    })
+}
+
+/// The text of [`repair_document`], borrowed when nothing changes. Without a tone-marked vowel there is
+/// no annotation (no repair-table entry, no gate, no evidence), so repair is [`t2s`] of each text run,
+/// and nothing at all when no character is one t2s changes; with one, this is [`repair_document`].
+pub(crate) fn repair_document_text(text: &str) -> Cow<'_, str> {
+    if has_tone(text) {
+        return Cow::Owned(repair_document(text).text);
+    }
+    if converter().is_none() || !any_may_change(text) {
+        return Cow::Borrowed(text);
+    }
+    if !text.contains('<') {
+        // No markup: the whole text is one text run.
+        return Cow::Owned(t2s(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    for seg in crate::clean::html::segments(text) {
+        match seg {
+            crate::clean::html::Segment::Markup(m) => out.push_str(m),
+            crate::clean::html::Segment::Text(t) => out.push_str(&t2s(t)),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Repairs a document: decides the mode from the whole text, then repairs its text runs.
 pub(crate) fn repair_document(text: &str) -> Outcome {
     let count = annotation_count(text);
@@ -478,6 +526,31 @@ mod tests {
         assert!(!may_change('工'));
         assert!(!may_change('，'));
         assert_eq!(t2s("工人日报客户端，中国"), "工人日报客户端，中国");
+    }
+
+    /// [`repair_document_text`] skips the repair table when the text has no tone mark: every entry
+    /// must hold one.
+    #[test]
+    fn every_repair_table_entry_holds_a_tone_mark() {
+        for (from, _) in REPAIR_TABLE {
+            assert!(has_tone(from), "{from}");
+        }
+    }
+
+    #[test]
+    fn repair_document_text_equals_repair_document() {
+        for t in [
+            "",
+            "abc",
+            "工人日报客户端，中国",
+            "中國工會",
+            "a<b title=\"中國\">中國</b><script>國</script>",
+            "江蘇工會(huì)重點(diǎn)",
+            "日?qǐng)?bào)",
+            "𠀀𪚥 中國 (men)的(de)?",
+        ] {
+            assert_eq!(repair_document_text(t), repair_document(t).text, "{t}");
+        }
     }
 
     #[test]

@@ -101,17 +101,23 @@ pub fn comparison_text(text: &str) -> String {
 /// dropped, punctuation and line breaks kept.
 #[must_use]
 pub fn comparison_source(text: &str) -> String {
-    let repaired = mirror::repair_document(text).text;
-    let mut out = String::with_capacity(repaired.len());
+    let repaired = mirror::repair_document_text(text);
+    let mut out = String::with_capacity(repaired.len() + 1);
     for line in repaired.lines() {
-        let line = spam::strip_tail(line).unwrap_or_else(|| line.to_owned());
-        if spam::is_spam_block(&line) {
-            continue;
+        match spam::strip_tail(line) {
+            Some(head) => push_unless_spam(&mut out, &head),
+            None => push_unless_spam(&mut out, line),
         }
-        out.push_str(&line);
-        out.push('\n');
     }
     out
+}
+
+/// Appends `line` and a newline unless it is a keyword-stuffed block.
+fn push_unless_spam(out: &mut String, line: &str) {
+    if !spam::is_spam_block(line) {
+        out.push_str(line);
+        out.push('\n');
+    }
 }
 
 /// The second half of [`comparison_text`]: full-width ASCII folded to ASCII, only letters and digits kept,
@@ -119,20 +125,31 @@ pub fn comparison_source(text: &str) -> String {
 #[must_use]
 pub fn comparison_fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    fold_each(text, |c| out.push(c));
+    out
+}
+
+/// [`comparison_fold`] one character at a time: calls `push` with every character of the fold of
+/// `text`, in order (for callers that hash or collect the characters without building a string).
+pub(crate) fn fold_each(text: &str, mut push: impl FnMut(char)) {
     for c in text.chars() {
+        if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
+            // CJK ideographs, most of a Chinese text: alphanumeric and without case (and untouched
+            // by the width fold).
+            push(c);
+            continue;
+        }
         let c = fold_width(c);
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
+                push(c.to_ascii_lowercase());
             }
-        } else if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
-            // CJK ideographs, most of a Chinese text: alphanumeric and without case.
-            out.push(c);
         } else if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
+            for l in c.to_lowercase() {
+                push(l);
+            }
         }
     }
-    out
 }
 
 /// Full-width ASCII (U+FF01–U+FF5E) → ASCII; the ideographic space → space.
@@ -329,6 +346,46 @@ fn article_text(article: &Article) -> String {
 #[must_use]
 pub fn sanitize_html(html: &str, base: &url::Url) -> String {
     sanitize::sanitize(html, base)
+}
+
+/// The comparison functions as they were before the fast paths, kept to check them against.
+#[cfg(test)]
+pub(crate) mod reference {
+    /// [`super::comparison_text`], straightforwardly.
+    pub(crate) fn comparison_text(text: &str) -> String {
+        comparison_fold(&comparison_source(text))
+    }
+
+    /// [`super::comparison_source`]: full mirror repair, then line by line.
+    pub(crate) fn comparison_source(text: &str) -> String {
+        let repaired = super::mirror::repair_document(text).text;
+        let mut out = String::with_capacity(repaired.len());
+        for line in repaired.lines() {
+            let line = super::spam::strip_tail(line).unwrap_or_else(|| line.to_owned());
+            if super::spam::is_spam_block(&line) {
+                continue;
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// [`super::comparison_fold`], straightforwardly.
+    pub(crate) fn comparison_fold(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            let c = super::fold_width(c);
+            if c.is_ascii() {
+                if c.is_ascii_alphanumeric() {
+                    out.push(c.to_ascii_lowercase());
+                }
+            } else if c.is_alphanumeric() {
+                out.extend(c.to_lowercase());
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

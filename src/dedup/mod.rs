@@ -14,6 +14,11 @@ use url::Url;
 
 use crate::model::{Article, ArticleId};
 
+#[cfg(test)]
+mod equivalence;
+#[cfg(test)]
+mod reference;
+
 /// Two fingerprints within this many differing bits are near-duplicates (Manku et al., WWW'07: k = 3).
 pub const MAX_DISTANCE: u32 = 3;
 
@@ -369,55 +374,155 @@ pub const MAX_ANCHOR_STORIES: usize = 3;
 /// removed, letters and digits only, lower-cased), as characters.
 #[must_use]
 pub fn comparison_chars(text: &str) -> Vec<char> {
-    crate::clean::comparison_text(text).chars().collect()
+    let source = crate::clean::comparison_source(text);
+    let mut chars = Vec::with_capacity(source.len() / 3 + 1);
+    crate::clean::fold_each(&source, |c| chars.push(c));
+    chars
 }
 
 /// FNV-1a over bytes followed by the splitmix64 finaliser: a stable 64-bit hash (fingerprints are
 /// persisted, so `std`'s unspecified hasher will not do).
 #[must_use]
 pub fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    bytes.iter().fold(Fnv::START, |h, &b| h.byte(b)).finish()
 }
 
-fn shingle_hash(chars: &[char]) -> u64 {
-    let mut buf = [0u8; 4 * SHINGLE];
-    let mut n = 0;
-    for c in chars {
-        n += c.encode_utf8(&mut buf[n..]).len();
-    }
-    stable_hash(&buf[..n])
-}
+/// The running state of [`stable_hash`], fed bytes or characters (as their UTF-8 bytes, so that
+/// feeding the characters of a string hashes exactly its bytes).
+#[derive(Clone, Copy)]
+struct Fnv(u64);
 
-fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
-    // Count the set bits per position (a branch-free loop the compiler vectorises), then add
-    // `weight × (ones − zeros)` per position once.
-    let mut ones = [0u32; 64];
-    let mut n: i64 = 0;
-    let mut count = |h: u64| {
-        for (bit, c) in ones.iter_mut().enumerate() {
-            *c += u32::from((h >> bit) & 1 == 1);
+impl Fnv {
+    const START: Fnv = Fnv(0xcbf2_9ce4_8422_2325);
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    #[inline(always)]
+    fn byte(self, b: u8) -> Fnv {
+        Fnv((self.0 ^ u64::from(b)).wrapping_mul(Self::PRIME))
+    }
+
+    /// Feeds the UTF-8 encoding of `c` (written out, so no buffer is filled and re-read).
+    #[inline(always)]
+    fn char(self, c: char) -> Fnv {
+        // The masks make each truncation to a byte exact.
+        #[allow(clippy::cast_possible_truncation)]
+        let byte = |x: u32| (x & 0xFF) as u8;
+        let cp = u32::from(c);
+        if cp < 0x80 {
+            self.byte(byte(cp))
+        } else if cp < 0x800 {
+            self.byte(byte(0xC0 | (cp >> 6)))
+                .byte(byte(0x80 | (cp & 0x3F)))
+        } else if cp < 0x1_0000 {
+            self.byte(byte(0xE0 | (cp >> 12)))
+                .byte(byte(0x80 | ((cp >> 6) & 0x3F)))
+                .byte(byte(0x80 | (cp & 0x3F)))
+        } else {
+            self.byte(byte(0xF0 | (cp >> 18)))
+                .byte(byte(0x80 | ((cp >> 12) & 0x3F)))
+                .byte(byte(0x80 | ((cp >> 6) & 0x3F)))
+                .byte(byte(0x80 | (cp & 0x3F)))
         }
-        n += 1;
-    };
+    }
+
+    /// The splitmix64 finaliser over the FNV state.
+    #[inline(always)]
+    fn finish(self) -> u64 {
+        let mut h = self.0;
+        h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
+    }
+}
+
+/// The [`stable_hash`] of the UTF-8 bytes of `chars`.
+#[inline]
+fn chars_hash(chars: &[char]) -> u64 {
+    chars.iter().fold(Fnv::START, |h, &c| h.char(c)).finish()
+}
+
+/// `SPREAD[b]` has bit `i` of `b` in the lowest bit of byte `i`: adding it to a `u64` counts the eight
+/// bits of a byte in eight byte-wide lanes at once.
+const SPREAD: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            if b & (1 << i) != 0 {
+                table[b] |= 1 << (8 * i);
+            }
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// Per-position counts of the set bits of many 64-bit hashes. Byte `j` of a hash is counted in
+/// `lanes[j]`, one byte-wide lane per bit, and the lanes are emptied into `ones` before any can
+/// overflow (after at most 255 hashes).
+struct BitCounts {
+    lanes: [u64; 8],
+    in_lanes: u32,
+    ones: [u32; 64],
+    n: i64,
+}
+
+impl BitCounts {
+    fn new() -> Self {
+        BitCounts {
+            lanes: [0; 8],
+            in_lanes: 0,
+            ones: [0; 64],
+            n: 0,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, h: u64) {
+        for (j, lane) in self.lanes.iter_mut().enumerate() {
+            *lane += SPREAD[((h >> (8 * j)) & 0xFF) as usize];
+        }
+        self.n += 1;
+        self.in_lanes += 1;
+        if self.in_lanes == 255 {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        for (lane, ones) in self.lanes.iter_mut().zip(self.ones.chunks_exact_mut(8)) {
+            for (i, one) in ones.iter_mut().enumerate() {
+                *one += u32::from(lane.to_le_bytes()[i]);
+            }
+            *lane = 0;
+        }
+        self.in_lanes = 0;
+    }
+
+    /// Adds `weight × (ones − zeros)` per position to `acc`.
+    fn apply(mut self, acc: &mut [i64; 64], weight: i64) {
+        self.flush();
+        for (slot, c) in acc.iter_mut().zip(self.ones) {
+            *slot += weight * (2 * i64::from(c) - self.n);
+        }
+    }
+}
+
+/// Adds the shingles of `chars` (the whole of it when shorter than a shingle) to the SimHash sums.
+fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
+    let mut counts = BitCounts::new();
     if chars.len() < SHINGLE {
         if !chars.is_empty() {
-            count(shingle_hash(chars));
+            counts.add(chars_hash(chars));
         }
     } else {
         for w in chars.windows(SHINGLE) {
-            count(shingle_hash(w));
+            counts.add(Fnv::START.char(w[0]).char(w[1]).char(w[2]).finish());
         }
     }
-    for (slot, c) in acc.iter_mut().zip(ones) {
-        *slot += weight * (2 * i64::from(c) - n);
-    }
+    counts.apply(acc, weight);
 }
 
 /// The 64-bit SimHash of an article: character 3-shingles of the body's paragraphs (paragraphs are
@@ -425,16 +530,12 @@ fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
 /// (weighted 3×), each shingle hashed with [`stable_hash`], counted with its frequency.
 #[must_use]
 pub fn simhash(title: &str, body: &str) -> u64 {
-    simhash_prepared(title, &crate::clean::comparison_source(body))
-}
-
-/// [`simhash`] over a body already passed through [`crate::clean::comparison_source`].
-fn simhash_prepared(title: &str, prepared: &str) -> u64 {
-    let mut chars = Vec::new();
+    let prepared = crate::clean::comparison_source(body);
+    let mut chars = Vec::with_capacity(prepared.len() / 3 + 1);
     let mut paragraphs = Vec::new();
     for para in prepared.split('\n') {
         let start = chars.len();
-        chars.extend(crate::clean::comparison_fold(para).chars());
+        crate::clean::fold_each(para, |c| chars.push(c));
         paragraphs.push(start..chars.len());
     }
     simhash_folded(title, &chars, &paragraphs)
@@ -540,18 +641,22 @@ pub struct Fingerprint {
 pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
     // Mirror repair, Simplified conversion and spam removal run once over the whole body; clauses and
     // paragraphs are folded from that.
-    // Each clause is folded once: its hash is an anchor, its characters continue its paragraph's.
+    // Each clause is folded once, straight into the body's characters, its anchor hash computed on the
+    // way (the hash of the clause's fold as a string).
     let prepared = crate::clean::comparison_source(body);
-    let mut chars: Vec<char> = Vec::with_capacity(prepared.len() / 3);
+    let mut chars: Vec<char> = Vec::with_capacity(prepared.len() / 3 + 1);
     let mut paragraphs = Vec::new();
     let mut anchors = Vec::new();
     let mut para_start = 0;
     for (clause, ends_paragraph) in clauses(&prepared) {
-        let folded = crate::clean::comparison_fold(clause);
         let before = chars.len();
-        chars.extend(folded.chars());
+        let mut h = Fnv::START;
+        crate::clean::fold_each(clause, |c| {
+            chars.push(c);
+            h = h.char(c);
+        });
         if chars.len() - before >= MIN_ANCHOR {
-            anchors.push(stable_hash(folded.as_bytes()));
+            anchors.push(h.finish());
         }
         if ends_paragraph {
             paragraphs.push(para_start..chars.len());
