@@ -1,15 +1,10 @@
 //! Feed rendering benchmarks: 50 stories as RSS 2.0, Atom and JSON Feed (what a cache miss costs).
-//!
-//! `cargo bench --bench render` runs the criterion benchmarks. `cargo bench --bench render -- fill
-//! CONFIG DIR` instead fills a sled store at DIR with 50 stories for the sources of CONFIG and
-//! exits (used by `bench/serve/run.sh`).
+//! `cargo bench --bench render`.
 
 use std::hint::black_box;
-use std::path::Path;
 
-use criterion::{criterion_group, Criterion};
-use unionwire::config::Config;
-use unionwire::model::{Article, Published, SourceId, StoryId};
+use criterion::{criterion_group, criterion_main, Criterion};
+use unionwire::model::{Article, Published, StoryId};
 use unionwire::publish::{render_atom, render_json, render_rss, story_guid, FeedItem, FeedMeta};
 
 /// Deterministic pseudo-random Chinese text: unrelated for different `(seed, paragraph)`, so the 50
@@ -98,40 +93,4 @@ fn bench_render(c: &mut Criterion) {
 
 criterion_group!(benches, bench_render);
 
-/// Fills a store for the serve benchmark: 50 stories spread over the configured sources.
-fn fill(config: &Path, dir: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(config).map_err(|e| format!("reading {config:?}: {e}"))?;
-    let cfg = Config::from_toml(&text, &config.display().to_string()).map_err(|e| e.to_string())?;
-    let ids: Vec<SourceId> = cfg.sources.iter().map(|s| s.id.clone()).collect();
-    if ids.is_empty() {
-        return Err("the config has no sources".into());
-    }
-    let store = unionwire::store::Store::open(dir).map_err(|e| e.to_string())?;
-    let batch = (0..50)
-        .map(|i| (article(i), ids[i % ids.len()].clone(), 0))
-        .collect();
-    store.ingest_batch(batch).map_err(|e| e.to_string())?;
-    let n = store
-        .recent_stories(&unionwire::store::StoryFilter::default(), 500)
-        .map_err(|e| e.to_string())?
-        .len();
-    println!("filled {} with {n} stories", dir.display());
-    Ok(())
-}
-
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(pos) = args.iter().position(|a| a == "fill") {
-        let (Some(config), Some(dir)) = (args.get(pos + 1), args.get(pos + 2)) else {
-            eprintln!("usage: render fill CONFIG DIR");
-            std::process::exit(2);
-        };
-        if let Err(e) = fill(Path::new(config), Path::new(dir)) {
-            eprintln!("fill: {e}");
-            std::process::exit(1);
-        }
-        return;
-    }
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-}
+criterion_main!(benches);

@@ -1,18 +1,20 @@
 //! The html5ever parse ceiling: how many of the generated pages one core can merely parse into a DOM.
-//! usage: `cargo run --release --example parse_ceiling -- DIR` (a site from bench/crawl/gensite.py)
+//! usage: `cargo run --release --example parse_ceiling -- DIR [--all]`: the article pages (`/n1/`) of a site
+//! from bench/crawl/gensite.py, or with `--all` every `.html` file under DIR (the AEB pages, say).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, all: bool, out: &mut Vec<PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "html") && p.to_string_lossy().contains("/n1/")
+            collect(&p, all, out);
+        } else if p.extension().is_some_and(|x| x == "html")
+            && (all || p.to_string_lossy().contains("/n1/"))
         {
             out.push(p);
         }
@@ -23,8 +25,9 @@ fn main() {
     let dir = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "bench/out/crawl/site".into());
+    let all = std::env::args().any(|a| a == "--all");
     let mut files = Vec::new();
-    collect(Path::new(&dir), &mut files);
+    collect(Path::new(&dir), all, &mut files);
     let pages: Vec<String> = files
         .iter()
         .filter_map(|f| std::fs::read(f).ok())

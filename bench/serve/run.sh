@@ -2,7 +2,9 @@
 # Serve benchmark: wrk against `unionwire serve` for /feeds/all.rss (50 stories), cold (every request
 # a render-cache miss: a new Host header each time, so a new self link and cache key) and cached,
 # then against nginx serving the same bytes as a static file. Everything runs on 127.0.0.1.
-# Prints req/s and p99 latency for each and the ratios to nginx.
+# The store is filled the way users fill theirs: `unionwire crawl --once` over a small generated site
+# (bench/crawl/gensite.py: 60 articles on 5 hosts, served by the same nginx), so only the release binary
+# is built. Prints req/s and p99 latency for each and the ratios to nginx.
 #
 # Usage: bash bench/serve/run.sh   (env: DURATION=10s CONNECTIONS=50 THREADS=2)
 set -euo pipefail
@@ -14,8 +16,9 @@ CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-2}
 PORT=18080
 NGINX_PORT=18081
+SITE_PORT=18082
 WORK=$ROOT/target/bench-serve
-CONFIG=$ROOT/bench/serve/config.toml
+CONFIG=$WORK/unionwire.toml
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx; then
@@ -30,9 +33,12 @@ need wrk || { echo "run.sh: wrk is missing" >&2; exit 2; }
 rm -rf "$WORK"
 mkdir -p "$WORK/www/feeds" "$WORK/nginx"
 
-echo "== building (release)"
+echo "== building (release, the binary only)"
 cargo build --release --quiet --bin unionwire
-cargo bench --quiet --bench render -- fill "$CONFIG" "$WORK/store"
+UW=${CARGO_TARGET_DIR:-$ROOT/target}/release/unionwire
+
+echo "== generating a 60-article site on 5 hosts"
+python3 bench/crawl/gensite.py "$WORK/site" --articles 60 --hosts 5 --port $SITE_PORT >/dev/null
 
 SERVER_PID=""
 NGINX_STARTED=""
@@ -42,18 +48,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$ROOT/target/release/unionwire" --config "$CONFIG" --store "$WORK/store" serve --listen "127.0.0.1:$PORT" \
-  2>"$WORK/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$PORT/feeds/all.rss" -o "$WORK/www/feeds/all.rss"
-ITEMS=$(grep -o '<item>' "$WORK/www/feeds/all.rss" | wc -l)
-BYTES=$(wc -c <"$WORK/www/feeds/all.rss")
-echo "== /feeds/all.rss: $ITEMS items, $BYTES bytes"
-
+SITES=""
+while read -r host; do
+  SITES="$SITES  server { listen $host; root $WORK/site/${host/:/_}; etag on; default_type text/html; }
+"
+done <"$WORK/site/hosts.txt"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes auto;
 pid $WORK/nginx/nginx.pid;
@@ -72,11 +71,39 @@ http {
     root $WORK/www;
     etag on;
   }
-}
+$SITES}
 EOF
 mkdir -p "$WORK/nginx/tmp"
 "$NGINX_BIN" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
 NGINX_STARTED=1
+
+echo "== filling the store: unionwire crawl --once over the site"
+{
+  echo "[store]"; echo "path = \"$WORK/store\""
+  echo "[server]"; echo "listen = \"127.0.0.1:$PORT\""; echo "max_connections = 1024"
+  echo "[feeds]"; echo "default_limit = 50"
+  echo "[crawl]"; echo "per_host_delay = \"0\""
+  i=0
+  while read -r host; do
+    i=$((i + 1))
+    echo "[[sources]]"; echo "id = \"s$i\""; echo "name = \"来源$i\""; echo "kind = \"listing\""
+    echo "url = \"http://$host/list/index.html\""; echo "links = \"div.ej_list_box li a\""
+  done <"$WORK/site/hosts.txt"
+} >"$CONFIG"
+"$UW" --config "$CONFIG" crawl --once --all --no-progress >"$WORK/crawl.log" 2>&1 \
+  || { echo "run.sh: filling the store failed:"; cat "$WORK/crawl.log"; exit 1; }
+tail -1 "$WORK/crawl.log"
+
+"$UW" --config "$CONFIG" serve --listen "127.0.0.1:$PORT" 2>"$WORK/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fs "http://127.0.0.1:$PORT/feeds/all.rss" -o "$WORK/www/feeds/all.rss"
+ITEMS=$(grep -o '<item>' "$WORK/www/feeds/all.rss" | wc -l)
+BYTES=$(wc -c <"$WORK/www/feeds/all.rss")
+echo "== /feeds/all.rss: $ITEMS items, $BYTES bytes"
 curl -fs "http://127.0.0.1:$NGINX_PORT/feeds/all.rss" | cmp - "$WORK/www/feeds/all.rss"
 
 cat >"$WORK/cold.lua" <<'EOF'
