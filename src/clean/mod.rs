@@ -133,21 +133,28 @@ pub fn comparison_fold(text: &str) -> String {
 /// `text`, in order (for callers that hash or collect the characters without building a string).
 pub(crate) fn fold_each(text: &str, mut push: impl FnMut(char)) {
     for c in text.chars() {
-        if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
-            // CJK ideographs, most of a Chinese text: alphanumeric and without case (and untouched
-            // by the width fold).
-            push(c);
-            continue;
+        fold_char(c, &mut push);
+    }
+}
+
+/// The fold of one character (see [`comparison_fold`]): `push` is called with each character it
+/// folds to (none for punctuation, symbols and whitespace; several for a few lower-case expansions).
+#[inline]
+pub(crate) fn fold_char(c: char, mut push: impl FnMut(char)) {
+    if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
+        // CJK ideographs, most of a Chinese text: alphanumeric and without case (and untouched by the
+        // width fold).
+        push(c);
+        return;
+    }
+    let c = fold_width(c);
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
+            push(c.to_ascii_lowercase());
         }
-        let c = fold_width(c);
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                push(c.to_ascii_lowercase());
-            }
-        } else if c.is_alphanumeric() {
-            for l in c.to_lowercase() {
-                push(l);
-            }
+    } else if c.is_alphanumeric() {
+        for l in c.to_lowercase() {
+            push(l);
         }
     }
 }

@@ -459,51 +459,44 @@ const SPREAD: [u64; 256] = {
     table
 };
 
-/// Per-position counts of the set bits of many 64-bit hashes. Byte `j` of a hash is counted in
-/// `lanes[j]`, one byte-wide lane per bit, and the lanes are emptied into `ones` before any can
-/// overflow (after at most 255 hashes).
+/// Per-position counts of the set bits of many 64-bit hashes.
 struct BitCounts {
-    lanes: [u64; 8],
-    in_lanes: u32,
     ones: [u32; 64],
     n: i64,
 }
 
 impl BitCounts {
+    /// Hashes counted per call of [`BitCounts::add_block`]: a byte-wide lane holds at most 255.
+    const BLOCK: usize = 255;
+
     fn new() -> Self {
         BitCounts {
-            lanes: [0; 8],
-            in_lanes: 0,
             ones: [0; 64],
             n: 0,
         }
     }
 
-    #[inline]
-    fn add(&mut self, h: u64) {
-        for (j, lane) in self.lanes.iter_mut().enumerate() {
-            *lane += SPREAD[((h >> (8 * j)) & 0xFF) as usize];
-        }
-        self.n += 1;
-        self.in_lanes += 1;
-        if self.in_lanes == 255 {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        for (lane, ones) in self.lanes.iter_mut().zip(self.ones.chunks_exact_mut(8)) {
-            for (i, one) in ones.iter_mut().enumerate() {
-                *one += u32::from(lane.to_le_bytes()[i]);
+    /// Counts the bits of up to [`BitCounts::BLOCK`] hashes. Byte `j` of a hash is counted in
+    /// `lanes[j]`, one byte-wide lane per bit (eight table adds per hash instead of 64 bit tests),
+    /// and the lanes are emptied into `ones` at the end.
+    fn add_block(&mut self, hashes: &[u64]) {
+        debug_assert!(hashes.len() <= Self::BLOCK);
+        let mut lanes = [0u64; 8];
+        for &h in hashes {
+            for (j, lane) in lanes.iter_mut().enumerate() {
+                *lane += SPREAD[((h >> (8 * j)) & 0xFF) as usize];
             }
-            *lane = 0;
         }
-        self.in_lanes = 0;
+        for (lane, ones) in lanes.iter().zip(self.ones.chunks_exact_mut(8)) {
+            for (one, count) in ones.iter_mut().zip(lane.to_le_bytes()) {
+                *one += u32::from(count);
+            }
+        }
+        self.n += hashes.len() as i64;
     }
 
     /// Adds `weight × (ones − zeros)` per position to `acc`.
-    fn apply(mut self, acc: &mut [i64; 64], weight: i64) {
-        self.flush();
+    fn apply(self, acc: &mut [i64; 64], weight: i64) {
         for (slot, c) in acc.iter_mut().zip(self.ones) {
             *slot += weight * (2 * i64::from(c) - self.n);
         }
@@ -515,15 +508,53 @@ fn add_shingles(acc: &mut [i64; 64], chars: &[char], weight: i64) {
     let mut counts = BitCounts::new();
     if chars.len() < SHINGLE {
         if !chars.is_empty() {
-            counts.add(chars_hash(chars));
+            counts.add_block(&[chars_hash(chars)]);
         }
     } else {
-        for w in chars.windows(SHINGLE) {
-            counts.add(Fnv::START.char(w[0]).char(w[1]).char(w[2]).finish());
+        // Hashes are made a block at a time and then counted, two tight loops.
+        let mut hashes = [0u64; BitCounts::BLOCK];
+        let shingles = chars.len() - SHINGLE + 1;
+        let mut start = 0;
+        while start < shingles {
+            let n = (shingles - start).min(BitCounts::BLOCK);
+            shingle_hashes(&chars[start..start + n + SHINGLE - 1], &mut hashes[..n]);
+            counts.add_block(&hashes[..n]);
+            start += n;
         }
     }
     counts.apply(acc, weight);
 }
+
+/// The hash of every shingle of `chars` (`out` holds one slot per shingle). Four shingles are hashed
+/// at a time, their states advanced one character each in turn: four independent multiply chains the
+/// processor overlaps, where one chain at a time waits on every multiply.
+fn shingle_hashes(chars: &[char], out: &mut [u64]) {
+    let mut slots = out.chunks_exact_mut(LANES);
+    let mut i = 0;
+    for slot in slots.by_ref() {
+        let w = &chars[i..i + LANES + SHINGLE - 1];
+        let mut st = [Fnv::START; LANES];
+        for p in 0..SHINGLE {
+            for (k, s) in st.iter_mut().enumerate() {
+                *s = s.char(w[k + p]);
+            }
+        }
+        for (o, s) in slot.iter_mut().zip(st) {
+            *o = s.finish();
+        }
+        i += LANES;
+    }
+    for (o, w) in slots
+        .into_remainder()
+        .iter_mut()
+        .zip(chars[i..].windows(SHINGLE))
+    {
+        *o = Fnv::START.char(w[0]).char(w[1]).char(w[2]).finish();
+    }
+}
+
+/// Hash chains advanced side by side.
+const LANES: usize = 4;
 
 /// The 64-bit SimHash of an article: character 3-shingles of the body's paragraphs (paragraphs are
 /// separated by newlines; those shorter than 20 comparison characters are skipped) and of the title
@@ -593,7 +624,9 @@ fn sentences(body: &str) -> Vec<&str> {
 
 /// The clauses of [`sentences`], each with whether a line break ends it (the end of a paragraph).
 /// Every separator is punctuation that [`crate::clean::comparison_fold`] drops, so folding the clauses
-/// of a line one by one gives the fold of the whole line.
+/// of a line one by one gives the fold of the whole line. ([`fingerprint`] finds the same clauses in
+/// its folding pass; this is the definition it is tested against.)
+#[cfg(test)]
 fn clauses(body: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
     let mut start = 0;
     let mut prev: Option<char> = None;
@@ -641,28 +674,41 @@ pub struct Fingerprint {
 pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
     // Mirror repair, Simplified conversion and spam removal run once over the whole body; clauses and
     // paragraphs are folded from that.
-    // Each clause is folded once, straight into the body's characters, its anchor hash computed on the
-    // way (the hash of the clause's fold as a string).
+    // Each clause is folded once, straight into the body's characters, in the same pass that finds
+    // the clauses (as [`clauses`] does: separators are punctuation the fold drops). The anchors are
+    // hashed afterwards from those characters (the hash of a clause's fold as a string), several at a
+    // time.
     let prepared = crate::clean::comparison_source(body);
-    let mut chars: Vec<char> = Vec::with_capacity(prepared.len() / 3 + 1);
-    let mut paragraphs = Vec::new();
-    let mut anchors = Vec::new();
-    let mut para_start = 0;
-    for (clause, ends_paragraph) in clauses(&prepared) {
-        let before = chars.len();
-        let mut h = Fnv::START;
-        crate::clean::fold_each(clause, |c| {
-            chars.push(c);
-            h = h.char(c);
-        });
-        if chars.len() - before >= MIN_ANCHOR {
-            anchors.push(h.finish());
-        }
-        if ends_paragraph {
-            paragraphs.push(para_start..chars.len());
-            para_start = chars.len();
+    let mut folded = FoldedBody::with_capacity(prepared.len() / 3 + 1);
+    let mut prev: Option<char> = None;
+    let mut it = prepared.chars().peekable();
+    while let Some(c) = it.next() {
+        let end = match c {
+            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' | '，' | ',' | '、' | '：' | ':' => {
+                true
+            }
+            '.' => {
+                let next = it.peek();
+                !(prev.is_some_and(|p| p.is_ascii_digit())
+                    && next.is_some_and(char::is_ascii_digit))
+            }
+            _ => false,
+        };
+        prev = Some(c);
+        if end {
+            folded.end_clause(c == '\n');
+        } else {
+            crate::clean::fold_char(c, |f| folded.chars.push(f));
         }
     }
+    folded.end_clause(true);
+    let FoldedBody {
+        chars,
+        paragraphs,
+        anchor_clauses,
+        ..
+    } = folded;
+    let mut anchors = range_hashes(&chars, &anchor_clauses);
     anchors.sort_unstable();
     anchors.dedup();
     anchors.truncate(MAX_ANCHORS);
@@ -670,6 +716,65 @@ pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
         simhash: simhash_folded(title, &chars, &paragraphs),
         anchors,
     }
+}
+
+/// A body folded into comparison characters, with its paragraphs and its anchor clauses as ranges of
+/// them.
+struct FoldedBody {
+    chars: Vec<char>,
+    paragraphs: Vec<Range<usize>>,
+    /// Clauses of at least [`MIN_ANCHOR`] characters.
+    anchor_clauses: Vec<Range<usize>>,
+    clause_start: usize,
+    paragraph_start: usize,
+}
+
+impl FoldedBody {
+    fn with_capacity(chars: usize) -> Self {
+        FoldedBody {
+            chars: Vec::with_capacity(chars),
+            paragraphs: Vec::new(),
+            anchor_clauses: Vec::new(),
+            clause_start: 0,
+            paragraph_start: 0,
+        }
+    }
+
+    /// Ends the clause that the characters since the previous call make up, and the paragraph with it
+    /// when a line break ends the clause.
+    fn end_clause(&mut self, ends_paragraph: bool) {
+        let end = self.chars.len();
+        if end - self.clause_start >= MIN_ANCHOR {
+            self.anchor_clauses.push(self.clause_start..end);
+        }
+        self.clause_start = end;
+        if ends_paragraph {
+            self.paragraphs.push(self.paragraph_start..end);
+            self.paragraph_start = end;
+        }
+    }
+}
+
+/// The [`chars_hash`] of each range of `chars`, in order; [`LANES`] ranges are hashed side by side.
+fn range_hashes(chars: &[char], ranges: &[Range<usize>]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(ranges.len());
+    for group in ranges.chunks(LANES) {
+        let mut slices: [&[char]; LANES] = [&[]; LANES];
+        for (slice, range) in slices.iter_mut().zip(group) {
+            *slice = chars.get(range.clone()).unwrap_or_default();
+        }
+        let longest = slices.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut st = [Fnv::START; LANES];
+        for p in 0..longest {
+            for (s, slice) in st.iter_mut().zip(slices) {
+                if let Some(&c) = slice.get(p) {
+                    *s = s.char(c);
+                }
+            }
+        }
+        out.extend(st[..group.len()].iter().map(|s| s.finish()));
+    }
+    out
 }
 
 /// The number of anchors two fingerprints share (both lists are sorted).
