@@ -137,6 +137,13 @@ pub(crate) fn fold_each(text: &str, mut push: impl FnMut(char)) {
     }
 }
 
+/// General punctuation and the CJK punctuation blocks without a letter or digit in them (checked by a
+/// test over every character of the ranges): the fold drops them all.
+#[inline]
+fn is_plain_punctuation(c: char) -> bool {
+    matches!(c, '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}')
+}
+
 /// The fold of one character (see [`comparison_fold`]): `push` is called with each character it
 /// folds to (none for punctuation, symbols and whitespace; several for a few lower-case expansions).
 #[inline]
@@ -145,6 +152,10 @@ pub(crate) fn fold_char(c: char, mut push: impl FnMut(char)) {
         // CJK ideographs, most of a Chinese text: alphanumeric and without case (and untouched by the
         // width fold).
         push(c);
+        return;
+    }
+    if is_plain_punctuation(c) {
+        // Chinese punctuation and quotes (、。《》「」【】“”—…): dropped without a Unicode table lookup.
         return;
     }
     let c = fold_width(c);
@@ -407,6 +418,18 @@ mod tests {
         );
         assert_eq!(normalize_text("中\u{200B}国"), "中国");
         assert_eq!(normalize_text("   "), "");
+    }
+
+    #[test]
+    fn punctuation_ranges_skipped_by_the_fold_hold_no_letter_or_digit() {
+        for c in ('\u{2000}'..='\u{206F}')
+            .chain('\u{3000}'..='\u{3004}')
+            .chain('\u{3008}'..='\u{3020}')
+        {
+            assert!(is_plain_punctuation(c));
+            assert!(!c.is_alphanumeric(), "{c:?}");
+            assert!(!fold_width(c).is_ascii_alphanumeric(), "{c:?}");
+        }
     }
 
     #[test]
