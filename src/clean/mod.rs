@@ -147,7 +147,7 @@ fn is_plain_punctuation(c: char) -> bool {
 /// The fold of one character (see [`comparison_fold`]): `push` is called with each character it
 /// folds to (none for punctuation, symbols and whitespace; several for a few lower-case expansions).
 #[inline]
-pub(crate) fn fold_char(c: char, mut push: impl FnMut(char)) {
+fn fold_char(c: char, mut push: impl FnMut(char)) {
     if matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}') {
         // CJK ideographs, most of a Chinese text: alphanumeric and without case (and untouched by the
         // width fold).

@@ -624,9 +624,7 @@ fn sentences(body: &str) -> Vec<&str> {
 
 /// The clauses of [`sentences`], each with whether a line break ends it (the end of a paragraph).
 /// Every separator is punctuation that [`crate::clean::comparison_fold`] drops, so folding the clauses
-/// of a line one by one gives the fold of the whole line. ([`fingerprint`] finds the same clauses in
-/// its folding pass; this is the definition it is tested against.)
-#[cfg(test)]
+/// of a line one by one gives the fold of the whole line.
 fn clauses(body: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
     let mut start = 0;
     let mut prev: Option<char> = None;
@@ -674,41 +672,28 @@ pub struct Fingerprint {
 pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
     // Mirror repair, Simplified conversion and spam removal run once over the whole body; clauses and
     // paragraphs are folded from that.
-    // Each clause is folded once, straight into the body's characters, in the same pass that finds
-    // the clauses (as [`clauses`] does: separators are punctuation the fold drops). The anchors are
-    // hashed afterwards from those characters (the hash of a clause's fold as a string), several at a
-    // time.
+    // Each clause is folded once, straight into the body's characters, its anchor hash computed on the
+    // way (the hash of the clause's fold as a string).
     let prepared = crate::clean::comparison_source(body);
-    let mut folded = FoldedBody::with_capacity(prepared.len() / 3 + 1);
-    let mut prev: Option<char> = None;
-    let mut it = prepared.chars().peekable();
-    while let Some(c) = it.next() {
-        let end = match c {
-            '。' | '！' | '？' | '；' | '!' | '?' | ';' | '\n' | '，' | ',' | '、' | '：' | ':' => {
-                true
-            }
-            '.' => {
-                let next = it.peek();
-                !(prev.is_some_and(|p| p.is_ascii_digit())
-                    && next.is_some_and(char::is_ascii_digit))
-            }
-            _ => false,
-        };
-        prev = Some(c);
-        if end {
-            folded.end_clause(c == '\n');
-        } else {
-            crate::clean::fold_char(c, |f| folded.chars.push(f));
+    let mut chars: Vec<char> = Vec::with_capacity(prepared.len() / 3 + 1);
+    let mut paragraphs = Vec::new();
+    let mut anchors = Vec::new();
+    let mut para_start = 0;
+    for (clause, ends_paragraph) in clauses(&prepared) {
+        let before = chars.len();
+        let mut h = Fnv::START;
+        crate::clean::fold_each(clause, |c| {
+            chars.push(c);
+            h = h.char(c);
+        });
+        if chars.len() - before >= MIN_ANCHOR {
+            anchors.push(h.finish());
+        }
+        if ends_paragraph {
+            paragraphs.push(para_start..chars.len());
+            para_start = chars.len();
         }
     }
-    folded.end_clause(true);
-    let FoldedBody {
-        chars,
-        paragraphs,
-        anchor_clauses,
-        ..
-    } = folded;
-    let mut anchors = range_hashes(&chars, &anchor_clauses);
     anchors.sort_unstable();
     anchors.dedup();
     anchors.truncate(MAX_ANCHORS);
@@ -716,65 +701,6 @@ pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
         simhash: simhash_folded(title, &chars, &paragraphs),
         anchors,
     }
-}
-
-/// A body folded into comparison characters, with its paragraphs and its anchor clauses as ranges of
-/// them.
-struct FoldedBody {
-    chars: Vec<char>,
-    paragraphs: Vec<Range<usize>>,
-    /// Clauses of at least [`MIN_ANCHOR`] characters.
-    anchor_clauses: Vec<Range<usize>>,
-    clause_start: usize,
-    paragraph_start: usize,
-}
-
-impl FoldedBody {
-    fn with_capacity(chars: usize) -> Self {
-        FoldedBody {
-            chars: Vec::with_capacity(chars),
-            paragraphs: Vec::new(),
-            anchor_clauses: Vec::new(),
-            clause_start: 0,
-            paragraph_start: 0,
-        }
-    }
-
-    /// Ends the clause that the characters since the previous call make up, and the paragraph with it
-    /// when a line break ends the clause.
-    fn end_clause(&mut self, ends_paragraph: bool) {
-        let end = self.chars.len();
-        if end - self.clause_start >= MIN_ANCHOR {
-            self.anchor_clauses.push(self.clause_start..end);
-        }
-        self.clause_start = end;
-        if ends_paragraph {
-            self.paragraphs.push(self.paragraph_start..end);
-            self.paragraph_start = end;
-        }
-    }
-}
-
-/// The [`chars_hash`] of each range of `chars`, in order; [`LANES`] ranges are hashed side by side.
-fn range_hashes(chars: &[char], ranges: &[Range<usize>]) -> Vec<u64> {
-    let mut out = Vec::with_capacity(ranges.len());
-    for group in ranges.chunks(LANES) {
-        let mut slices: [&[char]; LANES] = [&[]; LANES];
-        for (slice, range) in slices.iter_mut().zip(group) {
-            *slice = chars.get(range.clone()).unwrap_or_default();
-        }
-        let longest = slices.iter().map(|s| s.len()).max().unwrap_or(0);
-        let mut st = [Fnv::START; LANES];
-        for p in 0..longest {
-            for (s, slice) in st.iter_mut().zip(slices) {
-                if let Some(&c) = slice.get(p) {
-                    *s = s.char(c);
-                }
-            }
-        }
-        out.extend(st[..group.len()].iter().map(|s| s.finish()));
-    }
-    out
 }
 
 /// The number of anchors two fingerprints share (both lists are sorted).
