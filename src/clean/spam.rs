@@ -183,8 +183,25 @@ pub(crate) fn strip_tail(paragraph: &str) -> Option<String> {
     Some(head.trim_end().to_owned())
 }
 
-/// Cleans a title; the flag says whether stuffed segments were removed (a spam-mirror marker).
+/// Cleans a title; the flag says whether stuffed segments were removed (a spam-mirror marker). Idempotent:
+/// one pass can expose work for another (`<||人民网` loses its site name, leaving `<|`, whose empty last
+/// segment the next pass drops), so passes repeat until nothing changes.
 pub(crate) fn clean_title(title: &str) -> (String, bool) {
+    let (mut t, mut stuffed) = clean_title_once(title);
+    // Bounded all the same: a pass that changes the title removes at least one byte.
+    for _ in 0..=t.len() {
+        let (next, more) = clean_title_once(&t);
+        if next == t {
+            break;
+        }
+        stuffed |= more;
+        t = next;
+    }
+    (t, stuffed)
+}
+
+/// One pass of [`clean_title`].
+fn clean_title_once(title: &str) -> (String, bool) {
     let mut t = super::normalize_text(title).replace('\n', " ");
     let mut stuffed = false;
     // Stuffed prefix/suffix segments.
@@ -269,6 +286,14 @@ fn split_last_separator(t: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_title_whose_site_name_hid_an_empty_segment_is_cleaned_in_one_call() {
+        // Found by the idempotence proptest: the first pass left `<|`, the second `<`.
+        let once = clean_title("<||人民网").0;
+        assert_eq!(once, "<");
+        assert_eq!(clean_title(&once).0, once);
+    }
 
     #[test]
     fn seed_tail_is_a_spam_block() {
