@@ -464,7 +464,8 @@ impl Crawler {
             .await
     }
 
-    /// Decodes and extracts a fetched page on a CPU thread. The body is moved, not copied, out of `resp`. Returns the extraction and the encoding's name.
+    /// Decodes and extracts a fetched page on a CPU thread. The body is moved, not copied, out of `resp`.
+    /// Returns the extraction and the encoding's name.
     async fn extract_page(
         &self,
         resp: &mut crate::fetch::Response,
