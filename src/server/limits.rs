@@ -25,14 +25,6 @@ use tokio::time::{Instant, Sleep};
 use crate::config::ServerConfig;
 use crate::publish::MAX_QUERY_CHARS;
 
-/// Default time a client has to send a complete request head (also the keep-alive idle limit).
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time a connection may wait for the client with no byte moving either way.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default time one write may stall because the client does not read.
-pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default largest request head (request line and headers), in bytes; hyper's floor is 8 KiB.
-pub const DEFAULT_MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Most headers in one request.
 pub const DEFAULT_MAX_HEADERS: usize = 64;
 /// hyper's smallest read buffer; a head limit below it is raised to it.
@@ -424,19 +416,18 @@ mod tests {
             ..l
         };
         assert_eq!(tiny.head_bytes(), 8 * 1024);
-        assert_eq!(ServerLimits::default().head_bytes(), DEFAULT_MAX_HEAD_BYTES);
+        assert_eq!(ServerLimits::default().head_bytes(), 64 * 1024);
     }
 
     #[test]
     fn the_default_limits_are_the_documented_ones() {
         let l = ServerLimits::default();
-        assert_eq!(l, ServerLimits::from_config(&ServerConfig::default()));
-        assert_eq!(l.header_timeout, DEFAULT_HEADER_TIMEOUT);
-        assert_eq!(l.idle_timeout, DEFAULT_IDLE_TIMEOUT);
-        assert_eq!(l.write_timeout, DEFAULT_WRITE_TIMEOUT);
-        assert_eq!(l.max_head_bytes, DEFAULT_MAX_HEAD_BYTES);
+        assert_eq!(l.header_timeout, Duration::from_secs(10));
+        assert_eq!(l.idle_timeout, Duration::from_secs(60));
+        assert_eq!(l.write_timeout, Duration::from_secs(30));
+        assert_eq!(l.max_head_bytes, 64 * 1024);
         assert_eq!(l.max_headers, DEFAULT_MAX_HEADERS);
-        assert_eq!(l.max_body_bytes, super::super::MAX_REQUEST_BODY);
+        assert_eq!(l.max_body_bytes, 16 * 1024);
         assert_eq!(l.max_connections, 1024);
         assert_eq!(l.request_timeout, Duration::from_secs(10));
     }
