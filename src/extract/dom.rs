@@ -357,10 +357,19 @@ fn need_of_part(part: &str) -> Option<Need> {
         .or_else(|| tag.map(|t| Need::Tag(t.to_string())))
 }
 
-/// A small, fast hasher for the short id/class/tag keys of [`DocIndex`] (keys come from one page and
-/// only live while it is extracted, so flooding resistance buys nothing here).
+/// A small, fast hasher for per-page maps: the short id/class/tag keys of [`DocIndex`] and the node ids
+/// the generic scorer keys its statistics by (keys come from one page and only live while it is
+/// extracted, so flooding resistance buys nothing here).
 #[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
+pub(super) struct KeyHasher(u64);
+
+impl KeyHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
 
 impl std::hash::Hasher for KeyHasher {
     fn finish(&self) -> u64 {
@@ -368,20 +377,26 @@ impl std::hash::Hasher for KeyHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            self.mix(u64::from_le_bytes(w));
         }
         for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+            self.mix(u64::from(b));
         }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
     }
 }
 
-type KeyMap<'a> = HashMap<&'a str, Vec<u32>, std::hash::BuildHasherDefault<KeyHasher>>;
+/// A map with [`KeyHasher`].
+pub(super) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+type KeyMap<'a> = FastMap<&'a str, Vec<u32>>;
 
 /// A page's elements indexed once by id, class and tag name, so that each selector query visits only the
 /// elements that can match it; results come in the order [`Html::select`] gives them.

@@ -4,15 +4,15 @@
 //! boilerplate-named (`share`, `related`, `footer`, `rm_relevant`…) nodes are penalised or dropped; the
 //! best container and its qualifying siblings give the body. Traversal is iterative and depth-guarded.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use ego_tree::{NodeId, NodeRef};
 use regex::Regex;
 use scraper::{Html, Node};
 
-use super::dom::{is_hidden, is_skipped_tag, text_lines, MAX_DEPTH};
+use super::dom::{is_hidden, is_skipped_tag, text_lines, FastMap, KeyHasher, MAX_DEPTH};
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -56,27 +56,10 @@ static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 
-/// A hasher for node ids (small integers): one multiply instead of SipHash, for the per-node maps that
-/// scoring fills for every element of the page.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
-type IdSet = HashSet<NodeId, BuildHasherDefault<IdHasher>>;
+/// The per-node maps that scoring fills for every element of the page: one multiply per id instead of
+/// SipHash.
+type IdMap<V> = FastMap<NodeId, V>;
+type IdSet = HashSet<NodeId, BuildHasherDefault<KeyHasher>>;
 
 /// Per-element text statistics.
 #[derive(Debug, Clone, Copy, Default)]
