@@ -549,7 +549,7 @@ fn shingle_hashes(chars: &[char], out: &mut [u64]) {
         .iter_mut()
         .zip(chars[i..].windows(SHINGLE))
     {
-        *o = Fnv::START.char(w[0]).char(w[1]).char(w[2]).finish();
+        *o = chars_hash(w);
     }
 }
 
