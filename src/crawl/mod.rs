@@ -342,11 +342,9 @@ impl Crawler {
         let metrics = self.metrics.clone();
         let source = src.id.clone();
         let n = batch.len();
-        let job = self.writer.submit(move || {
-            let mut out = WriteOutcome::default();
-            write_batch(&store, &metrics, &source, batch, &mut out);
-            out
-        });
+        let job = self
+            .writer
+            .submit(move || write_batch(&store, &metrics, &source, batch));
         job.map_err(|e| outcome.errors.push(format!("storing {n} articles: {e}")))
             .ok()
     }
@@ -597,11 +595,18 @@ fn write_batch(
     metrics: &Metrics,
     source: &SourceId,
     batch: Vec<Incoming>,
-    out: &mut WriteOutcome,
-) {
+) -> WriteOutcome {
     use std::sync::atomic::Ordering::Relaxed;
+    let mut out = WriteOutcome::default();
     let n = batch.len();
-    let urls: Vec<String> = batch.iter().map(|i| i.article.url.clone()).collect();
+    // The URLs are only for the debug line below: not collected when it is off.
+    let urls = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        batch
+            .iter()
+            .map(|i| i.article.url.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
     match store.ingest_incoming(batch) {
         Ok(done) => {
             for i in done {
@@ -617,9 +622,11 @@ fn write_batch(
                     metrics.stories_new.fetch_add(1, Relaxed);
                 }
             }
-            // Durable from here on (ingest_batch flushed): the crash test checks these survive a kill.
+            // Durable from here on (ingest_incoming flushed): the crash test checks these survive a kill.
             // Debug level: one line per batch listing its URLs is for crash tests and forensics, not daily logs.
-            debug!(source = %source, articles = n, urls = %urls.join(" "), "batch durable");
+            if let Some(urls) = urls {
+                debug!(source = %source, articles = n, urls = %urls, "batch durable");
+            }
         }
         Err(e) => {
             // With its causes: "store write article: … No space left on device" says what to do.
@@ -628,6 +635,7 @@ fn write_batch(
             out.errors.push(format!("storing {n} articles: {e}"));
         }
     }
+    out
 }
 
 /// Adds a finished write job's counts to `out`.

@@ -58,8 +58,9 @@ struct Pool {
     size: usize,
     /// `None` once the pool is shutting down.
     queue: Mutex<Option<mpsc::Sender<Job>>>,
-    /// The receiving end until the threads start, which take it.
-    jobs: Mutex<Option<mpsc::Receiver<Job>>>,
+    /// The receiving end, shared by the threads (each holds the lock only to take the next job).
+    jobs: Arc<Mutex<mpsc::Receiver<Job>>>,
+    /// Empty until the first job starts the threads.
     threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -96,16 +97,10 @@ impl Workers {
                 name: name.to_owned(),
                 size: threads.max(1),
                 queue: Mutex::new(Some(tx)),
-                jobs: Mutex::new(Some(rx)),
+                jobs: Arc::new(Mutex::new(rx)),
                 threads: Mutex::new(Vec::new()),
             }),
         }
-    }
-
-    /// The number of threads.
-    #[must_use]
-    pub fn size(&self) -> usize {
-        self.inner.size
     }
 
     /// Queues `work` now and returns its result to come. Jobs start in the order they are queued.
@@ -157,35 +152,29 @@ impl Workers {
 
     /// Starts the threads on first use.
     fn start(&self) -> Result<(), WorkerError> {
-        let mut jobs = self
-            .inner
-            .jobs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let Some(rx) = jobs.take() else {
-            return Ok(());
-        };
-        let rx = Arc::new(Mutex::new(rx));
         let mut threads = self
             .inner
             .threads
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        if !threads.is_empty() {
+            return Ok(());
+        }
         for i in 0..self.inner.size {
-            let shared = rx.clone();
+            let jobs = self.inner.jobs.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("unionwire-{}-{i}", self.inner.name))
-                .spawn(move || work_loop(&shared));
+                .spawn(move || work_loop(&jobs));
             match spawned {
                 Ok(t) => threads.push(t),
-                // The threads already started serve the queue; with none, no job could ever run.
+                // With no thread no job could ever run; the next submit tries again.
                 Err(source) if threads.is_empty() => {
-                    *jobs = Some(unwrap_receiver(rx));
                     return Err(WorkerError::Start {
                         pool: self.inner.name.clone(),
                         source,
                     });
                 }
+                // The threads already started serve the queue.
                 Err(e) => {
                     tracing::warn!(pool = %self.inner.name, error = %e, "fewer worker threads than asked");
                     break;
@@ -193,15 +182,6 @@ impl Workers {
             }
         }
         Ok(())
-    }
-}
-
-/// Takes the receiver back out of its shared cell (no thread holds a clone when this is called).
-fn unwrap_receiver(rx: Arc<Mutex<mpsc::Receiver<Job>>>) -> mpsc::Receiver<Job> {
-    match Arc::try_unwrap(rx) {
-        Ok(m) => m.into_inner().unwrap_or_else(PoisonError::into_inner),
-        // Unreachable in practice (no thread started); a closed receiver makes later submits fail cleanly.
-        Err(_) => mpsc::channel().1,
     }
 }
 
