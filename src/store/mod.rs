@@ -960,12 +960,12 @@ impl Store {
         &self,
         items: Vec<(Article, SourceId, i32)>,
     ) -> Result<Vec<Ingested>, StoreError> {
-        let mut out = Vec::with_capacity(items.len());
-        for (article, source, priority) in items {
-            out.push(self.ingest(article, &source, priority)?);
-        }
-        self.flush()?;
-        Ok(out)
+        self.ingest_incoming(
+            items
+                .into_iter()
+                .map(|(article, source, priority)| Incoming::new(article, source, priority))
+                .collect(),
+        )
     }
 
     /// [`Store::ingest_batch`] for articles whose fingerprints were computed ahead ([`Incoming::new`]).
@@ -973,7 +973,6 @@ impl Store {
     /// # Errors
     /// As [`Store::ingest_batch`].
     pub fn ingest_incoming(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
-        let now = Timestamp::now();
         let mut out = Vec::with_capacity(items.len());
         for i in items {
             out.push(self.ingest_fingerprinted(
@@ -981,7 +980,7 @@ impl Store {
                 i.fingerprint,
                 &i.source,
                 i.priority,
-                now,
+                Timestamp::now(),
             )?);
         }
         self.flush()?;
@@ -1671,9 +1670,10 @@ fn migrate(tree: &sled::Tree, from: u32, path: &Path) -> Result<(), StoreError> 
 
 /// Schema 1 → 2: the band index moves from one `b` key per band and article (key: `b`, band number,
 /// band, article id; value: SimHash) to one `B` list per band, and the anchor index from one `h` key
-/// per anchor and article (key: `h`, anchor, article id; value: story id) to one `H` list per anchor. Old keys are read in
-/// key order, so each list's postings arrive together; every few thousand keys one batch writes the
-/// lists (merged with what an interrupted run already wrote) and removes the keys they came from.
+/// per anchor and article (key: `h`, anchor, article id; value: story id) to one `H` list per anchor.
+/// Old keys are read in key order, so each list's postings arrive together; every few thousand keys one
+/// batch writes the lists (merged with what an interrupted run already wrote) and removes the keys they
+/// came from.
 fn migrate_1_to_2(tree: &sled::Tree) -> Result<(), StoreError> {
     const STEP: usize = 4096;
     for (old, list) in [(b'b', List::Band), (b'h', List::Anchor)] {
