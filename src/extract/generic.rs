@@ -361,10 +361,11 @@ const MIN_ALTERNATIVES: usize = 3;
 /// publishing systems render it), the best single container holds only part of it. If an ancestor of
 /// the best (within a few levels, below `body`) holds at least [`MIN_ALTERNATIVES`] of the next-best
 /// containers scoring close to it, that ancestor is the article.
+///
+/// `ranked` holds every candidate with its link-discounted score, in page order.
 fn common_container(
     doc: &Html,
-    order: &[NodeId],
-    scores: &IdMap<f64>,
+    mut ranked: Vec<(NodeId, f64)>,
     scorer: &Scorer<'_>,
     best_id: NodeId,
     best_score: f64,
@@ -378,17 +379,11 @@ fn common_container(
                 .get(id)
                 .is_some_and(|n| n.ancestors().any(|a| a.id() == best_id))
     };
-    let mut ranked: Vec<(NodeId, f64)> = order
-        .iter()
-        .map(|id| {
-            let raw = scores.get(id).copied().unwrap_or(0.0);
-            (*id, raw * (1.0 - scorer.get(*id).link_density()))
-        })
-        .filter(|(id, _)| !related(*id))
-        .collect();
+    // Stable sort: ties keep page order, as if the related ones had been left out first.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let close: Vec<NodeId> = ranked
         .iter()
+        .filter(|(id, _)| !related(*id))
         .take(ALTERNATIVES)
         .filter(|(_, s)| *s >= best_score * 0.75)
         .map(|(id, _)| *id)
@@ -582,19 +577,24 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         }
     }
 
+    // Each candidate's score discounted by its link density, in page order.
+    let ranked: Vec<(NodeId, f64)> = order
+        .iter()
+        .map(|id| {
+            let raw = scores.get(id).copied().unwrap_or(0.0);
+            (*id, raw * (1.0 - scorer.get(*id).link_density()))
+        })
+        .collect();
     let mut best: Option<(NodeId, f64)> = None;
-    for id in &order {
-        let raw = scores.get(id).copied().unwrap_or(0.0);
-        let st = scorer.get(*id);
-        let s = raw * (1.0 - st.link_density());
+    for &(id, s) in &ranked {
         if best.is_none_or(|(_, b)| s > b) {
-            best = Some((*id, s));
+            best = Some((id, s));
         }
     }
     let Some((mut best_id, best_score)) = best else {
         return Body::default();
     };
-    if let Some(up) = common_container(doc, &order, &scores, &scorer, best_id, best_score) {
+    if let Some(up) = common_container(doc, ranked, &scorer, best_id, best_score) {
         best_id = up;
     }
     best_id = lift_only_child(doc, &scorer, best_id);
