@@ -150,6 +150,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dump = args.next().map(PathBuf::from);
         }
     }
+    if let Some(d) = &dump {
+        std::fs::create_dir_all(d)?;
+    }
     let word = Regex::new(r"\w+")?;
     let gt = read_json(&dir.join("ground-truth.json"))?;
     let truth = bodies(&gt);
@@ -186,7 +189,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_default();
         took += start.elapsed();
         if let Some(d) = &dump {
-            std::fs::create_dir_all(d)?;
             std::fs::write(d.join(format!("{k}.txt")), &body)?;
         }
         ours.insert((*k).clone(), body);
