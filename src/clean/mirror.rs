@@ -158,14 +158,23 @@ fn changing() -> &'static Vec<u64> {
 
 /// Whether t2s may change text containing `c` (conservative outside the indexed ranges).
 fn may_change(c: char) -> bool {
+    changes(changing(), c)
+}
+
+/// [`may_change`] against the change index `bits` (loaded once by callers that test many characters).
+#[inline]
+fn changes(bits: &[u64], c: char) -> bool {
     let cp = c as u32;
+    if cp < INDEXED[0].0 {
+        // ASCII, Latin, general punctuation, CJK symbols: below every indexed range and every
+        // supplementary ideograph.
+        return false;
+    }
     let mut offset = 0;
     for &(a, b) in &INDEXED {
         if (a..b).contains(&cp) {
             let i = (offset + cp - a) as usize;
-            return changing()
-                .get(i / 64)
-                .is_some_and(|w| w & (1 << (i % 64)) != 0);
+            return bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
         }
         offset += b - a;
     }
@@ -266,27 +275,10 @@ pub(crate) fn t2s(text: &str) -> String {
     out
 }
 
-/// Whether [`t2s`] would change any character of `text`: one pass with the change index loaded once
-/// (the same test as [`may_change`], char by char).
+/// Whether [`t2s`] would change any character of `text` (the change index loaded once).
 fn any_may_change(text: &str) -> bool {
     let bits = changing();
-    text.chars().any(|c| {
-        let cp = c as u32;
-        if cp < INDEXED[0].0 {
-            // ASCII, Latin, general punctuation, CJK symbols: below every indexed range and every
-            // supplementary ideograph.
-            return false;
-        }
-        let mut offset = 0;
-        for &(a, b) in &INDEXED {
-            if (a..b).contains(&cp) {
-                let i = (offset + cp - a) as usize;
-                return bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0);
-            }
-            offset += b - a;
-        }
-        cp >= 0x20000 && is_han(c)
-    })
+    text.chars().any(|c| changes(bits, c))
 }
 
 /// The text of [`repair_document`], borrowed when nothing changes. Without a tone-marked vowel there is
