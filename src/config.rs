@@ -178,7 +178,7 @@ const SERVER_TIMEOUT_MAX: Duration = Duration::from_secs(60 * 60);
 /// Most connections `server.max_connections` may allow (far above any file-descriptor limit in use).
 const SERVER_MAX_CONNECTIONS: usize = 1_000_000;
 /// Smallest `server.max_head_bytes`: hyper cannot read a head into less than 8 KiB.
-const SERVER_HEAD_BYTES_MIN: usize = 8 * 1024;
+pub(crate) const SERVER_HEAD_BYTES_MIN: usize = 8 * 1024;
 /// Largest `server.max_head_bytes`.
 const SERVER_HEAD_BYTES_MAX: usize = 1024 * 1024;
 /// Largest `server.max_body_bytes` (the server only answers GET and HEAD; bodies are never read).

@@ -22,13 +22,11 @@ use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep};
 
-use crate::config::ServerConfig;
+use crate::config::{ServerConfig, SERVER_HEAD_BYTES_MIN};
 use crate::publish::MAX_QUERY_CHARS;
 
 /// Most headers in one request.
 pub const DEFAULT_MAX_HEADERS: usize = 64;
-/// hyper's smallest read buffer; a head limit below it is raised to it.
-const MIN_HEAD_BYTES: usize = 8 * 1024;
 
 /// What one client may hold of the server, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +78,7 @@ impl ServerLimits {
     /// The head limit hyper is given (never below its 8 KiB floor, which would panic).
     #[must_use]
     pub fn head_bytes(&self) -> usize {
-        self.max_head_bytes.max(MIN_HEAD_BYTES)
+        self.max_head_bytes.max(SERVER_HEAD_BYTES_MIN)
     }
 }
 
