@@ -37,8 +37,6 @@ pub use limits::{
     parse_query, ConnectionStats, FeedQuery, GuardedStream, QueryError, ServerLimits,
 };
 
-/// Largest request body accepted (the server is read-only; bodies are refused early).
-pub const MAX_REQUEST_BODY: usize = 16 * 1024;
 /// Most rendered feeds kept in memory; past this the cache is emptied and refilled on demand.
 pub const CACHE_ENTRIES: usize = 512;
 /// `Cache-Control: max-age` when no source sets an interval.
