@@ -9,7 +9,7 @@ use unionwire::model::Article;
 fn seed() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/seeds/000_72cd3a6619c5879e.txt"
+        "/tests/data/seeds/000_72cd3a6619c5879e.txt"
     );
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("seed {path}: {e}"))
 }

@@ -199,7 +199,7 @@ async fn check_prints_the_embedded_sources() {
 
 #[tokio::test]
 async fn fetch_json_repairs_the_seed_mirror_page() {
-    // tests/fixtures/mirror/mirror.html is an HTML page built around the seed text (../shared/seeds/).
+    // tests/fixtures/mirror/mirror.html is an HTML page built around the seed text (tests/data/seeds/).
     let page = support::fixture("mirror/mirror.html");
     let out = unionwire(&[
         "fetch",

@@ -1,4 +1,4 @@
-//! Integration tests: dedup — the url-canon tables (`../shared/eval/url-canon`) and the measured
+//! Integration tests: dedup — the url-canon tables (`tests/data/url-canon`) and the measured
 //! precision/recall of the story decision on a set built from realistic union-news texts with realistic
 //! edits (`tests/fixtures/dedup/corpus.txt`).
 
@@ -109,10 +109,7 @@ fn url_canon_tables_pass_where_they_apply_to_a_crawler() {
     let mut t = Tally::new();
 
     let w3: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(support::shared(
-            "eval/url-canon/w3lib-canonicalize_url.json",
-        ))
-        .unwrap(),
+        &std::fs::read_to_string(support::data("url-canon/w3lib-canonicalize_url.json")).unwrap(),
     )
     .unwrap();
     for c in &w3 {
@@ -139,8 +136,7 @@ fn url_canon_tables_pass_where_they_apply_to_a_crawler() {
     }
 
     let un: BTreeMap<String, Vec<Value>> = serde_json::from_str(
-        &std::fs::read_to_string(support::shared("eval/url-canon/url-normalize-cases.json"))
-            .unwrap(),
+        &std::fs::read_to_string(support::data("url-canon/url-normalize-cases.json")).unwrap(),
     )
     .unwrap();
     for tables in un.values() {
@@ -209,8 +205,8 @@ fn url_canon_tables_pass_where_they_apply_to_a_crawler() {
     }
 
     let sb: Vec<Value> = serde_json::from_str(
-        &std::fs::read_to_string(support::shared(
-            "eval/url-canon/google-safebrowsing-canonicalization.json",
+        &std::fs::read_to_string(support::data(
+            "url-canon/google-safebrowsing-canonicalization.json",
         ))
         .unwrap(),
     )

@@ -550,28 +550,106 @@ fn feed_utf8_and_gb2312_give_the_same_entries() {
     assert_eq!(a.url, utf8[1].link.as_str());
 }
 
+/// Every input feed-rs's own fixtures hold (`tests/data/feed-rs-fixtures`), each with feed-rs's snapshot
+/// of it. Ours must parse each one that feed-rs parses (every fixture with a snapshot) and keep exactly
+/// the entries whose link, or else whose id, resolves to an http(s) URL against the base.
 #[test]
-fn feed_rs_fixtures_parse_without_error() {
-    let dir = crate::support::shared("eval/feeds/feed-rs-fixtures");
-    let base = url("http://example.com/");
-    let mut parsed = 0;
-    let files = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten());
-    for entry in files {
-        let p = entry.path();
-        if p.extension().is_some_and(|e| e == "xml") && !p.to_string_lossy().contains(".serde") {
-            let bytes = std::fs::read(&p).unwrap();
-            // Some upstream fixtures are deliberately broken; what matters is that nothing panics
-            // and that most well-formed feeds parse.
-            if feed::parse_feed(&bytes, &base).is_ok() {
-                parsed += 1;
+fn feed_rs_fixtures_parse_with_the_entries_feed_rs_finds() {
+    fn inputs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                inputs(&p, out);
+            } else {
+                let name = p.to_string_lossy();
+                if (name.ends_with(".xml") || name.ends_with(".json"))
+                    && !name.ends_with(".serde.json")
+                {
+                    out.push(p);
+                }
             }
         }
     }
-    assert!(parsed >= 40, "only {parsed} feed-rs fixtures parsed");
+    let base = url("http://example.com/");
+    let linked = |v: &serde_json::Value| -> bool {
+        let href_ok = |h: &str| {
+            base.join(h)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        };
+        let links = v["links"].as_array().cloned().unwrap_or_default();
+        if !links.is_empty() {
+            return links
+                .iter()
+                .any(|l| l["href"].as_str().is_some_and(href_ok));
+        }
+        v["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("http://") || id.starts_with("https://"))
+    };
+    let mut files = Vec::new();
+    inputs(&crate::support::data("feed-rs-fixtures"), &mut files);
+    files.sort();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for p in &files {
+        let snapshot = p.with_extension("serde.json");
+        let Ok(expected) = std::fs::read_to_string(&snapshot) else {
+            continue;
+        };
+        let expected: serde_json::Value = serde_json::from_str(&expected).unwrap();
+        let want = expected["entries"]
+            .as_array()
+            .map_or(0, |es| es.iter().filter(|e| linked(e)).count());
+        checked += 1;
+        match feed::parse_feed(&std::fs::read(p).unwrap(), &base) {
+            Ok(entries) if entries.len() == want => {}
+            Ok(entries) => wrong.push(format!(
+                "{}: {} entries, feed-rs finds {want} with links",
+                p.display(),
+                entries.len()
+            )),
+            Err(e) => wrong.push(format!("{}: {e}", p.display())),
+        }
+    }
+    assert!(
+        checked >= 60,
+        "only {checked} fixtures with snapshots found"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} fixtures:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// The four fixtures feed-rs keeps without a snapshot are not feeds (plain XML samples, an invalid RSS
+/// document): ours must refuse each one with a feed error, not read entries out of it.
+#[test]
+fn feed_rs_fixtures_that_are_not_feeds_are_feed_errors() {
+    let base = url("http://example.com/");
+    let dir = crate::support::data("feed-rs-fixtures");
+    let mut refused = Vec::new();
+    for sub in std::fs::read_dir(&dir).unwrap().flatten() {
+        let Ok(files) = std::fs::read_dir(sub.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "xml") && !p.with_extension("serde.json").exists()
+            {
+                let r = feed::parse_feed(&std::fs::read(&p).unwrap(), &base);
+                assert!(
+                    matches!(r, Err(extract::ExtractError::Feed { .. })),
+                    "{}: {:?}",
+                    p.display(),
+                    r.map(|e| e.len())
+                );
+                refused.push(p);
+            }
+        }
+    }
+    assert_eq!(refused.len(), 4, "{refused:?}");
 }
 
 #[test]

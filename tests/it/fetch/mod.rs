@@ -1,5 +1,5 @@
 //! Integration tests of `unionwire::fetch`: real HTTP servers (axum) and raw TCP servers on 127.0.0.1 and
-//! 127.0.0.2, the real reqwest client, and the robots.txt conformance suite in `../shared/eval`.
+//! 127.0.0.2, the real reqwest client, and the robots.txt conformance suite in `tests/data/robotstxt-spec`.
 
 mod charset;
 mod polite;

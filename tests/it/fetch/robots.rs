@@ -12,7 +12,7 @@ use super::{fetcher, serve_logged, test_config, url};
 
 #[test]
 fn passes_every_robotstxt_spec_test_expectation() {
-    let path = crate::support::shared("eval/robotstxt-spec/robotstxt-spec-tests.json");
+    let path = crate::support::data("robotstxt-spec/robotstxt-spec-tests.json");
     let text = std::fs::read_to_string(&path).expect("spec tests json");
     let files: serde_json::Value = serde_json::from_str(&text).expect("valid json");
     let mut total = 0;

@@ -1,4 +1,4 @@
-//! The reliability and security suite (issue 6, plan T01–T25 of `../shared/research/reliability.md` §6):
+//! The reliability and security suite (issue 6, plan T01–T25 of the project's reliability research, §6):
 //! hostile networks through `faultd`, hostile feeds and pages, the daemon killed mid-write, a full disk, and
 //! arbitrary bytes through the three parsing paths. Tests the fetch suite already has are referenced, not
 //! repeated: each file's header names them.
