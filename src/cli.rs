@@ -60,8 +60,8 @@ pub enum Command {
 /// `run` and `serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on (overrides server.listen).
-    #[arg(long, value_name = "ADDR")]
+    /// Address to listen on (overrides server.listen): IP:PORT, HOST:PORT or :PORT.
+    #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
 }
 

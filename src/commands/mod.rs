@@ -111,8 +111,11 @@ pub fn load_config(
     if overrides.store_path.is_none() {
         overrides.store_path.clone_from(&cli.store);
     }
-    crate::config::Config::load(cli.config.as_deref(), &overrides)
-        .map_err(|e| Failure::new(EXIT_USAGE, e))
+    let cfg = crate::config::Config::load(cli.config.as_deref(), &overrides)
+        .map_err(|e| Failure::new(EXIT_USAGE, e))?;
+    cfg.check_profiles(&crate::extract::Profiles::builtin().names())
+        .map_err(|e| Failure::new(EXIT_USAGE, e))?;
+    Ok(cfg)
 }
 
 /// A multi-threaded tokio runtime for a command.

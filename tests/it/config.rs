@@ -175,3 +175,178 @@ fn malformed_server_limits_are_refused_naming_file_line_and_key() {
     assert!(err.starts_with("bad.toml:2: "), "{err}");
     assert!(err.contains("read_timeout"), "{err}");
 }
+
+/// Runs `unionwire --config FILE check` on `toml` (with no `UNIONWIRE_…` variables but `env`) and returns
+/// the exit code and stderr.
+fn check_file(toml: &str, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, toml).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_unionwire"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("UNIONWIRE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.arg("--config")
+        .arg(&path)
+        .args(args)
+        .envs(env.iter().copied());
+    if !args.iter().any(|a| *a == "run" || *a == "serve") {
+        cmd.arg("check");
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        path.display().to_string(),
+    )
+}
+
+const SOURCE: &str = "[[sources]]\nid = \"testunion\"\nname = \"Test union\"\nkind = \"listing\"\nurl = \"http://union.test/news/\"\nlinks = \"ul.list a\"\n";
+
+/// Every kind of configuration mistake is reported with the file, the line and the key, and exit 2:
+/// unknown keys, wrong types, bad values the parser sees, values only validation refuses, a bad CSS
+/// selector or regex (in words), a profile that does not exist, and a scheme that cannot be crawled.
+#[test]
+fn every_bad_config_names_file_line_and_key() {
+    let cases: &[(&str, String, usize, &str, &str)] = &[
+        (
+            "unknown key",
+            "[crawl]\nspeed = 3\n".into(),
+            2,
+            "speed",
+            "unknown field",
+        ),
+        (
+            "wrong type",
+            "[crawl]\nconcurrency = \"many\"\n".into(),
+            2,
+            "crawl.concurrency",
+            "invalid type",
+        ),
+        (
+            "bad duration",
+            "[crawl]\n\nper_host_delay = \"soon\"\n".into(),
+            3,
+            "crawl.per_host_delay",
+            "duration",
+        ),
+        (
+            "validation: jitter",
+            "[crawl]\nconcurrency = 4\njitter = 3.5\n".into(),
+            3,
+            "crawl.jitter",
+            "between 0.0 and 1.0",
+        ),
+        (
+            "validation: every",
+            format!("{SOURCE}every = \"5s\"\n"),
+            7,
+            "sources[0] (testunion).every",
+            "at least 1m",
+        ),
+        (
+            "validation: second source",
+            format!(
+                "{SOURCE}\n{}pages = 0\n",
+                SOURCE.replace("testunion", "other")
+            ),
+            14,
+            "sources[1] (other).pages",
+            "at least 1",
+        ),
+        (
+            "css selector",
+            SOURCE.replace("ul.list a", "li a[=x]"),
+            6,
+            "sources[0] (testunion).links",
+            "attribute",
+        ),
+        (
+            "regex",
+            format!("{SOURCE}pattern = \"(unclosed\"\n"),
+            7,
+            "sources[0] (testunion).pattern",
+            "unclosed",
+        ),
+        (
+            "profile typo",
+            format!("{SOURCE}profile = \"peopel\"\n"),
+            7,
+            "sources[0] (testunion).profile",
+            "no site profile is named \"peopel\"",
+        ),
+        (
+            "scheme",
+            SOURCE.replace("http://union.test/news/", "ftp://union.test/news/"),
+            5,
+            "sources[0] (testunion).url",
+            "ftp scheme is not supported",
+        ),
+        (
+            "bad listen",
+            "[server]\nlisten = \"nowhere\"\n".into(),
+            2,
+            "server.listen",
+            "no port",
+        ),
+    ];
+    for (what, toml, line, key, words) in cases {
+        let (code, err, path) = check_file(toml, &[], &[]);
+        assert_eq!(code, 2, "{what}: exit {code}: {err}");
+        assert!(
+            err.contains(&format!("{path}:{line}:")),
+            "{what}: no {path}:{line}: in {err}"
+        );
+        assert!(err.contains(key), "{what}: no key {key} in {err}");
+        assert!(err.contains(words), "{what}: no {words:?} in {err}");
+        assert!(
+            !err.contains("report this to the developer"),
+            "{what}: {err}"
+        );
+    }
+}
+
+/// A bad value from an environment variable or a flag names the variable or the flag instead of a line.
+#[test]
+fn bad_values_from_the_environment_and_flags_name_them() {
+    let (code, err, _) = check_file(SOURCE, &[("UNIONWIRE_PER_HOST_DELAY", "soon")], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("UNIONWIRE_PER_HOST_DELAY: crawl.per_host_delay:"),
+        "{err}"
+    );
+    let (code, err, _) = check_file(SOURCE, &[("UNIONWIRE_LISTEN", "localhost")], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("UNIONWIRE_LISTEN: server.listen:"), "{err}");
+    let (code, err, _) = check_file(SOURCE, &[], &["serve", "--listen", "localhost:notaport"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--listen"), "{err}");
+    assert!(err.contains("not a number"), "{err}");
+}
+
+/// `listen` takes host names and `:PORT` as well as socket addresses.
+#[test]
+fn listen_accepts_host_names_and_a_bare_port() {
+    use unionwire::config::parse_listen;
+    assert_eq!(
+        parse_listen(":8080").unwrap(),
+        "0.0.0.0:8080".parse::<std::net::SocketAddr>().unwrap()
+    );
+    assert_eq!(
+        parse_listen("127.0.0.1:9").unwrap(),
+        "127.0.0.1:9".parse::<std::net::SocketAddr>().unwrap()
+    );
+    assert_eq!(
+        parse_listen("[::1]:9").unwrap(),
+        "[::1]:9".parse::<std::net::SocketAddr>().unwrap()
+    );
+    assert!(parse_listen("localhost:8080").unwrap().ip().is_loopback());
+    let cfg = Config::from_toml("[server]\nlisten = \"localhost:8081\"\n", "x.toml").unwrap();
+    assert!(cfg.server.listen.ip().is_loopback());
+    assert_eq!(cfg.server.listen.port(), 8081);
+    for bad in ["8080", "localhost:99999", "no such host.invalid:80", ""] {
+        assert!(parse_listen(bad).is_err(), "{bad:?} accepted");
+    }
+}

@@ -12,8 +12,11 @@ use url::Url;
 
 use crate::model::SourceId;
 
+mod locate;
+use locate::Seg;
+
 /// The embedded default configuration (the real union sources and safe defaults).
-pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
 /// The environment variable naming a user config file.
 pub const CONFIG_ENV: &str = "UNIONWIRE_CONFIG";
@@ -41,11 +44,13 @@ pub enum ConfigError {
         message: String,
     },
     /// A value parsed but is not acceptable.
-    #[error("{origin}: {key}: {message}")]
+    #[error("{origin}{}: {key}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Invalid {
         /// File name, environment variable or flag.
         origin: String,
-        /// The key (dotted path, e.g. `sources[2].every`).
+        /// 1-based line in the file, `None` for an environment variable or a flag.
+        line: Option<usize>,
+        /// The key (dotted path, e.g. `sources[2] (acftu).every`).
         key: String,
         /// What is wrong.
         message: String,
@@ -71,6 +76,35 @@ pub struct Config {
     /// The sources to crawl.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// The document it was read from, kept so that checks made after loading still name the line.
+    #[serde(skip)]
+    document: Document,
+}
+
+/// Where a configuration came from: its name in errors and, for a file, its text.
+#[derive(Clone, Default)]
+struct Document {
+    origin: String,
+    text: Option<std::sync::Arc<str>>,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.origin)
+    }
+}
+
+impl Document {
+    /// An [`ConfigError::Invalid`] for the key at `path`, shown as `key`, with its line when the
+    /// document has it.
+    fn invalid(&self, key: String, path: &[Seg<'_>], message: String) -> ConfigError {
+        ConfigError::Invalid {
+            origin: self.origin.clone(),
+            line: self.text.as_deref().and_then(|t| locate::line_of(t, path)),
+            key,
+            message,
+        }
+    }
 }
 
 /// `[store]`
@@ -98,8 +132,8 @@ impl Default for StoreConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
-    /// Address to listen on.
-    #[serde(default = "default_listen")]
+    /// Address to listen on: `IP:PORT`, `HOST:PORT` (resolved once at start) or `:PORT` (every interface).
+    #[serde(default = "default_listen", deserialize_with = "de_listen")]
     pub listen: SocketAddr,
     /// Public base URL of the server for self links (`atom:link rel=self`, OPML); derived from `Host` when empty.
     #[serde(default)]
@@ -144,6 +178,43 @@ pub struct ServerConfig {
         deserialize_with = "de_server_max_body_bytes"
     )]
     pub max_body_bytes: usize,
+}
+
+fn de_listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_listen(&s).map_err(serde::de::Error::custom)
+}
+
+/// Parses a listen address: `127.0.0.1:8080`, `[::1]:8080`, `localhost:8080` (the host name is resolved
+/// now, and its first address is used) or `:8080` (every IPv4 interface, `0.0.0.0:8080`).
+///
+/// # Errors
+/// A message saying what a listen address looks like, or that the host name does not resolve.
+pub fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let t = s.trim();
+    if let Ok(a) = t.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    let hint = "write it as IP:PORT, HOST:PORT or :PORT, e.g. 127.0.0.1:8080 or localhost:8080";
+    let Some((host, port)) = t.rsplit_once(':') else {
+        return Err(format!("{s:?} has no port; {hint}"));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("{s:?}: port {port:?} is not a number from 0 to 65535; {hint}"))?;
+    if host.is_empty() {
+        return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    if host.contains(char::is_whitespace) || host.contains('/') {
+        return Err(format!("{s:?}: {host:?} is not a host name; {hint}"));
+    }
+    let mut addrs = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("{s:?}: cannot resolve host {host:?} ({e})"))?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("{s:?}: host {host:?} has no address"))
 }
 
 fn default_listen() -> SocketAddr {
@@ -580,18 +651,27 @@ impl Config {
     /// # Errors
     /// [`ConfigError::Parse`] with the line and key, or [`ConfigError::Invalid`].
     pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
-        let cfg: Self = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(0);
+        let mut cfg: Self = toml::from_str(text).map_err(|e| {
+            let span = e.span();
+            let line = span.clone().map_or(0, |s| locate::line_at(text, s.start));
+            let message = e.message().trim().to_owned();
+            // The parser names the key for unknown and missing fields; for a wrong type or a bad value
+            // it names only the value, so say whose value it is.
+            let message = match span.and_then(|s| locate::key_at(text, s)) {
+                Some(key) if !message.contains(&format!("`{key}`")) => format!("{key}: {message}"),
+                _ => message,
+            };
             ConfigError::Parse {
                 origin: origin.to_owned(),
                 line,
-                message: e.message().trim().to_owned(),
+                message,
             }
         })?;
-        cfg.validate(origin)?;
+        cfg.document = Document {
+            origin: origin.to_owned(),
+            text: Some(text.into()),
+        };
+        cfg.validate()?;
         Ok(cfg)
     }
 
@@ -620,16 +700,18 @@ impl Config {
             cfg.store.path = PathBuf::from(v);
         }
         if let Ok(v) = std::env::var("UNIONWIRE_LISTEN") {
-            cfg.server.listen = v.parse().map_err(|e| ConfigError::Invalid {
+            cfg.server.listen = parse_listen(&v).map_err(|message| ConfigError::Invalid {
                 origin: "UNIONWIRE_LISTEN".into(),
+                line: None,
                 key: "server.listen".into(),
-                message: format!("{v:?} is not an address like 127.0.0.1:8080 ({e})"),
+                message,
             })?;
         }
         if let Ok(v) = std::env::var("UNIONWIRE_PER_HOST_DELAY") {
             cfg.crawl.per_host_delay =
                 parse_duration(&v).map_err(|message| ConfigError::Invalid {
                     origin: "UNIONWIRE_PER_HOST_DELAY".into(),
+                    line: None,
                     key: "crawl.per_host_delay".into(),
                     message,
                 })?;
@@ -661,43 +743,60 @@ impl Config {
             .collect()
     }
 
-    fn validate(&self, origin: &str) -> Result<(), ConfigError> {
-        let bad = |key: String, message: String| ConfigError::Invalid {
-            origin: origin.to_owned(),
-            key,
-            message,
+    /// Checks that every `sources[].profile` names one of `known` (the site profiles the binary has).
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the file, line and key, and the profiles there are.
+    pub fn check_profiles(&self, known: &[&str]) -> Result<(), ConfigError> {
+        for (i, s) in self.sources.iter().enumerate() {
+            if let Some(p) = &s.profile {
+                if !known.contains(&p.as_str()) {
+                    return Err(self.document.invalid(
+                        format!("sources[{i}] ({}).profile", s.id),
+                        &[Seg::Key("sources"), Seg::Index(i), Seg::Key("profile")],
+                        format!(
+                            "no site profile is named {p:?}; there are: {}",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let doc = &self.document;
+        let top = |section: &'static str, key: &'static str, message: &str| {
+            doc.invalid(
+                format!("{section}.{key}"),
+                &[Seg::Key(section), Seg::Key(key)],
+                message.to_owned(),
+            )
         };
         if self.crawl.concurrency == 0 {
-            return Err(bad("crawl.concurrency".into(), "must be at least 1".into()));
+            return Err(top("crawl", "concurrency", "must be at least 1"));
         }
         if self.crawl.source_concurrency == 0 {
-            return Err(bad(
-                "crawl.source_concurrency".into(),
-                "must be at least 1".into(),
-            ));
+            return Err(top("crawl", "source_concurrency", "must be at least 1"));
         }
         if !(0.0..=1.0).contains(&self.crawl.jitter) {
-            return Err(bad(
-                "crawl.jitter".into(),
-                "must be between 0.0 and 1.0".into(),
-            ));
+            return Err(top("crawl", "jitter", "must be between 0.0 and 1.0"));
         }
         if self.crawl.max_body_bytes < 1024 {
-            return Err(bad(
-                "crawl.max_body_bytes".into(),
-                "must be at least 1024".into(),
-            ));
+            return Err(top("crawl", "max_body_bytes", "must be at least 1024"));
         }
-        if self.crawl.timeout.is_zero() || self.crawl.read_timeout.is_zero() {
-            return Err(bad(
-                "crawl.timeout".into(),
-                "timeouts must be above zero".into(),
-            ));
+        if self.crawl.timeout.is_zero() {
+            return Err(top("crawl", "timeout", "must be above zero"));
+        }
+        if self.crawl.read_timeout.is_zero() {
+            return Err(top("crawl", "read_timeout", "must be above zero"));
         }
         if self.feeds.default_limit == 0 || self.feeds.default_limit > self.feeds.max_limit {
-            return Err(bad(
-                "feeds.default_limit".into(),
-                format!(
+            return Err(top(
+                "feeds",
+                "default_limit",
+                &format!(
                     "must be between 1 and feeds.max_limit ({})",
                     self.feeds.max_limit
                 ),
@@ -705,37 +804,40 @@ impl Config {
         }
         let mut seen = BTreeSet::new();
         for (i, s) in self.sources.iter().enumerate() {
-            let key = |k: &str| format!("sources[{i}] ({}).{k}", s.id);
+            let bad = |k: &'static str, message: String| {
+                doc.invalid(
+                    format!("sources[{i}] ({}).{k}", s.id),
+                    &[Seg::Key("sources"), Seg::Index(i), Seg::Key(k)],
+                    message,
+                )
+            };
             if !seen.insert(s.id.as_str()) {
-                return Err(bad(key("id"), "duplicate source id".into()));
+                return Err(bad("id", "duplicate source id".into()));
             }
             if !matches!(s.url.scheme(), "http" | "https") {
                 return Err(bad(
-                    key("url"),
-                    "only http and https URLs can be crawled".into(),
+                    "url",
+                    format!(
+                        "the {} scheme is not supported; only http and https URLs can be crawled",
+                        s.url.scheme()
+                    ),
                 ));
             }
             if s.every < Duration::from_secs(60) {
-                return Err(bad(
-                    key("every"),
-                    "must be at least 1m, to be polite".into(),
-                ));
+                return Err(bad("every", "must be at least 1m, to be polite".into()));
             }
             if s.pages == 0 {
-                return Err(bad(key("pages"), "must be at least 1".into()));
+                return Err(bad("pages", "must be at least 1".into()));
             }
             match (&s.kind, &s.links) {
                 (SourceKind::Listing, None) => {
-                    return Err(bad(
-                        key("links"),
-                        "a listing source needs a CSS selector".into(),
-                    ));
+                    return Err(bad("links", "a listing source needs a CSS selector".into()));
                 }
                 (_, Some(sel)) => {
                     if let Err(e) = scraper::Selector::parse(sel) {
                         return Err(bad(
-                            key("links"),
-                            format!("invalid CSS selector {sel:?}: {e}"),
+                            "links",
+                            format!("invalid CSS selector {sel:?}: {}", selector_error_words(&e)),
                         ));
                     }
                 }
@@ -743,17 +845,68 @@ impl Config {
             }
             if let Some(p) = &s.pattern {
                 if let Err(e) = regex::Regex::new(p) {
-                    return Err(bad(key("pattern"), format!("invalid regex: {e}")));
+                    return Err(bad(
+                        "pattern",
+                        format!("invalid regex {p:?}: {}", regex_error_words(&e)),
+                    ));
                 }
             }
             for t in &s.tags {
                 if SourceId::new(t.clone()).is_err() {
-                    return Err(bad(key("tags"), format!("tag {t:?} must be [a-z0-9-]+")));
+                    return Err(bad("tags", format!("tag {t:?} must be [a-z0-9-]+")));
                 }
             }
         }
         Ok(())
     }
+}
+
+/// What is wrong with a CSS selector, in words (scraper's own text for most selector mistakes is
+/// "Unexpected error occurred. Please report this to the developer" and an enum name).
+#[must_use]
+pub fn selector_error_words(e: &scraper::error::SelectorErrorKind) -> String {
+    use scraper::error::SelectorErrorKind as K;
+    use selectors::parser::SelectorParseErrorKind as P;
+    let words = match e {
+        K::UnexpectedToken => "a character or token is out of place",
+        K::EndOfLine => "it ends too early (an unclosed bracket, quote or parenthesis?)",
+        K::InvalidAtRule | K::InvalidAtRuleBody => "@-rules are not selectors",
+        K::QualRuleInvalid => "it is not a valid selector",
+        K::TooManyNestedBlocks => "it nests too deeply",
+        K::ExpectedColonOnPseudoElement => "a pseudo-element needs `::`",
+        K::ExpectedIdentityOnPseudoElement => "a pseudo-element needs a name after `::`",
+        K::UnexpectedSelectorParseError(p) => match p {
+            P::NoQualifiedNameInAttributeSelector | P::InvalidQualNameInAttr => {
+                "an attribute selector needs an attribute name, as in `a[href]`"
+            }
+            P::EmptySelector => "it is empty",
+            P::DanglingCombinator => "a combinator (`>`, `+`, `~`) has nothing after it",
+            P::UnexpectedTokenInAttributeSelector | P::BadValueInAttr | P::ExpectedBarInAttr => {
+                "an attribute selector is malformed; write `[name]`, `[name=value]` or `[name^=\"value\"]`"
+            }
+            P::NoIdentForPseudo | P::UnsupportedPseudoClassOrElement => {
+                "it uses a pseudo-class or pseudo-element that is not supported"
+            }
+            P::ClassNeedsIdent => "a `.` must be followed by a class name",
+            P::ExpectedNamespace | P::ExplicitNamespaceUnexpectedToken => {
+                "namespaces are not supported"
+            }
+            _ => "it is not a selector this crawler can use",
+        },
+    };
+    words.to_owned()
+}
+
+/// A regex error on one line: the parser's own message, without its multi-line caret drawing.
+fn regex_error_words(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(
+            || text.lines().last().unwrap_or("").trim().to_owned(),
+            str::to_owned,
+        )
 }
 
 #[cfg(test)]
