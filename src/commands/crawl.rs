@@ -5,12 +5,12 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::anyhow;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, CrawlArgs};
-use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE, EXIT_USAGE};
+use crate::commands::{load_config, CmdResult, Failure, Terminal, EXIT_FAILURE, EXIT_USAGE};
 use crate::config::{parse_duration, Config, Overrides, SourceConfig, SourceKind};
 use crate::crawl::{Crawler, Progress, RunOptions, SourceSummary};
 use crate::fetch::{FetchConfig, Fetcher};
@@ -21,7 +21,7 @@ use crate::store::Store;
 ///
 /// # Errors
 /// Usage failures for unknown sources or bad dates; exit 3 when a daemon holds the store; exit 1 when a source failed.
-pub fn run(cli: &Cli, args: &CrawlArgs) -> CmdResult {
+pub fn run(cli: &Cli, args: &CrawlArgs, terminal: &Terminal) -> CmdResult {
     let delay = match &args.delay {
         Some(d) => {
             Some(parse_duration(d).map_err(|e| Failure::new(EXIT_USAGE, anyhow!("--delay: {e}")))?)
@@ -49,8 +49,10 @@ pub fn run(cli: &Cli, args: &CrawlArgs) -> CmdResult {
         Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
     let metrics = Arc::new(Metrics::default());
     let show_bar = !args.no_progress && std::io::stderr().is_terminal();
+    // The bar stays hidden until there is something to count (a bar of 0/0 draws full), and log lines
+    // print above it while it is up.
     let bar = show_bar.then(|| {
-        let b = ProgressBar::new(0);
+        let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         b.set_style(
             ProgressStyle::with_template(
                 "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} articles · {msg}",
@@ -61,11 +63,18 @@ pub fn run(cli: &Cli, args: &CrawlArgs) -> CmdResult {
     });
     let mut crawler = Crawler::new(cfg.clone(), fetcher, store.clone(), metrics);
     if let Some(b) = bar.clone() {
+        terminal.attach(b.clone());
         crawler = crawler.with_progress(Arc::new(move |p| match p {
             Progress::SourceStarted { source } => b.set_message(source.to_string()),
-            Progress::ArticlesQueued { count, .. } => b.inc_length(count),
+            Progress::ArticlesQueued { count, .. } => {
+                b.inc_length(count);
+                if count > 0 && b.is_hidden() {
+                    b.set_draw_target(ProgressDrawTarget::stderr());
+                }
+            }
             Progress::ArticleDone { .. } => b.inc(1),
-            Progress::SourceFinished { summary } => b.println(summary_line(&summary)),
+            // The summary prints each source once, at the end.
+            Progress::SourceFinished { .. } => {}
         }));
     }
     let rt = crate::commands::runtime()?;
@@ -82,6 +91,7 @@ pub fn run(cli: &Cli, args: &CrawlArgs) -> CmdResult {
         s
     });
     if let Some(b) = bar {
+        terminal.detach();
         b.finish_and_clear();
     }
     store.flush()?;

@@ -1,6 +1,7 @@
 //! One file per command. Here: logging set-up, dispatch, and the mapping of errors to exit codes.
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use crate::cli::{Cli, Command, LogFormat};
 
@@ -67,10 +68,11 @@ pub type CmdResult = Result<(), Failure>;
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    init_tracing(cli.log_format);
+    let terminal = Terminal::default();
+    init_tracing(cli.log_format, terminal.clone());
     let result = match &cli.command {
         Command::Run(a) => run::run(&cli, a),
-        Command::Crawl(a) => crawl::run(&cli, a),
+        Command::Crawl(a) => crawl::run(&cli, a, &terminal),
         Command::Fetch(a) => fetch::run(&cli, a),
         Command::Serve(a) => serve::run(&cli, a),
         Command::Sources(a) => sources::run(&cli, a),
@@ -87,12 +89,74 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn init_tracing(format: LogFormat) {
+/// Standard error as the log writes to it: while a progress bar is on screen, each log line is printed
+/// above the bar (the bar is taken down for the write and drawn again), so lines never tear it.
+#[derive(Clone, Default)]
+pub struct Terminal {
+    bar: Arc<Mutex<Option<indicatif::ProgressBar>>>,
+}
+
+impl Terminal {
+    /// Routes log lines around `bar` until [`Terminal::detach`].
+    pub fn attach(&self, bar: indicatif::ProgressBar) {
+        *self
+            .bar
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar);
+    }
+
+    /// Log lines go straight to standard error again.
+    pub fn detach(&self) {
+        *self
+            .bar
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
+/// One log write: a whole formatted event.
+pub struct TerminalWriter {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl std::io::Write for TerminalWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| std::io::stderr().write_all(buf)),
+            None => std::io::stderr().write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Terminal {
+    type Writer = TerminalWriter;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        TerminalWriter {
+            bar: self
+                .bar
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat, terminal: Terminal) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(terminal);
     // A second init (tests calling `run` twice) is harmless: the first subscriber stays.
     let _ = match format {
         LogFormat::Human => builder.with_target(false).try_init(),
