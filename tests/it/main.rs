@@ -11,5 +11,6 @@ mod extract;
 mod fetch;
 mod publish;
 mod reliability;
+mod service;
 mod store;
 mod terminal;
