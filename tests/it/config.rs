@@ -350,3 +350,51 @@ fn listen_accepts_host_names_and_a_bare_port() {
         assert!(parse_listen(bad).is_err(), "{bad:?} accepted");
     }
 }
+
+/// With no `[store] path`, the store lives in the user's data directory, not in the directory the command
+/// runs in: `$XDG_DATA_HOME/unionwire/store`, else `~/.local/share/unionwire/store`.
+#[test]
+fn the_default_store_is_in_the_users_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = |env: &[(&str, &std::path::Path)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_unionwire"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("UNIONWIRE_") || k == "XDG_DATA_HOME" || k == "HOME" {
+                cmd.env_remove(k);
+            }
+        }
+        let out = cmd
+            .arg("check")
+            .current_dir(dir.path())
+            .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let xdg = dir.path().join("xdg");
+    let home = dir.path().join("home");
+    let (code, out) = show(&[("XDG_DATA_HOME", &xdg), ("HOME", &home)]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&xdg.join("unionwire/store").display().to_string()),
+        "{out}"
+    );
+    let (code, out) = show(&[("HOME", &home)]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(
+            &home
+                .join(".local/share/unionwire/store")
+                .display()
+                .to_string()
+        ),
+        "{out}"
+    );
+    let (code, out) = show(&[]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("store.path: no store directory"), "{out}");
+}

@@ -68,7 +68,11 @@ fn the_units_command_line_is_accepted() {
         args,
         String::from_utf8_lossy(&out.stderr)
     );
-    for key in ["UNIONWIRE_STORE_PATH=", "StateDirectory=unionwire", "KillSignal=SIGTERM"] {
+    for key in [
+        "UNIONWIRE_STORE_PATH=",
+        "StateDirectory=unionwire",
+        "KillSignal=SIGTERM",
+    ] {
         assert!(UNIT.contains(key), "the unit lacks {key}");
     }
 }
