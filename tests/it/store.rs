@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use unionwire::model::{Article, Flag, Published, SourceId, StoryId};
-use unionwire::store::{FetchState, SourceState, Store, StoreError, StoryFilter};
+use unionwire::store::{FetchState, PageRole, SourceState, Store, StoreError, StoryFilter};
 
 fn sid(s: &str) -> SourceId {
     SourceId::new(s).unwrap()
@@ -285,6 +285,7 @@ fn fetch_and_source_state_round_trip_and_survive_reopen() {
             last_status: Some(200),
             fetched_at: Some(ts("2024-09-27T03:01:00Z")),
             next_due: None,
+            role: PageRole::Index,
         };
         store
             .set_fetch_state("https://www.example.com/feed.xml#x", &st)
