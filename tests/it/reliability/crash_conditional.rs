@@ -57,6 +57,9 @@ pub const FEED_ITEMS: usize = 100;
 /// Kills per round by default.
 pub const KILLS: usize = 8;
 
+/// How long a daemon may store nothing before it counts as idle (it has nothing left it will fetch).
+const IDLE: Duration = Duration::from_secs(15);
+
 /// Every article the site has.
 pub const TOTAL: usize = LISTINGS * PAGES * PER_PAGE + MULTI + FEED_ITEMS;
 
@@ -447,20 +450,28 @@ impl Daemon {
         Daemon { child, log, acked }
     }
 
-    /// Waits for `n` acknowledgements; panics if the daemon exits first or after the hang guard.
-    fn wait_acked(&mut self, n: usize) {
+    /// Waits for `n` acknowledgements; panics if the daemon exits first or after the hang guard. Returns
+    /// `false` when the daemon stopped storing anything (no acknowledgement for [`IDLE`]) before `n`: then
+    /// nothing is left that it will fetch (a crawler that believes 304s for articles it lacks gets there).
+    fn wait_acked(&mut self, n: usize) -> bool {
         let start = Instant::now();
-        while self.acked.load(Ordering::SeqCst) < n {
+        let (mut last, mut last_at) = (0, Instant::now());
+        loop {
+            let now = self.acked.load(Ordering::SeqCst);
+            if now >= n {
+                return true;
+            }
+            if now != last {
+                (last, last_at) = (now, Instant::now());
+            } else if last_at.elapsed() >= IDLE {
+                return false;
+            }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "the daemon exited ({status}) after {} of {n} acknowledgements",
-                    self.acked.load(Ordering::SeqCst)
-                );
+                panic!("the daemon exited ({status}) after {now} of {n} acknowledgements");
             }
             assert!(
                 start.elapsed() < Duration::from_secs(120),
-                "hang guard: {} of {n} acknowledgements after 120 s",
-                self.acked.load(Ordering::SeqCst)
+                "hang guard: {now} of {n} acknowledgements after 120 s"
             );
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -523,8 +534,15 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
         let jitter = Duration::from_millis(rng.random_range(0..=300));
         let t = Instant::now();
         let mut d = Daemon::start(&config);
-        d.wait_acked(kill_at);
-        std::thread::sleep(jitter);
+        let reached = d.wait_acked(kill_at);
+        if reached {
+            std::thread::sleep(jitter);
+        } else {
+            eprintln!(
+                "crash_conditional round {r} kill {k}: the daemon stored nothing for {IDLE:?} before its kill \
+                 point ({kill_at}); killing it now"
+            );
+        }
         let acked = d.kill();
         let (stored, problems) = inspect(&db);
         let stored: HashSet<String> = stored.into_iter().collect();
