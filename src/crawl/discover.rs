@@ -181,6 +181,9 @@ async fn listing(
     };
     let mut url = src.url.clone();
     let mut visited = std::collections::HashSet::new();
+    // A 304 on any page of the chain stops the pagination there, so its validators stand for every page after
+    // it: a chain cut short by an error keeps none of them.
+    let chain = found.validators.len();
     for page in 0..src.pages {
         if !visited.insert(url.clone()) {
             break;
@@ -195,6 +198,7 @@ async fn listing(
             }) => break,
             Err(e) => {
                 sum.errors.push(e.to_string());
+                found.validators.truncate(chain);
                 break;
             }
         };
@@ -213,8 +217,8 @@ async fn listing(
             })
             .await
             .unwrap_or_else(|e| {
-                // Nothing was read from this page: its validators must not stand for links never seen.
-                found.validators.pop();
+                // Nothing was read from this page: no validator may stand for links never seen.
+                found.validators.truncate(chain);
                 sum.errors.push(format!("extracting the listing: {e}"));
                 (Vec::new(), None)
             });
@@ -234,6 +238,7 @@ async fn hanweb(
     sum: &mut SourceSummary,
     found: &mut Found,
 ) -> Result<(), FetchError> {
+    let column = found.validators.len();
     let Some(resp) = index_page(c, Request::html(src.url.clone()), token, sum, found).await? else {
         return Ok(());
     };
@@ -266,6 +271,8 @@ async fn hanweb(
             }
             Ok(_) => break,
             Err(e) => {
+                // The column's validators stand for its later pages too: not saved when one failed.
+                found.validators.truncate(column);
                 sum.errors.push(e.to_string());
                 break;
             }
@@ -317,6 +324,7 @@ async fn epaper(
             break;
         }
         let issue = extract::epaper::issue_url(&src.url, date);
+        let issue_page = found.validators.len();
         let resp = match index_page(c, Request::html(issue.clone()), token, sum, found).await {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -361,7 +369,11 @@ async fn epaper(
                     );
                 }
                 Ok(_) => {}
-                Err(e) => sum.errors.push(e.to_string()),
+                Err(e) => {
+                    // The issue's validators stand for its pages too: not saved when one failed.
+                    found.validators.truncate(issue_page);
+                    sum.errors.push(e.to_string());
+                }
             }
         }
         // The next issue's links are not reached through this one.

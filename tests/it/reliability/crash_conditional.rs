@@ -538,6 +538,7 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
         if reached {
             std::thread::sleep(jitter);
         } else {
+            // Counted as no jitter: the kill lands at once.
             eprintln!(
                 "crash_conditional round {r} kill {k}: the daemon stored nothing for {IDLE:?} before its kill \
                  point ({kill_at}); killing it now"
@@ -552,9 +553,10 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
             .cloned()
             .collect();
         eprintln!(
-            "crash_conditional round {r} kill {k}: after {:?} ({kill_at} acknowledged + {jitter:?}); {} stored, \
-             {} verify problems, {} acknowledged and lost",
+            "crash_conditional round {r} kill {k}: after {:?} (kill point {kill_at} acknowledged + {jitter:?}; {} \
+             acknowledged); {} stored, {} verify problems, {} acknowledged and lost",
             t.elapsed(),
+            acked.len(),
             stored.len(),
             problems.len(),
             lost.len()
