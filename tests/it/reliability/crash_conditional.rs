@@ -531,14 +531,14 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
         let step = (goal.saturating_sub(stored_now) / (kills - k)).max(1);
         let room = ceiling.saturating_sub(stored_now).max(1);
         let kill_at = rng.random_range(1..=(2 * step).min(room));
-        let jitter = Duration::from_millis(rng.random_range(0..=300));
+        let mut jitter = Duration::from_millis(rng.random_range(0..=300));
         let t = Instant::now();
         let mut d = Daemon::start(&config);
         let reached = d.wait_acked(kill_at);
         if reached {
             std::thread::sleep(jitter);
         } else {
-            // Counted as no jitter: the kill lands at once.
+            jitter = Duration::ZERO;
             eprintln!(
                 "crash_conditional round {r} kill {k}: the daemon stored nothing for {IDLE:?} before its kill \
                  point ({kill_at}); killing it now"
