@@ -146,6 +146,12 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check that every record decodes and every index points at a record.
-    Verify,
+    /// Check that every record decodes, every index points at a record, and no fetch state claims an
+    /// article the store lacks.
+    Verify {
+        /// Remove the fetch states that claim a missing article (and undecodable ones), so the next crawl
+        /// fetches those pages in full; other damage is reported, not changed.
+        #[arg(long)]
+        repair: bool,
+    },
 }

@@ -21,6 +21,8 @@ pub struct Metrics {
     pub pages_fetched: AtomicU64,
     /// Conditional fetches answered 304 Not Modified.
     pub not_modified: AtomicU64,
+    /// 304 answers for an article the store lacks (its fetch state outlived it), fetched again unconditionally.
+    pub conditional_misses: AtomicU64,
     /// Fetches that failed (network, status, size, decoding).
     pub fetch_errors: AtomicU64,
     /// Articles stored for the first time.
@@ -93,7 +95,7 @@ impl Metrics {
     #[must_use]
     pub fn render_prometheus(&self, health: &[(SourceId, SourceState)]) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64); 8] = [
+        let counters: [(&str, &str, &AtomicU64); 9] = [
             (
                 "unionwire_pages_fetched_total",
                 "Pages fetched with a 2xx answer.",
@@ -103,6 +105,11 @@ impl Metrics {
                 "unionwire_not_modified_total",
                 "Conditional fetches answered 304.",
                 &self.not_modified,
+            ),
+            (
+                "unionwire_conditional_misses_total",
+                "304 answers for an article the store lacks, fetched again unconditionally.",
+                &self.conditional_misses,
             ),
             (
                 "unionwire_fetch_errors_total",

@@ -187,10 +187,11 @@ fn choose_sources(
 
 fn summary_line(s: &SourceSummary) -> String {
     format!(
-        "{:<16} pages {:>4}  not-modified {:>3}  new articles {:>4}  updated {:>3}  new stories {:>4}  errors {:>3}{}",
+        "{:<16} pages {:>4}  not-modified {:>3}  conditional misses {:>3}  new articles {:>4}  updated {:>3}  new stories {:>4}  errors {:>3}{}",
         s.source,
         s.pages_fetched,
         s.not_modified,
+        s.conditional_misses,
         s.new_articles,
         s.updated_articles,
         s.new_stories,
@@ -212,8 +213,9 @@ fn print_summary(summaries: &[SourceSummary]) {
     }
     let total = |f: fn(&SourceSummary) -> u64| summaries.iter().map(f).sum::<u64>();
     println!(
-        "  total: {} pages, {} new articles, {} new stories, {} errors",
+        "  total: {} pages, {} conditional misses, {} new articles, {} new stories, {} errors",
         total(|s| s.pages_fetched),
+        total(|s| s.conditional_misses),
         total(|s| s.new_articles),
         total(|s| s.new_stories),
         summaries.iter().map(|s| s.errors.len()).sum::<usize>()

@@ -1,5 +1,6 @@
-//! `unionwire db stats` (articles, stories, size on disk; `--json`) and `unionwire db verify` (every
-//! record decodes, every index points at a record; exit 4 when damaged).
+//! `unionwire db stats` (articles, stories, size on disk; `--json`) and `unionwire db verify [--repair]`
+//! (every record decodes, every index points at a record, no fetch state claims a missing article; exit 4
+//! when damaged; `--repair` removes such fetch states and exits 0 when nothing else is wrong).
 
 use crate::cli::{Cli, DbCommand};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_STORE_BAD};
@@ -31,8 +32,17 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
             }
             Ok(())
         }
-        DbCommand::Verify => {
-            let report = store.verify()?;
+        DbCommand::Verify { repair } => {
+            let mut report = store.verify()?;
+            if *repair && !report.is_ok() {
+                for p in store.repair_fetch_states()? {
+                    println!(
+                        "repaired: {}: {} (removed; the next crawl fetches it in full)",
+                        p.key, p.what
+                    );
+                }
+                report = store.verify()?;
+            }
             for p in &report.problems {
                 println!("damaged: {}: {}", p.key, p.what);
             }

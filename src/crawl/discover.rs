@@ -12,7 +12,7 @@ use url::Url;
 use crate::config::{SourceConfig, SourceKind};
 use crate::extract::{self, feed::Entry, Link};
 use crate::fetch::{FetchError, Request, Response};
-use crate::store::FetchState;
+use crate::store::{FetchState, PageRole};
 
 use super::{Crawler, RunOptions, SourceSummary};
 
@@ -41,8 +41,34 @@ impl Discovered {
 pub struct Found {
     /// Articles to fetch, in listing order.
     pub items: Vec<Discovered>,
-    /// (URL, state) of index pages fetched with a body.
-    pub validators: Vec<(String, FetchState)>,
+    /// Index pages fetched with a body: their validators, and the links a 304 on them would skip.
+    pub validators: Vec<IndexPage>,
+}
+
+/// An index page (listing page, feed, Hanweb column, e-paper issue) fetched with a body. A 304 on it next
+/// time skips every link it stands for, so its validators may be saved only once each of them is stored.
+#[derive(Debug, Clone)]
+pub struct IndexPage {
+    /// Its URL.
+    pub url: String,
+    /// Its new fetch state (role [`PageRole::Index`]).
+    pub state: FetchState,
+    /// The canonical URLs of the links it stands for: what it listed, and what discovery reached only through
+    /// it (later listing pages, Hanweb `dataproxy.jsp` pages, an e-paper issue's pages), after `pattern`.
+    pub links: Vec<String>,
+    /// The items it stands for while discovery runs: `items[start..end]`.
+    start: usize,
+    end: Option<usize>,
+}
+
+impl Found {
+    /// Closes every index page still open: from here on, new items are not reached through them.
+    fn close_pages(&mut self) {
+        let n = self.items.len();
+        for p in &mut self.validators {
+            p.end.get_or_insert(n);
+        }
+    }
 }
 
 /// The HTTP status an error carries, if any.
@@ -73,9 +99,24 @@ pub async fn discover(
         SourceKind::Epaper => epaper(c, src, opts, token, sum, &mut found).await?,
         SourceKind::Feed => feed(c, src, token, sum, &mut found).await?,
     }
-    if let Some(re) = &pattern {
-        found.items.retain(|d| re.is_match(d.url().as_str()));
+    found.close_pages();
+    let kept = |d: &Discovered| {
+        pattern
+            .as_ref()
+            .is_none_or(|re| re.is_match(d.url().as_str()))
+    };
+    for p in &mut found.validators {
+        let end = p.end.unwrap_or(found.items.len()).min(found.items.len());
+        p.links = found
+            .items
+            .get(p.start.min(end)..end)
+            .unwrap_or_default()
+            .iter()
+            .filter(|d| kept(d))
+            .map(|d| crate::dedup::canonical_url(d.url()).to_string())
+            .collect();
     }
+    found.items.retain(|d| kept(d));
     Ok(found)
 }
 
@@ -89,9 +130,13 @@ async fn index_page(
 ) -> Result<Option<Response>, FetchError> {
     let key = req.url.to_string();
     let mut req = req;
+    // Only validators saved as an index page's (after its links were stored) are trusted; a state from
+    // before roles were recorded may have been saved ahead of its articles, so it costs one full fetch.
     if let Ok(Some(st)) = c.store.fetch_state(&key) {
-        req.etag = st.etag;
-        req.last_modified = st.last_modified;
+        if st.role == PageRole::Index {
+            req.etag = st.etag;
+            req.last_modified = st.last_modified;
+        }
     }
     let Some(r) = c.polite(&req, token).await else {
         return Ok(None);
@@ -103,16 +148,20 @@ async fn index_page(
         return Ok(None);
     }
     sum.pages_fetched += 1;
-    found.validators.push((
-        key,
-        FetchState {
+    found.validators.push(IndexPage {
+        url: key,
+        state: FetchState {
             etag: resp.etag.clone(),
             last_modified: resp.last_modified.clone(),
             last_status: Some(resp.status),
             fetched_at: Some(Timestamp::now()),
             next_due: None,
+            role: PageRole::Index,
         },
-    ));
+        links: Vec::new(),
+        start: found.items.len(),
+        end: None,
+    });
     Ok(Some(resp))
 }
 
@@ -132,6 +181,9 @@ async fn listing(
     };
     let mut url = src.url.clone();
     let mut visited = std::collections::HashSet::new();
+    // A 304 on any page of the chain stops the pagination there, so its validators stand for every page after
+    // it: a chain cut short by an error keeps none of them.
+    let chain = found.validators.len();
     for page in 0..src.pages {
         if !visited.insert(url.clone()) {
             break;
@@ -146,6 +198,7 @@ async fn listing(
             }) => break,
             Err(e) => {
                 sum.errors.push(e.to_string());
+                found.validators.truncate(chain);
                 break;
             }
         };
@@ -163,7 +216,12 @@ async fn listing(
                 (links, next)
             })
             .await
-            .unwrap_or_default();
+            .unwrap_or_else(|e| {
+                // Nothing was read from this page: no validator may stand for links never seen.
+                found.validators.truncate(chain);
+                sum.errors.push(format!("extracting the listing: {e}"));
+                (Vec::new(), None)
+            });
         found.items.extend(links.into_iter().map(Discovered::Link));
         match next {
             Some(n) => url = n,
@@ -180,6 +238,7 @@ async fn hanweb(
     sum: &mut SourceSummary,
     found: &mut Found,
 ) -> Result<(), FetchError> {
+    let column = found.validators.len();
     let Some(resp) = index_page(c, Request::html(src.url.clone()), token, sum, found).await? else {
         return Ok(());
     };
@@ -212,6 +271,8 @@ async fn hanweb(
             }
             Ok(_) => break,
             Err(e) => {
+                // The column's validators stand for its later pages too: not saved when one failed.
+                found.validators.truncate(column);
                 sum.errors.push(e.to_string());
                 break;
             }
@@ -263,6 +324,7 @@ async fn epaper(
             break;
         }
         let issue = extract::epaper::issue_url(&src.url, date);
+        let issue_page = found.validators.len();
         let resp = match index_page(c, Request::html(issue.clone()), token, sum, found).await {
             Ok(Some(r)) => r,
             Ok(None) => {
@@ -307,9 +369,15 @@ async fn epaper(
                     );
                 }
                 Ok(_) => {}
-                Err(e) => sum.errors.push(e.to_string()),
+                Err(e) => {
+                    // The issue's validators stand for its pages too: not saved when one failed.
+                    found.validators.truncate(issue_page);
+                    sum.errors.push(e.to_string());
+                }
             }
         }
+        // The next issue's links are not reached through this one.
+        found.close_pages();
     }
     match (any_issue, first_error) {
         (false, Some(e)) => Err(e),
@@ -330,6 +398,8 @@ async fn feed(
     let entries = match extract::feed::parse_feed(&resp.body, &resp.url) {
         Ok(e) => e,
         Err(e) => {
+            // An unreadable feed keeps no validators: it is read again in full next time.
+            found.validators.pop();
             sum.errors.push(format!("{}: {e}", resp.url));
             sum.failed = true;
             return Ok(());

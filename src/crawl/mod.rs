@@ -2,6 +2,14 @@
 //! e-paper), fetch the articles politely through [`crate::fetch::Fetcher::get_polite`], extract and clean them,
 //! and ingest them into the [`crate::store::Store`] in flushed batches; then record the source's health.
 //! [`scheduler`] decides when each source is due. Every fetch waits on the run's cancellation token.
+//!
+//! Crash consistency (DESIGN decision 9): every fetch-state write goes through the one store writer thread.
+//! An article page's validators ride in the sled batch that stores its article
+//! ([`crate::store::Incoming::with_fetch_state`]); states that describe no new article (a failure, a stored
+//! article still current) follow in the writer's job; an index page's validators are saved by a writer job
+//! queued after the source's last article batch, and only if every link the page stands for is stored by
+//! then. A 304 for an article the store lacks is a conditional miss: fetched again unconditionally and
+//! counted (`conditional_misses`, `unionwire_conditional_misses_total`).
 
 pub mod discover;
 pub mod scheduler;
@@ -22,11 +30,11 @@ use crate::extract::{self, Profiles};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::metrics::Metrics;
 use crate::model::{Article, SourceId};
-use crate::store::{FetchState, Incoming, SourceState, Store};
+use crate::store::{FetchState, Incoming, PageRole, SourceState, Store};
 
 use workers::{Pending, Workers};
 
-pub use discover::Discovered;
+pub use discover::{Discovered, IndexPage};
 
 /// Articles ingested per flushed batch: a crash loses at most the batch being written, and a re-crawl restores it.
 pub const INGEST_BATCH: usize = 16;
@@ -44,8 +52,11 @@ pub struct SourceSummary {
     pub source: String,
     /// Pages fetched with a body (listing, feed and article pages).
     pub pages_fetched: u64,
-    /// Pages that answered 304 Not Modified.
+    /// Pages that answered 304 Not Modified (and are stored: see `conditional_misses`).
     pub not_modified: u64,
+    /// Article pages that answered 304 although the store lacks their article: fetched again
+    /// unconditionally. Each one means a fetch state outlived its article (a store from before issue 13).
+    pub conditional_misses: u64,
     /// Article links found.
     pub links_found: u64,
     /// Links skipped because the article is already stored.
@@ -203,14 +214,10 @@ impl Crawler {
         match discovered {
             Ok(found) => {
                 self.fetch_articles(src, found.items, token, &mut sum).await;
-                // Listing validators are kept only once the articles they led to are stored, so that a run cut
-                // short is not followed by a 304 that hides the links it never fetched.
-                if !token.is_cancelled() {
-                    for (url, st) in found.validators {
-                        if let Err(e) = self.store.set_fetch_state(&url, &st) {
-                            warn!(url, error = %e, "saving fetch state failed");
-                        }
-                    }
+                // Index validators are kept only once the articles they stand for are stored, so that a run
+                // cut short is not followed by a 304 that hides the links it never fetched.
+                if !token.is_cancelled() && !found.validators.is_empty() {
+                    self.save_index_pages(src, found.validators).await;
                 }
             }
             Err(e) => {
@@ -236,6 +243,7 @@ impl Crawler {
             source = %src.id,
             pages = sum.pages_fetched,
             not_modified = sum.not_modified,
+            conditional_misses = sum.conditional_misses,
             new = sum.new_articles,
             updated = sum.updated_articles,
             stories = sum.new_stories,
@@ -291,11 +299,18 @@ impl Crawler {
             .map(|d| self.fetch_one(src, d, token))
             .buffer_unordered(self.cfg.crawl.concurrency);
         let mut batch: Vec<Incoming> = Vec::new();
-        while let Some(r) = results.next().await {
+        // Fetch states that describe no new article (failures, stored articles still current): written by the
+        // store writer after the batch queued with them.
+        let mut states: Vec<(String, FetchState)> = Vec::new();
+        while let Some(o) = results.next().await {
             self.emit(Progress::ArticleDone {
                 source: src.id.clone(),
             });
-            match r {
+            if o.miss {
+                sum.conditional_misses += 1;
+            }
+            states.extend(o.state);
+            match o.fetched {
                 Ok(Fetched::Article(a, pages)) => {
                     sum.pages_fetched += pages;
                     batch.push(*a);
@@ -311,7 +326,8 @@ impl Crawler {
                 }
             }
             if batch.len() >= INGEST_BATCH {
-                queued.extend(self.write(src, std::mem::take(&mut batch), &mut outcome));
+                let (b, st) = (std::mem::take(&mut batch), std::mem::take(&mut states));
+                queued.extend(self.write(src, b, st, &mut outcome));
                 if queued.len() > MAX_QUEUED_BATCHES {
                     if let Some(p) = queued.pop_front() {
                         merge_written(p.wait().await, &mut outcome);
@@ -319,8 +335,8 @@ impl Crawler {
                 }
             }
         }
-        if !batch.is_empty() {
-            queued.extend(self.write(src, batch, &mut outcome));
+        if !batch.is_empty() || !states.is_empty() {
+            queued.extend(self.write(src, batch, states, &mut outcome));
         }
         for p in queued {
             merge_written(p.wait().await, &mut outcome);
@@ -331,11 +347,13 @@ impl Crawler {
         sum.errors.extend(outcome.errors);
     }
 
-    /// Queues one batch on the store writer; a writer that cannot take it is reported in `outcome`.
+    /// Queues one batch (and the fetch states that follow it) on the store writer; a writer that cannot take
+    /// it is reported in `outcome`.
     fn write(
         &self,
         src: &SourceConfig,
         batch: Vec<Incoming>,
+        states: Vec<(String, FetchState)>,
         outcome: &mut WriteOutcome,
     ) -> Option<Pending<WriteOutcome>> {
         let store = self.store.clone();
@@ -344,9 +362,26 @@ impl Crawler {
         let n = batch.len();
         let job = self
             .writer
-            .submit(move || write_batch(&store, &metrics, &source, batch));
+            .submit(move || write_batch(&store, &metrics, &source, batch, &states));
         job.map_err(|e| outcome.errors.push(format!("storing {n} articles: {e}")))
             .ok()
+    }
+
+    /// Saves the validators of the source's index pages on the store writer, after every article batch this
+    /// run queued (each flushed): a page whose links are not all stored (or settled) keeps no validators.
+    async fn save_index_pages(&self, src: &SourceConfig, pages: Vec<IndexPage>) {
+        let store = self.store.clone();
+        let job = self.writer.submit(move || save_index_pages(&store, pages));
+        let done = match job {
+            Ok(p) => p.wait().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match done {
+            Ok((saved, held)) => {
+                debug!(source = %src.id, saved, held, "index page validators");
+            }
+            Err(e) => warn!(source = %src.id, error = %e, "saving index page validators failed"),
+        }
     }
 
     fn needs_fetch(&self, canonical: &str) -> Result<bool, crate::store::StoreError> {
@@ -365,22 +400,24 @@ impl Crawler {
         })
     }
 
-    /// Fetches, extracts and cleans one article (following its extra pages).
+    /// Fetches, extracts and cleans one article (following its extra pages). The article carries its page's
+    /// fetch state into the store; a fetch that yields no article returns the state to record instead.
     async fn fetch_one(
         &self,
         src: &SourceConfig,
         d: Discovered,
         token: &CancellationToken,
-    ) -> Result<Fetched, String> {
+    ) -> FetchOutcome {
         let url = d.url().clone();
         let canon = crate::dedup::canonical_url(&url).to_string();
         if let Discovered::FeedEntry(entry) = &d {
             let mut a = extract::feed::entry_article(entry);
             finish_article(&mut a);
-            return Ok(Fetched::Article(
-                Box::new(self.fingerprint(src, a).await?),
-                0,
-            ));
+            return FetchOutcome::of(
+                self.fingerprint(src, a)
+                    .await
+                    .map(|i| Fetched::Article(Box::new(i), 0)),
+            );
         }
         let state = self
             .store
@@ -389,50 +426,132 @@ impl Crawler {
             .flatten()
             .unwrap_or_default();
         let mut req = Request::html(url.clone());
-        req.etag.clone_from(&state.etag);
-        req.last_modified.clone_from(&state.last_modified);
-        let Some(resp) = self.polite(&req, token).await else {
-            return Ok(Fetched::Cancelled);
-        };
-        let resp = resp.map_err(|e| {
-            self.remember_fetch(&canon, None, discover::error_status(&e), None);
-            e.to_string()
-        })?;
-        use std::sync::atomic::Ordering::Relaxed;
-        if resp.not_modified {
-            self.metrics.not_modified.fetch_add(1, Relaxed);
-            self.remember_fetch(
-                &canon,
-                resp.etag.clone().or(state.etag),
-                Some(304),
-                resp.last_modified.clone().or(state.last_modified),
-            );
-            return Ok(Fetched::NotModified);
+        if state.claims_article() {
+            req.etag.clone_from(&state.etag);
+            req.last_modified.clone_from(&state.last_modified);
         }
-        self.metrics.pages_fetched.fetch_add(1, Relaxed);
+        let Some(resp) = self.polite(&req, token).await else {
+            return FetchOutcome::of(Ok(Fetched::Cancelled));
+        };
+        let resp = match resp {
+            Ok(r) => r,
+            Err(e) => return self.failed(canon, &e),
+        };
+        use std::sync::atomic::Ordering::Relaxed;
+        if !resp.not_modified {
+            return self.article_from(src, canon, resp, token).await;
+        }
+        self.metrics.not_modified.fetch_add(1, Relaxed);
+        if self.store.contains_url(&canon).unwrap_or(false) {
+            // Still current, and stored: the validators describe what the store holds.
+            let st = FetchState {
+                etag: resp.etag.clone().or(state.etag),
+                last_modified: resp.last_modified.clone().or(state.last_modified),
+                last_status: Some(304),
+                fetched_at: Some(Timestamp::now()),
+                next_due: None,
+                role: PageRole::Article,
+            };
+            return FetchOutcome {
+                fetched: Ok(Fetched::NotModified),
+                state: Some((canon, st)),
+                miss: false,
+            };
+        }
+        // A 304 for an article the store lacks: its validators outlived it. Fetch it again, unconditionally.
+        self.metrics.conditional_misses.fetch_add(1, Relaxed);
+        info!(source = %src.id, url = %url, "304 for an article the store lacks; fetching it unconditionally");
+        let Some(again) = self.polite(&Request::html(url.clone()), token).await else {
+            return FetchOutcome {
+                miss: true,
+                ..FetchOutcome::of(Ok(Fetched::Cancelled))
+            };
+        };
+        let mut out = match again {
+            Ok(r) if r.not_modified => FetchOutcome {
+                fetched: Err(format!(
+                    "{url}: answered 304 Not Modified to a request without validators"
+                )),
+                state: Some((canon, failure_state(Some(304), PageRole::Article))),
+                miss: false,
+            },
+            Ok(r) => self.article_from(src, canon, r, token).await,
+            Err(e) => self.failed(canon, &e),
+        };
+        out.miss = true;
+        out
+    }
+
+    /// The state to record for a fetch of `canon` that failed with `e` (no validators).
+    fn failed(&self, canon: String, e: &FetchError) -> FetchOutcome {
+        let status = discover::error_status(e);
+        // A link that is gone or is not a page settles it for its index page; anything else may come back.
+        let role = match e {
+            FetchError::Status {
+                status: 404 | 410, ..
+            }
+            | FetchError::NotHtml { .. } => PageRole::NoArticle,
+            _ => PageRole::Article,
+        };
+        FetchOutcome {
+            fetched: Err(e.to_string()),
+            state: Some((canon, failure_state(status, role))),
+            miss: false,
+        }
+    }
+
+    /// Extracts the article from a page fetched with a body, following its later pages. Its validators go
+    /// with it into the store, unless a later page could not be read (then what is stored is not the whole
+    /// page set the validators describe, and none are kept).
+    async fn article_from(
+        &self,
+        src: &SourceConfig,
+        canon: String,
+        resp: crate::fetch::Response,
+        token: &CancellationToken,
+    ) -> FetchOutcome {
+        self.metrics
+            .pages_fetched
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let profile_name = src.profile.clone();
         let final_url = resp.url.clone();
         let mut resp = resp;
-        let (first, encoding) = self
-            .extract_page(&mut resp, profile_name.clone())
-            .await
-            .map_err(|e| format!("{final_url}: {e}"))?;
+        let (first, encoding) = match self.extract_page(&mut resp, profile_name.clone()).await {
+            Ok(x) => x,
+            Err(e) => {
+                return FetchOutcome {
+                    fetched: Err(format!("{final_url}: {e}")),
+                    state: Some((canon, failure_state(Some(resp.status), PageRole::Article))),
+                    miss: false,
+                }
+            }
+        };
         let mut pages = 1u64;
         let mut rest = Vec::new();
+        let mut complete = true;
         for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
             let Some(r) = self.polite(&Request::html(next.clone()), token).await else {
-                return Ok(Fetched::Cancelled);
+                return FetchOutcome::of(Ok(Fetched::Cancelled));
             };
             match r {
                 Ok(mut r) if !r.not_modified => {
                     pages += 1;
                     match self.extract_page(&mut r, profile_name.clone()).await {
                         Ok((x, _)) => rest.push(x.article),
-                        Err(e) => warn!(url = %next, error = %e, "extracting a later page failed"),
+                        Err(e) => {
+                            complete = false;
+                            warn!(url = %next, error = %e, "extracting a later page failed");
+                        }
                     }
                 }
-                Ok(_) => {}
-                Err(e) => warn!(url = %next, error = %e, "fetching a later page failed"),
+                Ok(_) => {
+                    complete = false;
+                    warn!(url = %next, "a later page answered 304 to a request without validators");
+                }
+                Err(e) => {
+                    complete = false;
+                    warn!(url = %next, error = %e, "fetching a later page failed");
+                }
             }
         }
         let mut article = if rest.is_empty() {
@@ -442,17 +561,31 @@ impl Crawler {
         };
         article.encoding = encoding;
         finish_article(&mut article);
-        self.remember_fetch(
-            &canon,
-            resp.etag.clone(),
-            Some(resp.status),
-            resp.last_modified.clone(),
-        );
         if article.paragraphs.is_empty() {
-            return Err(format!("{final_url}: no article text found"));
+            return FetchOutcome {
+                fetched: Err(format!("{final_url}: no article text found")),
+                state: Some((canon, failure_state(Some(resp.status), PageRole::Article))),
+                miss: false,
+            };
         }
-        let incoming = self.fingerprint(src, article).await?;
-        Ok(Fetched::Article(Box::new(incoming), pages))
+        let (etag, last_modified) = if complete {
+            (resp.etag.clone(), resp.last_modified.clone())
+        } else {
+            (None, None)
+        };
+        let st = FetchState {
+            etag,
+            last_modified,
+            last_status: Some(resp.status),
+            fetched_at: Some(Timestamp::now()),
+            next_due: None,
+            role: PageRole::Article,
+        };
+        FetchOutcome::of(
+            self.fingerprint(src, article)
+                .await
+                .map(|i| Fetched::Article(Box::new(i.with_fetch_state(canon, st)), pages)),
+        )
     }
 
     /// Fingerprints an article for the store on a CPU thread, so the store writer only writes.
@@ -513,25 +646,6 @@ impl Crawler {
         }
     }
 
-    fn remember_fetch(
-        &self,
-        url: &str,
-        etag: Option<String>,
-        status: Option<u16>,
-        last_modified: Option<String>,
-    ) {
-        let st = FetchState {
-            etag,
-            last_modified,
-            last_status: status,
-            fetched_at: Some(Timestamp::now()),
-            next_due: None,
-        };
-        if let Err(e) = self.store.set_fetch_state(url, &st) {
-            warn!(url, error = %e, "saving fetch state failed");
-        }
-    }
-
     /// Updates the source's health record and its next due time.
     fn record_health(
         &self,
@@ -589,15 +703,79 @@ struct WriteOutcome {
     errors: Vec<String>,
 }
 
-/// Ingests one batch (flushed before it returns) and counts what it did.
+/// Ingests one batch (flushed before it returns; each article with its page's fetch state), then records
+/// `states` (fetch states that describe no new article), and counts what it did.
 fn write_batch(
     store: &Store,
     metrics: &Metrics,
     source: &SourceId,
     batch: Vec<Incoming>,
+    states: &[(String, FetchState)],
 ) -> WriteOutcome {
-    use std::sync::atomic::Ordering::Relaxed;
     let mut out = WriteOutcome::default();
+    if !batch.is_empty() {
+        ingest(store, metrics, source, batch, &mut out);
+    }
+    for (url, st) in states {
+        if let Err(e) = store.set_fetch_state(url, st) {
+            warn!(url, error = %e, "saving fetch state failed");
+        }
+    }
+    out
+}
+
+/// Saves each index page's validators if every link it stands for is stored or settled (answered for good
+/// with no article); a page with a link still missing is saved without validators, so that its next fetch is
+/// a full one. Runs on the store writer, after the batches queued before it. Returns (saved, held back).
+fn save_index_pages(store: &Store, pages: Vec<IndexPage>) -> (usize, usize) {
+    let settled = |link: &str| {
+        store.contains_url(link).unwrap_or(false)
+            || store
+                .fetch_state(link)
+                .ok()
+                .flatten()
+                .is_some_and(|st| st.role == PageRole::NoArticle)
+    };
+    let (mut saved, mut held) = (0, 0);
+    for page in pages {
+        let mut st = page.state;
+        let missing = page.links.iter().filter(|l| !settled(l)).count();
+        if missing == 0 {
+            saved += 1;
+        } else {
+            held += 1;
+            debug!(url = %page.url, missing, "index page validators held back: links not stored");
+            st.etag = None;
+            st.last_modified = None;
+        }
+        if let Err(e) = store.set_fetch_state(&page.url, &st) {
+            warn!(url = %page.url, error = %e, "saving fetch state failed");
+        }
+    }
+    (saved, held)
+}
+
+/// A fetch state without validators: what is recorded when a fetch yields no article.
+fn failure_state(status: Option<u16>, role: PageRole) -> FetchState {
+    FetchState {
+        etag: None,
+        last_modified: None,
+        last_status: status,
+        fetched_at: Some(Timestamp::now()),
+        next_due: None,
+        role,
+    }
+}
+
+/// Ingests `batch` (flushed) into `out`'s counts.
+fn ingest(
+    store: &Store,
+    metrics: &Metrics,
+    source: &SourceId,
+    batch: Vec<Incoming>,
+    out: &mut WriteOutcome,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
     let n = batch.len();
     // The URLs are only for the debug line below: not collected when it is off.
     let urls = tracing::enabled!(tracing::Level::DEBUG).then(|| {
@@ -635,7 +813,6 @@ fn write_batch(
             out.errors.push(format!("storing {n} articles: {e}"));
         }
     }
-    out
 }
 
 /// Adds a finished write job's counts to `out`.
@@ -652,9 +829,29 @@ fn merge_written(done: Result<WriteOutcome, workers::WorkerError>, out: &mut Wri
 }
 
 enum Fetched {
+    /// The article (carrying its page's fetch state) and the pages fetched for it.
     Article(Box<Incoming>, u64),
     NotModified,
     Cancelled,
+}
+
+/// What fetching one discovered item came to.
+struct FetchOutcome {
+    fetched: Result<Fetched, String>,
+    /// A fetch state to record that no new article carries (a failure, or a stored article still current).
+    state: Option<(String, FetchState)>,
+    /// A 304 answered for an article the store lacks (then fetched again unconditionally).
+    miss: bool,
+}
+
+impl FetchOutcome {
+    fn of(fetched: Result<Fetched, String>) -> Self {
+        Self {
+            fetched,
+            state: None,
+            miss: false,
+        }
+    }
 }
 
 /// The last steps every article takes before the store: its canonical URL.

@@ -12,7 +12,7 @@
 //! | `B` | band number (1) + band (2) | band index: postings of SimHash (8) + article id (16) |
 //! | `H` | anchor (8) | sentence-anchor index: postings of article id (16) + story id (16) |
 //! | `x` | source id + `0x00` + sort time (8) + article id | empty: a source's articles by time |
-//! | `F` | URL identity key | [`FetchState`] as checked JSON |
+//! | `F` | URL identity key | [`FetchState`] as checked JSON (an article page's is written in its article's batch) |
 //! | `S` | source id | [`SourceState`] as checked JSON |
 //! | `m` | `schema`, `generation`, `articles`, `stories` | big-endian integers |
 //!
@@ -150,6 +150,8 @@ pub struct Incoming {
     /// The source's priority.
     pub priority: i32,
     fingerprint: Fingerprint,
+    /// The URL the article was fetched under and its fetch state, written in the article's own batch.
+    fetched: Option<(String, FetchState)>,
 }
 
 impl Incoming {
@@ -162,7 +164,18 @@ impl Incoming {
             source,
             priority,
             fingerprint,
+            fetched: None,
         }
+    }
+
+    /// Records `state` as the fetch state of `url` (the URL the article was asked for, canonicalised) in the
+    /// same atomic sled batch as the article, with `url` added to the URL index: the validators exist exactly
+    /// when the article does. The state's role becomes [`PageRole::Article`].
+    #[must_use]
+    pub fn with_fetch_state(mut self, url: String, mut state: FetchState) -> Self {
+        state.role = PageRole::Article;
+        self.fetched = Some((url, state));
+        self
     }
 }
 
@@ -232,7 +245,30 @@ pub struct StoryFilter {
     pub q: Option<String>,
 }
 
+/// What a URL with a [`FetchState`] is to the crawler, which decides what its validators stand for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PageRole {
+    /// Written before roles were recorded (schema 2 without this field): it cannot say whether it is an
+    /// index page or an article page. The crawler does not trust such an index page's validators.
+    #[default]
+    Unknown,
+    /// An index page (listing page, feed, Hanweb column, e-paper issue): its validators stand for every link
+    /// it yielded, and are saved only once each of those is stored (or settled, see [`PageRole::NoArticle`]).
+    Index,
+    /// An article page: validators are written only in the sled batch that stores its article
+    /// ([`Incoming::with_fetch_state`]), or when the article is already stored.
+    Article,
+    /// A link that answered for good with no article (404, 410, or not HTML): it settles the link for the
+    /// index page that listed it. Never carries validators.
+    NoArticle,
+}
+
 /// Conditional-GET and schedule state of one URL.
+///
+/// The rule (DESIGN decision 9): validators are saved only for what is stored. An article page's state goes
+/// into the same atomic batch as its article; an index page's only after every link it yielded is stored.
+/// [`Store::verify`] reports a state whose validators claim an article the store lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FetchState {
     /// The last `ETag`.
@@ -245,6 +281,24 @@ pub struct FetchState {
     pub fetched_at: Option<Timestamp>,
     /// When it is due again.
     pub next_due: Option<Timestamp>,
+    /// What the URL is (absent in records written before it existed: [`PageRole::Unknown`]).
+    #[serde(default)]
+    pub role: PageRole,
+}
+
+impl FetchState {
+    /// Whether it carries a validator (`ETag` or `Last-Modified`) a conditional request would send.
+    #[must_use]
+    pub fn has_validators(&self) -> bool {
+        self.etag.is_some() || self.last_modified.is_some()
+    }
+
+    /// Whether its validators claim a stored article: an article page's (or a state of unknown role) with
+    /// validators. Such a state without its article would hide the article behind a 304.
+    #[must_use]
+    pub fn claims_article(&self) -> bool {
+        self.has_validators() && matches!(self.role, PageRole::Article | PageRole::Unknown)
+    }
 }
 
 /// Health and schedule of one configured source.
@@ -404,6 +458,9 @@ fn band_key(n: u8, band: u16) -> Vec<u8> {
 }
 fn anchor_key(anchor: u64) -> Vec<u8> {
     key(b'H', &[&anchor.to_be_bytes()])
+}
+fn fetch_state_key(url: &str) -> Vec<u8> {
+    key(b'F', &[dedup::url_key_str(url).as_bytes()])
 }
 fn source_time_key(source: &SourceId, time: i64, id: &ArticleId) -> Vec<u8> {
     key(
@@ -773,10 +830,11 @@ impl Store {
         now: Timestamp,
     ) -> Result<Ingested, StoreError> {
         let fp = dedup::fingerprint(&article.title, &article.body_text());
-        self.ingest_fingerprinted(article, fp, source, priority, now)
+        self.ingest_fingerprinted(article, fp, source, priority, now, None)
     }
 
-    /// [`Store::ingest_at`] with the article's fingerprint already computed (see [`Incoming`]).
+    /// [`Store::ingest_at`] with the article's fingerprint already computed (see [`Incoming`]), and the fetch
+    /// state of the URL it was asked for, if any, written in the same batch.
     fn ingest_fingerprinted(
         &self,
         mut article: Article,
@@ -784,6 +842,7 @@ impl Store {
         source: &SourceId,
         priority: i32,
         now: Timestamp,
+        fetched: Option<&(String, FetchState)>,
     ) -> Result<Ingested, StoreError> {
         if article.url.trim().is_empty() && article.canonical_url.trim().is_empty() {
             return Err(StoreError::NoUrl {
@@ -928,6 +987,17 @@ impl Store {
         if !fetched_key.is_empty() && fetched_key != id_key {
             batch.insert(url_index_key(&fetched_key), &id.0[..]);
         }
+        if let Some((asked, state)) = fetched {
+            // The URL the crawler asked for (before redirects and rel=canonical) finds the article too, and its
+            // validators land with the article: neither exists without the other.
+            let asked_key = dedup::url_key_str(asked);
+            if !asked_key.is_empty() {
+                if asked_key != id_key && asked_key != fetched_key {
+                    batch.insert(url_index_key(&asked_key), &id.0[..]);
+                }
+                batch.insert(fetch_state_key(asked), encode("fetch state", state)?);
+            }
+        }
         batch.insert(
             source_time_key(&record.source_id, record.sort_time().as_second(), &id),
             &[][..],
@@ -981,6 +1051,7 @@ impl Store {
                 &i.source,
                 i.priority,
                 Timestamp::now(),
+                i.fetched.as_ref(),
             )?);
         }
         self.flush()?;
@@ -1289,20 +1360,76 @@ impl Store {
     /// # Errors
     /// When sled fails.
     pub fn fetch_state(&self, url: &str) -> Result<Option<FetchState>, StoreError> {
-        let k = key(b'F', &[dedup::url_key_str(url).as_bytes()]);
+        let k = fetch_state_key(url);
         Ok(self.get_raw(&k)?.and_then(|v| decode_logged(&k, &v)))
     }
 
-    /// Records the fetch state of a URL (canonicalised). Not flushed.
+    /// Records the fetch state of a URL (canonicalised) as given. Not flushed.
+    ///
+    /// This writes nothing else: the caller keeps the rule that validators exist only for what is stored
+    /// (the crawler writes an article page's state through [`Incoming::with_fetch_state`] instead, and an
+    /// index page's only once its links are stored). [`Store::verify`] reports a state that breaks it.
     ///
     /// # Errors
     /// When sled fails.
     pub fn set_fetch_state(&self, url: &str, st: &FetchState) -> Result<(), StoreError> {
-        let k = key(b'F', &[dedup::url_key_str(url).as_bytes()]);
         self.tree()
-            .insert(k, encode("fetch state", st)?)
+            .insert(fetch_state_key(url), encode("fetch state", st)?)
             .map(|_| ())
             .map_err(StoreError::sled("write fetch state"))
+    }
+
+    /// What is wrong with the fetch-state record `k` = `v`, if anything: undecodable, or validators that
+    /// claim an article the store lacks ([`FetchState::claims_article`]).
+    fn fetch_state_problem(&self, k: &[u8], v: &[u8]) -> Result<Option<String>, StoreError> {
+        let st = match decode::<FetchState>(v) {
+            Ok(st) => st,
+            Err(e) => return Ok(Some(e)),
+        };
+        if !st.claims_article() {
+            return Ok(None);
+        }
+        let url = String::from_utf8_lossy(k.get(1..).unwrap_or_default());
+        let stored = match self.url_id(&url)? {
+            Some(id) => self.get(&id)?.is_some(),
+            None => false,
+        };
+        if stored {
+            return Ok(None);
+        }
+        Ok(Some(match st.role {
+            PageRole::Unknown => "fetch state (from before page roles were recorded) has validators, but no \
+                                  article is stored for its URL: if it is an article page, a 304 hides the article"
+                .to_owned(),
+            _ => "fetch state claims an article the store lacks: its validators would hide it behind a 304"
+                .to_owned(),
+        }))
+    }
+
+    /// Removes every fetch-state record [`Store::verify`] reports (undecodable, or validators claiming an
+    /// article the store lacks), then flushes. The next crawl fetches those URLs unconditionally. Returns
+    /// what was removed.
+    ///
+    /// # Errors
+    /// When sled fails to read, write or flush.
+    pub fn repair_fetch_states(&self) -> Result<Vec<Problem>, StoreError> {
+        let mut removed = Vec::new();
+        let mut batch = sled::Batch::default();
+        for item in self.tree().scan_prefix([b'F']) {
+            let (k, v) = item.map_err(StoreError::sled("scan fetch state"))?;
+            if let Some(what) = self.fetch_state_problem(&k, &v)? {
+                removed.push(Problem {
+                    key: printable_key(&k),
+                    what,
+                });
+                batch.remove(k);
+            }
+        }
+        self.tree()
+            .apply_batch(batch)
+            .map_err(StoreError::sled("remove fetch state"))?;
+        self.flush()?;
+        Ok(removed)
     }
 
     /// The health record of a source.
@@ -1351,7 +1478,9 @@ impl Store {
     }
 
     /// Checks every record: values decode, index keys are well formed and point at stored records,
-    /// counters match. Reports each bad key; changes nothing.
+    /// counters match, and no fetch state's validators claim an article the store lacks (such a state would
+    /// turn every later fetch of the article into a 304; [`Store::repair_fetch_states`] removes it). Reports
+    /// each bad key; changes nothing.
     ///
     /// # Errors
     /// When sled fails to read.
@@ -1386,8 +1515,8 @@ impl Store {
                     Ok(_) => stories += 1,
                 },
                 Some(b'F') => {
-                    if let Err(e) = decode::<FetchState>(&v) {
-                        problem(&k, e);
+                    if let Some(what) = self.fetch_state_problem(&k, &v)? {
+                        problem(&k, what);
                     }
                 }
                 Some(b'S') => {

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use unionwire::model::{Article, Flag, Published, SourceId, StoryId};
-use unionwire::store::{FetchState, SourceState, Store, StoreError, StoryFilter};
+use unionwire::store::{FetchState, PageRole, SourceState, Store, StoreError, StoryFilter};
 
 fn sid(s: &str) -> SourceId {
     SourceId::new(s).unwrap()
@@ -285,6 +285,7 @@ fn fetch_and_source_state_round_trip_and_survive_reopen() {
             last_status: Some(200),
             fetched_at: Some(ts("2024-09-27T03:01:00Z")),
             next_due: None,
+            role: PageRole::Index,
         };
         store
             .set_fetch_state("https://www.example.com/feed.xml#x", &st)
@@ -675,4 +676,111 @@ fn a_schema_1_store_is_migrated_and_its_stories_still_gather_their_copies() {
         );
     }
     assert!(Store::open(dir.path()).unwrap().verify().unwrap().is_ok());
+}
+
+fn validators(role: PageRole) -> FetchState {
+    FetchState {
+        etag: Some("\"v1\"".into()),
+        last_modified: Some("Mon, 02 Jun 2025 08:00:00 GMT".into()),
+        last_status: Some(200),
+        fetched_at: Some(ts("2025-06-02T08:00:00Z")),
+        next_due: None,
+        role,
+    }
+}
+
+#[test]
+fn an_article_pages_fetch_state_lands_in_the_articles_own_batch_under_the_asked_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // Asked for /a (a listing's link), redirected to /b: both find the article, and /a's validators exist.
+    let asked = "http://example.com/a.html";
+    let a = article(
+        "http://example.com/b.html",
+        "江苏工会深入推进安康杯竞赛",
+        &story_text(),
+    );
+    let incoming = unionwire::store::Incoming::new(a, sid("acftu"), 0)
+        .with_fetch_state(asked.into(), validators(PageRole::Unknown));
+    let done = store.ingest_incoming(vec![incoming]).unwrap();
+    assert!(done[0].new_article);
+    assert!(store.contains_url(asked).unwrap());
+    assert!(store.contains_url("http://example.com/b.html").unwrap());
+    let st = store.fetch_state(asked).unwrap().expect("its fetch state");
+    assert_eq!(st.role, PageRole::Article, "the role is the article page's");
+    assert_eq!(st.etag.as_deref(), Some("\"v1\""));
+    assert!(store.verify().unwrap().is_ok());
+}
+
+#[test]
+fn verify_reports_fetch_states_that_claim_a_missing_article_and_repair_removes_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let stored = "http://example.com/stored.html";
+    store
+        .ingest(
+            article(stored, "江苏工会深入推进安康杯竞赛", &story_text()),
+            &sid("s"),
+            0,
+        )
+        .unwrap();
+    let no_validators = FetchState {
+        etag: None,
+        last_modified: None,
+        ..validators(PageRole::Article)
+    };
+    let states = [
+        // Claims an article the store lacks: reported.
+        (
+            "http://example.com/lost.html",
+            validators(PageRole::Article),
+        ),
+        (
+            "http://example.com/legacy.html",
+            validators(PageRole::Unknown),
+        ),
+        // Claim nothing missing: an index page, a stored article, a failure, a link gone for good.
+        ("http://example.com/list.html", validators(PageRole::Index)),
+        (stored, validators(PageRole::Article)),
+        ("http://example.com/failed.html", no_validators),
+        (
+            "http://example.com/gone.html",
+            FetchState {
+                etag: None,
+                last_modified: None,
+                last_status: Some(404),
+                ..validators(PageRole::NoArticle)
+            },
+        ),
+    ];
+    for (u, st) in &states {
+        store.set_fetch_state(u, st).unwrap();
+    }
+    let report = store.verify().unwrap();
+    let mut keys: Vec<&str> = report.problems.iter().map(|p| p.key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        vec![
+            "F/http://example.com/legacy.html",
+            "F/http://example.com/lost.html"
+        ],
+        "{:?}",
+        report.problems
+    );
+
+    let removed = store.repair_fetch_states().unwrap();
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    assert!(store.verify().unwrap().is_ok());
+    assert!(store
+        .fetch_state("http://example.com/lost.html")
+        .unwrap()
+        .is_none());
+    assert!(store
+        .fetch_state("http://example.com/legacy.html")
+        .unwrap()
+        .is_none());
+    for (u, st) in &states[2..] {
+        assert_eq!(store.fetch_state(u).unwrap().as_ref(), Some(st), "{u} kept");
+    }
 }

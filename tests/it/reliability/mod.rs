@@ -9,6 +9,7 @@
 mod abuse;
 mod content;
 mod crash;
+mod crash_conditional;
 mod disk;
 mod fuzz;
 mod wire;
