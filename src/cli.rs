@@ -154,4 +154,14 @@ pub enum DbCommand {
         #[arg(long)]
         repair: bool,
     },
+    /// Copy every record of a damaged store that can still be read into a new store at DIR (a new or
+    /// empty directory), and report what could not be read. The damaged store is only read.
+    Salvage {
+        /// The new store's directory.
+        #[arg(long, value_name = "DIR")]
+        to: std::path::PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

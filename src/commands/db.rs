@@ -1,4 +1,5 @@
-//! `unionwire db stats` (articles, stories, size on disk; `--json`) and `unionwire db verify [--repair]`
+//! `unionwire db stats` (articles, stories, size on disk; `--json`), `unionwire db salvage --to DIR` (every
+//! readable record of a damaged store copied into a new one) and `unionwire db verify [--repair]`
 //! (every record decodes, every index points at a record, no fetch state claims a missing article; exit 4
 //! when damaged; `--repair` removes such fetch states and exits 0 when nothing else is wrong).
 
@@ -13,9 +14,10 @@ use crate::store::Store;
 /// (exit 4).
 pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
     let cfg = load_config(cli, crate::config::Overrides::default())?;
-    let store = Store::open(&cfg.store.path)?;
     match cmd {
+        DbCommand::Salvage { to, json } => salvage(&cfg.store.path, to, *json),
         DbCommand::Stats { json } => {
+            let store = Store::open_existing(&cfg.store.path)?;
             let s = store.stats()?;
             if *json {
                 println!(
@@ -33,6 +35,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
             Ok(())
         }
         DbCommand::Verify { repair } => {
+            let store = Store::open_existing(&cfg.store.path)?;
             let mut report = store.verify()?;
             if *repair && !report.is_ok() {
                 for p in store.repair_fetch_states()? {
@@ -62,4 +65,32 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
             }
         }
     }
+}
+
+fn salvage(from: &std::path::Path, to: &std::path::Path, json: bool) -> CmdResult {
+    let report = Store::salvage(from, to)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&report).map_err(anyhow::Error::from)?
+        );
+    } else {
+        for (key, why) in &report.unreadable {
+            println!("unreadable: {key}: {why}");
+        }
+        println!(
+            "salvaged {} into {}: {} articles, {} fetch states, {} source health records; {} records \
+             unreadable; {} index records rebuilt; {} fetch states dropped (their article was lost; the \
+             next crawl fetches those pages in full)",
+            from.display(),
+            to.display(),
+            report.articles,
+            report.fetch_states,
+            report.source_states,
+            report.unreadable.len(),
+            report.rebuilt_records,
+            report.fetch_states_dropped
+        );
+    }
+    Ok(())
 }

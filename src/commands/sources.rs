@@ -12,7 +12,7 @@ use crate::store::{SourceState, Store};
 /// A bad configuration or a damaged store.
 pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
     let cfg = load_config(cli, Overrides::default())?;
-    let health: Option<Vec<Option<SourceState>>> = match Store::open(&cfg.store.path) {
+    let health: Option<Vec<Option<SourceState>>> = match Store::open_existing(&cfg.store.path) {
         Ok(store) => Some(
             cfg.sources
                 .iter()
@@ -24,6 +24,10 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
                 "note: {e}; health is not shown (see http://{}/ for the daemon's view)",
                 cfg.server.listen
             );
+            None
+        }
+        Err(e @ crate::store::StoreError::Missing { .. }) => {
+            eprintln!("note: {e}; no source has been crawled, so no health is shown");
             None
         }
         Err(e) => return Err(e.into()),

@@ -40,6 +40,9 @@ use serde::{Deserialize, Serialize};
 use crate::dedup::{self, Fingerprint};
 use crate::model::{Article, ArticleId, Flag, SourceId, StoryId};
 
+mod salvage;
+pub use salvage::SalvageReport;
+
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 2;
 /// The tree every record lives in (versioned with the key layout).
@@ -86,8 +89,32 @@ pub enum StoreError {
         /// [`SCHEMA_VERSION`].
         supported: u32,
     },
+    /// A command that only reads was pointed at a directory with no store in it.
+    #[error(
+        "no store at {path}: nothing has been crawled into it yet (`unionwire crawl --once` or `unionwire run` make one), or --store / [store] path should point elsewhere"
+    )]
+    Missing {
+        /// The store directory.
+        path: PathBuf,
+    },
+    /// The path exists but is not a unionwire store, so nothing is written into it.
+    #[error("refusing {path}: it is not a unionwire store ({detail}); nothing was written there (choose a new or empty directory)")]
+    NotAStore {
+        /// The path.
+        path: PathBuf,
+        /// What is there instead.
+        detail: String,
+    },
+    /// A salvage was pointed at a directory that holds something.
+    #[error("refusing to salvage into {path}: it is not empty; choose a new or empty directory")]
+    NotEmpty {
+        /// The directory.
+        path: PathBuf,
+    },
     /// The store cannot be used: sled reports corruption, or the schema record is damaged.
-    #[error("opening store {path}: the store is damaged ({detail}); run `unionwire db verify`")]
+    #[error(
+        "opening store {path}: the store is damaged ({detail}); `unionwire db salvage --to NEW_DIR` copies every readable record into a new store"
+    )]
     Damaged {
         /// The store directory.
         path: PathBuf,
@@ -743,6 +770,21 @@ impl Store {
     /// a newer build; [`StoreError::Damaged`] when sled reports corruption or the schema record is bad;
     /// [`StoreError::Sled`] for other I/O failures.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        check_store_dir(path, true)?;
+        Self::open_checked(path)
+    }
+
+    /// Opens the store at `path` for a command that only reads it: a missing (or empty) directory is
+    /// [`StoreError::Missing`], and nothing is created.
+    ///
+    /// # Errors
+    /// [`StoreError::Missing`], [`StoreError::NotAStore`], or as [`Store::open`].
+    pub fn open_existing(path: &Path) -> Result<Store, StoreError> {
+        check_store_dir(path, false)?;
+        Self::open_checked(path)
+    }
+
+    fn open_checked(path: &Path) -> Result<Store, StoreError> {
         let db = open_db(path)?;
         let tree = db.open_tree(TREE).map_err(StoreError::sled("open tree"))?;
         let damaged = |detail: String| StoreError::Damaged {
@@ -1717,6 +1759,42 @@ const LOCK_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(20
 /// Opens sled at `path` with a bounded cache ([`CACHE_BYTES`]). A lock still held by a handle this
 /// process has just dropped (sled releases it from a background thread) is retried for up to
 /// 200 ms; a lock held by another process is then reported as [`StoreError::Locked`].
+/// Whether `path` may hold a store: a sled store directory (its `conf` and `db` files), or, when
+/// `create` is set, a missing or empty directory. A non-empty directory without them is refused before
+/// sled writes anything into it.
+fn check_store_dir(path: &Path, create: bool) -> Result<(), StoreError> {
+    let not_a_store = |detail: &str| StoreError::NotAStore {
+        path: path.to_path_buf(),
+        detail: detail.to_owned(),
+    };
+    let missing = || StoreError::Missing {
+        path: path.to_path_buf(),
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return if create { Ok(()) } else { Err(missing()) };
+        }
+        Err(e) => return Err(not_a_store(&format!("it cannot be read: {e}"))),
+    };
+    if !meta.is_dir() {
+        return Err(not_a_store("a file, not a directory"));
+    }
+    let mut entries =
+        std::fs::read_dir(path).map_err(|e| not_a_store(&format!("it cannot be listed: {e}")))?;
+    if entries.next().is_none() {
+        return if create { Ok(()) } else { Err(missing()) };
+    }
+    let sled_files = ["conf", "db"].iter().all(|f| path.join(f).is_file());
+    if sled_files {
+        Ok(())
+    } else {
+        Err(not_a_store(
+            "a non-empty directory without a store's `conf` and `db` files",
+        ))
+    }
+}
+
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let mut attempt = 0;
     loop {

@@ -784,3 +784,172 @@ fn verify_reports_fetch_states_that_claim_a_missing_article_and_repair_removes_o
         assert_eq!(store.fetch_state(u).unwrap().as_ref(), Some(st), "{u} kept");
     }
 }
+
+/// Commands that only read (`db stats`, `db verify`, `export`, `serve`, `sources`) never create a store:
+/// pointed at a missing directory they fail with a clear error and exit 1 (`sources` lists the sources
+/// without health), and the directory still does not exist afterwards.
+#[test]
+fn read_only_commands_on_a_missing_store_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nonexistent/deep/dir");
+    for args in [
+        &["db", "stats"][..],
+        &["db", "verify"],
+        &["export", "--format", "jsonl"],
+        &["serve", "--listen", "127.0.0.1:0"],
+    ] {
+        let out = unionwire(&missing, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("no store at"), "{args:?}: {err}");
+        assert!(
+            !dir.path().join("nonexistent").exists(),
+            "{args:?} created {}",
+            missing.display()
+        );
+    }
+    let out = unionwire(&missing, &["sources"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no store at"));
+    assert!(!String::from_utf8_lossy(&out.stdout).is_empty());
+    assert!(!dir.path().join("nonexistent").exists());
+}
+
+/// A non-empty directory that is not a store (here one with a file named `conf`, as sled's own) is refused
+/// by every command, writing commands included, and nothing in it changes.
+#[test]
+fn a_directory_that_is_not_a_store_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("conf"), "my own settings\n").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "keep me\n").unwrap();
+    for args in [
+        &["db", "stats"][..],
+        &["crawl", "--once", "--all", "--no-progress"],
+    ] {
+        let out = unionwire(dir.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("refusing") && err.contains("not a unionwire store"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("conf")).unwrap(),
+        "my own settings\n"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["conf", "notes.txt"]);
+    // A file is refused too, and an empty directory is a fine place for a new store.
+    let file = dir.path().join("notes.txt");
+    let out = unionwire(&file, &["db", "stats"]);
+    assert_eq!(out.status.code(), Some(1));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(Store::open(empty.path()).is_ok());
+}
+
+/// `db salvage --to DIR` copies every readable record of a store with damaged records into a new store
+/// that verifies clean, names what it could not read, and leaves the damaged store as it was.
+#[test]
+fn db_salvage_recovers_the_readable_records_of_a_damaged_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts = [
+        "职工书屋的灯亮了起来，工人们拿起书本认真翻看，这是建筑工人下班后的充电站，也是他们交流技能的好地方。",
+        "市总工会开展夏送清凉活动，为高温下坚守岗位的一线职工送去防暑降温用品，并检查企业高温作业防护措施。",
+        "全省职工职业技能大赛决赛落幕，二百余名选手同台竞技，比赛设置焊工、电工、数控车工等十个工种的项目。",
+        "工会法律援助中心为农民工追回欠薪一百二十万元，并在工地设立维权服务站，方便职工就近咨询劳动法律问题。",
+    ];
+    let (victim, kept) = {
+        let store = Store::open(dir.path()).unwrap();
+        let mut ids = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            let r = store
+                .ingest(
+                    article(
+                        &format!("http://u{i}.example/n/{i}.html"),
+                        &format!("工会新闻{i}"),
+                        &[t],
+                    ),
+                    &sid("a"),
+                    1,
+                )
+                .unwrap();
+            ids.push(r.id);
+        }
+        store
+            .set_fetch_state(
+                "http://u1.example/n/1.html",
+                &FetchState {
+                    etag: Some("\"v1\"".into()),
+                    ..FetchState::default()
+                },
+            )
+            .unwrap();
+        store.flush().unwrap();
+        (ids[0], ids[1..].to_vec())
+    };
+    damage(dir.path(), &victim.0);
+    let before = std::fs::read(dir.path().join("db")).unwrap();
+    let to = tempfile::tempdir().unwrap();
+    let target = to.path().join("salvaged");
+    let out = unionwire(
+        dir.path(),
+        &["db", "salvage", "--to", target.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["articles"], 3, "{report}");
+    assert_eq!(report["fetch_states"], 1, "{report}");
+    let unreadable = report["unreadable"].as_array().unwrap();
+    assert_eq!(unreadable.len(), 1, "{report}");
+    assert!(
+        unreadable[0][0]
+            .as_str()
+            .unwrap()
+            .contains(&victim.to_hex()),
+        "{report}"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("db")).unwrap(),
+        before,
+        "the damaged store changed"
+    );
+
+    let out = unionwire(&target, &["db", "verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let salvaged = Store::open(&target).unwrap();
+    assert_eq!(salvaged.stats().unwrap().articles, 3);
+    for id in &kept {
+        assert!(salvaged.get(id).unwrap().is_some());
+    }
+    assert!(salvaged.get(&victim).unwrap().is_none());
+    assert!(salvaged
+        .fetch_state("http://u1.example/n/1.html")
+        .unwrap()
+        .is_some());
+    // A salvage never writes into a directory that holds something.
+    let out = unionwire(
+        dir.path(),
+        &["db", "salvage", "--to", target.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
