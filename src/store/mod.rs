@@ -40,6 +40,8 @@ use serde::{Deserialize, Serialize};
 use crate::dedup::{self, Fingerprint};
 use crate::model::{Article, ArticleId, Flag, SourceId, StoryId};
 
+pub mod query;
+
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 2;
 /// The tree every record lives in (versioned with the key layout).
