@@ -16,13 +16,15 @@ use crate::store::{SourceState, Store, StoreError, StoredArticle, StoryFilter, S
 pub const SUMMARY_CHARS: usize = 200;
 
 /// The configured name of a source, or its id when it is no longer configured.
-pub(crate) fn source_name(cfg: &Config, id: &SourceId) -> String {
+#[must_use]
+pub fn source_name(cfg: &Config, id: &SourceId) -> String {
     cfg.source(id.as_str())
         .map_or_else(|| id.to_string(), |s| s.name.clone())
 }
 
 /// The link a reader follows: the canonical URL when it is a web URL, else the fetched one.
-pub(crate) fn article_link(a: &Article) -> String {
+#[must_use]
+pub fn article_link(a: &Article) -> String {
     if is_web_url(&a.canonical_url) {
         a.canonical_url.clone()
     } else {
