@@ -146,6 +146,7 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         .route("/sources/{id}", get(pages::source))
         .route("/search", get(pages::search))
         .route(&format!("/{}", crate::publish::STYLESHEET_PATH), get(stylesheet))
+        .route("/favicon.ico", get(favicon))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -317,6 +318,7 @@ fn route_label(path: &str) -> &'static str {
         "/opml" => "opml",
         "/search" => "search",
         "/feed.xsl" => "stylesheet",
+        "/favicon.ico" => "favicon",
         p if p.starts_with("/feeds/") => "feed",
         p if p.starts_with("/stories/") => "story",
         p if p.starts_with("/sources/") => "source",
@@ -381,6 +383,22 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The site icon (an SVG, which browsers accept at `/favicon.ico` by its media type): browsers ask for
+/// it on every page, and a 404 would be a console error on each.
+const FAVICON: &str = include_str!("favicon.svg");
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
     )
         .into_response()
 }

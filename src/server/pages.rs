@@ -393,6 +393,7 @@ fn source_page(
     base: &url::Url,
     src: &crate::config::SourceConfig,
     before: Option<&Cursor>,
+    limit: usize,
 ) -> Result<String, crate::store::StoreError> {
     let st = crate::publish::source_state(&state.store, &src.id);
     let mut out = String::with_capacity(16 * 1024);
@@ -464,7 +465,7 @@ fn source_page(
     out.push_str("</p>\n<h2>最近的报道</h2>\n");
     let page = state
         .store
-        .source_stories_page(&src.id, None, before, PAGE_STORIES)?;
+        .source_stories_page(&src.id, None, before, limit)?;
     let empty = match &st {
         _ if before.is_some() => "没有更早的报道了。".to_owned(),
         None => "还没有文章：这个来源尚未抓取。".to_owned(),
@@ -480,7 +481,13 @@ fn source_page(
         state,
         base,
         &page,
-        |c| format!("{self_url}?before={c}"),
+        |c| {
+            if limit == PAGE_STORIES {
+                format!("{self_url}?before={c}")
+            } else {
+                format!("{self_url}?limit={limit}&before={c}")
+            }
+        },
         &empty,
     );
     Ok(frame(&src.name, "", &out, base))
@@ -505,8 +512,10 @@ pub(super) async fn source(
     };
     let st = state.clone();
     let b = base.clone();
-    match tokio::task::spawn_blocking(move || source_page(&st, &b, &src, query.before.as_ref()))
-        .await
+    match tokio::task::spawn_blocking(move || {
+        source_page(&st, &b, &src, query.before.as_ref(), query.limit)
+    })
+    .await
     {
         Ok(Ok(html)) => html_response(StatusCode::OK, html),
         Ok(Err(e)) => {
@@ -517,12 +526,14 @@ pub(super) async fn source(
     }
 }
 
-/// `/search?q=`: stories whose title or text contains `q`, newest first, [`PAGE_STORIES`] a page.
+/// `/search?q=`: stories whose title or text contains `q`, newest first, `limit` (default
+/// [`PAGE_STORIES`]) a page.
 fn search_page(
     state: &AppState,
     base: &url::Url,
     q: Option<&str>,
     before: Option<&Cursor>,
+    limit: usize,
 ) -> Result<String, crate::store::StoreError> {
     let mut out = String::with_capacity(16 * 1024);
     let q = q.map(str::trim).filter(|q| !q.is_empty());
@@ -536,7 +547,7 @@ fn search_page(
         sources: None,
         q: Some(q.to_owned()),
     };
-    let page = state.store.stories_page(&filter, before, PAGE_STORIES)?;
+    let page = state.store.stories_page(&filter, before, limit)?;
     let _ = writeln!(
         out,
         "<p class=\"meta\">标题或正文包含“{}”的报道，新的在前{}。</p>",
@@ -555,7 +566,13 @@ fn search_page(
         state,
         base,
         &page,
-        |c| format!("{search}?q={q_enc}&before={c}"),
+        |c| {
+            if limit == PAGE_STORIES {
+                format!("{search}?q={q_enc}&before={c}")
+            } else {
+                format!("{search}?q={q_enc}&limit={limit}&before={c}")
+            }
+        },
         &empty,
     );
     let title = format!("搜索：{q}");
@@ -575,7 +592,7 @@ pub(super) async fn search(
     let st = state.clone();
     let b = base.clone();
     match tokio::task::spawn_blocking(move || {
-        search_page(&st, &b, query.q.as_deref(), query.before.as_ref())
+        search_page(&st, &b, query.q.as_deref(), query.before.as_ref(), query.limit)
     })
     .await
     {

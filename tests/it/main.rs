@@ -12,3 +12,4 @@ mod fetch;
 mod publish;
 mod reliability;
 mod store;
+mod web;
