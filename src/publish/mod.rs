@@ -17,8 +17,8 @@ mod opml;
 mod render;
 
 pub use items::{
-    article_link, body_html, copies_in_order, health_summary, is_mirror, items_from_stories, load_items,
-    load_page, source_name, source_state, summary_of, FeedPage, SUMMARY_CHARS,
+    article_link, body_html, copies_in_order, health_summary, is_mirror, items_from_stories,
+    load_items, load_page, source_name, source_state, summary_of, FeedPage, SUMMARY_CHARS,
 };
 pub use opml::render_opml;
 pub use opml::{base_dir, feed_url, stylesheet_url, STYLESHEET_PATH};

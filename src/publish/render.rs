@@ -80,12 +80,14 @@ fn full_html(item: &FeedItem) -> String {
                     .unwrap_or_default();
             }
             html.push_str("<li><a href=\"");
-            html.push_str(&html_escape::encode_double_quoted_attribute(&xml_text(&c.url)));
+            html.push_str(&html_escape::encode_double_quoted_attribute(&xml_text(
+                &c.url,
+            )));
             html.push_str("\" rel=\"noopener noreferrer\">");
             html.push_str(&html_escape::encode_text(&label));
             html.push_str("</a>");
             if c.mirror {
-                html.push_str(" ");
+                html.push(' ');
                 html.push_str(MIRROR_MARK);
             }
             html.push_str("</li>");

@@ -37,7 +37,12 @@ pub(super) fn health(state: &AppState) -> Vec<(SourceId, SourceState)> {
 fn feed_row(out: &mut String, label: &str, page: Option<&str>, base: &url::Url, scope: &FeedScope) {
     match page {
         Some(p) => {
-            let _ = write!(out, "<tr><td><a href=\"{}\">{}</a></td><td class=\"fmt\">", attr(p), text(label));
+            let _ = write!(
+                out,
+                "<tr><td><a href=\"{}\">{}</a></td><td class=\"fmt\">",
+                attr(p),
+                text(label)
+            );
         }
         None => {
             let _ = write!(out, "<tr><td>{}</td><td class=\"fmt\">", text(label));
@@ -87,8 +92,14 @@ fn page(state: &AppState, base: &url::Url) -> String {
     search_form(&mut out, base, "");
     let health = health(state);
     out.push_str("<h2>最新 (latest)</h2>\n");
-    match crate::publish::load_items(&state.store, cfg, &FeedScope::All, None, INDEX_STORIES, base)
-    {
+    match crate::publish::load_items(
+        &state.store,
+        cfg,
+        &FeedScope::All,
+        None,
+        INDEX_STORIES,
+        base,
+    ) {
         Ok(items) if items.is_empty() => {
             let _ = writeln!(
                 out,

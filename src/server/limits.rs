@@ -471,10 +471,14 @@ mod tests {
                 before: None
             }
         );
-        let c = parse_query(Some("before=1727406060.000102030405060708090a0b0c0d0e0f"), 50, 500)
-            .unwrap()
-            .before
-            .unwrap();
+        let c = parse_query(
+            Some("before=1727406060.000102030405060708090a0b0c0d0e0f"),
+            50,
+            500,
+        )
+        .unwrap()
+        .before
+        .unwrap();
         assert_eq!(c.time, 1_727_406_060);
         assert_eq!(c.id[15], 0x0f);
         assert_eq!(parse_query(Some("q=&x=1"), 50, 500).unwrap().q, None);

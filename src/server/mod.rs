@@ -1,9 +1,12 @@
 //! The HTTP side: an axum router serving the feeds (`/feeds/all.rss`, `/feeds/source/{id}.atom`,
-//! `/feeds/tag/{tag}.json`, with `?q=` and `?limit=`), `/opml`, an HTML index page, `/healthz` and
-//! `/metrics`. Rendered feeds are cached per (feed, format, query, base URL) and thrown away when
-//! the store's `generation()` moves; a miss renders on the blocking pool, a hit serves the cached
-//! bytes. Every feed has a strong ETag (a hash of its bytes) and a `Last-Modified`; conditional
-//! requests get an empty 304. Around it: gzip/brotli, a per-request timeout, a body limit, and the
+//! `/feeds/tag/{tag}.json`, with `?q=`, `?limit=` and `?before=`), `/opml`, the XSLT stylesheet that
+//! shows both in a browser (`/feed.xsl`), the HTML pages (`/`, `/stories/{id}`, `/sources/{id}`,
+//! `/search`), `/healthz` and `/metrics`. Rendered feeds are cached per (feed, format, query, base URL)
+//! and thrown away when the store's `generation()` moves; a miss renders on the blocking pool, a hit
+//! serves the cached bytes. Every feed has a strong ETag (a hash of its bytes, with the content coding
+//! appended for a compressed body) and a `Last-Modified`; conditional requests get an empty 304,
+//! decided after compression ([`conditional::conditional_get`]). Around it: gzip/brotli, a per-request
+//! timeout, a body limit, and the
 //! connection limits of [`ServerLimits`] (open connections, header, idle and write timeouts, head
 //! size), served by our own HTTP/1.1 accept loop on hyper. Unknown names give 404 and bad queries a
 //! short 400; nothing here reads the filesystem.
@@ -145,7 +148,10 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         .route("/stories/{id}", get(pages::story))
         .route("/sources/{id}", get(pages::source))
         .route("/search", get(pages::search))
-        .route(&format!("/{}", crate::publish::STYLESHEET_PATH), get(stylesheet))
+        .route(
+            &format!("/{}", crate::publish::STYLESHEET_PATH),
+            get(stylesheet),
+        )
         .route("/favicon.ico", get(favicon))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
@@ -546,10 +552,7 @@ fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rend
     let self_url = page_url(key.query.before.as_ref());
     let next_url = page.next.as_ref().map(|c| page_url(Some(c)));
     let (title, description, home_url) = feed_title(cfg, &key.scope, &base);
-    let updated = items
-        .iter()
-        .filter_map(|i| i.stored.or(i.updated))
-        .max();
+    let updated = items.iter().filter_map(|i| i.stored.or(i.updated)).max();
     let age = max_age(cfg, &key.scope);
     let meta = FeedMeta {
         title,
@@ -639,11 +642,13 @@ fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(if page && r.content_type != FeedFormat::Json.content_type() {
-            XML_FOR_BROWSERS
-        } else {
-            r.content_type
-        }),
+        HeaderValue::from_static(
+            if page && r.content_type != FeedFormat::Json.content_type() {
+                XML_FOR_BROWSERS
+            } else {
+                r.content_type
+            },
+        ),
     );
     let etag = if page {
         conditional::coded_etag(&r.etag, "page")

@@ -95,8 +95,14 @@ pub(super) fn source_url(base: &url::Url, id: &SourceId) -> String {
 
 /// `2024-09-27 11:01` in the page's own offset.
 fn when(p: Option<Published>) -> String {
-    p.map(|p| p.to_rfc3339().chars().take(16).collect::<String>().replace('T', " "))
-        .unwrap_or_default()
+    p.map(|p| {
+        p.to_rfc3339()
+            .chars()
+            .take(16)
+            .collect::<String>()
+            .replace('T', " ")
+    })
+    .unwrap_or_default()
 }
 
 /// `2024-09-27 11:01` in Beijing time.
@@ -157,11 +163,11 @@ pub(super) fn story_line(out: &mut String, item: &FeedItem, base: &url::Url) {
 
 /// The search form (`/search?q=`), with `q` filled in.
 pub(super) fn search_form(out: &mut String, base: &url::Url, q: &str) {
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<form class=\"search\" method=\"get\" action=\"{}\" role=\"search\">\
 <input type=\"search\" name=\"q\" value=\"{}\" placeholder=\"搜索标题和正文\" aria-label=\"搜索\" maxlength=\"{}\">\
-<button type=\"submit\">搜索</button></form>\n",
+<button type=\"submit\">搜索</button></form>",
         attr(&join(base, "search")),
         attr(q),
         crate::publish::MAX_QUERY_CHARS
@@ -223,7 +229,11 @@ fn story_page(state: &AppState, base: &url::Url, view: &StoryView) -> String {
     } else {
         a.title.as_str()
     };
-    let _ = write!(out, "<article>\n<h1>{}</h1>\n<p class=\"meta\">", text(title));
+    let _ = write!(
+        out,
+        "<article>\n<h1>{}</h1>\n<p class=\"meta\">",
+        text(title)
+    );
     let _ = write!(
         out,
         "<time>{}</time>",
@@ -305,10 +315,7 @@ pub(super) async fn story(
     headers: HeaderMap,
 ) -> Response {
     let base = base_url(&state.cfg, &headers);
-    let Some(sid) = (id.len() == 32)
-        .then(|| StoryId::from_hex(&id))
-        .flatten()
-    else {
+    let Some(sid) = (id.len() == 32).then(|| StoryId::from_hex(&id)).flatten() else {
         return not_found_page(&base, "没有这篇报道", "报道编号应为 32 位十六进制数字。");
     };
     let st = state.clone();
@@ -380,10 +387,7 @@ fn page_query(state: &AppState, raw: Option<&str>) -> Result<super::FeedQuery, S
 }
 
 fn bad_request(base: &url::Url, why: &str) -> Response {
-    let body = format!(
-        "<h1>请求有误</h1>\n<p class=\"bad\">{}</p>\n",
-        text(why)
-    );
+    let body = format!("<h1>请求有误</h1>\n<p class=\"bad\">{}</p>\n", text(why));
     html_response(StatusCode::BAD_REQUEST, frame("请求有误", "", &body, base))
 }
 
@@ -439,11 +443,7 @@ fn source_page(
                     .filter(|e| !e.trim().is_empty())
                     .unwrap_or("没有记录"),
             );
-            row(
-                &mut out,
-                "连续失败",
-                &s.consecutive_failures.to_string(),
-            );
+            row(&mut out, "连续失败", &s.consecutive_failures.to_string());
             row(
                 &mut out,
                 "文章",
@@ -592,7 +592,13 @@ pub(super) async fn search(
     let st = state.clone();
     let b = base.clone();
     match tokio::task::spawn_blocking(move || {
-        search_page(&st, &b, query.q.as_deref(), query.before.as_ref(), query.limit)
+        search_page(
+            &st,
+            &b,
+            query.q.as_deref(),
+            query.before.as_ref(),
+            query.limit,
+        )
     })
     .await
     {

@@ -210,7 +210,9 @@ impl Store {
 /// The inverse of `time_bytes`.
 fn time_from(bytes: &[u8]) -> Option<i64> {
     let b: [u8; 8] = bytes.try_into().ok()?;
-    Some(i64::from_ne_bytes((u64::from_be_bytes(b) ^ (1 << 63)).to_ne_bytes()))
+    Some(i64::from_ne_bytes(
+        (u64::from_be_bytes(b) ^ (1 << 63)).to_ne_bytes(),
+    ))
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 use proptest::prelude::*;
 use unionwire::model::{Published, StoryId};
 use unionwire::publish::{
-    is_xml_char, one_line, render_atom, OtherCopy, render_json, render_opml, render_rss, story_guid, FeedItem,
-    FeedMeta,
+    is_xml_char, one_line, render_atom, render_json, render_opml, render_rss, story_guid, FeedItem,
+    FeedMeta, OtherCopy,
 };
 use url::Url;
 
@@ -158,18 +158,16 @@ fn all_three_formats_parse_back_to_the_same_items() {
 #[test]
 fn the_other_carriers_close_the_html_and_bad_urls_are_left_out() {
     let mut it = item(1, "t");
-    it.also_carried_by
-        .push(OtherCopy {
-            name: "evil\"><script>".into(),
-            url: "javascript:alert(1)".into(),
-            mirror: false,
-        });
-    it.also_carried_by
-        .push(OtherCopy {
-            name: "名<b>".into(),
-            url: "http://x.example/?a=1&b=\"2\"".into(),
-            mirror: true,
-        });
+    it.also_carried_by.push(OtherCopy {
+        name: "evil\"><script>".into(),
+        url: "javascript:alert(1)".into(),
+        mirror: false,
+    });
+    it.also_carried_by.push(OtherCopy {
+        name: "名<b>".into(),
+        url: "http://x.example/?a=1&b=\"2\"".into(),
+        mirror: true,
+    });
     let feed = parse(&render_rss(&meta(), &[it]));
     let html = feed.entries[0]
         .content
@@ -290,12 +288,15 @@ proptest! {
 #[test]
 fn next_links_appear_in_every_format() {
     let mut m = meta();
-    let next = "http://127.0.0.1:8080/feeds/all.atom?before=1727406060.01010101010101010101010101010101";
+    let next =
+        "http://127.0.0.1:8080/feeds/all.atom?before=1727406060.01010101010101010101010101010101";
     m.next_url = Some(Url::parse(next).unwrap());
     let atom = render_atom(&m, &[item(1, "t")]);
     let feed = parse(&atom);
     assert!(
-        feed.links.iter().any(|l| l.rel.as_deref() == Some("next") && l.href == next),
+        feed.links
+            .iter()
+            .any(|l| l.rel.as_deref() == Some("next") && l.href == next),
         "{atom}"
     );
     let rss = render_rss(&m, &[item(1, "t")]);
@@ -321,17 +322,28 @@ fn no_feed_level_author_is_inherited_and_a_bylineless_entry_names_its_site_in_at
     assert_well_formed(&atom);
     let feed = parse(&atom);
     assert!(feed.authors.is_empty(), "feed-level author: {atom}");
-    let names: Vec<&str> = feed.entries[0].authors.iter().filter_map(|p| p.name.as_deref()).collect();
+    let names: Vec<&str> = feed.entries[0]
+        .authors
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .collect();
     assert_eq!(names, ["张三", "李四"]);
-    assert!(feed.entries[1].authors.is_empty(), "invented byline: {atom}");
+    assert!(
+        feed.entries[1].authors.is_empty(),
+        "invented byline: {atom}"
+    );
     // RFC 4287 §4.1.2 still holds: the entry's atom:source has an author, the site.
     let entry = atom.split("<entry>").nth(2).unwrap();
     assert!(
-        entry.contains("<source>") && entry.contains("<author><name>中国工会新闻 (人民网)</name></author>"),
+        entry.contains("<source>")
+            && entry.contains("<author><name>中国工会新闻 (人民网)</name></author>"),
         "{entry}"
     );
     let json: serde_json::Value = serde_json::from_str(&render_json(&meta(), &items)).unwrap();
-    assert!(json.get("authors").is_none(), "feed-level authors in JSON Feed");
+    assert!(
+        json.get("authors").is_none(),
+        "feed-level authors in JSON Feed"
+    );
     assert!(json["items"][1].get("authors").is_none());
     assert_eq!(json["items"][0]["authors"][1]["name"], "李四");
 }

@@ -315,7 +315,12 @@ async fn pages_fit_400_and_1280_px_without_console_errors_in_headless_chromium()
         (
             "story",
             story.clone(),
-            vec!["article h1", "div.text p", "#copies", "table.copies tr.mirror"],
+            vec![
+                "article h1",
+                "div.text p",
+                "#copies",
+                "table.copies tr.mirror",
+            ],
         ),
         (
             "source",
@@ -327,8 +332,16 @@ async fn pages_fit_400_and_1280_px_without_console_errors_in_headless_chromium()
             "/search?q=%E5%B7%A5%E4%BC%9A".to_owned(), // 工会
             vec!["form.search input[name=q]", "ol.stories li"],
         ),
-        ("feed-xslt", "/feeds/all.rss".to_owned(), vec!["#feed-title", "#items li a"]),
-        ("opml-xslt", "/opml".to_owned(), vec!["#feed-title", "#items li a"]),
+        (
+            "feed-xslt",
+            "/feeds/all.rss".to_owned(),
+            vec!["#feed-title", "#items li a"],
+        ),
+        (
+            "opml-xslt",
+            "/opml".to_owned(),
+            vec!["#feed-title", "#items li a"],
+        ),
     ];
     let mut failures = Vec::new();
     for width in WIDTHS {
@@ -353,7 +366,9 @@ async fn pages_fit_400_and_1280_px_without_console_errors_in_headless_chromium()
                 "{name}: the viewport is {inner} px, not about {width}"
             );
             if scroll > client {
-                failures.push(format!("{name} @ {width}px overflows: scrollWidth {scroll} > clientWidth {client}"));
+                failures.push(format!(
+                    "{name} @ {width}px overflows: scrollWidth {scroll} > clientWidth {client}"
+                ));
             }
             for css in needed {
                 if !s.has(css).await {
@@ -362,7 +377,10 @@ async fn pages_fit_400_and_1280_px_without_console_errors_in_headless_chromium()
             }
             for entry in s.console().await {
                 if entry["level"] == "SEVERE" {
-                    failures.push(format!("{name} @ {width}px console error: {}", entry["message"]));
+                    failures.push(format!(
+                        "{name} @ {width}px console error: {}",
+                        entry["message"]
+                    ));
                 }
             }
             let shot = shots.join(format!("{name}-{width}.png"));

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use super::{config, many, start, ORIGIN_URL, MIRROR_URL};
+use super::{config, many, start, MIRROR_URL, ORIGIN_URL};
 use crate::publish::{client, start_with, Running};
 
 async fn body(r: &Running, path: &str) -> String {
@@ -21,7 +21,10 @@ async fn the_per_source_feed_of_a_mirror_links_the_origin() {
     let r = start().await;
     let mirror_story = r.store.by_url(MIRROR_URL).unwrap().unwrap().story;
     let origin = r.store.by_url(ORIGIN_URL).unwrap().unwrap();
-    assert_eq!(origin.story, mirror_story, "origin and mirror are one story");
+    assert_eq!(
+        origin.story, mirror_story,
+        "origin and mirror are one story"
+    );
     for ext in ["rss", "atom", "json"] {
         for path in [
             format!("/feeds/source/mirror-src.{ext}"),
@@ -49,7 +52,10 @@ async fn the_per_source_feed_of_a_mirror_links_the_origin() {
                 html[at..].contains(unionwire::publish::MIRROR_MARK),
                 "{path}: mirror not marked"
             );
-            assert!(!html.contains('\u{FFFD}'), "{path} carries the damaged mirror text");
+            assert!(
+                !html.contains('\u{FFFD}'),
+                "{path} carries the damaged mirror text"
+            );
         }
     }
     // The mirror source's feed still holds only the story it carried.
@@ -132,7 +138,9 @@ async fn every_feed_pages_with_before_and_rel_next_or_next_url() {
         assert_eq!(pages.len(), all.len().div_ceil(limit), "{first}: {pages:?}");
         assert!(pages.iter().all(|p| !p.is_empty() && p.len() <= limit));
         assert!(
-            followed[1..].iter().all(|u| u.contains("before=") && u.contains(&format!("limit={limit}"))),
+            followed[1..]
+                .iter()
+                .all(|u| u.contains("before=") && u.contains(&format!("limit={limit}"))),
             "{followed:?}"
         );
     }
@@ -143,7 +151,11 @@ async fn every_feed_pages_with_before_and_rel_next_or_next_url() {
         .iter()
         .map(|e| e.title.clone().unwrap().content)
         .collect();
-    assert_eq!(titles[..3], ["第2条报道", "第1条报道", "第0条报道"], "{titles:?}");
+    assert_eq!(
+        titles[..3],
+        ["第2条报道", "第1条报道", "第0条报道"],
+        "{titles:?}"
+    );
     let mut ties = titles[3..].to_vec();
     ties.sort();
     assert_eq!(ties, ["同一秒的报道0", "同一秒的报道1"], "{titles:?}");
@@ -162,7 +174,10 @@ async fn every_feed_pages_with_before_and_rel_next_or_next_url() {
 async fn rss_shows_every_author_and_its_source_is_the_sources_feed() {
     let r = start().await;
     let rss = body(&r, "/feeds/all.rss").await;
-    assert!(rss.contains("<dc:creator>张三、李四、王五</dc:creator>"), "{rss}");
+    assert!(
+        rss.contains("<dc:creator>张三、李四、王五</dc:creator>"),
+        "{rss}"
+    );
     // One dc:creator per item: newsboat would show only the last of several.
     for item in rss.split("<item>").skip(1) {
         assert!(item.matches("<dc:creator>").count() <= 1, "{item}");
@@ -172,17 +187,30 @@ async fn rss_shows_every_author_and_its_source_is_the_sources_feed() {
         rss.contains("<source url=\"http://a.example/feed.xml\">甲网</source>"),
         "{rss}"
     );
-    let own = format!("<source url=\"{}\">中国工会新闻</source>", r.url("/feeds/source/origin-src.rss"));
+    let own = format!(
+        "<source url=\"{}\">中国工会新闻</source>",
+        r.url("/feeds/source/origin-src.rss")
+    );
     assert!(rss.contains(&own), "{rss}");
-    assert!(!rss.contains(&format!("<source url=\"{ORIGIN_URL}\"")), "{rss}");
+    assert!(
+        !rss.contains(&format!("<source url=\"{ORIGIN_URL}\"")),
+        "{rss}"
+    );
     let atom = parse(&body(&r, "/feeds/all.atom").await);
-    assert!(atom.authors.is_empty(), "a feed-level author entries would inherit");
+    assert!(
+        atom.authors.is_empty(),
+        "a feed-level author entries would inherit"
+    );
     let multi = atom
         .entries
         .iter()
         .find(|e| e.title.as_ref().unwrap().content == "三位记者联合报道职工之家建设")
         .unwrap();
-    let names: Vec<&str> = multi.authors.iter().filter_map(|p| p.name.as_deref()).collect();
+    let names: Vec<&str> = multi
+        .authors
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .collect();
     assert_eq!(names, ["张三", "李四", "王五"]);
     for e in &atom.entries {
         // updated is the publication time (the content never changed), not the crawl time.
@@ -248,7 +276,11 @@ async fn each_content_coding_has_its_own_strong_etag_and_if_none_match_follows_i
             } else {
                 StatusCode::OK
             };
-            assert_eq!(res.status(), want, "asking for {asked} with the {tag_coding} tag {tag}");
+            assert_eq!(
+                res.status(),
+                want,
+                "asking for {asked} with the {tag_coding} tag {tag}"
+            );
             assert_eq!(res.headers()["etag"], asked_tag.as_str());
             if want == StatusCode::NOT_MODIFIED {
                 assert!(res.headers().get("content-encoding").is_none());
@@ -266,7 +298,10 @@ async fn browsers_get_feeds_and_opml_as_xml_with_our_stylesheet() {
     let xsl = r.url("/feed.xsl");
     for (path, reader_type) in [
         ("/feeds/all.rss", "application/rss+xml; charset=utf-8"),
-        ("/feeds/source/a-src.atom", "application/atom+xml; charset=utf-8"),
+        (
+            "/feeds/source/a-src.atom",
+            "application/atom+xml; charset=utf-8",
+        ),
         ("/opml", "text/x-opml; charset=utf-8"),
     ] {
         let reader = c.get(r.url(path)).send().await.unwrap();
@@ -279,15 +314,27 @@ async fn browsers_get_feeds_and_opml_as_xml_with_our_stylesheet() {
             .send()
             .await
             .unwrap();
-        assert_eq!(page.headers()["content-type"], "application/xml; charset=utf-8", "{path}");
+        assert_eq!(
+            page.headers()["content-type"],
+            "application/xml; charset=utf-8",
+            "{path}"
+        );
         if let Some(t) = reader_tag {
-            assert_ne!(page.headers()["etag"], t, "{path}: one tag for two representations");
+            assert_ne!(
+                page.headers()["etag"],
+                t,
+                "{path}: one tag for two representations"
+            );
         }
         let page_body = page.text().await.unwrap();
         assert_eq!(page_body, reader_body, "{path}: same document");
         let pi = format!("<?xml-stylesheet type=\"text/xsl\" href=\"{xsl}\"?>");
         assert!(page_body.starts_with("<?xml version=\"1.0\""), "{path}");
-        assert!(page_body.contains(&pi), "{path}: {}", &page_body[..200.min(page_body.len())]);
+        assert!(
+            page_body.contains(&pi),
+            "{path}: {}",
+            &page_body[..200.min(page_body.len())]
+        );
     }
     let res = c.get(&xsl).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -302,5 +349,8 @@ async fn browsers_get_feeds_and_opml_as_xml_with_our_stylesheet() {
             Err(e) => panic!("the stylesheet is not well-formed: {e}"),
         }
     }
-    assert!(!sheet.contains("<script"), "the stylesheet must stay script-free");
+    assert!(
+        !sheet.contains("<script"),
+        "the stylesheet must stay script-free"
+    );
 }

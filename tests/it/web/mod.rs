@@ -89,7 +89,10 @@ pub fn mirror_article() -> Article {
     let mut a = e.article;
     unionwire::crawl::finish_article(&mut a);
     assert!(a.has_flag(Flag::PinyinMirror), "{:?}", a.flags);
-    assert_eq!(a.canonical_url, MIRROR_URL, "the mirror URL must not map to the origin");
+    assert_eq!(
+        a.canonical_url, MIRROR_URL,
+        "the mirror URL must not map to the origin"
+    );
     a
 }
 
@@ -112,7 +115,12 @@ pub fn origin_article() -> Article {
 
 /// An article with several authors (newsboat must show them all).
 pub fn multi_author_article() -> Article {
-    let mut a = article("http://a.example/n/7.html", "三位记者联合报道职工之家建设", 7, 24);
+    let mut a = article(
+        "http://a.example/n/7.html",
+        "三位记者联合报道职工之家建设",
+        7,
+        24,
+    );
     a.authors = vec!["张三".into(), "李四".into(), "王五".into()];
     a
 }
@@ -128,7 +136,12 @@ pub fn corpus() -> Vec<(Article, &'static str)> {
             "a-src",
         ),
         (
-            article("http://b.example/copy/1.html", "全总部署职工服务工作", 1, 20),
+            article(
+                "http://b.example/copy/1.html",
+                "全总部署职工服务工作",
+                1,
+                20,
+            ),
             "b-src",
         ),
         (multi_author_article(), "a-src"),

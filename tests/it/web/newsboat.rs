@@ -118,6 +118,9 @@ async fn newsboat_reads_rss_and_atom_with_every_author() {
             .iter()
             .find(|i| i.0.starts_with("江苏工会重点抓好"))
             .expect("mirror story");
-        assert_eq!(mirror_story.2, ORIGIN_URL, "{feed}: newsboat links the mirror");
+        assert_eq!(
+            mirror_story.2, ORIGIN_URL,
+            "{feed}: newsboat links the mirror"
+        );
     }
 }
