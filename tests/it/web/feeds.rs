@@ -354,3 +354,39 @@ async fn browsers_get_feeds_and_opml_as_xml_with_our_stylesheet() {
         "the stylesheet must stay script-free"
     );
 }
+
+#[tokio::test]
+async fn paged_feeds_with_bylineless_entries_pass_python_feedparser_and_the_w3c_rules() {
+    let mut corpus = super::corpus();
+    let mut anonymous = crate::publish::article("http://b.example/n/9.html", "无署名的报道", 9, 23);
+    anonymous.authors.clear();
+    corpus.push((anonymous, "b-src"));
+    let r = start_with(config(), corpus).await;
+    let paths = [
+        "/feeds/all.rss?limit=2",
+        "/feeds/all.atom?limit=2",
+        "/feeds/all.json?limit=2",
+        "/feeds/source/b-src.atom",
+        "/feeds/source/mirror-src.rss",
+        "/feeds/tag/national.atom?limit=1",
+    ];
+    // The Atom feeds hold an entry without a byline (b-src's), named in its atom:source.
+    let atom = body(&r, "/feeds/source/b-src.atom").await;
+    assert!(atom.contains("<source>"), "{atom}");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/feedparser_check.py");
+    let urls: Vec<String> = paths.iter().map(|p| r.url(p)).collect();
+    let out = tokio::process::Command::new("python3")
+        .arg(script)
+        .args(&urls)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("python3 runs (install it and `pip install feedparser`)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "feedparser_check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
+}
