@@ -47,14 +47,36 @@ fn skip(reason: &str) {
     println!("SKIP web::browser: {reason}");
 }
 
-/// A chromedriver child process, killed when dropped.
+/// A chromedriver child process. Dropped (also when the test fails), it is asked to shut down
+/// through its `/shutdown` endpoint, which quits the browsers it started (a killed chromedriver would
+/// leave them running), and killed if it has not exited after a while.
 struct Driver {
     child: std::process::Child,
+    port: u16,
     base: String,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let wait = Duration::from_secs(10);
+        if let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = conn.set_read_timeout(Some(wait));
+            let _ = conn.set_write_timeout(Some(wait));
+            let _ = write!(
+                conn,
+                "GET /shutdown HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.port
+            );
+            let _ = conn.read_to_end(&mut Vec::new());
+        }
+        let deadline = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -88,6 +110,7 @@ async fn start_driver(bin: &Path, log: &Path) -> Driver {
         .expect("spawn chromedriver");
     let driver = Driver {
         child,
+        port,
         base: format!("http://127.0.0.1:{port}"),
     };
     let http = reqwest::Client::new();
@@ -361,10 +384,11 @@ async fn pages_fit_400_and_1280_px_without_console_errors_in_headless_chromium()
                 dims[2].as_u64().unwrap_or(0),
             );
             println!("{name} @ {width}px: scrollWidth {scroll}, clientWidth {client}, innerWidth {inner}");
-            assert!(
-                inner.abs_diff(u64::from(width)) <= 20,
-                "{name}: the viewport is {inner} px, not about {width}"
-            );
+            if inner.abs_diff(u64::from(width)) > 20 {
+                failures.push(format!(
+                    "{name}: the viewport is {inner} px, not about {width}"
+                ));
+            }
             if scroll > client {
                 failures.push(format!(
                     "{name} @ {width}px overflows: scrollWidth {scroll} > clientWidth {client}"
@@ -385,8 +409,10 @@ async fn pages_fit_400_and_1280_px_without_console_errors_in_headless_chromium()
             }
             let shot = shots.join(format!("{name}-{width}.png"));
             s.screenshot(&shot).await;
-            let png = std::fs::read(&shot).expect("read screenshot");
-            assert!(png.starts_with(b"\x89PNG"), "{}: not a PNG", shot.display());
+            let png = std::fs::read(&shot).unwrap_or_default();
+            if !png.starts_with(b"\x89PNG") {
+                failures.push(format!("{}: not a PNG", shot.display()));
+            }
         }
         s.close().await;
     }
