@@ -57,10 +57,12 @@ fn items(n: usize) -> Vec<FeedItem> {
                 category: Some("中国工会新闻".into()),
                 summary: unionwire::publish::summary_of(&a),
                 content_html: unionwire::publish::body_html(&a),
-                also_carried_by: vec![(
-                    "中工网".into(),
-                    format!("https://www.workercn.cn/c/{i}.shtml"),
-                )],
+                also_carried_by: vec![unionwire::publish::OtherCopy {
+                    name: "中工网".into(),
+                    url: format!("https://www.workercn.cn/c/{i}.shtml"),
+                    mirror: false,
+                }],
+                ..FeedItem::default()
             }
         })
         .collect()
@@ -74,6 +76,9 @@ fn meta() -> FeedMeta {
         self_url: url::Url::parse("http://127.0.0.1:8080/feeds/all.rss").expect("fixed URL"),
         ttl_minutes: 30,
         updated: None,
+        built: jiff::Timestamp::UNIX_EPOCH,
+        next_url: None,
+        stylesheet: None,
     }
 }
 

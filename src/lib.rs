@@ -14,11 +14,11 @@
 //! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, generic density extractor, Chinese metadata, multi-page merge) and listings/feeds/e-paper → links |
 //! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
 //! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints, the near-duplicate decision |
-//! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health |
+//! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health; paged read-only queries in `store::query` |
 //! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline on fixed worker threads (one per core for CPU work, one store writer), health |
-//! | [`publish`] | feed queries and rendering: RSS 2.0, Atom, JSON Feed 1.1, OPML |
+//! | [`publish`] | feed queries and rendering: the lead-copy rule (clean copies before mirrors), pages of a feed with a `before` cursor, RSS 2.0, Atom, JSON Feed 1.1, OPML |
 //! | [`metrics`] | process counters (crawl, HTTP requests by route and status, feed render time) in the Prometheus text format |
-//! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, index page, `/healthz`, `/metrics`, ETag/304, compression, connection/header/idle/write/body limits |
+//! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, the index, story, source and search pages, the XSLT view of the feeds, `/healthz`, `/metrics`, ETag/304 per content coding, compression, connection/header/idle/write/body limits |
 //! | [`cli`], [`commands`] | clap definitions and one file per command |
 
 pub mod clean;

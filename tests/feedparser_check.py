@@ -107,8 +107,9 @@ def check_atom(root, problems):
             v = e.findtext(ATOM + tag)
             if v is not None and not RFC3339.match(v):
                 problems.append(f"entry {i} {tag} {v!r} is not RFC 3339")
-        if not feed_author and e.find(ATOM + "author") is None:
-            problems.append(f"entry {i} has no author and the feed has none")
+        source_author = e.find(ATOM + "source/" + ATOM + "author") is not None
+        if not feed_author and e.find(ATOM + "author") is None and not source_author:
+            problems.append(f"entry {i} has no author, no atom:source author, and the feed has none")
         for l in e.findall(ATOM + "link"):
             if not absolute(l.get("href")):
                 problems.append(f"entry {i} link is not absolute")

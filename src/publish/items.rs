@@ -1,32 +1,30 @@
-//! Stored stories → [`FeedItem`]s: one item per story, shown through its lead article, with a
-//! GUID derived from the [`StoryId`] (never from a URL or a title, so edits do not make duplicates),
-//! the full text rebuilt as HTML paragraphs and sanitised against the article's URL, and the other
-//! sites that carried the story.
+//! Stored stories → [`FeedItem`]s: one item per story, shown through its lead copy (the one rule,
+//! [`copies_in_order`]: the earliest clean copy, never a mirror while a clean copy exists), with a
+//! GUID derived from the [`crate::model::StoryId`] (never from a URL or a title, so edits do not make
+//! duplicates), the full text rebuilt as HTML paragraphs and sanitised against the article's URL, and
+//! the other sites that carried the story, mirrors last.
 
 use std::collections::HashSet;
 
-use super::{is_web_url, one_line, story_guid, FeedItem};
-use crate::config::Config;
-use crate::model::{Article, SourceId, StoryId};
+use super::{feed_url, is_web_url, one_line, story_guid, FeedItem, FeedScope, OtherCopy};
+use crate::config::{Config, SourceKind};
+use crate::model::{Article, Flag, SourceId};
+use crate::store::query::Cursor;
 use crate::store::{SourceState, Store, StoreError, StoredArticle, StoryFilter, StoryView};
 
 /// The longest plain-text summary, in characters (an ellipsis is added when the text is cut).
 pub const SUMMARY_CHARS: usize = 200;
 
-/// One article of a story, as the item builder needs it.
-pub(crate) struct Carrier<'a> {
-    pub source_id: &'a SourceId,
-    pub article: &'a Article,
-}
-
 /// The configured name of a source, or its id when it is no longer configured.
-fn source_name(cfg: &Config, id: &SourceId) -> String {
+#[must_use]
+pub fn source_name(cfg: &Config, id: &SourceId) -> String {
     cfg.source(id.as_str())
         .map_or_else(|| id.to_string(), |s| s.name.clone())
 }
 
 /// The link a reader follows: the canonical URL when it is a web URL, else the fetched one.
-fn article_link(a: &Article) -> String {
+#[must_use]
+pub fn article_link(a: &Article) -> String {
     if is_web_url(&a.canonical_url) {
         a.canonical_url.clone()
     } else {
@@ -111,111 +109,115 @@ fn sanitize(html: &str, base: &str) -> String {
     crate::clean::sanitize_html(html, &base)
 }
 
-/// Builds one item from a story's lead article and the other articles that carried it.
-pub(crate) fn build_item(
-    story: &StoryId,
-    lead: &Carrier<'_>,
-    also: &[Carrier<'_>],
-    updated: Option<jiff::Timestamp>,
-    cfg: &Config,
-) -> FeedItem {
-    let a = lead.article;
+/// Whether an article is a spam or pinyin mirror copy, or text damaged beyond repair: never a
+/// story's lead while a clean copy exists, and listed last.
+#[must_use]
+pub fn is_mirror(a: &Article) -> bool {
+    a.has_flag(Flag::PinyinMirror) || a.has_flag(Flag::SpamMirror) || a.has_flag(Flag::Degraded)
+}
+
+/// Every copy of a story in the order every page and feed shows them: the clean copies first, then
+/// the mirrors, each group in the store's story order (earliest published, then higher source
+/// priority). The first is the story's lead copy, the same in every feed and page.
+#[must_use]
+pub fn copies_in_order(view: &StoryView) -> Vec<&StoredArticle> {
+    let mut all: Vec<&StoredArticle> = std::iter::once(&view.lead).chain(&view.also).collect();
+    // A stable sort keeps the store's order inside each group.
+    all.sort_by_key(|a| is_mirror(&a.article));
+    all
+}
+
+/// Where the source's own feed is: its URL for a `feed` source, else its per-source feed under `base`.
+fn source_feed(cfg: &Config, id: &SourceId, base: &url::Url) -> Option<String> {
+    match cfg.source(id.as_str()) {
+        Some(s) if s.kind == SourceKind::Feed => Some(s.url.to_string()),
+        Some(_) => Some(feed_url(base, &FeedScope::Source(id.clone()), "rss").to_string()),
+        None => None,
+    }
+}
+
+/// Builds the item of one story: shown through its lead copy ([`copies_in_order`]), with the others
+/// listed as "also carried by" (clean copies first, mirrors last and marked).
+fn build_item(view: &StoryView, cfg: &Config, base: &url::Url) -> FeedItem {
+    let copies = copies_in_order(view);
+    let lead = copies[0];
+    let a = &lead.article;
     let link = article_link(a);
     let mut seen: HashSet<String> = HashSet::from([link.clone()]);
     let mut also_carried_by = Vec::new();
-    for c in also {
-        let url = article_link(c.article);
+    for c in &copies[1..] {
+        let url = article_link(&c.article);
         if !is_web_url(&url) || !seen.insert(url.clone()) {
             continue;
         }
-        also_carried_by.push((source_name(cfg, c.source_id), url));
+        also_carried_by.push(OtherCopy {
+            name: source_name(cfg, &c.source_id),
+            url,
+            mirror: is_mirror(&c.article),
+        });
     }
     FeedItem {
-        guid: story_guid(story),
+        guid: story_guid(&view.id),
+        story: Some(view.id),
         title: one_line(&a.title),
         content_html: sanitize(&body_html(a), &link),
         link,
         published: a.published,
-        updated,
+        // The store keeps no history of edits: the publication time (else when it was first seen)
+        // stands for the last change, so a reader sorting by `updated` sees when stories were published.
+        updated: Some(lead.sort_time()),
+        stored: copies.iter().map(|c| c.first_seen).max(),
         authors: a.authors.clone(),
         source: a.source.clone(),
-        category: Some(source_name(cfg, lead.source_id)),
+        category: Some(source_name(cfg, &lead.source_id)),
+        source_feed: source_feed(cfg, &lead.source_id, base),
         summary: summary_of(a),
         also_carried_by,
     }
 }
 
-/// Feed items from stories (newest first as given): one per story, through its lead article, with
-/// the other members as "also carried by". `updated` is when the newest member joined the story.
+/// Feed items from stories (newest first as given): one per story, through its lead copy.
 #[must_use]
-pub fn items_from_stories(stories: &[StoryView], cfg: &Config) -> Vec<FeedItem> {
-    stories
-        .iter()
-        .map(|s| {
-            let lead = Carrier {
-                source_id: &s.lead.source_id,
-                article: &s.lead.article,
-            };
-            let also: Vec<Carrier<'_>> = s
-                .also
-                .iter()
-                .map(|a| Carrier {
-                    source_id: &a.source_id,
-                    article: &a.article,
-                })
-                .collect();
-            let updated = std::iter::once(&s.lead)
-                .chain(&s.also)
-                .map(|a| a.first_seen)
-                .max();
-            build_item(&s.id, &lead, &also, updated, cfg)
-        })
-        .collect()
+pub fn items_from_stories(stories: &[StoryView], cfg: &Config, base: &url::Url) -> Vec<FeedItem> {
+    stories.iter().map(|s| build_item(s, cfg, base)).collect()
 }
 
-/// Feed items from one source's articles: one per story (the first article of each story wins),
-/// keeping the story's GUID so a reader subscribed to several feeds sees one story once.
-#[must_use]
-pub fn items_from_articles(articles: &[StoredArticle], cfg: &Config) -> Vec<FeedItem> {
-    let mut seen = HashSet::new();
-    articles
-        .iter()
-        .filter(|a| seen.insert(a.story))
-        .map(|a| {
-            let lead = Carrier {
-                source_id: &a.source_id,
-                article: &a.article,
-            };
-            build_item(&a.story, &lead, &[], Some(a.first_seen), cfg)
-        })
-        .collect()
+/// One page of a feed: its items and where the next page starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedPage {
+    /// The items, newest first.
+    pub items: Vec<FeedItem>,
+    /// The `before=` cursor of the next (older) page; `None` on the last page.
+    pub next: Option<Cursor>,
 }
 
-/// Reads the newest `limit` items of a feed from the store, keyword-filtered by `q` (title and
-/// text, substring match, so Chinese needs no word splitting).
+/// Reads one page of a feed from the store: up to `limit` stories newest first, strictly older than
+/// `before`, keyword-filtered by `q` (title and text, substring match, so Chinese needs no word
+/// splitting). A per-source feed holds the stories the source carried, ordered by its own articles,
+/// but every item is shown through the story's lead copy, as in every other feed. `base` is the
+/// server's public base URL.
 ///
 /// # Errors
 /// A [`StoreError`] when the store cannot be read.
-pub fn load_items(
+pub fn load_page(
     store: &Store,
     cfg: &Config,
-    scope: &super::FeedScope,
+    scope: &FeedScope,
     q: Option<&str>,
+    before: Option<&Cursor>,
     limit: usize,
-) -> Result<Vec<FeedItem>, StoreError> {
+    base: &url::Url,
+) -> Result<FeedPage, StoreError> {
     let q = q.map(str::trim).filter(|q| !q.is_empty());
-    match scope {
-        super::FeedScope::All => {
+    let page = match scope {
+        FeedScope::All => {
             let filter = StoryFilter {
                 sources: None,
                 q: q.map(str::to_owned),
             };
-            Ok(items_from_stories(
-                &store.recent_stories(&filter, limit)?,
-                cfg,
-            ))
+            store.stories_page(&filter, before, limit)?
         }
-        super::FeedScope::Tag(tag) => {
+        FeedScope::Tag(tag) => {
             let sources: Vec<SourceId> = cfg
                 .sources
                 .iter()
@@ -223,22 +225,42 @@ pub fn load_items(
                 .map(|s| s.id.clone())
                 .collect();
             if sources.is_empty() {
-                return Ok(Vec::new());
+                return Ok(FeedPage {
+                    items: Vec::new(),
+                    next: None,
+                });
             }
             let filter = StoryFilter {
                 sources: Some(sources),
                 q: q.map(str::to_owned),
             };
-            Ok(items_from_stories(
-                &store.recent_stories(&filter, limit)?,
-                cfg,
-            ))
+            store.stories_page(&filter, before, limit)?
         }
-        super::FeedScope::Source(id) => Ok(items_from_articles(
-            &store.recent_articles(id, q, limit)?,
-            cfg,
-        )),
-    }
+        FeedScope::Source(id) => store.source_stories_page(id, q, before, limit)?,
+    };
+    Ok(FeedPage {
+        items: page
+            .stories
+            .iter()
+            .map(|(view, _)| build_item(view, cfg, base))
+            .collect(),
+        next: page.next,
+    })
+}
+
+/// The newest `limit` items of a feed (its first page; see [`load_page`]).
+///
+/// # Errors
+/// A [`StoreError`] when the store cannot be read.
+pub fn load_items(
+    store: &Store,
+    cfg: &Config,
+    scope: &FeedScope,
+    q: Option<&str>,
+    limit: usize,
+    base: &url::Url,
+) -> Result<Vec<FeedItem>, StoreError> {
+    Ok(load_page(store, cfg, scope, q, None, limit, base)?.items)
 }
 
 /// A source's health record; a read error is logged and read as "no record".

@@ -17,12 +17,12 @@ mod opml;
 mod render;
 
 pub use items::{
-    body_html, health_summary, items_from_articles, items_from_stories, load_items, source_state,
-    summary_of, SUMMARY_CHARS,
+    article_link, body_html, copies_in_order, health_summary, is_mirror, items_from_stories,
+    load_items, load_page, source_name, source_state, summary_of, FeedPage, SUMMARY_CHARS,
 };
 pub use opml::render_opml;
-pub use opml::{base_dir, feed_url};
-pub use render::{render_atom, render_json, render_rss};
+pub use opml::{base_dir, feed_url, stylesheet_url, STYLESHEET_PATH};
+pub use render::{render_atom, render_json, render_rss, MIRROR_MARK};
 
 /// The longest `q` (in characters) a feed query accepts.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -40,8 +40,27 @@ pub struct FeedMeta {
     pub self_url: Url,
     /// How long readers may cache the feed (`<ttl>`), in minutes.
     pub ttl_minutes: u32,
-    /// When the newest item changed (`lastBuildDate`, Atom `updated`); `None` for an empty feed.
+    /// When the feed's content last changed in the store (`lastBuildDate`, Atom `updated`); `None`
+    /// for an empty feed.
     pub updated: Option<jiff::Timestamp>,
+    /// When the document was built: an empty Atom feed's `updated`.
+    pub built: jiff::Timestamp,
+    /// The next (older) page, if there is one (Atom `rel="next"`, RFC 5005; JSON Feed `next_url`;
+    /// an `atom:link rel="next"` in RSS).
+    pub next_url: Option<Url>,
+    /// The XSLT stylesheet a browser renders the RSS and Atom documents with (`<?xml-stylesheet?>`).
+    pub stylesheet: Option<Url>,
+}
+
+/// Another copy of a story: where else it was carried.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OtherCopy {
+    /// The configured name of the source that carried it.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+    /// It is a spam or pinyin mirror (or its text was damaged): listed last, and marked.
+    pub mirror: bool,
 }
 
 /// One item of a feed: one story, shown through its lead article.
@@ -53,22 +72,30 @@ pub struct FeedItem {
     pub title: String,
     /// Absolute URL of the lead article.
     pub link: String,
+    /// The story, for links to its page.
+    pub story: Option<crate::model::StoryId>,
     /// When the lead article was published, in its own offset.
     pub published: Option<Published>,
-    /// When the story last changed.
+    /// When the story's content last changed (Atom `updated`, JSON Feed `date_modified`): its
+    /// publication time while it never changed; `None` when unknown.
     pub updated: Option<jiff::Timestamp>,
+    /// When the store last took in a copy of the story (the feed's `Last-Modified`).
+    pub stored: Option<jiff::Timestamp>,
     /// Reporters and authors.
     pub authors: Vec<String>,
     /// 来源: the outlet the page credits.
     pub source: Option<String>,
     /// The configured name of the source the lead article came from.
     pub category: Option<String>,
+    /// That source's own feed (RSS `<source url>`): its configured URL for a `feed` source, else its
+    /// per-source feed here.
+    pub source_feed: Option<String>,
     /// A plain-text summary.
     pub summary: String,
     /// The full text as sanitised HTML (paragraphs, images), links absolute.
     pub content_html: String,
-    /// The other sites that carried the story, as (name, URL).
-    pub also_carried_by: Vec<(String, String)>,
+    /// The other sites that carried the story: clean copies first, mirrors last.
+    pub also_carried_by: Vec<OtherCopy>,
 }
 
 /// The GUID of a story: `urn:unionwire:story:<32 hex digits>`.

@@ -63,7 +63,8 @@ fn ev(w: &mut Writer<Vec<u8>>, e: Event<'_>) {
 }
 
 /// Renders the OPML 2.0 list of every feed: the all-stories feed, one outline per source (in a
-/// `来源` folder) and one per tag (in a `标签` folder), each pointing at its RSS 2.0 variant under `base`.
+/// `来源` folder) and one per tag (in a `标签` folder), each pointing at its RSS 2.0 variant under `base`,
+/// with an `<?xml-stylesheet?>` pointing at [`stylesheet_url`] so a browser shows it as a page.
 #[must_use]
 pub fn render_opml(base: &Url, cfg: &Config) -> String {
     let home = base_dir(base);
@@ -146,6 +147,16 @@ pub fn render_opml(base: &Url, cfg: &Config) -> String {
     }
     ev(&mut w, Event::End(BytesEnd::new("body")));
     ev(&mut w, Event::End(BytesEnd::new("opml")));
-    String::from_utf8(w.into_inner())
-        .expect("the XML writer only writes the UTF-8 strings it is given")
+    let xml = String::from_utf8(w.into_inner())
+        .expect("the XML writer only writes the UTF-8 strings it is given");
+    super::render::with_stylesheet(xml, stylesheet_url(base).as_ref())
+}
+
+/// The path of the XSLT stylesheet that renders the feeds and the OPML in a browser.
+pub const STYLESHEET_PATH: &str = "feed.xsl";
+
+/// The absolute URL of the XSLT stylesheet under `base`.
+#[must_use]
+pub fn stylesheet_url(base: &Url) -> Option<Url> {
+    base_dir(base).join(STYLESHEET_PATH).ok()
 }

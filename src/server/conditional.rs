@@ -1,8 +1,14 @@
 //! Conditional GET (RFC 9110 §13.1–13.2): entity tags, `If-None-Match` with weak comparison, lists
 //! and `*`, and `If-Modified-Since`, which is ignored when `If-None-Match` is present or its date
-//! does not parse.
+//! does not parse. [`conditional_get`] evaluates them after compression, on the representation
+//! actually selected: a gzip or brotli body gets its own strong entity tag (the identity tag with
+//! `-gzip` or `-br` appended, RFC 9110 §8.8.3), and `If-None-Match` is compared with that tag.
 
-use axum::http::{HeaderMap, Method};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 
 /// Parses an `If-None-Match` value into its entity tags' opaque parts (without `W/` and quotes).
 /// `Err(())` when the list is malformed; `Ok(None)` for `*`.
@@ -102,6 +108,79 @@ pub fn not_modified(
     lm.as_second() <= ims.as_second()
 }
 
+/// The entity tag of a content-coded representation: `"abc"` with coding `gzip` → `"abc-gzip"`.
+#[must_use]
+pub fn coded_etag(etag: &str, coding: &str) -> String {
+    let weak = if etag.starts_with("W/") { "W/" } else { "" };
+    format!("{weak}\"{}-{coding}\"", opaque(etag))
+}
+
+/// Middleware, outside the compression layer: takes the preconditions off a GET or HEAD, lets the
+/// handler and the compression layer pick the representation, gives a content-coded one its own entity
+/// tag, then answers 304 (without the body, which is then never compressed) when the preconditions say
+/// the client's copy is current. Responses without an `ETag` pass through untouched.
+pub async fn conditional_get(mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        return next.run(req).await;
+    }
+    let mut preconditions = HeaderMap::new();
+    for name in [header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
+        let values: Vec<HeaderValue> = req.headers().get_all(&name).iter().cloned().collect();
+        req.headers_mut().remove(&name);
+        for v in values {
+            preconditions.append(name.clone(), v);
+        }
+    }
+    let mut res = next.run(req).await;
+    let Some(identity_tag) = res
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return res;
+    };
+    let coding = res
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .map(str::to_ascii_lowercase);
+    let etag = match &coding {
+        Some(c) if c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            coded_etag(&identity_tag, c)
+        }
+        _ => identity_tag,
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    if res.status() != StatusCode::OK || preconditions.is_empty() {
+        return res;
+    }
+    let last_modified = res
+        .headers()
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_http_date);
+    if !not_modified(&method, &preconditions, &etag, last_modified) {
+        return res;
+    }
+    let (mut parts, _body) = res.into_parts();
+    parts.status = StatusCode::NOT_MODIFIED;
+    for h in [
+        header::CONTENT_LENGTH,
+        header::CONTENT_TYPE,
+        header::CONTENT_ENCODING,
+        header::TRANSFER_ENCODING,
+    ] {
+        parts.headers.remove(h);
+    }
+    Response::from_parts(parts, Body::empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +204,12 @@ mod tests {
         assert!(parse_if_none_match("abc").is_err());
         assert!(parse_if_none_match(r#""a" junk"#).is_err());
         assert!(parse_if_none_match("").is_err());
+    }
+
+    #[test]
+    fn coded_tags_keep_their_strength() {
+        assert_eq!(coded_etag("\"abc\"", "gzip"), "\"abc-gzip\"");
+        assert_eq!(coded_etag("W/\"abc\"", "br"), "W/\"abc-br\"");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! request head and body, and the time a handler may take. [`GuardedStream`] enforces the idle and
 //! write deadlines on the socket itself, so they hold whatever hyper is doing. Every limit but the
 //! header count comes from `[server]` in the configuration ([`ServerLimits::from_config`]). Also here: the strict
-//! parsing of a feed query string (`q`, `limit`) that turns bad input into a short 400.
+//! parsing of a feed query string (`q`, `limit`, `before`) that turns bad input into a short 400.
 
 use std::future::Future;
 use std::io;
@@ -24,6 +24,11 @@ use tokio::time::{Instant, Sleep};
 
 use crate::config::{ServerConfig, SERVER_HEAD_BYTES_MIN};
 use crate::publish::MAX_QUERY_CHARS;
+use crate::store::query::{BadCursor, Cursor};
+
+/// The longest `before` value read (a cursor is at most 20 digits, a dot and 32 hex digits; an
+/// RFC 3339 time is shorter).
+const MAX_CURSOR_BYTES: usize = 64;
 
 /// Most headers in one request.
 pub const DEFAULT_MAX_HEADERS: usize = 64;
@@ -306,6 +311,8 @@ pub struct FeedQuery {
     pub q: Option<String>,
     /// Items wanted.
     pub limit: usize,
+    /// Only items older than this cursor (the next page).
+    pub before: Option<Cursor>,
 }
 
 /// Why a query string was refused (the message is sent as the 400 body).
@@ -323,6 +330,9 @@ pub enum QueryError {
     /// A parameter was given twice.
     #[error("query parameter {0} is given more than once")]
     Repeated(&'static str),
+    /// `before` is not a cursor.
+    #[error("{0}")]
+    BadCursor(#[from] BadCursor),
 }
 
 fn decode(raw: &str) -> Option<String> {
@@ -333,11 +343,11 @@ fn decode(raw: &str) -> Option<String> {
         .map(std::borrow::Cow::into_owned)
 }
 
-/// Parses `q` and `limit` from a raw query string; other parameters are ignored.
+/// Parses `q`, `limit` and `before` from a raw query string; other parameters are ignored.
 ///
 /// # Errors
 /// A [`QueryError`] for invalid UTF-8, a `q` over [`MAX_QUERY_CHARS`] characters, a `limit` that is not
-/// in `1..=max_limit`, or either given twice.
+/// in `1..=max_limit`, a `before` that is not a cursor, or any of them given twice.
 pub fn parse_query(
     raw: Option<&str>,
     default_limit: usize,
@@ -345,6 +355,7 @@ pub fn parse_query(
 ) -> Result<FeedQuery, QueryError> {
     let mut q: Option<String> = None;
     let mut limit: Option<usize> = None;
+    let mut before: Option<Cursor> = None;
     for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let Some(key) = decode(k) else {
@@ -375,12 +386,23 @@ pub fn parse_query(
                 }
                 limit = Some(n);
             }
+            "before" => {
+                if before.is_some() {
+                    return Err(QueryError::Repeated("before"));
+                }
+                let value = decode(v).ok_or_else(|| QueryError::NotUtf8("before".to_owned()))?;
+                if value.len() > MAX_CURSOR_BYTES {
+                    return Err(QueryError::BadCursor(BadCursor));
+                }
+                before = Some(value.parse()?);
+            }
             _ => {}
         }
     }
     Ok(FeedQuery {
         q: q.filter(|s| !s.is_empty()),
         limit: limit.unwrap_or(default_limit),
+        before,
     })
 }
 
@@ -441,7 +463,24 @@ mod tests {
         assert_eq!(p.q.as_deref(), Some("工会 新闻"));
         assert_eq!(p.limit, 5);
         let p = parse_query(None, 50, 500).unwrap();
-        assert_eq!(p, FeedQuery { q: None, limit: 50 });
+        assert_eq!(
+            p,
+            FeedQuery {
+                q: None,
+                limit: 50,
+                before: None
+            }
+        );
+        let c = parse_query(
+            Some("before=1727406060.000102030405060708090a0b0c0d0e0f"),
+            50,
+            500,
+        )
+        .unwrap()
+        .before
+        .unwrap();
+        assert_eq!(c.time, 1_727_406_060);
+        assert_eq!(c.id[15], 0x0f);
         assert_eq!(parse_query(Some("q=&x=1"), 50, 500).unwrap().q, None);
     }
 
@@ -477,6 +516,18 @@ mod tests {
         assert_eq!(
             parse_query(Some("q=a&q=b"), 50, 500),
             Err(QueryError::Repeated("q"))
+        );
+        assert_eq!(
+            parse_query(Some("before=yesterday"), 50, 500),
+            Err(QueryError::BadCursor(BadCursor))
+        );
+        assert_eq!(
+            parse_query(
+                Some("before=2024-09-27T00:00:00Z&before=2024-09-26T00:00:00Z"),
+                50,
+                500
+            ),
+            Err(QueryError::Repeated("before"))
         );
     }
 }

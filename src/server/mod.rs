@@ -1,9 +1,12 @@
 //! The HTTP side: an axum router serving the feeds (`/feeds/all.rss`, `/feeds/source/{id}.atom`,
-//! `/feeds/tag/{tag}.json`, with `?q=` and `?limit=`), `/opml`, an HTML index page, `/healthz` and
-//! `/metrics`. Rendered feeds are cached per (feed, format, query, base URL) and thrown away when
-//! the store's `generation()` moves; a miss renders on the blocking pool, a hit serves the cached
-//! bytes. Every feed has a strong ETag (a hash of its bytes) and a `Last-Modified`; conditional
-//! requests get an empty 304. Around it: gzip/brotli, a per-request timeout, a body limit, and the
+//! `/feeds/tag/{tag}.json`, with `?q=`, `?limit=` and `?before=`), `/opml`, the XSLT stylesheet that
+//! shows both in a browser (`/feed.xsl`), the HTML pages (`/`, `/stories/{id}`, `/sources/{id}`,
+//! `/search`), `/healthz` and `/metrics`. Rendered feeds are cached per (feed, format, query, base URL)
+//! and thrown away when the store's `generation()` moves; a miss renders on the blocking pool, a hit
+//! serves the cached bytes. Every feed has a strong ETag (a hash of its bytes, with the content coding
+//! appended for a compressed body) and a `Last-Modified`; conditional requests get an empty 304,
+//! decided after compression ([`conditional::conditional_get`]). Around it: gzip/brotli, a per-request
+//! timeout, a body limit, and the
 //! connection limits of [`ServerLimits`] (open connections, header, idle and write timeouts, head
 //! size), served by our own HTTP/1.1 accept loop on hyper. Unknown names give 404 and bad queries a
 //! short 400; nothing here reads the filesystem.
@@ -14,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,6 +35,7 @@ use crate::store::Store;
 pub mod conditional;
 mod index;
 pub mod limits;
+mod pages;
 
 pub use limits::{
     parse_query, ConnectionStats, FeedQuery, GuardedStream, QueryError, ServerLimits,
@@ -141,12 +145,21 @@ pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         .route("/feeds/{file}", get(feed_all))
         .route("/feeds/source/{file}", get(feed_source))
         .route("/feeds/tag/{file}", get(feed_tag))
+        .route("/stories/{id}", get(pages::story))
+        .route("/sources/{id}", get(pages::source))
+        .route("/search", get(pages::search))
+        .route(
+            &format!("/{}", crate::publish::STYLESHEET_PATH),
+            get(stylesheet),
+        )
+        .route("/favicon.ico", get(favicon))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,
         ))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(middleware::from_fn(conditional::conditional_get))
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             limits.max_body_bytes,
@@ -309,7 +322,12 @@ fn route_label(path: &str) -> &'static str {
         "/healthz" => "healthz",
         "/metrics" => "metrics",
         "/opml" => "opml",
+        "/search" => "search",
+        "/feed.xsl" => "stylesheet",
+        "/favicon.ico" => "favicon",
         p if p.starts_with("/feeds/") => "feed",
+        p if p.starts_with("/stories/") => "story",
+        p if p.starts_with("/sources/") => "source",
         _ => "other",
     }
 }
@@ -343,12 +361,66 @@ fn base_url(cfg: &Config, headers: &HeaderMap) -> Url {
     })
 }
 
+/// Whether the request comes from a browser navigating to the URL (it asks for HTML first): feeds and
+/// the OPML are then labelled `application/xml`, the type browsers apply `<?xml-stylesheet?>` to
+/// (Chromium shows `application/rss+xml` as plain text). Readers get the feed media types.
+fn wants_page(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| {
+            a.split(',')
+                .next()
+                .is_some_and(|first| first.trim().starts_with("text/html"))
+        })
+}
+
+/// The media type a browser renders through XSLT.
+const XML_FOR_BROWSERS: &str = "application/xml; charset=utf-8";
+
+/// The XSLT stylesheet that shows the feeds and the OPML as pages in a browser (no script).
+const STYLESHEET: &str = include_str!("feed.xsl");
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/xsl; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The site icon (an SVG, which browsers accept at `/favicon.ico` by its media type): browsers ask for
+/// it on every page, and a 404 would be a console error on each.
+const FAVICON: &str = include_str!("favicon.svg");
+
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
 async fn opml(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let base = base_url(&state.cfg, &headers);
     let body = crate::publish::render_opml(&base, &state.cfg);
+    let ctype = if wants_page(&headers) {
+        XML_FOR_BROWSERS
+    } else {
+        "text/x-opml; charset=utf-8"
+    };
     (
         [
-            (header::CONTENT_TYPE, "text/x-opml; charset=utf-8"),
+            (header::CONTENT_TYPE, ctype),
+            (header::VARY, "accept"),
             (
                 header::CONTENT_DISPOSITION,
                 "inline; filename=\"unionwire.opml\"",
@@ -363,12 +435,11 @@ async fn feed_all(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
-    method: Method,
     headers: HeaderMap,
 ) -> Response {
     match crate::publish::split_feed_file(&file) {
         Some((stem, format)) if stem.as_str() == "all" => {
-            feed(state, FeedScope::All, format, query, method, headers).await
+            feed(state, FeedScope::All, format, query, headers).await
         }
         _ => not_found().await,
     }
@@ -378,12 +449,11 @@ async fn feed_source(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
-    method: Method,
     headers: HeaderMap,
 ) -> Response {
     match crate::publish::split_feed_file(&file) {
         Some((id, format)) if state.cfg.source(id.as_str()).is_some() => {
-            feed(state, FeedScope::Source(id), format, query, method, headers).await
+            feed(state, FeedScope::Source(id), format, query, headers).await
         }
         _ => not_found().await,
     }
@@ -393,13 +463,12 @@ async fn feed_tag(
     State(state): State<AppState>,
     Path(file): Path<String>,
     RawQuery(query): RawQuery,
-    method: Method,
     headers: HeaderMap,
 ) -> Response {
     match crate::publish::split_feed_file(&file) {
         Some((tag, format)) if state.cfg.tags().contains(tag.as_str()) => {
             let scope = FeedScope::Tag(tag.as_str().to_owned());
-            feed(state, scope, format, query, method, headers).await
+            feed(state, scope, format, query, headers).await
         }
         _ => not_found().await,
     }
@@ -451,16 +520,19 @@ fn feed_title(cfg: &Config, scope: &FeedScope, base: &Url) -> (String, String, U
 fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rendered, String> {
     let cfg = &state.cfg;
     let started = Instant::now();
-    let items = crate::publish::load_items(
+    let base = Url::parse(&key.base).map_err(|e| e.to_string())?;
+    let page = crate::publish::load_page(
         &state.store,
         cfg,
         &key.scope,
         key.query.q.as_deref(),
+        key.query.before.as_ref(),
         key.query.limit,
+        &base,
     )
     .map_err(|e| format!("{e:#}"))?;
-    let base = Url::parse(&key.base).map_err(|e| e.to_string())?;
-    let self_url = {
+    let items = page.items;
+    let page_url = |before: Option<&crate::store::query::Cursor>| {
         let mut u = crate::publish::feed_url(&base, &key.scope, key.format.extension());
         let mut pairs = Vec::new();
         if let Some(q) = &key.query.q {
@@ -469,16 +541,18 @@ fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rend
         if key.query.limit != cfg.feeds.default_limit {
             pairs.push(("limit", key.query.limit.to_string()));
         }
+        if let Some(c) = before {
+            pairs.push(("before", c.to_string()));
+        }
         if !pairs.is_empty() {
             u.query_pairs_mut().extend_pairs(pairs);
         }
         u
     };
+    let self_url = page_url(key.query.before.as_ref());
+    let next_url = page.next.as_ref().map(|c| page_url(Some(c)));
     let (title, description, home_url) = feed_title(cfg, &key.scope, &base);
-    let updated = items
-        .iter()
-        .filter_map(|i| i.updated.or(i.published.map(|p| p.instant)))
-        .max();
+    let updated = items.iter().filter_map(|i| i.stored.or(i.updated)).max();
     let age = max_age(cfg, &key.scope);
     let meta = FeedMeta {
         title,
@@ -487,6 +561,9 @@ fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rend
         self_url,
         ttl_minutes: u32::try_from(age / 60).unwrap_or(u32::MAX).max(1),
         updated,
+        built: jiff::Timestamp::now(),
+        next_url,
+        stylesheet: crate::publish::stylesheet_url(&base),
     };
     let body = key.format.render(&meta, &items);
     let digest = Sha256::digest(body.as_bytes());
@@ -507,7 +584,6 @@ async fn feed(
     scope: FeedScope,
     format: FeedFormat,
     raw_query: Option<String>,
-    method: Method,
     headers: HeaderMap,
 ) -> Response {
     let query = match parse_query(
@@ -543,7 +619,7 @@ async fn feed(
             Ok(Err(e)) => {
                 if let Some(last) = state.last_good(&key) {
                     tracing::warn!(error = %e, "rendering a feed failed; serving the last good one");
-                    return respond(&last, &method, &headers);
+                    return respond(&last, &headers);
                 }
                 tracing::error!(error = %e, "rendering a feed");
                 return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
@@ -554,26 +630,32 @@ async fn feed(
             }
         }
     };
-    respond(&rendered, &method, &headers)
+    respond(&rendered, &headers)
 }
 
-/// A 200 with the feed, or an empty 304 carrying the same validators and caching headers.
-fn respond(r: &Rendered, method: &Method, headers: &HeaderMap) -> Response {
-    let fresh = conditional::not_modified(method, headers, &r.etag, r.last_modified);
-    let mut res = if fresh {
-        let mut res = Response::new(Body::empty());
-        *res.status_mut() = StatusCode::NOT_MODIFIED;
-        res
-    } else {
-        let mut res = Response::new(Body::from(r.body.clone()));
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(r.content_type),
-        );
-        res
-    };
+/// A 200 with the feed and its validators; [`conditional::conditional_get`] turns it into a 304 when
+/// the client's copy is current. A browser gets the same bytes labelled `application/xml` (so it
+/// applies the stylesheet), under its own entity tag.
+fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
+    let page = wants_page(headers);
+    let mut res = Response::new(Body::from(r.body.clone()));
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&r.etag) {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            if page && r.content_type != FeedFormat::Json.content_type() {
+                XML_FOR_BROWSERS
+            } else {
+                r.content_type
+            },
+        ),
+    );
+    let etag = if page {
+        conditional::coded_etag(&r.etag, "page")
+    } else {
+        r.etag.clone()
+    };
+    if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
     if let Some(lm) = r.last_modified {
@@ -584,7 +666,10 @@ fn respond(r: &Rendered, method: &Method, headers: &HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={}", r.max_age)) {
         h.insert(header::CACHE_CONTROL, v);
     }
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding, accept"),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 use crate::dedup::{self, Fingerprint};
 use crate::model::{Article, ArticleId, Flag, SourceId, StoryId};
 
+pub mod query;
 mod salvage;
 pub use salvage::SalvageReport;
 

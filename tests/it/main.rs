@@ -14,3 +14,4 @@ mod reliability;
 mod service;
 mod store;
 mod terminal;
+mod web;

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use unionwire::model::{Published, StoryId};
 use unionwire::publish::{
     is_xml_char, one_line, render_atom, render_json, render_opml, render_rss, story_guid, FeedItem,
-    FeedMeta,
+    FeedMeta, OtherCopy,
 };
 use url::Url;
 
@@ -16,6 +16,9 @@ fn meta() -> FeedMeta {
         self_url: Url::parse("http://127.0.0.1:8080/feeds/all.rss").unwrap(),
         ttl_minutes: 30,
         updated: Some("2024-09-27T03:01:00Z".parse().unwrap()),
+        built: "2024-09-28T00:00:00Z".parse().unwrap(),
+        next_url: None,
+        stylesheet: Some(Url::parse("http://127.0.0.1:8080/feed.xsl").unwrap()),
     }
 }
 
@@ -31,10 +34,13 @@ fn item(i: u8, title: &str) -> FeedItem {
         category: Some("中国工会新闻 (人民网)".into()),
         summary: "摘要".into(),
         content_html: "<p>正文</p>".into(),
-        also_carried_by: vec![(
-            "中工网".into(),
-            "https://www.workercn.cn/c/2024-09-27/1.shtml".into(),
-        )],
+        source_feed: Some("http://127.0.0.1:8080/feeds/source/a-src.rss".into()),
+        also_carried_by: vec![OtherCopy {
+            name: "中工网".into(),
+            url: "https://www.workercn.cn/c/2024-09-27/1.shtml".into(),
+            mirror: false,
+        }],
+        ..FeedItem::default()
     }
 }
 
@@ -75,9 +81,13 @@ fn rss_has_every_channel_and_item_element() {
         "<ttl>30</ttl>",
         "<guid isPermaLink=\"false\">urn:unionwire:story:01010101010101010101010101010101</guid>",
         "<pubDate>Fri, 27 Sep 2024 11:01:00 +0800</pubDate>",
-        "<dc:creator>张三</dc:creator>",
+        // Every author in one dc:creator: newsboat shows only the last of several.
+        "<dc:creator>张三、李四</dc:creator>",
         "<category>中国工会新闻 (人民网)</category>",
-        "<source url=\"http://acftu.people.com.cn/n1/2024/0927/c67502-1.html\">工人日报</source>",
+        "<category domain=\"urn:unionwire:laiyuan\">工人日报</category>",
+        // RSS 2.0 <source>: the channel the item came from, i.e. the source's own feed.
+        "<source url=\"http://127.0.0.1:8080/feeds/source/a-src.rss\">中国工会新闻 (人民网)</source>",
+        "<?xml-stylesheet type=\"text/xsl\" href=\"http://127.0.0.1:8080/feed.xsl\"?>",
         "<content:encoded>",
         "<title>全总 &amp; 职工</title>",
     ] {
@@ -148,10 +158,16 @@ fn all_three_formats_parse_back_to_the_same_items() {
 #[test]
 fn the_other_carriers_close_the_html_and_bad_urls_are_left_out() {
     let mut it = item(1, "t");
-    it.also_carried_by
-        .push(("evil\"><script>".into(), "javascript:alert(1)".into()));
-    it.also_carried_by
-        .push(("名<b>".into(), "http://x.example/?a=1&b=\"2\"".into()));
+    it.also_carried_by.push(OtherCopy {
+        name: "evil\"><script>".into(),
+        url: "javascript:alert(1)".into(),
+        mirror: false,
+    });
+    it.also_carried_by.push(OtherCopy {
+        name: "名<b>".into(),
+        url: "http://x.example/?a=1&b=\"2\"".into(),
+        mirror: true,
+    });
     let feed = parse(&render_rss(&meta(), &[it]));
     let html = feed.entries[0]
         .content
@@ -165,6 +181,14 @@ fn the_other_carriers_close_the_html_and_bad_urls_are_left_out() {
     assert!(!html.contains("javascript:"));
     assert!(!html.contains("<script"));
     assert!(html.contains("名&lt;b&gt;"), "{html}");
+    // The mirror copy comes after the clean one and is marked.
+    let clean = html.find("中工网").unwrap();
+    let mirror = html.find("名&lt;b&gt;").unwrap();
+    assert!(clean < mirror, "{html}");
+    assert!(
+        html[mirror..].contains(unionwire::publish::MIRROR_MARK),
+        "{html}"
+    );
     assert!(
         html.contains("href=\"http://x.example/?a=1&amp;b=&quot;2&quot;\""),
         "{html}"
@@ -259,4 +283,107 @@ proptest! {
             prop_assert_eq!(&feed.entries[0].title.as_ref().unwrap().content, &expected);
         }
     }
+}
+
+#[test]
+fn next_links_appear_in_every_format() {
+    let mut m = meta();
+    let next =
+        "http://127.0.0.1:8080/feeds/all.atom?before=1727406060.01010101010101010101010101010101";
+    m.next_url = Some(Url::parse(next).unwrap());
+    let atom = render_atom(&m, &[item(1, "t")]);
+    let feed = parse(&atom);
+    assert!(
+        feed.links
+            .iter()
+            .any(|l| l.rel.as_deref() == Some("next") && l.href == next),
+        "{atom}"
+    );
+    let rss = render_rss(&m, &[item(1, "t")]);
+    assert!(
+        rss.contains(&format!("href=\"{next}\" rel=\"next\"")),
+        "{rss}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render_json(&m, &[item(1, "t")])).unwrap();
+    assert_eq!(json["next_url"], next);
+    // The last page has none.
+    let json: serde_json::Value =
+        serde_json::from_str(&render_json(&meta(), &[item(1, "t")])).unwrap();
+    assert!(json.get("next_url").is_none());
+    assert!(!render_atom(&meta(), &[item(1, "t")]).contains("rel=\"next\""));
+}
+
+#[test]
+fn no_feed_level_author_is_inherited_and_a_bylineless_entry_names_its_site_in_atom_source() {
+    let mut anon = item(2, "无署名");
+    anon.authors.clear();
+    let items = [item(1, "有署名"), anon];
+    let atom = render_atom(&meta(), &items);
+    assert_well_formed(&atom);
+    let feed = parse(&atom);
+    assert!(feed.authors.is_empty(), "feed-level author: {atom}");
+    let names: Vec<&str> = feed.entries[0]
+        .authors
+        .iter()
+        .filter_map(|p| p.name.as_deref())
+        .collect();
+    assert_eq!(names, ["张三", "李四"]);
+    assert!(
+        feed.entries[1].authors.is_empty(),
+        "invented byline: {atom}"
+    );
+    // RFC 4287 §4.1.2 still holds: the entry's atom:source has an author, the site.
+    let entry = atom.split("<entry>").nth(2).unwrap();
+    assert!(
+        entry.contains("<source>")
+            && entry.contains("<author><name>中国工会新闻 (人民网)</name></author>"),
+        "{entry}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render_json(&meta(), &items)).unwrap();
+    assert!(
+        json.get("authors").is_none(),
+        "feed-level authors in JSON Feed"
+    );
+    assert!(json["items"][1].get("authors").is_none());
+    assert_eq!(json["items"][0]["authors"][1]["name"], "李四");
+}
+
+#[test]
+fn categories_are_labelled_with_their_own_names() {
+    let atom = render_atom(&meta(), &[item(1, "t")]);
+    assert!(
+        atom.contains("term=\"工人日报\" scheme=\"urn:unionwire:laiyuan\" label=\"工人日报\""),
+        "{atom}"
+    );
+    assert!(!atom.contains("label=\"来源\""), "{atom}");
+    assert!(
+        atom.contains("term=\"中国工会新闻 (人民网)\" label=\"中国工会新闻 (人民网)\""),
+        "{atom}"
+    );
+}
+
+#[test]
+fn entry_updated_is_the_content_time_and_an_empty_feed_is_updated_when_built() {
+    let mut it = item(1, "t");
+    it.updated = it.published.map(|p| p.instant);
+    it.stored = Some("2026-12-01T00:00:00Z".parse().unwrap());
+    let feed = parse(&render_atom(&meta(), &[it.clone()]));
+    assert_eq!(
+        feed.entries[0].updated.unwrap().timestamp(),
+        it.published.unwrap().unix_seconds(),
+        "entry updated is when the content last changed, not when it was stored"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render_json(&meta(), &[it])).unwrap();
+    assert!(
+        json["items"][0].get("date_modified").is_none(),
+        "unchanged since publication: no separate date_modified"
+    );
+    let mut m = meta();
+    m.updated = None;
+    let empty = render_atom(&m, &[]);
+    assert!(
+        empty.contains("<updated>2024-09-28T08:00:00+08:00</updated>"),
+        "{empty}"
+    );
+    assert!(!empty.contains("1970-01-01"), "{empty}");
 }

@@ -86,6 +86,9 @@ fn meta() -> FeedMeta {
         self_url: url::Url::parse("http://feeds.test/feeds/all.rss").unwrap(),
         ttl_minutes: 30,
         updated: None,
+        built: jiff::Timestamp::UNIX_EPOCH,
+        next_url: None,
+        stylesheet: None,
     }
 }
 
