@@ -163,9 +163,13 @@ fn build_item(view: &StoryView, cfg: &Config, base: &url::Url) -> FeedItem {
         content_html: sanitize(&body_html(a), &link),
         link,
         published: a.published,
-        // The store keeps no history of edits: the publication time (else when it was first seen)
-        // stands for the last change, so a reader sorting by `updated` sees when stories were published.
-        updated: Some(lead.sort_time()),
+        // When the lead copy's content last changed, else its publication time (else when it was first
+        // seen): never the crawl time, so a reader sorting by `updated` sees when stories were published
+        // or really edited.
+        updated: Some(
+            lead.changed_at
+                .map_or(lead.sort_time(), |c| c.max(lead.sort_time())),
+        ),
         stored: copies.iter().map(|c| c.first_seen).max(),
         authors: a.authors.clone(),
         source: a.source.clone(),

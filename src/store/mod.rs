@@ -237,6 +237,9 @@ pub struct StoredArticle {
     pub first_seen: Timestamp,
     /// When it was last fetched.
     pub last_seen: Timestamp,
+    /// When a fetch last changed what it shows (title, text, byline…), if one ever did after the first.
+    #[serde(default)]
+    pub changed_at: Option<Timestamp>,
     /// Its SimHash.
     pub simhash: u64,
     /// The article (its `canonical_url` set by [`crate::dedup::canonical_article_url`]).
@@ -937,6 +940,7 @@ impl Store {
                 }
                 changed = !same_content(&rec.article, &old.article);
                 if changed {
+                    rec.changed_at = Some(now);
                     let old_fp = self.fingerprint_of(&id)?.unwrap_or_default();
                     let new_fp = if keep_old { old_fp.clone() } else { fp };
                     if new_fp != old_fp {
@@ -980,6 +984,7 @@ impl Store {
                     priority,
                     first_seen: now,
                     last_seen: now,
+                    changed_at: None,
                     simhash: fp.simhash,
                     article,
                 }

@@ -953,3 +953,48 @@ fn db_salvage_recovers_the_readable_records_of_a_damaged_store() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `changed_at` records when a fetch changed what an article shows, and only then: feeds use it as the
+/// entry's `updated` instead of the crawl time.
+#[test]
+fn changed_at_is_set_only_when_the_content_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let url = "http://a.example/n/1.html";
+    let t = |s: &str| s.parse::<Timestamp>().unwrap();
+    let first = store
+        .ingest_at(
+            article(url, "安康杯竞赛推进会召开", &story_text()),
+            &sid("a"),
+            1,
+            t("2024-09-27T03:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(store.get(&first.id).unwrap().unwrap().changed_at, None);
+    store
+        .ingest_at(
+            article(url, "安康杯竞赛推进会召开", &story_text()),
+            &sid("a"),
+            1,
+            t("2024-09-28T03:00:00Z"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.get(&first.id).unwrap().unwrap().changed_at,
+        None,
+        "a re-fetch that changes nothing"
+    );
+    let mut edited = story_text();
+    edited.push("本报记者补充报道：活动共有一千二百名职工参加。");
+    store
+        .ingest_at(
+            article(url, "安康杯竞赛推进会召开", &edited),
+            &sid("a"),
+            1,
+            t("2024-09-29T03:00:00Z"),
+        )
+        .unwrap();
+    let rec = store.get(&first.id).unwrap().unwrap();
+    assert_eq!(rec.changed_at, Some(t("2024-09-29T03:00:00Z")));
+    assert_eq!(rec.first_seen, t("2024-09-27T03:00:00Z"));
+}
