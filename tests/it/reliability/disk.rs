@@ -73,7 +73,7 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
     let db = mnt.join("db");
 
     let d = start_daemon(&config);
-    let base = d.base_url(Duration::from_secs(30));
+    let base = d.base_url();
     let feed_url = format!("{base}/feeds/all.rss");
     // Wait until the daemon has stored something and then hit the full disk.
     let started = Instant::now();
@@ -158,7 +158,7 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
     assert_eq!(stats.articles, records, "counters agree with records");
     drop(store);
     let d = start_daemon(&config);
-    let _ = d.base_url(Duration::from_secs(30));
+    let _ = d.base_url();
     std::thread::sleep(Duration::from_secs(2));
     d.terminate();
     let (status, lines) = d.finish();
