@@ -742,7 +742,15 @@ mod tests {
         let d = CrawlConfig::default();
         assert_eq!(c.timeout, d.timeout);
         assert_eq!(c.max_body_bytes, d.max_body_bytes);
-        assert!(c.user_agent.contains("unionwire") || !c.user_agent.is_empty());
-        assert!(!c.user_agent.contains("{version}"));
+        // The README's documented user agent: the bot's name and version, and a contact URL.
+        assert_eq!(
+            c.user_agent,
+            format!(
+                "unionwire/{} (+https://github.com/unionwire/unionwire)",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        // Its product token is the one robots.txt groups are matched against.
+        assert!(c.user_agent.starts_with(&format!("{ROBOTS_TOKEN}/")));
     }
 }
