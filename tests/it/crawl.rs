@@ -381,7 +381,7 @@ async fn one_request_per_host_with_the_delay_while_other_hosts_proceed() {
     let addr_b = start(&b, [127, 0, 0, 2]).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("s")).unwrap();
-    let delay = 150u64;
+    let delay = 250u64;
     let cfg = config_for(
         &dir.path().join("s"),
         &[("site-a", addr_a, 1), ("site-b", addr_b, 1)],
@@ -408,7 +408,7 @@ async fn one_request_per_host_with_the_delay_while_other_hosts_proceed() {
         for w in starts.windows(2) {
             let gap = w[1].duration_since(w[0]);
             assert!(
-                gap >= Duration::from_millis(delay - 5),
+                support::waited(gap, Duration::from_millis(delay)),
                 "gap {gap:?} below the per-host delay"
             );
         }
@@ -473,7 +473,7 @@ async fn retry_after_holds_the_host() {
     let t503 = hits[first_503].1;
     for (p, t) in &hits[first_503 + 1..] {
         assert!(
-            t.duration_since(t503) >= Duration::from_millis(990),
+            support::waited(t.duration_since(t503), Duration::from_secs(1)),
             "{p} was requested {:?} after a Retry-After: 1",
             t.duration_since(t503)
         );

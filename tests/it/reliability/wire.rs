@@ -198,9 +198,10 @@ async fn t03_trickling_body_hits_the_total_deadline() {
         trickled >= 2,
         "the body was still flowing when the deadline hit"
     );
+    // The server read the request a connect after the client's deadline started.
     let held = cut - srv.hits_on("/trickle")[0].at;
     assert!(
-        held + Duration::from_millis(50) >= total,
+        crate::support::waited(held, total),
         "the server's log shows the client leaving {held:?} after the request, before the total deadline"
     );
 }

@@ -17,6 +17,14 @@ use std::time::Duration;
 /// forever (issue 19: no wall-clock upper bounds under 30 s).
 pub const HANG: Duration = Duration::from_secs(60);
 
+/// Whether a gap measured on a test server (`measured`) shows that the client waited `required`: request
+/// arrivals trail the client's request starts by the loopback connect and by the scheduling of the server
+/// task, which on a loaded 2-core machine can be tens of milliseconds, so a fifth of the required wait is
+/// allowed for that. A client that did not wait at all shows gaps far below four fifths.
+pub fn waited(measured: Duration, required: Duration) -> bool {
+    measured * 5 >= required * 4
+}
+
 /// Environment variables whose names start with this configure unionwire (`UNIONWIRE_STORE_PATH`,
 /// `UNIONWIRE_LISTEN`, `UNIONWIRE_PER_HOST_DELAY`, `UNIONWIRE_CONFIG`, …); spawned binaries never inherit them.
 const ENV_PREFIX: &str = "UNIONWIRE_";
