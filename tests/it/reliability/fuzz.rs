@@ -114,17 +114,17 @@ fn well_formed(xml: &str) -> Result<(), String> {
 }
 
 /// Path 3.
-fn sanitize_render_reparse(title: &str, author: &str, body: &str, link_tail: &str) {
+fn sanitize_render_reparse(title: &str, authors: &[String], body: &str, link_tail: &str) {
     let base = page_url();
     let content = unionwire::clean::sanitize_html(body, &base);
     let item = FeedItem {
         guid: format!("urn:unionwire:story:{:032x}", title.len()),
         title: title.to_owned(),
         link: format!("http://news.test/{}", urlencode(link_tail)),
-        authors: vec![author.to_owned()],
+        authors: authors.to_vec(),
         summary: body.to_owned(),
         content_html: content,
-        source: Some(author.to_owned()),
+        source: authors.first().cloned(),
         category: Some(title.to_owned()),
         ..FeedItem::default()
     };
@@ -245,11 +245,11 @@ proptest! {
     #[test]
     fn t25_sanitize_render_reparse_round_trips(
         title in "\\PC{0,40}|[\\u{0}-\\u{1f}\\u{fffe}\\u{ffff}\\]>&<]{0,10}",
-        author in "\\PC{0,20}",
+        authors in prop::collection::vec("\\PC{0,20}", 0..4),
         body in markup(),
         tail in "\\PC{0,10}",
     ) {
-        sanitize_render_reparse(&title, &author, &body, &tail);
+        sanitize_render_reparse(&title, &authors, &body, &tail);
     }
 }
 
