@@ -74,11 +74,13 @@ async fn cut_on(srv: &Faultd, path: &str) -> Instant {
 async fn t01_stall_before_headers_times_out_while_other_hosts_are_served() {
     let stall = Faultd::start().await;
     let good = Faultd::start_on([127, 0, 0, 2]).await;
-    let read_timeout = Duration::from_secs(2);
+    // A stall as long as half the hang guard: "the other host was served meanwhile" is then decided by
+    // the stall, however slow the machine, not by how fast five local fetches are.
+    let read_timeout = HANG / 2;
     let mut cfg = test_config();
     cfg.read_timeout = read_timeout;
     // The total deadline is far off, so only the read-idle timeout can end the stalled fetch.
-    cfg.timeout = HANG;
+    cfg.timeout = HANG * 2;
     let f = crate::fetch::fetcher(cfg, &["127.0.0.1", "127.0.0.2"]);
     let stall_url = stall.url("/wait");
     let stalled = async {
@@ -101,7 +103,7 @@ async fn t01_stall_before_headers_times_out_while_other_hosts_are_served() {
         done
     };
     let (((r, took), stall_ended), done) =
-        tokio::time::timeout(HANG, async { tokio::join!(stalled, others) })
+        tokio::time::timeout(HANG * 2, async { tokio::join!(stalled, others) })
             .await
             .expect("T01 hung");
     let err = r.unwrap_err();
