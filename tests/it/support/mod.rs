@@ -96,7 +96,8 @@ impl RefusedPort {
 /// output; `.ci/run` sets the variable, prints the file and fails when a test that this machine can run
 /// skipped, see `scripts/ci_skips.sh`).
 pub fn skip(test: &str, reason: &str) {
-    let line = format!("SKIP {test}: {}", reason.replace('\n', " "));
+    let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = format!("SKIP {test}: {reason}");
     eprintln!("{line}");
     if let Some(path) = std::env::var_os("UNIONWIRE_SKIP_LOG") {
         let written = std::fs::OpenOptions::new()
