@@ -354,7 +354,7 @@ fn t23_sigterm_mid_crawl_exits_cleanly_and_a_second_writer_is_refused() {
     let config = write_config(dir.path(), &site);
     let db = dir.path().join("db");
     let mut d = start_daemon(&config);
-    let _ = d.base_url();
+    let _ = d.base_url(HANG);
     // Mid-crawl: the daemon has made its first batch durable and keeps going.
     d.wait_acked(1, HANG);
 

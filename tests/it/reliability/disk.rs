@@ -100,7 +100,7 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
     let db = mnt.join("db");
 
     let mut d = start_daemon(&config);
-    let base = d.base_url();
+    let base = d.base_url(HANG);
     let feed_url = format!("{base}/feeds/all.rss");
     // Poll the feed while the daemon ingests, until it logs its first failed ingest: the last feed read
     // before that is the state the disk filled on.
@@ -221,7 +221,7 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
     }
     drop(store);
     let mut d = start_daemon(&config);
-    let _ = d.base_url();
+    let _ = d.base_url(HANG);
     d.wait_acked(1, HANG);
     d.terminate();
     let (status, lines) = d.finish();

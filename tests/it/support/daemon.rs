@@ -74,10 +74,11 @@ pub fn start_daemon_of(exe: &Path, config: &Path) -> Daemon {
 }
 
 impl Daemon {
-    /// The daemon's base URL (`http://127.0.0.1:PORT`), once it listens (hang guard [`HANG`]).
-    pub fn base_url(&self) -> String {
+    /// The daemon's base URL (`http://127.0.0.1:PORT`), once it listens. `wait` is a hang guard, never
+    /// shorter than [`HANG`].
+    pub fn base_url(&self, wait: Duration) -> String {
         self.listen
-            .recv_timeout(HANG)
+            .recv_timeout(wait.max(HANG))
             .expect("the daemon printed its address")
     }
 
