@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use super::HANG;
 
-/// A running daemon and the thread collecting its JSON log.
+/// A running daemon and the thread collecting its JSON log. Dropping it (a failing assertion, say) kills
+/// the process, so a failed test leaves no daemon behind (nor a mount it holds busy).
 pub struct Daemon {
     /// The child process.
     pub child: Child,
-    log: std::thread::JoinHandle<Vec<serde_json::Value>>,
+    log: Option<std::thread::JoinHandle<Vec<serde_json::Value>>>,
     listen: std::sync::mpsc::Receiver<String>,
     acked: Arc<AtomicUsize>,
     ingest_failures: Arc<AtomicUsize>,
@@ -66,7 +67,7 @@ pub fn start_daemon_of(exe: &Path, config: &Path) -> Daemon {
     });
     Daemon {
         child,
-        log,
+        log: Some(log),
         listen,
         acked,
         ingest_failures,
@@ -145,8 +146,22 @@ impl Daemon {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
-        let lines = self.log.join().expect("log reader");
+        let lines = self
+            .log
+            .take()
+            .expect("finish runs once")
+            .join()
+            .expect("log reader");
         (status, lines)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
