@@ -394,7 +394,12 @@ impl Fetcher {
         }
         let host = url.host_str().unwrap_or_default().to_owned();
         let _in_flight = self.inner.hosts.started(&host);
-        let send = self.inner.client.get(url.clone()).headers(headers).send();
+        let send = self
+            .inner
+            .client
+            .get(without_credentials(url))
+            .headers(headers)
+            .send();
         let mut resp = match tokio::time::timeout_at(opts.deadline, send).await {
             Err(_) => return Err(timeout(url, "total").into()),
             Ok(Err(e)) => return Err(map_send_error(url, &e).into()),
@@ -691,6 +696,16 @@ fn map_send_error(url: &Url, e: &reqwest::Error) -> FetchError {
     }
 }
 
+/// `url` without its userinfo: reqwest turns `user:pass@` into `Authorization: Basic`, and unionwire never
+/// sends credentials (a source URL or a redirect target that carries them is fetched without them).
+fn without_credentials(url: &Url) -> Url {
+    let mut bare = url.clone();
+    // Both only fail for URLs that cannot have userinfo, which then have none to remove.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,7 +742,15 @@ mod tests {
         let d = CrawlConfig::default();
         assert_eq!(c.timeout, d.timeout);
         assert_eq!(c.max_body_bytes, d.max_body_bytes);
-        assert!(c.user_agent.contains("unionwire") || !c.user_agent.is_empty());
-        assert!(!c.user_agent.contains("{version}"));
+        // The README's documented user agent: the bot's name and version, and a contact URL.
+        assert_eq!(
+            c.user_agent,
+            format!(
+                "unionwire/{} (+https://github.com/unionwire/unionwire)",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        // Its product token is the one robots.txt groups are matched against.
+        assert!(c.user_agent.starts_with(&format!("{ROBOTS_TOKEN}/")));
     }
 }

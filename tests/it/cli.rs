@@ -8,8 +8,6 @@ use axum::Router;
 
 use crate::support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_unionwire");
-
 const ARTICLE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>某某工会开展职工技能比赛--中国工会新闻--人民网</title></head>
 <body><div class="layout rm_txt cf"><div class="col col-1 fl"><h1>某某工会开展职工技能比赛</h1>
 <div class="col-1-1 fl">2024年09月27日11:01 | 来源：<a href="/">工人日报客户端</a></div>
@@ -51,9 +49,8 @@ async fn site() -> support::TestServer {
 }
 
 async fn unionwire(args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new(BIN)
+    support::unionwire_command_async()
         .args(args)
-        .env_remove("UNIONWIRE_CONFIG")
         .env("RUST_LOG", "warn")
         .output()
         .await

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use jiff::Timestamp;
 use rand::rngs::StdRng;
@@ -38,12 +38,7 @@ fn story_text() -> Vec<&'static str> {
 
 /// Runs the built binary against a store directory, hermetically (no user config, no env overrides).
 fn unionwire(store: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_unionwire"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("UNIONWIRE_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = crate::support::unionwire_command();
     cmd.arg("--store").arg(store).args(args);
     cmd.output().expect("run the unionwire binary")
 }

@@ -520,10 +520,16 @@ async fn conditional_get_sends_validators_and_a_304_is_not_modified() {
         hits[1].headers[header::IF_MODIFIED_SINCE],
         "Wed, 01 Jan 2025 00:00:00 GMT"
     );
-    assert!(hits[1].headers[header::USER_AGENT]
-        .to_str()
-        .unwrap()
-        .starts_with("unionwire-test/"));
+    for hit in &hits {
+        assert_eq!(
+            hit.headers
+                .get(header::USER_AGENT)
+                .map(|v| v.to_str().unwrap()),
+            Some(test_config().user_agent.as_str()),
+            "the configured user agent is sent: {:?}",
+            hit.headers
+        );
+    }
 }
 
 #[tokio::test]

@@ -483,7 +483,7 @@ async fn shutdown_is_graceful() {
     let r = start().await;
     assert_eq!(get(&r, "/healthz").await.status(), StatusCode::OK);
     r.token.cancel();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(10), r.task)
+    let out = tokio::time::timeout(crate::support::HANG, r.task)
         .await
         .expect("server stops after cancel")
         .expect("task joins");
@@ -542,7 +542,7 @@ async fn connections_over_the_limit_wait_for_a_free_slot() {
     );
     // ...and is served once A closes.
     drop(a);
-    let status = tokio::time::timeout(std::time::Duration::from_secs(10), b)
+    let status = tokio::time::timeout(crate::support::HANG, b)
         .await
         .expect("B is served after A closes")
         .unwrap()

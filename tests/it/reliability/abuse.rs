@@ -4,14 +4,21 @@
 //! and chunked; (d) a client that pipelines requests and never reads the answers; (e) oversized request
 //! lines, header fields and header counts.
 //!
-//! Each attack passes when a normal client is answered within a bounded time while the attack is on, every
-//! attacking connection is closed by the server within its timeout, the server never holds more than its
-//! connection cap, and afterwards the server holds no connection and the process is back to its file
-//! descriptor count. Memory is measured twice: the heap of the one thread that runs both server and clients
-//! (a current-thread runtime; exact, see `HeapWindow`), and the process RSS from `/proc/self/status` before
-//! and after (other tests share the process, so that bound is loose). Timeouts are shortened for the test
-//! (header 2 s, idle 3 s, write 1 s); the production defaults are in `server::limits`. The tests run one at
-//! a time (a lock), so their sockets do not mix.
+//! Each attack passes when a normal client is answered while the attack is on (checked as order: the
+//! answer came while every attacker was still held), every attacking connection is closed by the server
+//! and by the limit meant to close it (the server's own counters tell the header timer from the idle and
+//! write timers), the server reaches its connection cap and never holds more, and afterwards the server
+//! holds no connection and the process is back to its file descriptor count. No test bounds how long
+//! anything takes; [`HANG`] only stops a hung test. Where the fd limit is too low for the stated number of
+//! connections a test scales down and records a counted skip (`SKIP t21…`, see `support::skip`); CI fails
+//! on it when the soft fd limit is at least 20,000.
+//!
+//! Memory is measured twice: the heap of the one thread that runs both server and clients (a current-thread
+//! runtime; exact, see `HeapWindow`), and the process RSS from `/proc/self/status` before and after (other
+//! tests share the process, so that bound is loose). Timeouts are shortened for the test (header 2 s, 30 s
+//! where normal clients must be served while attackers hold the server; idle 10 s; write 1 s); the
+//! production defaults are in `server::limits`. The tests run one at a time (a lock), so their sockets do
+//! not mix.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,21 +34,18 @@ use unionwire::store::Store;
 
 use super::{mib, HeapWindow};
 use crate::publish::{article, config, sid};
+use crate::support::{skip, HANG};
 
 /// One abuse test at a time: they count process-wide file descriptors.
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Header timeout under test.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
-/// Idle timeout under test.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Idle timeout under test: well after the header timeout, so the two cannot be confused however late
+/// the timers run.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Write-stall timeout under test.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Slack on top of a server timeout before an attacker counts as "not closed in time" (scheduling of
-/// 1,000 timers on a shared 2-core machine, not speed).
-const SLACK: Duration = Duration::from_secs(2);
-/// The bound on a normal request while an attack is on.
-const NORMAL_BOUND: Duration = Duration::from_secs(2);
 /// Descriptors other tests in this process may open meanwhile.
 const FD_SLACK: usize = 64;
 
@@ -68,6 +72,13 @@ struct Target {
 
 impl Target {
     async fn start(limits: ServerLimits) -> Self {
+        let (target, go) = Self::start_gated(limits).await;
+        let _ = go.send(());
+        target
+    }
+
+    /// A target that listens (the kernel queues connections) but serves only once `go` is sent.
+    async fn start_gated(limits: ServerLimits) -> (Self, tokio::sync::oneshot::Sender<()>) {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("db")).expect("open store");
         let batch = (0..50)
@@ -93,30 +104,38 @@ impl Target {
         let addr = listener.local_addr().expect("addr");
         let stats = Arc::new(ConnectionStats::default());
         let token = CancellationToken::new();
-        let task = tokio::spawn(unionwire::server::serve_with(
+        let (go, gate) = tokio::sync::oneshot::channel::<()>();
+        let server = unionwire::server::serve_with(
             listener,
             state,
             token.clone(),
             limits,
             Arc::clone(&stats),
-        ));
-        Self {
+        );
+        let task = tokio::spawn(async move {
+            if gate.await.is_err() {
+                return Ok(());
+            }
+            server.await
+        });
+        let target = Self {
             addr,
             stats,
             token,
             task,
             _store: store,
             _dir: dir,
-        }
+        };
+        (target, go)
     }
 
-    /// Waits (bounded) until the server holds no connection.
-    async fn drained(&self, within: Duration) {
+    /// Waits until the server holds no connection (hang guard [`HANG`]).
+    async fn drained(&self) {
         let started = Instant::now();
         while self.stats.open() > 0 {
             assert!(
-                started.elapsed() < within,
-                "the server still holds {} connections {within:?} after the attack",
+                started.elapsed() < HANG,
+                "the server still holds {} connections {HANG:?} after the attack",
                 self.stats.open()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -125,7 +144,7 @@ impl Target {
 
     async fn stop(self) {
         self.token.cancel();
-        let res = tokio::time::timeout(Duration::from_secs(10), self.task)
+        let res = tokio::time::timeout(HANG, self.task)
             .await
             .expect("the server stops after shutdown");
         res.expect("server task").expect("server result");
@@ -155,9 +174,9 @@ async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
     }
 }
 
-/// One normal request on a fresh connection (`Connection: close`): status and time to the answer. Panics
-/// if the answer does not come within `bound`.
-async fn normal_get(addr: SocketAddr, path: &str, bound: Duration) -> (u16, Duration) {
+/// One normal request on a fresh connection (`Connection: close`): status and time to the answer (for the
+/// report only). Panics if no answer comes within [`HANG`].
+async fn normal_get(addr: SocketAddr, path: &str) -> (u16, Duration) {
     let started = Instant::now();
     let fut = async {
         let mut s = TcpStream::connect(addr).await.expect("connect");
@@ -168,9 +187,9 @@ async fn normal_get(addr: SocketAddr, path: &str, bound: Duration) -> (u16, Dura
         .expect("send request");
         read_until_closed(&mut s).await
     };
-    let body = tokio::time::timeout(bound, fut)
+    let body = tokio::time::timeout(HANG, fut)
         .await
-        .unwrap_or_else(|_| panic!("a normal GET {path} was not answered within {bound:?}"));
+        .unwrap_or_else(|_| panic!("a normal GET {path} was not answered within {HANG:?}"));
     (status_of(&body).unwrap_or(0), started.elapsed())
 }
 
@@ -204,12 +223,18 @@ fn nofile_soft() -> usize {
 }
 
 /// `wanted` attacking sockets, or fewer if `per_attacker` descriptors each (plus `fixed`) would pass the
-/// soft fd limit; says so when it scales down.
-fn scaled(wanted: usize, per_attacker: usize, fixed: usize) -> usize {
+/// soft fd limit; a scaled-down run of `test` is recorded as a counted skip with the reason.
+fn scaled(test: &str, wanted: usize, per_attacker: usize, fixed: usize) -> usize {
     let soft = nofile_soft();
     let room = soft.saturating_sub(open_fds() + fixed + 256) / per_attacker;
     if room < wanted {
-        eprintln!("T21: RLIMIT_NOFILE soft limit {soft}: scaling {wanted} attacking connections down to {room}");
+        skip(
+            test,
+            &format!(
+                "RLIMIT_NOFILE soft limit {soft} leaves room for {room} of the {wanted} connections the test \
+                 states; ran with {room} (raise it with `ulimit -n 20000`)"
+            ),
+        );
     }
     wanted.min(room)
 }
@@ -304,57 +329,85 @@ impl Before {
     }
 }
 
+/// How a slowloris attacker's connection ended.
+struct Slowloris {
+    /// From connect to the server's close.
+    lived: Duration,
+    /// Head bytes it managed to send.
+    sent: usize,
+}
+
+/// One slowloris attacker: connects, then sends a request head that never ends, a byte every 250 ms (so the
+/// connection is never idle), until the server closes it. Counts itself in `closed` when that happens.
+fn slowloris(addr: SocketAddr, closed: Arc<AtomicUsize>) -> tokio::task::JoinHandle<Slowloris> {
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let mut s = TcpStream::connect(addr).await.expect("attacker connects");
+        let head = b"GET /feeds/all.rss HTTP/1.1\r\nHost: a\r\nX-Slow: abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut buf = [0u8; 1024];
+        let mut sent = 0;
+        let attack = async {
+            for byte in head.iter().cycle() {
+                tokio::select! {
+                    // EOF, a reset or an error answer: the server is done with us.
+                    _ = s.read(&mut buf) => return,
+                    () = tokio::time::sleep(Duration::from_millis(250)) => {
+                        if s.write_all(&[*byte]).await.is_err() {
+                            return;
+                        }
+                        sent += 1;
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(HANG, attack)
+            .await
+            .unwrap_or_else(|_| panic!("a slowloris connection was still open after {HANG:?}"));
+        closed.fetch_add(1, Ordering::Relaxed);
+        Slowloris {
+            lived: started.elapsed(),
+            sent,
+        }
+    })
+}
+
+/// Waits until the server holds `n` connections (hang guard [`HANG`]).
+async fn until_open(target: &Target, n: usize, what: &str) {
+    let started = Instant::now();
+    while target.stats.open() < n {
+        assert!(
+            started.elapsed() < HANG,
+            "{what}: only {} of {n} connections were accepted",
+            target.stats.open()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[test]
 fn t21a_slowloris_is_cut_at_the_header_timeout_while_normal_clients_are_served() {
+    const TEST: &str =
+        "t21a_slowloris_is_cut_at_the_header_timeout_while_normal_clients_are_served";
     run(|| async {
-        let target = Target::start(limits(1024)).await;
-        let n = scaled(1000, 2, 0);
+        // Part 1: 1,000 attackers under a cap of 1,024 hold their connections while normal clients are
+        // served beside them, and the header timer (not the idle one: they never go quiet) cuts every one.
+        // Here the header timeout is half the hang guard, so "served while every attacker was held" is
+        // decided by the timeout, not by how fast the normal requests are.
+        let header_timeout = HANG / 2;
+        let target = Target::start(ServerLimits {
+            header_timeout,
+            ..limits(1024)
+        })
+        .await;
+        let n = scaled(TEST, 1000, 2, 0);
         let before = Before::take();
         let heap = HeapWindow::open();
         let closed = Arc::new(AtomicUsize::new(0));
-        let mut attackers = Vec::with_capacity(n);
-        for _ in 0..n {
-            let addr = target.addr;
-            let closed = Arc::clone(&closed);
-            attackers.push(tokio::spawn(async move {
-                let started = Instant::now();
-                let mut s = TcpStream::connect(addr).await.expect("attacker connects");
-                let head = b"GET /feeds/all.rss HTTP/1.1\r\nHost: a\r\nX-Slow: abcdefghijklmnopqrstuvwxyz0123456789";
-                let mut buf = [0u8; 1024];
-                for byte in head.iter().cycle() {
-                    tokio::select! {
-                        r = s.read(&mut buf) => {
-                            // EOF, a reset or an error answer: the server is done with us.
-                            let _ = r;
-                            closed.fetch_add(1, Ordering::Relaxed);
-                            return started.elapsed();
-                        }
-                        () = tokio::time::sleep(Duration::from_millis(250)) => {
-                            if s.write_all(&[*byte]).await.is_err() {
-                                closed.fetch_add(1, Ordering::Relaxed);
-                                return started.elapsed();
-                            }
-                        }
-                    }
-                    assert!(
-                        started.elapsed() < HEADER_TIMEOUT + SLACK * 3,
-                        "a slowloris connection was kept open for {:?}",
-                        started.elapsed()
-                    );
-                }
-                unreachable!("the head cycles forever")
-            }));
-        }
+        let attackers: Vec<_> = (0..n)
+            .map(|_| slowloris(target.addr, Arc::clone(&closed)))
+            .collect();
         // Every attacker holds a server connection before the normal client comes.
-        let started = Instant::now();
-        while target.stats.open() < n {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "only {} of {n} slowloris connections were accepted",
-                target.stats.open()
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_open(&target, n, "slowloris").await;
         let mut worst = Duration::ZERO;
         for path in [
             "/healthz",
@@ -363,33 +416,87 @@ fn t21a_slowloris_is_cut_at_the_header_timeout_while_normal_clients_are_served()
             "/feeds/all.rss",
             "/opml",
         ] {
-            let (status, took) = normal_get(target.addr, path, NORMAL_BOUND).await;
+            let (status, took) = normal_get(target.addr, path).await;
             assert_eq!(status, 200, "normal GET {path} during slowloris");
             worst = worst.max(took);
         }
-        let still_open = n - closed.load(Ordering::Relaxed);
         assert_eq!(
-            still_open, n,
-            "the normal client must be served while the attack is on"
+            closed.load(Ordering::Relaxed),
+            0,
+            "the normal clients were answered while every attacker was still held"
         );
+        let mut shortest = Duration::MAX;
         let mut slowest = Duration::ZERO;
         for a in attackers {
-            slowest = slowest.max(a.await.expect("attacker task"));
+            let a = a.await.expect("attacker task");
+            shortest = shortest.min(a.lived);
+            slowest = slowest.max(a.lived);
+            assert!(a.sent > 0, "the attacker kept sending");
         }
-        assert!(
-            slowest <= HEADER_TIMEOUT + SLACK,
-            "a slowloris connection lived {slowest:?}, header timeout {HEADER_TIMEOUT:?}"
-        );
-        target.drained(SLACK).await;
+        target.drained().await;
         let peak = heap.peak();
         eprintln!(
-            "T21a slowloris: {n} connections, peak server connections {}, normal GETs answered in at most {worst:?} \
-             during the attack, last attacker closed after {slowest:?}, heap peak {:.1} MiB",
+            "T21a slowloris: {n} connections, peak server connections {}, normal GETs answered in at most \
+             {worst:?} while all were held, attackers closed by the server after {shortest:?} to {slowest:?} \
+             (header timeout {header_timeout:?}), idle-timer closes {}, heap peak {:.1} MiB",
             target.stats.peak_open(),
+            target.stats.idle_closed(),
             mib(peak)
         );
-        assert!(target.stats.peak_open() <= 1024);
+        assert_eq!(
+            closed.load(Ordering::Relaxed),
+            n,
+            "every attacker was closed by the server"
+        );
+        assert!(
+            shortest >= header_timeout,
+            "an attacker was cut after {shortest:?}, before the header timeout {header_timeout:?}"
+        );
+        assert_eq!(
+            target.stats.idle_closed(),
+            0,
+            "the header timer cut the attackers, not the idle timer"
+        );
+        assert_eq!(
+            target.stats.peak_open(),
+            n + 1,
+            "the attackers and one normal client at a time"
+        );
         assert!(peak < 64 << 20, "heap peak {:.1} MiB", mib(peak));
+        target.stop().await;
+
+        // Part 2: more attackers than the cap. The server holds exactly its cap, the rest wait in the
+        // backlog, and every one of them is accepted and cut in turn.
+        const CAP: usize = 256;
+        let target = Target::start(limits(CAP)).await;
+        let closed = Arc::new(AtomicUsize::new(0));
+        let attackers: Vec<_> = (0..n)
+            .map(|_| slowloris(target.addr, Arc::clone(&closed)))
+            .collect();
+        until_open(&target, CAP, "slowloris over the cap").await;
+        for a in attackers {
+            a.await.expect("attacker task");
+        }
+        target.drained().await;
+        eprintln!(
+            "T21a slowloris over the cap: {n} attackers against a cap of {CAP}: peak server connections {}, \
+             {} accepted in turn, all closed by the server, idle-timer closes {}",
+            target.stats.peak_open(),
+            target.stats.accepted(),
+            target.stats.idle_closed()
+        );
+        assert_eq!(
+            target.stats.peak_open(),
+            CAP,
+            "the server held exactly its cap of connections"
+        );
+        assert_eq!(
+            target.stats.accepted(),
+            n as u64,
+            "every attacker was accepted in turn"
+        );
+        assert_eq!(closed.load(Ordering::Relaxed), n);
+        assert_eq!(target.stats.idle_closed(), 0);
         target.stop().await;
         before.check("slowloris", 256.0);
     });
@@ -397,36 +504,54 @@ fn t21a_slowloris_is_cut_at_the_header_timeout_while_normal_clients_are_served()
 
 #[test]
 fn t21b_ten_thousand_concurrent_gets_stay_under_the_connection_cap() {
+    const TEST: &str = "t21b_ten_thousand_concurrent_gets_stay_under_the_connection_cap";
     run_parallel(|| async {
         const CAP: usize = 256;
-        const IN_FLIGHT: usize = 2048;
-        let target = Target::start(limits(CAP)).await;
-        let n = scaled(10_000, 1, CAP);
+        let (target, go) = Target::start_gated(limits(CAP)).await;
+        let n = scaled(TEST, 10_000, 1, CAP);
         let before = Before::take();
         let peak_measured = reset_peak_rss();
         let started = Instant::now();
-        // Connects in flight are kept under the kernel's accept queue (somaxconn, 4096 here): past it the
-        // kernel drops SYNs and the clients wait on SYN retransmits, which tests the kernel, not the server.
-        let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+        // Every client is spawned and waits at the gate, then all connect at once; the server starts serving
+        // only when every one of them is in flight, so all of them are outstanding together. Past the
+        // kernel's accept queue (somaxconn) the kernel drops SYNs and those clients retry their connect: they
+        // are still in flight, waiting, which is what 10,000 concurrent clients means for a server capped at
+        // 256.
+        let gate = Arc::new(tokio::sync::Barrier::new(n + 1));
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let peak_in_flight = Arc::new(AtomicUsize::new(0));
         let mut clients = Vec::with_capacity(n);
         for _ in 0..n {
             let addr = target.addr;
-            let in_flight = Arc::clone(&in_flight);
+            let gate = Arc::clone(&gate);
+            let (in_flight, peak_in_flight) = (Arc::clone(&in_flight), Arc::clone(&peak_in_flight));
             clients.push(tokio::spawn(async move {
-                let _gate = in_flight.acquire_owned().await.ok()?;
+                gate.wait().await;
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak_in_flight.fetch_max(now, Ordering::SeqCst);
                 let request =
                     b"GET /feeds/all.rss?limit=5 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
-                tokio::time::timeout(Duration::from_secs(60), small_get(addr, request))
+                let status = tokio::time::timeout(HANG, small_get(addr, request))
                     .await
                     .ok()
-                    .flatten()
+                    .flatten();
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                status
             }));
         }
+        gate.wait().await;
+        let asked = Instant::now();
+        while in_flight.load(Ordering::SeqCst) < n {
+            assert!(asked.elapsed() < HANG, "the clients never all started");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        go.send(()).expect("the server task waits for its start");
         // A normal client joins the crowd once the flood is under way.
         while target.stats.accepted() < (n / 10) as u64 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        let (status, normal) = normal_get(target.addr, "/healthz", Duration::from_secs(15)).await;
+        let in_flight_at_normal = in_flight.load(Ordering::SeqCst);
+        let (status, normal) = normal_get(target.addr, "/healthz").await;
         assert_eq!(status, 200, "normal GET during the flood");
         let mut ok = 0usize;
         let mut other = Vec::new();
@@ -438,18 +563,25 @@ fn t21b_ten_thousand_concurrent_gets_stay_under_the_connection_cap() {
         }
         let took = started.elapsed();
         let peak_rss = peak_rss_mib();
-        target.drained(SLACK).await;
+        target.drained().await;
+        let peak_clients = peak_in_flight.load(Ordering::SeqCst);
         eprintln!(
-            "T21b flood: {n} concurrent GETs, {ok} answered 200, other {:?}, normal GET answered in {normal:?}, \
-             all done in {took:?}, peak server connections {} (cap {CAP}), peak RSS {peak_rss:.1} MiB \
-             (before {:.1} MiB{})",
+            "T21b flood: {n} concurrent GETs (peak {peak_clients} in flight at once, {in_flight_at_normal} when \
+             the normal client came), {ok} answered 200, other {:?}, normal GET answered in {normal:?}, all done \
+             in {took:?}, peak server connections {} (cap {CAP}), peak RSS {peak_rss:.1} MiB (before {:.1} \
+             MiB{})",
             &other[..other.len().min(10)],
             target.stats.peak_open(),
             before.rss,
             if peak_measured { "" } else { "; VmHWM could not be reset" }
         );
         assert_eq!(ok, n, "every GET is answered: {} were not", other.len());
-        assert!(target.stats.peak_open() <= CAP);
+        assert_eq!(peak_clients, n, "all {n} clients were in flight at once");
+        assert_eq!(
+            target.stats.peak_open(),
+            CAP,
+            "the server reached its cap and never held more"
+        );
         if peak_measured {
             assert!(
                 peak_rss - before.rss < 256.0,
@@ -542,17 +674,15 @@ fn t21c_ten_megabyte_bodies_are_refused_without_being_read() {
         ] {
             let heap = HeapWindow::open();
             let started = Instant::now();
-            let (answer, sent) = tokio::time::timeout(
-                WRITE_TIMEOUT + IDLE_TIMEOUT + SLACK,
-                post_big(target.addr, head, TEN_MB, chunked),
-            )
-            .await
-            .unwrap_or_else(|_| {
-                panic!("{label}: the 10 MB POST was neither refused nor closed in time")
-            });
+            let (answer, sent) =
+                tokio::time::timeout(HANG, post_big(target.addr, head, TEN_MB, chunked))
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!("{label}: the 10 MB POST was neither refused nor closed in time")
+                    });
             let took = started.elapsed();
             let status = status_of(&answer);
-            let (normal, normal_took) = normal_get(target.addr, "/healthz", NORMAL_BOUND).await;
+            let (normal, normal_took) = normal_get(target.addr, "/healthz").await;
             let peak = heap.peak();
             eprintln!(
                 "T21c {label} 10 MB POST: status {status:?}, body bytes the server let in before closing {sent} \
@@ -573,7 +703,7 @@ fn t21c_ten_megabyte_bodies_are_refused_without_being_read() {
             assert!(peak < 4 << 20, "{label}: heap peak {:.2} MiB", mib(peak));
             assert_eq!(normal, 200);
         }
-        target.drained(SLACK).await;
+        target.drained().await;
         target.stop().await;
         before.check("big POST", 256.0);
     });
@@ -603,18 +733,18 @@ fn t21d_a_client_that_never_reads_loses_its_connection_at_the_write_timeout() {
         let started = Instant::now();
         while target.stats.write_stalled() == 0 {
             assert!(
-                started.elapsed() < WRITE_TIMEOUT + SLACK * 2,
+                started.elapsed() < HANG,
                 "the server kept writing to a client that never reads for {:?}",
                 started.elapsed()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let cut = started.elapsed();
-        let (normal, normal_took) = normal_get(target.addr, "/feeds/all.rss", NORMAL_BOUND).await;
+        let (normal, normal_took) = normal_get(target.addr, "/feeds/all.rss").await;
         assert_eq!(normal, 200, "normal GET while a client does not read");
-        target.drained(SLACK).await;
+        target.drained().await;
         // What the client can still read ends with the server's close, long before 500 feeds.
-        let got = tokio::time::timeout(Duration::from_secs(5), read_until_closed(&mut s))
+        let got = tokio::time::timeout(HANG, read_until_closed(&mut s))
             .await
             .expect("the closed connection ends");
         let feed_len = {
@@ -675,12 +805,10 @@ fn t21e_oversized_request_lines_and_headers_get_431_or_414_and_a_close() {
         ] {
             let heap = HeapWindow::open();
             let started = Instant::now();
-            let (answer, _sent) = tokio::time::timeout(
-                HEADER_TIMEOUT + SLACK,
-                post_big(target.addr, request, 0, false),
-            )
-            .await
-            .unwrap_or_else(|_| panic!("{label}: not refused and closed in time"));
+            let (answer, _sent) =
+                tokio::time::timeout(HANG, post_big(target.addr, request, 0, false))
+                    .await
+                    .unwrap_or_else(|_| panic!("{label}: not refused and closed in time"));
             let took = started.elapsed();
             let status = status_of(&answer);
             let peak = heap.peak();
@@ -694,10 +822,10 @@ fn t21e_oversized_request_lines_and_headers_get_431_or_414_and_a_close() {
                 String::from_utf8_lossy(&answer[..answer.len().min(200)])
             );
             assert!(peak < 4 << 20, "{label}: heap peak {:.2} MiB", mib(peak));
-            let (normal, _) = normal_get(target.addr, "/healthz", NORMAL_BOUND).await;
+            let (normal, _) = normal_get(target.addr, "/healthz").await;
             assert_eq!(normal, 200);
         }
-        target.drained(SLACK).await;
+        target.drained().await;
         target.stop().await;
         before.check("oversized heads", 256.0);
     });
@@ -724,7 +852,7 @@ fn t21f_silent_and_idle_keep_alive_connections_are_closed_at_the_header_timeout(
                     let n = s.read(&mut buf).await.expect("answer");
                     assert_eq!(status_of(&buf[..n]), Some(200));
                 }
-                let rest = tokio::time::timeout(HEADER_TIMEOUT + SLACK, read_until_closed(&mut s))
+                let rest = tokio::time::timeout(HANG, read_until_closed(&mut s))
                     .await
                     .expect("an idle connection is closed by the server");
                 assert!(rest.is_empty() || status_of(&rest).is_some());
@@ -735,10 +863,17 @@ fn t21f_silent_and_idle_keep_alive_connections_are_closed_at_the_header_timeout(
         for c in conns {
             slowest = slowest.max(c.await.expect("connection task"));
         }
-        target.drained(SLACK).await;
+        target.drained().await;
+        let idle_closed = target.stats.idle_closed();
         eprintln!(
             "T21f: {EACH} silent and {EACH} idle keep-alive connections, all closed by the server, the last after \
-             {slowest:?} (header timeout {HEADER_TIMEOUT:?})"
+             {slowest:?} (header timeout {HEADER_TIMEOUT:?}); idle-timer closes {idle_closed}"
+        );
+        // The idle timeout (3 s) is longer than the header timeout (2 s): had the header timer not cut them,
+        // the idle timer would have, and counted it.
+        assert_eq!(
+            idle_closed, 0,
+            "the header timer closed the silent and idle connections, not the idle timer"
         );
         target.stop().await;
         before.check("idle connections", 256.0);

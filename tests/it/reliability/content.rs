@@ -9,20 +9,40 @@ use unionwire::extract::{extract_article, feed::parse_feed, ExtractError};
 
 use super::{mib, peak_heap};
 use crate::support::faultd::Faultd;
+use crate::support::HANG;
+
+/// Peak heap one hostile page or feed may take while it is parsed and extracted.
+const HEAP_BOUND: u64 = 64 << 20;
 
 /// Runs `f` on a fresh thread with a 2 MiB stack (the default for spawned threads) and returns its output,
-/// the wall time and the peak heap of that thread.
-fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> (T, Duration, u64) {
-    std::thread::Builder::new()
+/// the wall time and the peak heap of that thread. Panics if the thread panics or overflows its stack, and
+/// stops waiting after [`HANG`] (a parser that loops), naming `what`.
+fn on_small_stack<T: Send + 'static>(
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> (T, Duration, u64) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(move || {
             let t = Instant::now();
             let (out, peak) = peak_heap(f);
-            (out, t.elapsed(), peak)
+            let _ = tx.send((out, t.elapsed(), peak));
         })
-        .expect("spawn parser thread")
-        .join()
-        .expect("the parser thread did not panic or overflow its stack")
+        .expect("spawn parser thread");
+    match rx.recv_timeout(HANG) {
+        Ok(out) => {
+            worker.join().expect("the parser thread ends");
+            out
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            let _ = worker.join();
+            panic!("{what}: the parser thread panicked or overflowed its stack")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: still parsing after {HANG:?}: the parser loops or hangs")
+        }
+    }
 }
 
 fn base() -> url::Url {
@@ -116,7 +136,8 @@ fn t16_hostile_xml_feeds_parse_or_fail_without_expanding_anything() {
     ];
     for (name, doc) in cases {
         let len = doc.len();
-        let (result, took, peak) = on_small_stack(move || parse_feed(doc.as_bytes(), &base()));
+        let (result, took, peak) =
+            on_small_stack(name, move || parse_feed(doc.as_bytes(), &base()));
         let summary = match &result {
             Ok(entries) => format!("{} entries", entries.len()),
             Err(e) => format!("error: {e}"),
@@ -125,7 +146,7 @@ fn t16_hostile_xml_feeds_parse_or_fail_without_expanding_anything() {
             "T16 {name}: {len} B in, {summary}, {took:?}, peak heap {:.2} MiB",
             mib(peak)
         );
-        assert!(peak < 64 << 20, "{name}: peak heap {peak} B over 64 MiB");
+        assert!(peak < HEAP_BOUND, "{name}: peak heap {peak} B over 64 MiB");
         match name {
             "1,000,000 attributes" => assert!(
                 matches!(result, Err(ExtractError::TooManyAttributes { .. })),
@@ -164,54 +185,92 @@ fn t16_hostile_xml_feeds_parse_or_fail_without_expanding_anything() {
 #[test]
 fn t17_hostile_html_articles_do_not_overflow_or_hang() {
     let url = url::Url::parse("http://news.test/a/1.html").unwrap();
-    let cases: Vec<(&str, String)> = vec![
+    let big_text = "工".repeat((5 << 20) / 3);
+    // A real article paragraph: long enough that an extractor keeps it as body text.
+    let para = "全国总工会近日召开会议，部署职工技能提升、劳动保护和困难职工帮扶等重点工作，要求各级工会组织\
+                切实维护职工合法权益，把服务送到一线。";
+    // (case, page, the title it must extract, the text its body must carry, or `None` where the text lies
+    // past the tree walkers' depth guard and the body must come back empty and flagged `empty_body`)
+    let cases: Vec<(&str, String, &str, Option<String>)> = vec![
         (
             "50,000 nested div",
             format!(
-                "<html><head><title>深</title></head><body>{}<p>正文</p>{}</body></html>",
+                "<html><head><title>深</title></head><body>{}<p>{para}</p>{}</body></html>",
                 "<div>".repeat(50_000),
                 "</div>".repeat(50_000)
             ),
+            "深",
+            Some(para.to_owned()),
         ),
         (
             "20,000 nested <ul><li>",
             format!(
-                "<html><head><title>列表</title></head><body>{}正文</body></html>",
+                "<html><head><title>列表</title></head><body>{}{para}</body></html>",
                 "<ul><li>".repeat(20_000)
             ),
+            "列表",
+            // `li` does not count as nesting when the source is flattened (it closes implicitly), but the
+            // tree builder puts each `ul` inside the previous `li`: the text ends up over 400 levels deep.
+            None,
         ),
         (
             "40,000 <a><i> pairs",
             format!(
-                "<html><head><title>嵌套</title></head><body>{}正文</body></html>",
+                "<html><head><title>嵌套</title></head><body>{}<p>{para}</p></body></html>",
                 "<a><i>".repeat(40_000)
             ),
+            "嵌套",
+            Some(para.to_owned()),
         ),
         (
             "5 MiB text node",
-            format!(
-                "<html><head><title>长</title></head><body><p>{}</p></body></html>",
-                "工".repeat((5 << 20) / 3)
-            ),
+            format!("<html><head><title>长</title></head><body><p>{big_text}</p></body></html>"),
+            "长",
+            Some(big_text.clone()),
         ),
         (
             "100,000 script tags",
             format!(
-                "<html><head><title>脚本</title></head><body>{}<p>正文内容</p></body></html>",
+                "<html><head><title>脚本</title></head><body>{}<p>{para}</p></body></html>",
                 "<script>var a=1;</script>".repeat(100_000)
             ),
+            "脚本",
+            Some(para.to_owned()),
         ),
     ];
-    for (name, html) in cases {
+    for (name, html, title, body) in cases {
         let len = html.len();
         let u = url.clone();
-        let (result, took, peak) =
-            on_small_stack(move || extract_article(&html, &u, None).map(|x| x.article.title));
+        let (result, took, peak) = on_small_stack(name, move || {
+            extract_article(&html, &u, None).map(|x| x.article)
+        });
         eprintln!(
             "T17 {name}: {len} B, {:?} in {took:?}, peak heap {:.1} MiB",
-            result.as_ref().map_err(ToString::to_string),
+            result
+                .as_ref()
+                .map(|a| (&a.title, a.paragraphs.len(), &a.flags))
+                .map_err(ToString::to_string),
             mib(peak)
         );
+        let article = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(article.title, title, "{name}: the title");
+        let text = article.paragraphs.concat();
+        match body {
+            Some(body) => assert!(
+                text.contains(&body),
+                "{name}: the body text is extracted: {} chars: {:?}",
+                text.chars().count(),
+                text.chars().take(80).collect::<String>()
+            ),
+            None => assert!(
+                text.is_empty() && article.has_flag(unionwire::model::Flag::EmptyBody),
+                "{name}: an unreachable body is empty and flagged, never guessed: {:?} {:?}",
+                text.chars().take(80).collect::<String>(),
+                article.flags
+            ),
+        }
+        assert!(!text.contains("var a=1"), "{name}: script text in the body");
+        assert!(peak < HEAP_BOUND, "{name}: peak heap {:.1} MiB", mib(peak));
     }
 }
 
@@ -231,7 +290,7 @@ fn t17_hostile_markup_through_the_sanitiser_does_not_overflow() {
     ];
     for (name, html) in cases {
         let len = html.len();
-        let (out, took, peak) = on_small_stack(move || {
+        let (out, took, peak) = on_small_stack(name, move || {
             let base = url::Url::parse("http://news.test/a/1.html").unwrap();
             unionwire::clean::sanitize_html(&html, &base)
         });
@@ -241,6 +300,7 @@ fn t17_hostile_markup_through_the_sanitiser_does_not_overflow() {
             mib(peak)
         );
         assert!(out.contains("正文"), "{name}: the text survives");
+        assert!(peak < HEAP_BOUND, "{name}: peak heap {:.1} MiB", mib(peak));
     }
 }
 

@@ -13,19 +13,20 @@
 //! `CRASH_BIN` names the binary to run instead of the one Cargo built (the script runs a private copy so
 //! a rebuild elsewhere in the shared target directory cannot swap it mid-run).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::Path as UrlPath;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use unionwire::store::Store;
+
+pub use crate::support::daemon::{durable_urls, line_index, start_daemon_of, Daemon};
+use crate::support::{clean_command, test_seed, HANG};
 
 /// Feeds on the site.
 pub const FEEDS: usize = 50;
@@ -80,6 +81,17 @@ fn feed_xml(base: &str, i: usize) -> String {
 
 /// Serves the 50 feeds on 127.0.0.1 from a background thread's runtime; returns the base URL.
 pub fn start_site() -> (String, std::thread::JoinHandle<()>) {
+    let (base, _requests, handle) = start_site_counted();
+    (base, handle)
+}
+
+/// Requests for each feed of a site started with [`start_site_counted`].
+pub type FeedRequests = Arc<Mutex<Vec<usize>>>;
+
+/// [`start_site`], also counting the requests for each feed.
+pub fn start_site_counted() -> (String, FeedRequests, std::thread::JoinHandle<()>) {
+    let requests: FeedRequests = Arc::new(Mutex::new(vec![0; FEEDS]));
+    let counter = Arc::clone(&requests);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind site");
     listener.set_nonblocking(true).expect("nonblocking");
     let base = format!("http://{}", listener.local_addr().expect("site addr"));
@@ -94,8 +106,12 @@ pub fn start_site() -> (String, std::thread::JoinHandle<()>) {
                 "/feed/{file}",
                 get(move |UrlPath(file): UrlPath<String>| {
                     let feeds = Arc::clone(&feeds);
+                    let counter = Arc::clone(&counter);
                     async move {
                         let i: usize = file.trim_end_matches(".xml").parse().unwrap_or(usize::MAX);
+                        if let Some(n) = counter.lock().unwrap().get_mut(i) {
+                            *n += 1;
+                        }
                         match feeds.get(i) {
                             Some(x) => (
                                 [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
@@ -111,7 +127,7 @@ pub fn start_site() -> (String, std::thread::JoinHandle<()>) {
             axum::serve(l, router).await.ok();
         });
     });
-    (base, handle)
+    (base, requests, handle)
 }
 
 /// Writes the daemon's configuration for `site` with the store in `dir`.
@@ -135,134 +151,13 @@ pub fn write_config(dir: &Path, site: &str) -> PathBuf {
 
 /// The built binary.
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_unionwire")
+    crate::support::bin()
 }
 
-/// A running daemon and the thread collecting its JSON log.
-pub struct Daemon {
-    /// The child process.
-    pub child: Child,
-    log: std::thread::JoinHandle<Vec<serde_json::Value>>,
-    listen: std::sync::mpsc::Receiver<String>,
-    acked: Arc<AtomicUsize>,
-}
-
-/// Starts `unionwire run` with JSON logs at debug level (the "batch durable" lines are debug).
+/// Starts `unionwire run` on `config` with a clean environment and JSON logs at debug level (the "batch
+/// durable" lines are debug); see [`crate::support::daemon`].
 pub fn start_daemon(config: &Path) -> Daemon {
     start_daemon_of(Path::new(bin()), config)
-}
-
-/// Starts `unionwire run` from the binary at `exe` (see [`start_daemon`]).
-pub fn start_daemon_of(exe: &Path, config: &Path) -> Daemon {
-    let mut child = Command::new(exe)
-        .args(["--config"])
-        .arg(config)
-        .args(["--log-format", "json", "run"])
-        .env("RUST_LOG", "unionwire=debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start unionwire run");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, listen) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(base) = line.strip_prefix("listening on ") {
-                let _ = tx.send(base.trim().to_owned());
-            }
-        }
-    });
-    let stderr = child.stderr.take().expect("piped stderr");
-    let acked = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&acked);
-    let log = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
-            };
-            let n = durable_urls(std::slice::from_ref(&v)).len();
-            if n > 0 {
-                counter.fetch_add(n, Ordering::SeqCst);
-            }
-            lines.push(v);
-        }
-        lines
-    });
-    Daemon {
-        child,
-        log,
-        listen,
-        acked,
-    }
-}
-
-impl Daemon {
-    /// The daemon's base URL (`http://127.0.0.1:PORT`), once it listens.
-    pub fn base_url(&self, wait: Duration) -> String {
-        self.listen
-            .recv_timeout(wait)
-            .expect("the daemon printed its address")
-    }
-
-    /// Articles logged as durable so far (live, while the daemon runs).
-    pub fn acked_so_far(&self) -> usize {
-        self.acked.load(Ordering::SeqCst)
-    }
-
-    /// Waits until the daemon has logged at least `n` articles as durable; panics if it exits first or
-    /// takes longer than `limit`.
-    pub fn wait_acked(&mut self, n: usize, limit: Duration) {
-        let start = Instant::now();
-        while self.acked_so_far() < n {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "the daemon exited ({status}) after {} of {n} acknowledgements",
-                    self.acked_so_far()
-                );
-            }
-            assert!(
-                start.elapsed() < limit,
-                "{} of {n} acknowledgements after {limit:?}",
-                self.acked_so_far()
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-
-    /// Sends SIGTERM.
-    pub fn terminate(&self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill")
-            .success();
-        assert!(ok, "kill -TERM failed");
-    }
-
-    /// Waits for the process to end and returns its exit status and every log line it wrote.
-    pub fn finish(mut self) -> (std::process::ExitStatus, Vec<serde_json::Value>) {
-        let status = self.child.wait().expect("wait for daemon");
-        let lines = self.log.join().expect("log reader");
-        (status, lines)
-    }
-}
-
-/// The URLs of every "batch durable" line.
-pub fn durable_urls(lines: &[serde_json::Value]) -> Vec<String> {
-    lines
-        .iter()
-        .filter(|l| l["fields"]["message"] == "batch durable")
-        .flat_map(|l| {
-            l["fields"]["urls"]
-                .as_str()
-                .unwrap_or_default()
-                .split(' ')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect()
 }
 
 /// Opens the store, verifies it, and returns (stored article URLs, records verified).
@@ -337,7 +232,7 @@ fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> R
         let jitter = Duration::from_millis(rng.random_range(0..=KILL_JITTER_MS));
         let t = Instant::now();
         let mut d = start_daemon_of(exe, &config);
-        d.wait_acked(kill_at, Duration::from_secs(120));
+        d.wait_acked(kill_at, HANG * 2);
         std::thread::sleep(jitter);
         d.child.kill().expect("SIGKILL");
         let alive = t.elapsed();
@@ -366,7 +261,7 @@ fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> R
         after_kills.push(stored_now);
         acked_all.extend(acked);
     }
-    let out = Command::new(exe)
+    let out = clean_command(exe)
         .arg("--config")
         .arg(&config)
         .args(["crawl", "--once", "--all", "--no-progress"])
@@ -399,7 +294,7 @@ fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> R
         "round {round}: the counter agrees"
     );
     drop(store);
-    let verify = Command::new(exe)
+    let verify = clean_command(exe)
         .arg("--config")
         .arg(&config)
         .args(["db", "verify"])
@@ -427,7 +322,7 @@ fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
     let rounds = env_count("CRASH_ROUNDS", 1);
     let cycles = env_count("CRASH_CYCLES", 10);
     let exe = crash_bin();
-    let mut rng = rand::rng();
+    let mut rng = StdRng::seed_from_u64(test_seed("T22 kill schedule"));
     let started = Instant::now();
     let (mut acked, mut acked_distinct, mut kept, mut duplicates) = (0, 0, 0, 0);
     for round in 0..rounds {
@@ -453,16 +348,18 @@ fn t22_kill9_mid_write_loses_nothing_acknowledged_and_duplicates_nothing() {
 
 #[test]
 fn t23_sigterm_mid_crawl_exits_cleanly_and_a_second_writer_is_refused() {
+    let total = FEEDS * PER_FEED;
     let dir = tempfile::tempdir().unwrap();
-    let (site, _site_thread) = start_site();
+    let (site, feed_requests, _site_thread) = start_site_counted();
     let config = write_config(dir.path(), &site);
     let db = dir.path().join("db");
-    let d = start_daemon(&config);
-    let _ = d.base_url(Duration::from_secs(30));
-    std::thread::sleep(Duration::from_millis(1500));
+    let mut d = start_daemon(&config);
+    let _ = d.base_url(HANG);
+    // Mid-crawl: the daemon has made its first batch durable and keeps going.
+    d.wait_acked(1, HANG);
 
-    // Single writer: a second process on the same store is refused and changes nothing.
-    let second = Command::new(bin())
+    // Single writer: a second process on the same store is refused, crawls nothing and writes nothing.
+    let second = crate::support::unionwire_command()
         .arg("--config")
         .arg(&config)
         .args(["crawl", "--once", "--all", "--no-progress"])
@@ -476,29 +373,66 @@ fn t23_sigterm_mid_crawl_exits_cleanly_and_a_second_writer_is_refused() {
     );
     assert_eq!(second.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("locked by another process"), "{stderr}");
+    assert!(
+        second.stdout.is_empty(),
+        "the refused writer reported a crawl: {}",
+        String::from_utf8_lossy(&second.stdout)
+    );
 
-    let t = Instant::now();
+    let acked_at_term = d.acked_so_far();
     d.terminate();
     let (status, lines) = d.finish();
-    let took = t.elapsed();
-    let acked = durable_urls(&lines);
+    let acked: std::collections::HashSet<String> = durable_urls(&lines).into_iter().collect();
     eprintln!(
-        "T23 SIGTERM mid-crawl: exit {:?} after {took:?}, {} articles acknowledged",
+        "T23 SIGTERM mid-crawl after {acked_at_term} acknowledgements: exit {:?}, {} articles acknowledged \
+         in all",
         status.code(),
         acked.len()
     );
     assert!(status.success(), "exit status {status:?}");
-    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+    // The shutdown went in order: asked to stop, then the last durable batch, then the final flush.
+    let stopping = line_index(
+        &lines,
+        "shutting down: no new work, cancelling fetches, flushing the store",
+    )
+    .expect("the shutdown was logged");
+    let bye = line_index(&lines, "store flushed; bye").expect("the final flush was logged");
+    let last_batch = lines
+        .iter()
+        .rposition(|l| l["fields"]["message"] == "batch durable")
+        .expect("the crawl was under way");
     assert!(
-        lines
-            .iter()
-            .any(|l| l["fields"]["message"] == "store flushed; bye"),
-        "the final flush was logged"
+        stopping < bye && last_batch < bye,
+        "shutdown order: stop at line {stopping}, last batch at {last_batch}, flush at {bye}"
     );
     let (stored, _) = inspect(&db);
     let stored: std::collections::HashSet<String> = stored.into_iter().collect();
-    assert!(!acked.is_empty(), "the crawl was under way");
-    for u in &acked {
-        assert!(stored.contains(u), "acknowledged but lost: {u}");
-    }
+    // Mid-crawl really: the stop came before the crawl could finish.
+    assert!(
+        stored.len() < total,
+        "the crawl had finished ({} articles) before SIGTERM: not a mid-crawl stop",
+        stored.len()
+    );
+    // Nothing acknowledged is lost, and nothing is stored that the daemon did not acknowledge: the refused
+    // writer added nothing.
+    let lost: Vec<&String> = acked.difference(&stored).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let foreign: Vec<&String> = stored.difference(&acked).collect();
+    assert!(
+        foreign.is_empty(),
+        "stored without the daemon acknowledging it: {foreign:?}"
+    );
+    // The refused writer fetched nothing: the daemon asks each feed at most once an hour.
+    let requests = feed_requests.lock().unwrap().clone();
+    let twice: Vec<(usize, usize)> = requests
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, n)| *n > 1)
+        .collect();
+    assert!(
+        twice.is_empty(),
+        "feeds fetched more than once (feed, requests): {twice:?}"
+    );
+    assert!(requests.contains(&1), "the daemon fetched feeds");
 }

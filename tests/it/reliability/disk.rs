@@ -1,8 +1,11 @@
 //! T24: the store on a small tmpfs that fills up while the daemon ingests. Ingest fails with a clear error,
-//! the feed keeps serving the last good state, and after space returns a restart finds a store that opens,
-//! verifies clean and whose counters agree with its records. Needs root to mount; where mounting is refused
-//! the test prints why and returns.
+//! the feed keeps serving the last good state (its items compared with the feed served before the disk
+//! filled, and with what the store holds once space returns), and after space returns a restart finds a
+//! store that opens, verifies clean and whose counters agree with its records. Needs root to mount; where
+//! mounting is refused the test records a counted skip (`SKIP t24…`, see `support::skip`) and returns, and
+//! CI fails on that skip when it runs as root on a machine with a writable tmpfs.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -10,6 +13,30 @@ use std::time::{Duration, Instant};
 use unionwire::store::Store;
 
 use super::crash::{durable_urls, start_daemon, start_site, write_config};
+use crate::support::{skip, HANG};
+
+/// One item of a served feed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Item {
+    guid: String,
+    title: String,
+    link: String,
+    published: i64,
+}
+
+/// The items of an RSS document, in feed order.
+fn items(rss: &str) -> Vec<Item> {
+    let feed = feed_rs::parser::parse(rss.as_bytes()).expect("the served feed parses");
+    feed.entries
+        .into_iter()
+        .map(|e| Item {
+            guid: e.id,
+            title: e.title.map(|t| t.content).unwrap_or_default(),
+            link: e.links.first().map(|l| l.href.clone()).unwrap_or_default(),
+            published: e.published.map_or(0, |p| p.timestamp()),
+        })
+        .collect()
+}
 
 /// Unmounts on drop, so a failing assertion does not leave the mount behind.
 struct Mount<'a>(&'a Path);
@@ -41,7 +68,7 @@ fn get(url: &str) -> (u16, String) {
     rt.block_on(async {
         let r = reqwest::Client::new()
             .get(url)
-            .timeout(Duration::from_secs(10))
+            .timeout(HANG)
             .send()
             .await
             .expect("feed request");
@@ -56,9 +83,9 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
     let mnt = dir.path().join("small");
     std::fs::create_dir_all(&mnt).unwrap();
     if let Err(why) = mount_tmpfs(&mnt, "6m") {
-        eprintln!(
-            "T24 skipped: cannot mount a tmpfs at {}: {why}",
-            mnt.display()
+        skip(
+            "t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers",
+            &format!("cannot mount a tmpfs at {}: {why}", mnt.display()),
         );
         return;
     }
@@ -72,36 +99,40 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
     let config = moved;
     let db = mnt.join("db");
 
-    let d = start_daemon(&config);
-    let base = d.base_url(Duration::from_secs(30));
+    let mut d = start_daemon(&config);
+    let base = d.base_url(HANG);
     let feed_url = format!("{base}/feeds/all.rss");
-    // Wait until the daemon has stored something and then hit the full disk.
+    // Poll the feed while the daemon ingests, until it logs its first failed ingest: the last feed read
+    // before that is the state the disk filled on.
     let started = Instant::now();
-    let mut before_full = None;
-    let mut items_before = 0;
-    while started.elapsed() < Duration::from_secs(90) {
+    let mut before: Vec<Item> = Vec::new();
+    while d.ingest_failures_so_far() == 0 {
+        assert!(
+            started.elapsed() < HANG * 2,
+            "the disk never filled: {:?} used/size, {} acknowledged",
+            fs_used(&mnt),
+            d.acked_so_far()
+        );
         let (status, body) = get(&feed_url);
-        if status == 200 {
-            let n = body.matches("<item>").count();
-            if n > 0 {
-                items_before = n;
-                before_full.get_or_insert(body);
+        if status == 200 && d.ingest_failures_so_far() == 0 {
+            let now = items(&body);
+            if !now.is_empty() {
+                before = now;
             }
         }
-        let used = fs_used(&mnt);
-        if used.is_some_and(|(used, size)| used * 100 >= size * 99) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(100));
     }
-    // Give the daemon time to hit the error and keep serving.
-    std::thread::sleep(Duration::from_secs(2));
+    // The disk is full; the daemon keeps running and serving.
+    d.wait_for("a second failed ingest", HANG, |d| {
+        d.ingest_failures_so_far() >= 2
+    });
     let (status, body) = get(&feed_url);
     eprintln!(
-        "T24 disk full after {:?} ({:?} used/size); feed answers {status} with {} items (had {items_before})",
+        "T24 disk full after {:?} ({:?} used/size); feed answers {status} with {} items (had {})",
         started.elapsed(),
         fs_used(&mnt),
-        body.matches("<item>").count()
+        body.matches("<item>").count(),
+        before.len()
     );
     assert_eq!(
         status,
@@ -110,8 +141,29 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
         body.chars().take(500).collect::<String>()
     );
     assert!(
-        body.matches("<item>").count() > 0,
-        "the last good state is served"
+        !before.is_empty(),
+        "the feed had items before the disk filled"
+    );
+    let after = items(&body);
+    assert_eq!(
+        after.len(),
+        before.len(),
+        "the feed serves as many items as before the disk filled"
+    );
+    // Every item served before is still served, unless a newer story that was stored before the disk
+    // filled pushed it off the page (the feed is newest first).
+    let oldest_after = after.iter().map(|i| i.published).min().unwrap_or(0);
+    let after_set: HashSet<&Item> = after.iter().collect();
+    for item in &before {
+        assert!(
+            after_set.contains(item) || item.published <= oldest_after,
+            "{item:?} was served before the disk filled and is gone, though nothing newer replaced it"
+        );
+    }
+    let kept = before.iter().filter(|i| after_set.contains(i)).count();
+    eprintln!(
+        "T24 {kept} of {} items served before the disk filled are still served",
+        before.len()
     );
 
     d.terminate();
@@ -156,10 +208,21 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
         stats.articles
     );
     assert_eq!(stats.articles, records, "counters agree with records");
+    // What was served while the disk was full is what the store holds: every item's article is there.
+    let stored: HashSet<String> = store
+        .articles()
+        .map(|a| a.expect("article decodes").article.url)
+        .collect();
+    for item in &after {
+        assert!(
+            stored.contains(&item.link),
+            "{item:?} was served while the disk was full but is not in the store"
+        );
+    }
     drop(store);
-    let d = start_daemon(&config);
-    let _ = d.base_url(Duration::from_secs(30));
-    std::thread::sleep(Duration::from_secs(2));
+    let mut d = start_daemon(&config);
+    let _ = d.base_url(HANG);
+    d.wait_acked(1, HANG);
     d.terminate();
     let (status, lines) = d.finish();
     eprintln!(

@@ -4,7 +4,9 @@
 //! responses, resets, redirect loops and chains, redirects to other schemes or private addresses, 429/503
 //! with `Retry-After`, and any canned response (robots.txt variants, wrong charsets, hostile feeds and pages).
 //! Every listener records its accepted connections, each request's raw header lines, arrival times and the
-//! body bytes it managed to write, so tests can assert on hits, headers and timings.
+//! body bytes it managed to write, so tests can assert on hits, headers and timings. The stalling routes
+//! (`/wait`, `/hang-after-headers`, `/trickle`) also record when the client gave up on them ([`Faultd::cuts`]):
+//! the server's own view of a client-side timeout, for checking what happened before and after it.
 //!
 //! Routes (query parameters in brackets):
 //! - `/wait`: read the request, never answer;
@@ -89,9 +91,19 @@ impl Hit {
     }
 }
 
+/// A client that went away from a stalling route: the request's path and when the server saw it go.
+#[derive(Clone, Debug)]
+pub struct Cut {
+    /// Path and query of the request the client gave up on.
+    pub path: String,
+    /// When the server saw the connection end.
+    pub at: Instant,
+}
+
 #[derive(Default)]
 struct State {
     hits: Mutex<Vec<Hit>>,
+    cuts: Mutex<Vec<Cut>>,
     conns: AtomicUsize,
     body_bytes_sent: AtomicU64,
     canned: Mutex<HashMap<String, Canned>>,
@@ -183,6 +195,11 @@ impl Faultd {
         self.state.conns.load(Ordering::SeqCst)
     }
 
+    /// Clients that went away from `/wait`, `/hang-after-headers` or `/trickle`, in order.
+    pub fn cuts(&self) -> Vec<Cut> {
+        self.state.cuts.lock().unwrap().clone()
+    }
+
     /// Body bytes written to clients so far by the streaming routes (`/big`, `/chunked-infinite`, `/trickle`).
     pub fn body_bytes_sent(&self) -> u64 {
         self.state.body_bytes_sent.load(Ordering::SeqCst)
@@ -254,10 +271,10 @@ async fn full(sock: &mut TcpStream, status: u16, headers: &[(&str, String)], bod
     let _ = sock.shutdown().await;
 }
 
-/// Waits (silently) until the client goes away, or 30 s.
-async fn linger(sock: &mut TcpStream) {
+/// Waits (silently) until the client goes away, or 60 s; records the cut when the client went away.
+async fn linger(sock: &mut TcpStream, st: &State, path: &str) {
     let mut buf = [0u8; 1024];
-    let _ = tokio::time::timeout(Duration::from_secs(30), async {
+    let gone = tokio::time::timeout(Duration::from_secs(60), async {
         while let Ok(n) = sock.read(&mut buf).await {
             if n == 0 {
                 break;
@@ -265,6 +282,18 @@ async fn linger(sock: &mut TcpStream) {
         }
     })
     .await;
+    if gone.is_ok() {
+        st.cut(path);
+    }
+}
+
+impl State {
+    fn cut(&self, path: &str) {
+        self.cuts.lock().unwrap().push(Cut {
+            path: path.to_owned(),
+            at: Instant::now(),
+        });
+    }
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -299,12 +328,12 @@ async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
         return Ok(());
     }
     match route.as_str() {
-        "/wait" => linger(&mut sock).await,
+        "/wait" => linger(&mut sock, &st, &path).await,
         "/hang-after-headers" => {
             let mut out = head(200, &[html, ("Content-Length", "1000".to_owned())]);
             out.extend_from_slice(&[b'a'; 100]);
             sock.write_all(&out).await?;
-            linger(&mut sock).await;
+            linger(&mut sock, &st, &path).await;
         }
         "/trickle" => {
             let ms = q.get("ms").and_then(|v| v.parse().ok()).unwrap_or(100);
@@ -314,7 +343,10 @@ async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
             ))
             .await?;
             loop {
-                sock.write_all(b"a").await?;
+                if let Err(e) = sock.write_all(b"a").await {
+                    st.cut(&path);
+                    return Err(e);
+                }
                 st.body_bytes_sent.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(ms)).await;
             }
