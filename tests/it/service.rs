@@ -29,7 +29,10 @@ fn systemd_accepts_the_unit() {
     {
         Ok(out) => out,
         Err(e) if std::env::var_os("UNIONWIRE_REQUIRE_SYSTEMD").is_none() => {
-            eprintln!("SKIP service::systemd_accepts_the_unit: systemd-analyze cannot run ({e})");
+            crate::support::skip(
+                "service::systemd_accepts_the_unit",
+                &format!("systemd-analyze cannot run ({e})"),
+            );
             return;
         }
         Err(e) => panic!("systemd-analyze: {e}"),

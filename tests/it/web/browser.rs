@@ -44,7 +44,7 @@ fn skip(reason: &str) {
     if std::env::var("UNIONWIRE_REQUIRE_BROWSER").as_deref() == Ok("1") {
         panic!("web::browser: {reason} (UNIONWIRE_REQUIRE_BROWSER=1)");
     }
-    println!("SKIP web::browser: {reason}");
+    crate::support::skip("web::browser", reason);
 }
 
 /// A chromedriver child process. Dropped (also when the test fails), it is asked to shut down

@@ -26,7 +26,7 @@ fn skip(reason: &str) {
     if std::env::var("UNIONWIRE_REQUIRE_NEWSBOAT").as_deref() == Ok("1") {
         panic!("web::newsboat: {reason} (UNIONWIRE_REQUIRE_NEWSBOAT=1)");
     }
-    println!("SKIP web::newsboat: {reason}");
+    crate::support::skip("web::newsboat", reason);
 }
 
 async fn run(cmd: &mut tokio::process::Command) -> std::process::Output {
