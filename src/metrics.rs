@@ -23,8 +23,8 @@ pub struct Metrics {
     pub not_modified: AtomicU64,
     /// 304 answers for an article the store lacks (its fetch state outlived it), fetched again unconditionally.
     pub conditional_misses: AtomicU64,
-    /// Fetches that failed (network, status, size, decoding).
-    pub fetch_errors: AtomicU64,
+    /// Fetches that failed (network, status, size, decoding, no text), by (source, kind).
+    fetch_errors: Mutex<BTreeMap<(String, &'static str), u64>>,
     /// Articles stored for the first time.
     pub articles_new: AtomicU64,
     /// Stored articles whose content changed.
@@ -48,6 +48,25 @@ impl Metrics {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Counts one failed fetch of `source`, of `kind` (`crate::crawl::health::ErrorKind::as_str`).
+    pub fn count_fetch_error(&self, source: &str, kind: &'static str) {
+        let mut map = self
+            .fetch_errors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *map.entry((source.to_owned(), kind)).or_insert(0) += 1;
+    }
+
+    /// Failed fetches counted so far, over every source and kind.
+    #[must_use]
+    pub fn fetch_errors_total(&self) -> u64 {
+        self.fetch_errors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .sum()
     }
 
     /// Counts one HTTP request on `route` (a fixed label such as `feed`, `opml`, `index`) answered with `status`.
@@ -95,7 +114,7 @@ impl Metrics {
     #[must_use]
     pub fn render_prometheus(&self, health: &[(SourceId, SourceState)]) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64); 9] = [
+        let counters: [(&str, &str, &AtomicU64); 8] = [
             (
                 "unionwire_pages_fetched_total",
                 "Pages fetched with a 2xx answer.",
@@ -110,11 +129,6 @@ impl Metrics {
                 "unionwire_conditional_misses_total",
                 "304 answers for an article the store lacks, fetched again unconditionally.",
                 &self.conditional_misses,
-            ),
-            (
-                "unionwire_fetch_errors_total",
-                "Fetches that failed.",
-                &self.fetch_errors,
             ),
             (
                 "unionwire_articles_new_total",
@@ -145,6 +159,24 @@ impl Metrics {
         for (name, help, v) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", v.load(Ordering::Relaxed));
+        }
+
+        let _ = writeln!(
+            out,
+            "# HELP unionwire_fetch_errors_total Fetches that failed, by source and kind (dns, connect, timeout, http 5xx, http 4xx, blocked, robots, parse, empty, other).\n# TYPE unionwire_fetch_errors_total counter"
+        );
+        {
+            let map = self
+                .fetch_errors
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for ((source, kind), n) in map.iter() {
+                let _ = writeln!(
+                    out,
+                    "unionwire_fetch_errors_total{{source=\"{}\",kind=\"{kind}\"}} {n}",
+                    label(source)
+                );
+            }
         }
 
         let _ = writeln!(
@@ -197,10 +229,15 @@ fn label(v: &str) -> String {
 type Gauge = (&'static str, &'static str, fn(&SourceState) -> Option<f64>);
 
 fn write_health(out: &mut String, health: &[(SourceId, SourceState)]) {
-    let gauges: [Gauge; 4] = [
+    let gauges: [Gauge; 5] = [
+        (
+            "unionwire_source_up",
+            "1 when the source's last run succeeded, 0 when it failed (no sample before its first run).",
+            |s| s.last_run.map(|_| if s.consecutive_failures == 0 { 1.0 } else { 0.0 }),
+        ),
         (
             "unionwire_source_healthy",
-            "1 when the source's recent crawls succeed and find articles.",
+            "1 when the source's status is healthy (not degraded, failing or never run).",
             |s| Some(if source_healthy(s) { 1.0 } else { 0.0 }),
         ),
         (

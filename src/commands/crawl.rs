@@ -187,7 +187,7 @@ fn choose_sources(
 
 fn summary_line(s: &SourceSummary) -> String {
     format!(
-        "{:<16} pages {:>4}  not-modified {:>3}  conditional misses {:>3}  new articles {:>4}  updated {:>3}  new stories {:>4}  errors {:>3}{}",
+        "{:<16} pages {:>4}  not-modified {:>3}  conditional misses {:>3}  new articles {:>4}  updated {:>3}  new stories {:>4}  skipped {:>3}  errors {:>3}{}",
         s.source,
         s.pages_fetched,
         s.not_modified,
@@ -195,6 +195,7 @@ fn summary_line(s: &SourceSummary) -> String {
         s.new_articles,
         s.updated_articles,
         s.new_stories,
+        s.skipped,
         s.errors.len(),
         if s.failed { "  FAILED" } else if s.cancelled { "  interrupted" } else { "" }
     )

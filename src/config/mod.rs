@@ -401,9 +401,11 @@ pub struct CrawlConfig {
     /// Stored articles are re-fetched after this long (0 = never).
     #[serde(default = "default_recheck_after", deserialize_with = "de_duration")]
     pub recheck_after: Duration,
-    /// Runs in a row with no new article (or with errors) after which a source is unhealthy.
-    #[serde(default = "default_unhealthy_after")]
-    pub unhealthy_after: u32,
+    /// Failed runs in a row after which a source that has worked is `failing` (before that it is
+    /// `degraded`; a source that never worked is `failing` from its first failure). Runs in a row that
+    /// find nothing also make a source `degraded` after this many.
+    #[serde(default = "default_failing_after", alias = "unhealthy_after")]
+    pub failing_after: u32,
     /// Fraction of `every` added at random to each schedule (0.0–1.0).
     #[serde(default = "default_jitter")]
     pub jitter: f64,
@@ -460,8 +462,8 @@ fn default_robots_ttl() -> Duration {
 fn default_recheck_after() -> Duration {
     Duration::from_secs(0)
 }
-fn default_unhealthy_after() -> u32 {
-    5
+fn default_failing_after() -> u32 {
+    3
 }
 fn default_jitter() -> f64 {
     0.1
@@ -488,7 +490,7 @@ impl Default for CrawlConfig {
             obey_robots: true,
             robots_ttl: default_robots_ttl(),
             recheck_after: default_recheck_after(),
-            unhealthy_after: default_unhealthy_after(),
+            failing_after: default_failing_after(),
             jitter: default_jitter(),
             max_articles_per_run: default_max_articles_per_run(),
             allow_private_addresses: false,

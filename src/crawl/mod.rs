@@ -12,6 +12,7 @@
 //! counted (`conditional_misses`, `unionwire_conditional_misses_total`).
 
 pub mod discover;
+pub mod health;
 pub mod scheduler;
 pub mod workers;
 
@@ -67,8 +68,14 @@ pub struct SourceSummary {
     pub updated_articles: u64,
     /// Stories founded by new articles.
     pub new_stories: u64,
+    /// Links robots.txt disallows: skipped, not errors.
+    pub skipped: u64,
     /// Errors, one line each (URL and reason).
     pub errors: Vec<String>,
+    /// The kind of the first error (`dns`, `http 5xx`, …: [`health::ErrorKind`]), and the URL it was at.
+    pub error_kind: Option<&'static str>,
+    /// The URL of the first error, if one.
+    pub error_url: Option<String>,
     /// Whether the source's discovery step (listing/feed/column/issue) failed as a whole.
     pub failed: bool,
     /// Whether the run was cut short by shutdown.
@@ -225,9 +232,14 @@ impl Crawler {
                     e,
                     FetchError::Blocked { .. } | FetchError::HostOnHold { .. }
                 );
-                warn!(source = %src.id, error = %e, "source discovery failed");
+                let kind = health::ErrorKind::of(&e);
+                warn!(source = %src.id, kind = kind.as_str(), error = %e, "source failed");
+                self.metrics
+                    .count_fetch_error(src.id.as_str(), kind.as_str());
                 sum.failed = true;
-                sum.errors.push(e.to_string());
+                sum.errors.insert(0, e.to_string());
+                sum.error_kind = Some(kind.as_str());
+                sum.error_url = Some(e.url().to_owned());
             }
         }
         sum.cancelled = token.is_cancelled();
@@ -317,11 +329,15 @@ impl Crawler {
                 }
                 Ok(Fetched::NotModified) => sum.not_modified += 1,
                 Ok(Fetched::Cancelled) => {}
-                Err(line) => {
+                Ok(Fetched::Skipped) => sum.skipped += 1,
+                Err((kind, line, url)) => {
                     sum.pages_fetched += 1;
                     self.metrics
-                        .fetch_errors
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        .count_fetch_error(src.id.as_str(), kind.as_str());
+                    if sum.errors.is_empty() {
+                        sum.error_kind = Some(kind.as_str());
+                        sum.error_url = url;
+                    }
                     sum.errors.push(line);
                 }
             }
@@ -469,8 +485,10 @@ impl Crawler {
         };
         let mut out = match again {
             Ok(r) if r.not_modified => FetchOutcome {
-                fetched: Err(format!(
-                    "{url}: answered 304 Not Modified to a request without validators"
+                fetched: Err((
+                    health::ErrorKind::Other,
+                    format!("{url}: answered 304 Not Modified to a request without validators"),
+                    Some(url.to_string()),
                 )),
                 state: Some((canon, failure_state(Some(304), PageRole::Article))),
                 miss: false,
@@ -493,8 +511,19 @@ impl Crawler {
             | FetchError::NotHtml { .. } => PageRole::NoArticle,
             _ => PageRole::Article,
         };
+        let fetched = match e {
+            // robots.txt says no: the link is skipped, which is not the site failing.
+            FetchError::RobotsDisallowed {
+                unreachable: None, ..
+            } => Ok(Fetched::Skipped),
+            _ => Err((
+                health::ErrorKind::of(e),
+                e.to_string(),
+                Some(e.url().to_owned()),
+            )),
+        };
         FetchOutcome {
-            fetched: Err(e.to_string()),
+            fetched,
             state: Some((canon, failure_state(status, role))),
             miss: false,
         }
@@ -520,7 +549,11 @@ impl Crawler {
             Ok(x) => x,
             Err(e) => {
                 return FetchOutcome {
-                    fetched: Err(format!("{final_url}: {e}")),
+                    fetched: Err((
+                        health::ErrorKind::Parse,
+                        format!("{final_url}: {e}"),
+                        Some(final_url.to_string()),
+                    )),
                     state: Some((canon, failure_state(Some(resp.status), PageRole::Article))),
                     miss: false,
                 }
@@ -563,7 +596,11 @@ impl Crawler {
         finish_article(&mut article);
         if article.paragraphs.is_empty() {
             return FetchOutcome {
-                fetched: Err(format!("{final_url}: no article text found")),
+                fetched: Err((
+                    health::ErrorKind::Empty,
+                    format!("{final_url}: no article text found"),
+                    Some(final_url.to_string()),
+                )),
                 state: Some((canon, failure_state(Some(resp.status), PageRole::Article))),
                 miss: false,
             };
@@ -659,30 +696,19 @@ impl Crawler {
             // A cut-short run says nothing about the source's health; it stays due.
             return Ok(());
         }
-        st.runs += 1;
-        st.last_run = Some(now);
-        let new = u32::try_from(sum.new_articles).unwrap_or(u32::MAX);
-        st.last_new = new;
-        st.articles_total += sum.new_articles;
-        if sum.failed {
-            st.consecutive_failures += 1;
-            st.last_error = sum.errors.first().cloned();
-        } else {
-            st.consecutive_failures = 0;
-            st.last_success = Some(now);
-            if sum.errors.is_empty() {
-                st.last_error = None;
-            } else {
-                st.last_error = sum.errors.first().cloned();
-            }
-        }
-        if new == 0 && sum.updated_articles == 0 {
-            st.consecutive_empty += 1;
-        } else {
-            st.consecutive_empty = 0;
-        }
-        let limit = self.cfg.crawl.unhealthy_after;
-        st.healthy = st.consecutive_failures < limit && st.consecutive_empty < limit;
+        let run = health::RunReport {
+            failed: sum.failed,
+            error: sum.errors.first().map(|line| {
+                (
+                    sum.error_kind.unwrap_or(health::ErrorKind::Other.as_str()),
+                    line.clone(),
+                    sum.error_url.clone(),
+                )
+            }),
+            new_articles: sum.new_articles,
+            updated_articles: sum.updated_articles,
+        };
+        health::record_run(&mut st, &run, self.cfg.crawl.failing_after, now);
         let wait = scheduler::next_interval(
             src.every,
             self.cfg.crawl.jitter,
@@ -833,11 +859,14 @@ enum Fetched {
     Article(Box<Incoming>, u64),
     NotModified,
     Cancelled,
+    /// robots.txt disallows it.
+    Skipped,
 }
 
 /// What fetching one discovered item came to.
 struct FetchOutcome {
-    fetched: Result<Fetched, String>,
+    /// The article, or the failure: its kind, one line, and the URL.
+    fetched: Result<Fetched, (health::ErrorKind, String, Option<String>)>,
     /// A fetch state to record that no new article carries (a failure, or a stored article still current).
     state: Option<(String, FetchState)>,
     /// A 304 answered for an article the store lacks (then fetched again unconditionally).
@@ -845,9 +874,10 @@ struct FetchOutcome {
 }
 
 impl FetchOutcome {
+    /// An outcome with no fetch state to record; an error (from the CPU threads) is of kind `other`.
     fn of(fetched: Result<Fetched, String>) -> Self {
         Self {
-            fetched,
+            fetched: fetched.map_err(|e| (health::ErrorKind::Other, e, None)),
             state: None,
             miss: false,
         }

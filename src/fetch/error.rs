@@ -45,7 +45,7 @@ pub enum FetchError {
         addr: String,
     },
     /// The host name could not be resolved.
-    #[error("resolving the host of {url}: {message}")]
+    #[error("DNS lookup failed for {} ({message}): {url}", host_of(url))]
     Dns {
         /// The URL.
         url: String,
@@ -109,7 +109,7 @@ pub enum FetchError {
     RobotsDisallowed {
         /// The URL.
         url: String,
-        /// Why robots.txt could not be fetched, when that is the reason (e.g. `DNS: resolving the host of
+        /// Why robots.txt could not be fetched, when that is the reason (e.g. `connecting for
         /// http://example.invalid/robots.txt: …`); `None` when robots.txt was read and forbids the URL.
         unreachable: Option<String>,
     },
@@ -140,6 +140,17 @@ pub enum FetchError {
 }
 
 /// The message of [`FetchError::RobotsDisallowed`].
+/// The host of a URL as written, for messages (the URL itself when it has none).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    if host.is_empty() {
+        url
+    } else {
+        host
+    }
+}
+
 fn robots_message(url: &str, unreachable: Option<&str>) -> String {
     match unreachable {
         None => format!("robots.txt disallows {url}"),

@@ -684,10 +684,17 @@ fn map_send_error(url: &Url, e: &reqwest::Error) -> FetchError {
     if is_timeout(e) {
         return timeout(url, if e.is_connect() { "connect" } else { "headers" });
     }
-    if chain.contains("dns error") {
+    if let Some(at) = chain.rfind("dns error") {
+        // The resolver's own words, without the URL and the layers that repeat it.
+        let cause = chain[at + "dns error".len()..].trim_start_matches([':', ' ']);
+        let cause = cause.rsplit(": ").next().unwrap_or(cause).trim();
         return FetchError::Dns {
             url: url.to_string(),
-            message: chain,
+            message: if cause.is_empty() {
+                "no address".to_owned()
+            } else {
+                cause.to_owned()
+            },
         };
     }
     FetchError::Connect {

@@ -63,6 +63,9 @@ pub(crate) struct RobotsAnswer {
     robots: Robots,
     /// Why robots.txt could not be fetched (DNS failure, refused connection, timeout, 5xx, 429).
     unreachable: Option<String>,
+    /// The resolver's message when the host name does not resolve: then every page of the host fails
+    /// as the DNS failure it is, not as a robots.txt refusal.
+    dns_failure: Option<String>,
 }
 
 /// A cached robots.txt answer.
@@ -190,6 +193,12 @@ impl Fetcher {
             self.check_url(&url)?;
             if self.inner.cfg.obey_robots {
                 let answer = self.robots_for(&url).await?;
+                if let Some(message) = &answer.dns_failure {
+                    return Err(FetchError::Dns {
+                        url: url.to_string(),
+                        message: message.clone(),
+                    });
+                }
                 if !answer.robots.is_allowed_url(ROBOTS_TOKEN, &url) {
                     return Err(FetchError::RobotsDisallowed {
                         url: url.to_string(),
@@ -372,12 +381,19 @@ impl Fetcher {
                             Ok((RobotsAnswer::rules(Robots::allow_all()), ttl))
                         }
                         other => {
-                            let cause = unreachable_cause(&other);
-                            tracing::info!(url = %current, cause, "robots.txt unreachable: host disallowed");
+                            let cause = other.to_string();
+                            let dns_failure = match &other {
+                                FetchError::Dns { message, .. } => Some(message.clone()),
+                                _ => None,
+                            };
+                            if dns_failure.is_none() {
+                                tracing::info!(url = %current, cause, "robots.txt unreachable: host disallowed");
+                            }
                             let _ = self.after_failure(&host, &current, other, retry_after);
                             let answer = RobotsAnswer {
                                 robots: Robots::disallow_all(),
                                 unreachable: Some(cause),
+                                dns_failure,
                             };
                             Ok((answer, error_ttl))
                         }
@@ -394,16 +410,8 @@ impl RobotsAnswer {
         Self {
             robots,
             unreachable: None,
+            dns_failure: None,
         }
-    }
-}
-
-/// Why robots.txt could not be fetched, for [`FetchError::RobotsDisallowed`]: the fetch error, labelled
-/// `DNS:` when the host name did not resolve.
-fn unreachable_cause(e: &FetchError) -> String {
-    match e {
-        FetchError::Dns { .. } => format!("DNS: {e}"),
-        _ => e.to_string(),
     }
 }
 

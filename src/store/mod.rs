@@ -332,9 +332,61 @@ impl FetchState {
     }
 }
 
+/// How a source is doing, as `crate::crawl::health` decides from its runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    /// Never run (or recorded before statuses existed).
+    #[default]
+    Unknown,
+    /// The last run succeeded and found something recently.
+    Healthy,
+    /// It worked before, but the last run failed (fewer than `crawl.failing_after` in a row), or it has
+    /// found nothing for `crawl.failing_after` runs.
+    Degraded,
+    /// It has never succeeded and the last run failed, or it failed `crawl.failing_after` runs in a row.
+    Failing,
+}
+
+impl SourceStatus {
+    /// `unknown`, `healthy`, `degraded` or `failing`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Healthy => "healthy",
+            Self::Degraded => "degraded",
+            Self::Failing => "failing",
+        }
+    }
+}
+
+/// The last error of a source's run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceError {
+    /// `dns`, `connect`, `timeout`, `http 5xx`, `http 4xx`, `blocked`, `robots`, `parse`, `empty` or
+    /// `other`.
+    pub kind: String,
+    /// What happened, in one line.
+    pub message: String,
+    /// The URL it happened at, if one.
+    pub url: Option<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// Health and schedule of one configured source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SourceState {
+    /// How it is doing.
+    #[serde(default)]
+    pub status: SourceStatus,
+    /// The last error, with its kind, URL and time (kept after a later success, for the record).
+    #[serde(default)]
+    pub error: Option<SourceError>,
+    /// When a run last stored a new article.
+    #[serde(default)]
+    pub last_new_article: Option<Timestamp>,
     /// When it is due again.
     pub next_due: Option<Timestamp>,
     /// When it last ran.
@@ -353,7 +405,7 @@ pub struct SourceState {
     pub articles_total: u64,
     /// New articles in the last run.
     pub last_new: u32,
-    /// Whether it is considered healthy.
+    /// Whether its status is `healthy` (kept beside `status` for readers of older records).
     pub healthy: bool,
 }
 

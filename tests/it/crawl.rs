@@ -532,7 +532,7 @@ async fn a_source_that_yields_nothing_for_n_runs_is_unhealthy() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("s")).unwrap();
     let mut cfg = config_for(&dir.path().join("s"), &[("empty", addr, 1)], 0);
-    cfg.crawl.unhealthy_after = 3;
+    cfg.crawl.failing_after = 3;
     let c = crawler(cfg.clone(), &store);
     for run in 1..=3 {
         c.run_once(

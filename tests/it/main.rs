@@ -9,6 +9,7 @@ mod crawl;
 mod dedup;
 mod extract;
 mod fetch;
+mod health;
 mod publish;
 mod reliability;
 mod service;

@@ -169,29 +169,40 @@ async fn unreachable_robots_txt_disallows_the_whole_host() {
 
 #[tokio::test]
 async fn robots_txt_whose_host_does_not_resolve_names_dns_as_the_cause() {
-    // `.invalid` never resolves (RFC 6761): the DNS failure is the reason, and the host stays disallowed.
+    // `.invalid` never resolves (RFC 6761): the page fails as the DNS failure it is (not as a robots.txt
+    // refusal, which would read as the site blocking us), the message names the host once and the page's
+    // URL once, and nothing is fetched from the host.
     let f = fetcher(polite_config(), &[]);
     let err = f
         .get_polite(&Request::html(url("http://robots-check.invalid/page")))
         .await
         .unwrap_err();
-    let FetchError::RobotsDisallowed {
-        url: u,
-        unreachable,
-    } = &err
-    else {
-        panic!("expected RobotsDisallowed, got {err:?}");
+    let FetchError::Dns { url: u, message } = &err else {
+        panic!("expected a DNS error, got {err:?}");
     };
     assert_eq!(u, "http://robots-check.invalid/page");
-    let cause = unreachable.as_deref().unwrap_or_default();
-    assert!(cause.starts_with("DNS: "), "{cause}");
-    assert!(cause.contains("robots-check.invalid/robots.txt"), "{cause}");
+    assert!(
+        !message.contains("http://"),
+        "the resolver's words, no URL: {message}"
+    );
     let msg = err.to_string();
     assert!(
-        msg.starts_with("robots.txt unreachable (DNS: ") && msg.ends_with("/page"),
+        msg.starts_with("DNS lookup failed for robots-check.invalid ("),
         "{msg}"
     );
-    assert!(!msg.starts_with("robots.txt disallows"), "{msg}");
+    assert_eq!(
+        msg.matches("robots-check.invalid").count(),
+        2,
+        "host once, URL once: {msg}"
+    );
+    assert!(msg.ends_with(": http://robots-check.invalid/page"), "{msg}");
+    assert!(!msg.contains("robots.txt"), "{msg}");
+    // The answer is cached like any unreachable robots.txt: the next page fails the same way.
+    let again = f
+        .get_polite(&Request::html(url("http://robots-check.invalid/other")))
+        .await
+        .unwrap_err();
+    assert_eq!(again.kind(), "dns", "{again}");
 }
 
 #[tokio::test]
