@@ -115,7 +115,6 @@ async fn from_url(
     let resp = fetcher.get(&Request::html(url)).await?;
     let decoded = resp.decode();
     let final_url = resp.url.clone();
-    let profile = profile.or_else(|| Profiles::builtin().for_url(&final_url));
     let first = extract::extract_article(&decoded.text, &final_url, profile)?;
     let mut rest = Vec::new();
     if follow_pages {
@@ -143,7 +142,6 @@ fn from_file(
         None => file_url(path)?,
     };
     let decoded = charset::decode(&bytes, None, url.host_str());
-    let profile = profile.or_else(|| Profiles::builtin().for_url(&url));
     let first = extract::extract_article(&decoded.text, &url, profile)?;
     let mut rest = Vec::new();
     if follow_pages {
