@@ -9,6 +9,7 @@ mod crawl;
 mod dedup;
 mod extract;
 mod fetch;
+mod profiles;
 mod publish;
 mod reliability;
 mod store;
