@@ -481,7 +481,10 @@ impl Crawler {
                 .as_deref()
                 .and_then(|name| Profiles::builtin().by_name(name));
             extract::extract_article(&decoded.text, &url, p)
-                .map(|x| (x, encoding))
+                .map(|mut x| {
+                    decoded.flags().into_iter().for_each(|f| x.article.flag(f));
+                    (x, encoding)
+                })
                 .map_err(|e| e.to_string())
         })
         .await?
