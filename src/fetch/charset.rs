@@ -176,9 +176,15 @@ fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
-/// How bad a decoding is: the share of U+FFFD among its non-ASCII characters, plus one when its characters
-/// are implausible for the encoding. Zero is clean.
-fn badness(text: &str, had_errors: bool, encoding: &'static Encoding, body: &[u8]) -> f64 {
+/// How bad a decoding is: the share of U+FFFD among its non-ASCII characters, plus one when `plausibility`
+/// is asked for and its characters are implausible for the encoding. Zero is clean.
+fn badness(
+    text: &str,
+    had_errors: bool,
+    encoding: &'static Encoding,
+    body: &[u8],
+    plausibility: bool,
+) -> f64 {
     let mut score = 0.0;
     if had_errors {
         let (mut replaced, mut non_ascii) = (0usize, 0usize);
@@ -194,7 +200,10 @@ fn badness(text: &str, had_errors: bool, encoding: &'static Encoding, body: &[u8
             }
         }
     }
-    if encoding == GB18030 && gb2312_share(body).is_some_and(|s| s < GB2312_MIN_SHARE) {
+    if plausibility
+        && encoding == GB18030
+        && gb2312_share(body).is_some_and(|s| s < GB2312_MIN_SHARE)
+    {
         score += 1.0;
     }
     score
@@ -234,7 +243,8 @@ fn checked(
     body: &[u8],
     host: Option<&str>,
 ) -> Decoded {
-    let bad = badness(&text, had_errors, encoding, body);
+    // A guessed GB encoding is chardetng's judgement of plausibility already; only a declared one is checked.
+    let bad = badness(&text, had_errors, encoding, body, source.is_declared());
     if bad == 0.0 {
         return Decoded {
             text,
@@ -258,7 +268,7 @@ fn checked(
         let guess = widen(detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow));
         if guess != encoding {
             let (alt, alt_errors) = guess.decode_without_bom_handling(body);
-            let alt_bad = badness(&alt, alt_errors, guess, body);
+            let alt_bad = badness(&alt, alt_errors, guess, body, true);
             if alt_bad < bad {
                 return Decoded {
                     text: alt.into_owned(),
