@@ -34,6 +34,8 @@ CHINESE_READABILITY = ("gmw", "qq", "youth", "pixnet")
 
 
 def norm(s):
+    if isinstance(s, list):  # a few upstream author labels are lists of names
+        s = "; ".join(s)
     return WS.sub(" ", s or "").strip()
 
 
@@ -219,14 +221,22 @@ def main():
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--unionwire", required=True)
     ap.add_argument("--worst", type=int, default=8)
+    ap.add_argument("--reuse-trafilatura", action="store_true",
+                    help="score the trafilatura answers saved by an earlier run (OUT/trafilatura.cache.json)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     tpages, rpages = load_sets(args.eval)
 
     uw_t, uw_t_s = run_unionwire(args.unionwire, tpages, args.out, "trafilatura-eval")
     uw_r, _ = run_unionwire(args.unionwire, rpages, args.out, "readability")
-    tf_t, tf_t_s = run_trafilatura(tpages)
-    tf_r, _ = run_trafilatura(rpages)
+    cache = args.out / "trafilatura.cache.json"
+    if args.reuse_trafilatura and cache.exists():
+        c = json.load(open(cache, encoding="utf-8"))
+        tf_t, tf_t_s, tf_r = c["te"], c["te_s"], c["rt"]
+    else:
+        tf_t, tf_t_s = run_trafilatura(tpages)
+        tf_r, _ = run_trafilatura(rpages)
+        json.dump({"te": tf_t, "te_s": tf_t_s, "rt": tf_r}, open(cache, "w"), ensure_ascii=False)
 
     lines = []
     say = lines.append

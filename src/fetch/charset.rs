@@ -34,12 +34,18 @@ pub const DETECT_MIN_NON_ASCII: usize = 1024;
 /// Han characters a valid-UTF-8 body must hold to overrule a declared legacy charset.
 pub const UTF8_OVERRULE_MIN_HAN: usize = 2;
 
-/// Share of U+FFFD among the non-ASCII characters of a decoding above which it is bad (with at least
-/// [`BAD_MIN_REPLACEMENTS`] of them): a few broken bytes are common on real pages, a run of them is not.
-pub const BAD_REPLACEMENT_SHARE: f64 = 0.01;
+/// Share of U+FFFD among the non-ASCII characters of a decoding from which on it is bad — the page is
+/// `degraded` — (with at least [`BAD_MIN_REPLACEMENTS`] of them): a few broken bytes are common on real pages
+/// (a Latin-1 `alt` text on a UTF-8 page), a run of them is not.
+pub const BAD_REPLACEMENT_SHARE: f64 = 0.05;
 
 /// Fewest U+FFFD that make a decoding bad.
-pub const BAD_MIN_REPLACEMENTS: usize = 3;
+pub const BAD_MIN_REPLACEMENTS: usize = 8;
+
+/// Share of U+FFFD from which on a declared charset is taken to be wrong and `chardetng`'s reading is tried:
+/// the declaration then misreads much of the page, not a few stray bytes. (Below it the declared decoding
+/// stays: a single-byte reading would decode without a U+FFFD but turn every correct character into mojibake.)
+pub const OVERRULE_REPLACEMENT_SHARE: f64 = 0.25;
 
 /// Non-ASCII bytes a body needs before a declared charset that decodes badly may be overruled by a guess
 /// (a few stray bytes say nothing about the encoding; they only make the page `degraded`).
@@ -176,16 +182,41 @@ fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
-/// How bad a decoding is: the share of U+FFFD among its non-ASCII characters, plus one when `plausibility`
-/// is asked for and its characters are implausible for the encoding. Zero is clean.
-fn badness(
+/// How a decoding went: the share of U+FFFD among its non-ASCII characters (zero below
+/// [`BAD_MIN_REPLACEMENTS`]), and whether its characters are implausible for the encoding (asked only when
+/// `plausibility` is set).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Quality {
+    replaced_share: f64,
+    implausible: bool,
+}
+
+impl Quality {
+    /// Bad enough to flag the page `degraded`.
+    fn is_bad(self) -> bool {
+        self.implausible || self.replaced_share >= BAD_REPLACEMENT_SHARE
+    }
+
+    /// Bad enough to doubt a declared charset.
+    fn doubts_the_declaration(self) -> bool {
+        self.implausible || self.replaced_share >= OVERRULE_REPLACEMENT_SHARE
+    }
+
+    /// Better than `other`.
+    fn beats(self, other: Quality) -> bool {
+        (!self.implausible && other.implausible)
+            || (self.implausible == other.implausible && self.replaced_share < other.replaced_share)
+    }
+}
+
+fn quality(
     text: &str,
     had_errors: bool,
     encoding: &'static Encoding,
     body: &[u8],
     plausibility: bool,
-) -> f64 {
-    let mut score = 0.0;
+) -> Quality {
+    let mut replaced_share = 0.0;
     if had_errors {
         let (mut replaced, mut non_ascii) = (0usize, 0usize);
         for c in text.chars().filter(|c| !c.is_ascii()) {
@@ -195,18 +226,16 @@ fn badness(
         if replaced >= BAD_MIN_REPLACEMENTS {
             #[allow(clippy::cast_precision_loss)]
             let share = replaced as f64 / non_ascii.max(1) as f64;
-            if share >= BAD_REPLACEMENT_SHARE {
-                score += share;
-            }
+            replaced_share = share;
         }
     }
-    if plausibility
+    let implausible = plausibility
         && encoding == GB18030
-        && gb2312_share(body).is_some_and(|s| s < GB2312_MIN_SHARE)
-    {
-        score += 1.0;
+        && gb2312_share(body).is_some_and(|s| s < GB2312_MIN_SHARE);
+    Quality {
+        replaced_share,
+        implausible,
     }
-    score
 }
 
 /// The share of GB2312 characters among the double-byte pairs of `body` read as GBK, or `None` when there
@@ -233,8 +262,8 @@ pub fn gb2312_share(body: &[u8]) -> Option<f64> {
     (pairs >= PLAUSIBILITY_MIN_PAIRS).then(|| gb2312 as f64 / pairs as f64)
 }
 
-/// Checks a decoding: a declared charset that decodes badly gives way to `chardetng`'s reading of the bytes
-/// when that reading is better; whatever stays bad is `degraded`.
+/// Checks a decoding: a declared charset that misreads much of the page gives way to `chardetng`'s reading
+/// of the bytes when that reading is better; whatever stays bad is `degraded`.
 fn checked(
     text: String,
     had_errors: bool,
@@ -244,16 +273,9 @@ fn checked(
     host: Option<&str>,
 ) -> Decoded {
     // A guessed GB encoding is chardetng's judgement of plausibility already; only a declared one is checked.
-    let bad = badness(&text, had_errors, encoding, body, source.is_declared());
-    if bad == 0.0 {
-        return Decoded {
-            text,
-            encoding,
-            charset_mismatch: false,
-            degraded: false,
-        };
-    }
+    let q = quality(&text, had_errors, encoding, body, source.is_declared());
     if source.is_declared()
+        && q.doubts_the_declaration()
         && body
             .iter()
             .filter(|b| !b.is_ascii())
@@ -268,13 +290,13 @@ fn checked(
         let guess = widen(detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow));
         if guess != encoding {
             let (alt, alt_errors) = guess.decode_without_bom_handling(body);
-            let alt_bad = badness(&alt, alt_errors, guess, body, true);
-            if alt_bad < bad {
+            let alt_q = quality(&alt, alt_errors, guess, body, true);
+            if alt_q.beats(q) {
                 return Decoded {
                     text: alt.into_owned(),
                     encoding: guess,
                     charset_mismatch: true,
-                    degraded: alt_bad > 0.0,
+                    degraded: alt_q.is_bad(),
                 };
             }
         }
@@ -283,7 +305,7 @@ fn checked(
         text,
         encoding,
         charset_mismatch: false,
-        degraded: true,
+        degraded: q.is_bad(),
     }
 }
 

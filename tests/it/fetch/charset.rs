@@ -379,3 +379,27 @@ async fn fetch_flags_a_gb2312_labelled_utf8_page_and_extracts_it_clean() {
     assert!(flags.contains(&"charset_mismatch"), "{flags:?}");
     assert!(!flags.contains(&"degraded"), "{flags:?}");
 }
+
+#[test]
+fn a_few_latin1_bytes_on_a_utf8_page_do_not_turn_it_into_windows_1252() {
+    // Seen on real pages: UTF-8 text with umlauts throughout and a stray Latin-1 byte in a few alt texts.
+    // Reading the whole page as windows-1252 would decode without a U+FFFD and garble every umlaut.
+    let mut page = br#"<html><head><meta charset="utf-8"></head><body>"#.to_vec();
+    for _ in 0..12 {
+        page.extend_from_slice(
+            "<p>So schön winterlich ist es, wie die Küche nach Äpfeln duftet.</p>".as_bytes(),
+        );
+    }
+    for _ in 0..3 {
+        page.extend_from_slice(b"<img alt=\"K\xFCchenblogs\">");
+    }
+    page.extend_from_slice(b"</body></html>");
+    let d = decode(
+        &page,
+        Some("text/html; charset=utf-8"),
+        Some("www.example.de"),
+    );
+    assert_eq!(d.encoding, UTF_8);
+    assert!(d.text.contains("So schön winterlich"));
+    assert!(!d.charset_mismatch && !d.degraded, "{:?}", d.flags());
+}
