@@ -463,8 +463,10 @@ impl Profiles {
         self.list.iter().find(|p| p.matches(url))
     }
 
-    /// The profile for a page: the first whose URL patterns match `url`; else the one whose strongest
-    /// matching signature checks the most conditions (the earlier profile on a tie); else none.
+    /// The profile for a page: the first whose URL patterns match `url`; else, among the profiles whose
+    /// signature the page carries, one whose body selectors find a container on the page (a profile that
+    /// cannot read the page's body would hand it to the generic extractor anyway), then the one whose
+    /// strongest matching signature checks the most conditions, then the earlier profile; else none.
     #[must_use]
     pub fn choose(
         &self,
@@ -475,11 +477,13 @@ impl Profiles {
         if let Some(p) = self.for_url(url) {
             return Some((p, ProfileMatch::Url));
         }
-        let mut best: Option<(&Profile, usize)> = None;
+        let mut best: Option<(&Profile, (bool, usize))> = None;
         for p in &self.list {
             if let Some(strength) = p.signature_strength(url, html, doc) {
-                if best.is_none_or(|(_, b)| strength > b) {
-                    best = Some((p, strength));
+                let reads_body = p.fields.body.iter().any(|s| doc.select(s).next().is_some());
+                let rank = (reads_body, strength);
+                if best.is_none_or(|(_, b)| rank > b) {
+                    best = Some((p, rank));
                 }
             }
         }

@@ -465,3 +465,30 @@ fn fetch_json_says_which_profile_and_why() {
         (Some("gmw"), Some("named"))
     );
 }
+
+#[test]
+fn among_matching_signatures_the_profile_that_reads_the_body_wins() {
+    // A TRS-built outlet that also carries the people.cn-family meta tags (youth.cn does): the people
+    // signature matches on the meta tags alone, but only the TRS profile finds the body container.
+    let html = "<html><head><meta charset=\"utf-8\"><title>青年职工技能大赛举行_中国青年网</title>\
+        <meta name=\"publishdate\" content=\"2024-09-27\"><meta name=\"contentid\" content=\"9260562\">\
+        <meta name=\"catalogs\" content=\"y_112572\"><meta name=\"catalogs\" content=\"112572\"></head><body>\
+        <div class=\"nav\"><a href=\"/\">首页</a> <a href=\"/jy/\">教育</a></div><h1>青年职工技能大赛举行</h1>\
+        <div class=\"TRS_Editor\"><p>出国前后关注点大不同</p>\
+        <p>9月27日，第三届全国青年职工技能大赛在京举行，来自各地的600余名青年职工同台竞技，展示过硬本领。</p>\
+        <p>大赛设置了数控车、焊接、电工等8个赛项，获奖选手将按规定获得相应职业技能等级证书。</p></div>\
+        <div class=\"footer\">中国青年网 版权所有</div></body></html>";
+    let a = extract::extract_article(html, &Url::parse(ELSEWHERE).unwrap(), None)
+        .unwrap()
+        .article;
+    assert_eq!(
+        (a.profile.as_str(), a.profile_match),
+        ("trs", ProfileMatch::Signature)
+    );
+    assert_eq!(a.paragraphs.len(), 3, "{:?}", a.paragraphs);
+    assert_eq!(
+        a.paragraphs[0], "出国前后关注点大不同",
+        "the short opening line is body too"
+    );
+    assert!(!a.has_flag(unionwire::model::Flag::GenericFallback));
+}
