@@ -175,8 +175,9 @@ pub struct Signature {
 }
 
 impl Signature {
-    /// How many conditions the signature checks; when several profiles' signatures match a page, the one
-    /// checking the most wins (a CMS's meta tags plus its body container beat the meta tags alone).
+    /// How many conditions the signature checks; among matching profiles that read the page's body equally
+    /// well, the one whose signature checks the most wins (a CMS's meta tags plus its body container beat the
+    /// meta tags alone; see [`Profiles::choose`]).
     #[must_use]
     pub fn strength(&self) -> usize {
         self.meta.len() + self.selectors.len() + usize::from(self.url.is_some()) + self.html.len()
