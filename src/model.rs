@@ -255,6 +255,23 @@ pub enum Flag {
     GenericFallback,
     /// The body was empty or nearly so.
     EmptyBody,
+    /// The page declared a charset its bytes contradict; it was decoded as the bytes support.
+    CharsetMismatch,
+}
+
+/// Why an article's site profile was used (`fetch --json` field `profile_match`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileMatch {
+    /// The profile's host/URL patterns matched the page URL.
+    Url,
+    /// The page carried the profile's signature (meta tags, containers, URL shape).
+    Signature,
+    /// The caller named the profile (`fetch --profile`, a source's `profile`).
+    Named,
+    /// No profile applied: the generic extractor (or a feed entry).
+    #[default]
+    None,
 }
 
 /// A clean article: what `fetch --json` prints and what the store keeps.
@@ -293,6 +310,9 @@ pub struct Article {
     /// The site profile that extracted it (`generic` for the fallback).
     #[serde(default)]
     pub profile: String,
+    /// Why that profile was used.
+    #[serde(default)]
+    pub profile_match: ProfileMatch,
     /// Site-native ids (e.g. `contentid` on people.com.cn), as (name, value).
     #[serde(default)]
     pub native_ids: Vec<(String, String)>,

@@ -115,8 +115,11 @@ async fn from_url(
     let resp = fetcher.get(&Request::html(url)).await?;
     let decoded = resp.decode();
     let final_url = resp.url.clone();
-    let profile = profile.or_else(|| Profiles::builtin().for_url(&final_url));
-    let first = extract::extract_article(&decoded.text, &final_url, profile)?;
+    let mut first = extract::extract_article(&decoded.text, &final_url, profile)?;
+    decoded
+        .flags()
+        .into_iter()
+        .for_each(|f| first.article.flag(f));
     let mut rest = Vec::new();
     if follow_pages {
         for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
@@ -143,8 +146,11 @@ fn from_file(
         None => file_url(path)?,
     };
     let decoded = charset::decode(&bytes, None, url.host_str());
-    let profile = profile.or_else(|| Profiles::builtin().for_url(&url));
-    let first = extract::extract_article(&decoded.text, &url, profile)?;
+    let mut first = extract::extract_article(&decoded.text, &url, profile)?;
+    decoded
+        .flags()
+        .into_iter()
+        .for_each(|f| first.article.flag(f));
     let mut rest = Vec::new();
     if follow_pages {
         // A saved multi-page article: later pages are looked for beside the file, by their file names.

@@ -646,13 +646,15 @@ impl Crawler {
             let decoded =
                 crate::fetch::charset::decode_bytes(body, content_type.as_deref(), url.host_str());
             let encoding = decoded.encoding.name().to_owned();
-            let profiles = Profiles::builtin();
-            let p = match profile.as_deref() {
-                Some(name) => profiles.by_name(name),
-                None => profiles.for_url(&url),
-            };
+            // No named profile: extraction chooses one from the page (URL or signature).
+            let p = profile
+                .as_deref()
+                .and_then(|name| Profiles::builtin().by_name(name));
             extract::extract_article(&decoded.text, &url, p)
-                .map(|x| (x, encoding))
+                .map(|mut x| {
+                    decoded.flags().into_iter().for_each(|f| x.article.flag(f));
+                    (x, encoding)
+                })
                 .map_err(|e| e.to_string())
         })
         .await?

@@ -225,8 +225,9 @@ fn is_mirror_text(text: &str) -> bool {
     crate::clean::is_pinyin_mirror(text)
 }
 
-/// Extracts the article on one page. `profile` is the site profile to apply (`None`: the generic
-/// extractor alone, recorded as profile `generic`). Sets every [`Article`] field except `encoding`.
+/// Extracts the article on one page. `profile` is the site profile to apply (`None`: the one chosen
+/// from the page by URL or signature, else the generic extractor alone, recorded as profile `generic`).
+/// Sets every [`Article`] field except `encoding`.
 ///
 /// # Errors
 /// [`ExtractError::NoContent`] when the page has neither a title nor any body text.
@@ -238,6 +239,7 @@ pub fn extract_article(
     let mut flags: Vec<Flag> = Vec::new();
     let first = super::dom::parse_document(html);
     let first_index = DocIndex::new(&first);
+    let (profile, profile_match) = super::profile::resolve(profile, url, html, &first_index);
     let first_lines = body_lines(&first_index);
     let repaired = if is_mirror_text(&first_lines.join("\n")) {
         let repaired = crate::clean::repair_mirror(html);
@@ -257,6 +259,7 @@ pub fn extract_article(
         }
         None => extract_from_doc(&first_index, first_lines, url, profile, &mut flags),
     };
+    art.article.profile_match = profile_match;
     for f in flags {
         art.article.flag(f);
     }
@@ -564,6 +567,7 @@ fn extract_from_doc(
         profile: profile.map_or_else(|| "generic".to_string(), |p| p.name.clone()),
         native_ids: native_ids(doc, url, profile),
         flags: Vec::new(),
+        ..Article::default()
     };
     Extracted {
         article,

@@ -1,17 +1,21 @@
-//! Site profiles: per-CMS CSS selectors (with fallbacks) for each article field, and the host/URL
-//! patterns that choose a profile. The built-in profiles live in `config/sites/*.toml` and are embedded
-//! in the binary; they are parsed once.
+//! Site profiles: per-CMS CSS selectors (with fallbacks) for each article field, and what chooses a
+//! profile for a page: its host/URL patterns, or else its page signature (the CMS's own meta tags,
+//! characteristic containers, URL shapes, template comments), so that a CMS page saved, mirrored or
+//! served from another domain still gets its profile. The built-in profiles live in
+//! `config/sites/*.toml` and are embedded in the binary; they are parsed once.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde::Deserialize;
 
-use super::dom::Css;
+use super::dom::{Css, DocIndex};
 use super::ExtractError;
+use crate::model::ProfileMatch;
 
 /// The embedded profile files, in matching order (most specific first).
-const BUILTIN: [(&str, &str); 5] = [
+const BUILTIN: [(&str, &str); 12] = [
     (
         "workercn-epaper.toml",
         include_str!("../../config/sites/workercn-epaper.toml"),
@@ -24,6 +28,28 @@ const BUILTIN: [(&str, &str); 5] = [
         "people.toml",
         include_str!("../../config/sites/people.toml"),
     ),
+    (
+        "xinhua.toml",
+        include_str!("../../config/sites/xinhua.toml"),
+    ),
+    ("gmw.toml", include_str!("../../config/sites/gmw.toml")),
+    (
+        "chinanews.toml",
+        include_str!("../../config/sites/chinanews.toml"),
+    ),
+    (
+        "china-com-cn.toml",
+        include_str!("../../config/sites/china-com-cn.toml"),
+    ),
+    (
+        "southcn.toml",
+        include_str!("../../config/sites/southcn.toml"),
+    ),
+    (
+        "gov-ucap.toml",
+        include_str!("../../config/sites/gov-ucap.toml"),
+    ),
+    ("vsb.toml", include_str!("../../config/sites/vsb.toml")),
     (
         "hanweb.toml",
         include_str!("../../config/sites/hanweb.toml"),
@@ -57,6 +83,30 @@ struct RawProfile {
     remove: Vec<String>,
     #[serde(default)]
     native_ids: Vec<RawNativeId>,
+    /// Page signatures: any one that matches chooses this profile when no profile's URL patterns do.
+    #[serde(default)]
+    signatures: Vec<RawSignature>,
+}
+
+/// One page signature: every condition it lists must hold.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignature {
+    /// What the signature recognises (documentation only).
+    #[serde(default)]
+    note: String,
+    /// `<meta name>` → regex its `content` must match (`""`: present and non-empty).
+    #[serde(default)]
+    meta: BTreeMap<String, String>,
+    /// CSS selectors; each must match at least one element.
+    #[serde(default)]
+    selectors: Vec<String>,
+    /// A regex the page URL must match (a URL shape, on any host).
+    #[serde(default)]
+    url: Option<String>,
+    /// Strings the raw HTML must contain, case-sensitively (template comments, script paths).
+    #[serde(default)]
+    html: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,6 +163,43 @@ pub struct NativeIdRule {
     pub url_regex: Option<Regex>,
 }
 
+/// A compiled page signature (see `config/example.toml`): every listed condition must hold.
+#[derive(Debug)]
+pub struct Signature {
+    /// What it recognises.
+    pub note: String,
+    meta: Vec<(String, Regex)>,
+    selectors: Vec<Css>,
+    url: Option<Regex>,
+    html: Vec<String>,
+}
+
+impl Signature {
+    /// How many conditions the signature checks; among matching profiles that read the page's body equally
+    /// well, the one whose signature checks the most wins (a CMS's meta tags plus its body container beat the
+    /// meta tags alone; see [`Profiles::choose`]).
+    #[must_use]
+    pub fn strength(&self) -> usize {
+        self.meta.len() + self.selectors.len() + usize::from(self.url.is_some()) + self.html.len()
+    }
+
+    /// Whether the page at `url` with source `html`, parsed as `doc`, carries this signature.
+    #[must_use]
+    pub fn matches(&self, url: &url::Url, html: &str, doc: &DocIndex<'_>) -> bool {
+        // Cheapest checks first.
+        self.url.as_ref().is_none_or(|r| r.is_match(url.as_str()))
+            && self.html.iter().all(|h| html.contains(h.as_str()))
+            && self
+                .meta
+                .iter()
+                .all(|(name, re)| doc.meta(name).is_some_and(|c| re.is_match(c)))
+            && self
+                .selectors
+                .iter()
+                .all(|s| doc.select(s).next().is_some())
+    }
+}
+
 /// CSS selectors for each article field, tried in order.
 #[derive(Debug, Default)]
 pub struct FieldSelectors {
@@ -165,6 +252,8 @@ pub struct Profile {
     pub remove: Vec<Css>,
     /// Native id rules.
     pub native_ids: Vec<NativeIdRule>,
+    /// Page signatures (any one chooses the profile when no URL pattern does).
+    pub signatures: Vec<Signature>,
 }
 
 fn selectors(file: &str, field: &str, list: &[String]) -> Result<Vec<Css>, ExtractError> {
@@ -212,6 +301,48 @@ impl Profile {
                 })
             })
             .collect::<Result<Vec<_>, ExtractError>>()?;
+        let signatures = raw
+            .signatures
+            .into_iter()
+            .enumerate()
+            .map(|(i, sig)| {
+                let what = |reason: String| ExtractError::Profile {
+                    file: file.to_string(),
+                    reason: format!("signatures[{i}]: {reason}"),
+                };
+                let meta = sig
+                    .meta
+                    .into_iter()
+                    .map(|(name, p)| {
+                        Regex::new(&p)
+                            .map(|r| (name, r))
+                            .map_err(|e| what(format!("meta regex {p:?}: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let selectors = sig
+                    .selectors
+                    .iter()
+                    .map(|s| Css::parse(s).map_err(|e| what(format!("selector {s:?}: {e}"))))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let url = match sig.url {
+                    Some(p) => {
+                        Some(Regex::new(&p).map_err(|e| what(format!("url regex {p:?}: {e}")))?)
+                    }
+                    None => None,
+                };
+                let compiled = Signature {
+                    note: sig.note,
+                    meta,
+                    selectors,
+                    url,
+                    html: sig.html,
+                };
+                if compiled.strength() == 0 {
+                    return Err(what("a signature needs at least one condition".to_string()));
+                }
+                Ok(compiled)
+            })
+            .collect::<Result<Vec<_>, ExtractError>>()?;
         let f = &raw.fields;
         let fields = FieldSelectors {
             title: selectors(file, "title", &f.title)?,
@@ -243,7 +374,23 @@ impl Profile {
             default_source: raw.default_source,
             fields,
             native_ids,
+            signatures,
         })
+    }
+
+    /// The strongest of this profile's signatures that the page carries, as its strength.
+    #[must_use]
+    pub fn signature_strength(
+        &self,
+        url: &url::Url,
+        html: &str,
+        doc: &DocIndex<'_>,
+    ) -> Option<usize> {
+        self.signatures
+            .iter()
+            .filter(|s| s.matches(url, html, doc))
+            .map(Signature::strength)
+            .max()
     }
 
     /// Whether this profile applies to `url`.
@@ -317,6 +464,33 @@ impl Profiles {
         self.list.iter().find(|p| p.matches(url))
     }
 
+    /// The profile for a page: the first whose URL patterns match `url`; else, among the profiles whose
+    /// signature the page carries, one whose body selectors find a container on the page (a profile that
+    /// cannot read the page's body would hand it to the generic extractor anyway), then the one whose
+    /// strongest matching signature checks the most conditions, then the earlier profile; else none.
+    #[must_use]
+    pub fn choose(
+        &self,
+        url: &url::Url,
+        html: &str,
+        doc: &DocIndex<'_>,
+    ) -> Option<(&Profile, ProfileMatch)> {
+        if let Some(p) = self.for_url(url) {
+            return Some((p, ProfileMatch::Url));
+        }
+        let mut best: Option<(&Profile, (bool, usize))> = None;
+        for p in &self.list {
+            if let Some(strength) = p.signature_strength(url, html, doc) {
+                let reads_body = p.fields.body.iter().any(|s| doc.select(s).next().is_some());
+                let rank = (reads_body, strength);
+                if best.is_none_or(|(_, b)| rank > b) {
+                    best = Some((p, rank));
+                }
+            }
+        }
+        best.map(|(p, _)| (p, ProfileMatch::Signature))
+    }
+
     /// The profile called `name`.
     #[must_use]
     pub fn by_name(&self, name: &str) -> Option<&Profile> {
@@ -327,6 +501,23 @@ impl Profiles {
     #[must_use]
     pub fn names(&self) -> Vec<&str> {
         self.list.iter().map(|p| p.name.as_str()).collect()
+    }
+}
+
+/// The profile to extract a page with, and why: the caller's (`named`), else the built-in one chosen
+/// from the page (`url` or `signature`), else none.
+pub(super) fn resolve<'p>(
+    named: Option<&'p Profile>,
+    url: &url::Url,
+    html: &str,
+    doc: &DocIndex<'_>,
+) -> (Option<&'p Profile>, ProfileMatch) {
+    if let Some(p) = named {
+        return (Some(p), ProfileMatch::Named);
+    }
+    match Profiles::builtin().choose(url, html, doc) {
+        Some((p, how)) => (Some(p), how),
+        None => (None, ProfileMatch::None),
     }
 }
 

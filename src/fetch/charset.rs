@@ -5,11 +5,19 @@
 //!
 //! The GB2312, GBK and x-gbk labels all decode as GB18030, which is a superset and also reads the four-byte
 //! sequences some pages contain. Bytes that do not decode become U+FFFD; decoding never fails.
+//!
+//! A declared charset is not trusted blindly ([`Decoded::charset_mismatch`]): a page that declares a legacy
+//! charset (gb2312, gbk, big5…) but is valid UTF-8 with Han text is decoded as UTF-8, and a declared decoding
+//! full of U+FFFD or of implausible characters gives way to `chardetng`'s reading of the bytes when that
+//! decodes better. Whatever still decodes badly is marked [`Decoded::degraded`], so it is never stored as if
+//! it were clean text.
 
 use bytes::Bytes;
 use encoding_rs::{
     Encoding, GB18030, GBK, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252, X_USER_DEFINED,
 };
+
+use crate::model::Flag;
 
 /// How many bytes the `<meta>` prescan reads.
 pub const PRESCAN_BYTES: usize = 1024;
@@ -23,6 +31,35 @@ pub const DETECT_BYTES: usize = 16 * 1024;
 /// Non-ASCII bytes a prefix must hold for `chardetng` to judge from it alone (about 500 Chinese characters).
 pub const DETECT_MIN_NON_ASCII: usize = 1024;
 
+/// Han characters a valid-UTF-8 body must hold to overrule a declared legacy charset.
+pub const UTF8_OVERRULE_MIN_HAN: usize = 2;
+
+/// Share of U+FFFD among the non-ASCII characters of a decoding from which on it is bad — the page is
+/// `degraded` — (with at least [`BAD_MIN_REPLACEMENTS`] of them): a few broken bytes are common on real pages
+/// (a Latin-1 `alt` text on a UTF-8 page), a run of them is not.
+pub const BAD_REPLACEMENT_SHARE: f64 = 0.05;
+
+/// Fewest U+FFFD that make a decoding bad.
+pub const BAD_MIN_REPLACEMENTS: usize = 8;
+
+/// Share of U+FFFD from which on a declared charset is taken to be wrong and `chardetng`'s reading is tried:
+/// the declaration then misreads much of the page, not a few stray bytes. (Below it the declared decoding
+/// stays: a single-byte reading would decode without a U+FFFD but turn every correct character into mojibake.)
+pub const OVERRULE_REPLACEMENT_SHARE: f64 = 0.25;
+
+/// Non-ASCII bytes a body needs before a declared charset that decodes badly may be overruled by a guess
+/// (a few stray bytes say nothing about the encoding; they only make the page `degraded`).
+pub const OVERRULE_MIN_NON_ASCII: usize = 32;
+
+/// Double-byte pairs a GB-family body needs before its plausibility is judged.
+pub const PLAUSIBILITY_MIN_PAIRS: usize = 40;
+
+/// Least share of GB2312 characters (lead bytes A1–F7, trail bytes A1–FE: the common Hanzi and full-width
+/// punctuation) among the double-byte pairs of a GB-family body. Real Simplified Chinese pages are above
+/// 0.95 (GBK's extension characters are rare in news text); Big5 bytes read as GBK fall to about 0.6, because
+/// two in five Big5 trail bytes lie in 40–7E, where GB2312 has no characters.
+pub const GB2312_MIN_SHARE: f64 = 0.8;
+
 /// Text decoded from bytes, with the encoding that was used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
@@ -30,6 +67,26 @@ pub struct Decoded {
     pub text: String,
     /// The encoding used (GB2312/GBK labels are reported as GB18030).
     pub encoding: &'static Encoding,
+    /// The page declared a charset (HTTP, XML declaration or `<meta>`) that its bytes contradict; the text
+    /// was decoded as the bytes support instead.
+    pub charset_mismatch: bool,
+    /// The text still decodes badly (many U+FFFD, or implausible characters): characters were lost.
+    pub degraded: bool,
+}
+
+impl Decoded {
+    /// The article flags this decoding calls for: [`Flag::CharsetMismatch`], [`Flag::Degraded`].
+    #[must_use]
+    pub fn flags(&self) -> Vec<Flag> {
+        let mut out = Vec::new();
+        if self.charset_mismatch {
+            out.push(Flag::CharsetMismatch);
+        }
+        if self.degraded {
+            out.push(Flag::Degraded);
+        }
+        out
+    }
 }
 
 /// Where the encoding of a [`Decoded`] came from (see [`detect`]).
@@ -49,42 +106,206 @@ pub enum Source {
     Fallback,
 }
 
+impl Source {
+    /// Whether the page (or its server) named this encoding, rather than it being guessed.
+    #[must_use]
+    pub fn is_declared(self) -> bool {
+        matches!(self, Self::Http | Self::XmlDeclaration | Self::Meta)
+    }
+}
+
 /// Decodes `bytes` using the rules of this module. `content_type` is the HTTP `Content-Type` value, `host`
 /// the host the bytes came from (used as a prior for detection and for the people.com.cn fallback).
 #[must_use]
 pub fn decode(bytes: &[u8], content_type: Option<&str>, host: Option<&str>) -> Decoded {
-    let (encoding, _source, skip) = detect(bytes, content_type, host);
+    let (encoding, source, skip) = detect(bytes, content_type, host);
     let body = bytes.get(skip..).unwrap_or_default();
-    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
-    Decoded {
-        text: text.into_owned(),
-        encoding,
+    if let Some(text) = utf8_overrules(encoding, source, body) {
+        return Decoded {
+            text: text.to_owned(),
+            encoding: UTF_8,
+            charset_mismatch: true,
+            degraded: false,
+        };
     }
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    checked(text.into_owned(), had_errors, encoding, source, body, host)
 }
 
 /// [`decode`] that takes the body by value: a valid UTF-8 body becomes the text without a copy.
 #[must_use]
 pub fn decode_bytes(bytes: Bytes, content_type: Option<&str>, host: Option<&str>) -> Decoded {
-    let (encoding, _source, skip) = detect(&bytes, content_type, host);
-    if encoding == UTF_8 {
+    let (encoding, source, skip) = detect(&bytes, content_type, host);
+    let body = bytes.get(skip..).unwrap_or_default();
+    let overruled = utf8_overrules(encoding, source, body).is_some();
+    if encoding == UTF_8 || overruled {
         let mut owned = Vec::from(bytes);
         owned.drain(..skip.min(owned.len()));
         return match String::from_utf8(owned) {
-            Ok(text) => Decoded { text, encoding },
+            Ok(text) => Decoded {
+                text,
+                encoding: UTF_8,
+                charset_mismatch: overruled,
+                degraded: false,
+            },
             Err(e) => {
-                let (text, _had_errors) = encoding.decode_without_bom_handling(e.as_bytes());
-                Decoded {
-                    text: text.into_owned(),
-                    encoding,
-                }
+                let (text, _had_errors) = UTF_8.decode_without_bom_handling(e.as_bytes());
+                let text = text.into_owned();
+                checked(text, true, UTF_8, source, e.as_bytes(), host)
             }
         };
     }
-    let body = bytes.get(skip..).unwrap_or_default();
-    let (text, _had_errors) = encoding.decode_without_bom_handling(body);
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    checked(text.into_owned(), had_errors, encoding, source, body, host)
+}
+
+/// A declared legacy charset contradicted by a body that is valid UTF-8 with Han text: that text.
+fn utf8_overrules<'a>(
+    encoding: &'static Encoding,
+    source: Source,
+    body: &'a [u8],
+) -> Option<&'a str> {
+    if !source.is_declared() || encoding == UTF_8 || body.is_ascii() {
+        return None;
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    (text
+        .chars()
+        .filter(|&c| is_han(c))
+        .take(UTF8_OVERRULE_MIN_HAN)
+        .count()
+        >= UTF8_OVERRULE_MIN_HAN)
+        .then_some(text)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
+}
+
+/// How a decoding went: the share of U+FFFD among its non-ASCII characters (zero below
+/// [`BAD_MIN_REPLACEMENTS`]), and whether its characters are implausible for the encoding (asked only when
+/// `plausibility` is set).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Quality {
+    replaced_share: f64,
+    implausible: bool,
+}
+
+impl Quality {
+    /// Bad enough to flag the page `degraded`.
+    fn is_bad(self) -> bool {
+        self.implausible || self.replaced_share >= BAD_REPLACEMENT_SHARE
+    }
+
+    /// Bad enough to doubt a declared charset.
+    fn doubts_the_declaration(self) -> bool {
+        self.implausible || self.replaced_share >= OVERRULE_REPLACEMENT_SHARE
+    }
+
+    /// Better than `other`.
+    fn beats(self, other: Quality) -> bool {
+        (!self.implausible && other.implausible)
+            || (self.implausible == other.implausible && self.replaced_share < other.replaced_share)
+    }
+}
+
+fn quality(
+    text: &str,
+    had_errors: bool,
+    encoding: &'static Encoding,
+    body: &[u8],
+    plausibility: bool,
+) -> Quality {
+    let mut replaced_share = 0.0;
+    if had_errors {
+        let (mut replaced, mut non_ascii) = (0usize, 0usize);
+        for c in text.chars().filter(|c| !c.is_ascii()) {
+            non_ascii += 1;
+            replaced += usize::from(c == '\u{FFFD}');
+        }
+        if replaced >= BAD_MIN_REPLACEMENTS {
+            #[allow(clippy::cast_precision_loss)]
+            let share = replaced as f64 / non_ascii.max(1) as f64;
+            replaced_share = share;
+        }
+    }
+    let implausible = plausibility
+        && encoding == GB18030
+        && gb2312_share(body).is_some_and(|s| s < GB2312_MIN_SHARE);
+    Quality {
+        replaced_share,
+        implausible,
+    }
+}
+
+/// The share of GB2312 characters among the double-byte pairs of `body` read as GBK, or `None` when there
+/// are too few pairs to judge (see [`GB2312_MIN_SHARE`]).
+#[must_use]
+pub fn gb2312_share(body: &[u8]) -> Option<f64> {
+    let (mut pairs, mut gb2312) = (0usize, 0usize);
+    let mut i = 0;
+    while i + 1 < body.len() {
+        let (lead, trail) = (body[i], body[i + 1]);
+        if (0x81..=0xFE).contains(&lead) {
+            if (0x30..=0x39).contains(&trail) {
+                i += 4; // a GB18030 four-byte sequence
+                continue;
+            }
+            pairs += 1;
+            gb2312 += usize::from((0xA1..=0xF7).contains(&lead) && (0xA1..=0xFE).contains(&trail));
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    #[allow(clippy::cast_precision_loss)]
+    (pairs >= PLAUSIBILITY_MIN_PAIRS).then(|| gb2312 as f64 / pairs as f64)
+}
+
+/// Checks a decoding: a declared charset that misreads much of the page gives way to `chardetng`'s reading
+/// of the bytes when that reading is better; whatever stays bad is `degraded`.
+fn checked(
+    text: String,
+    had_errors: bool,
+    encoding: &'static Encoding,
+    source: Source,
+    body: &[u8],
+    host: Option<&str>,
+) -> Decoded {
+    // A guessed GB encoding is chardetng's judgement of plausibility already; only a declared one is checked.
+    let q = quality(&text, had_errors, encoding, body, source.is_declared());
+    if source.is_declared()
+        && q.doubts_the_declaration()
+        && body
+            .iter()
+            .filter(|b| !b.is_ascii())
+            .take(OVERRULE_MIN_NON_ASCII)
+            .count()
+            >= OVERRULE_MIN_NON_ASCII
+    {
+        let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        detector.feed(detection_prefix(body), true);
+        let host = host.map(str::to_ascii_lowercase);
+        let tld = host.as_deref().and_then(top_level_domain);
+        let guess = widen(detector.guess(tld.map(str::as_bytes), chardetng::Utf8Detection::Allow));
+        if guess != encoding {
+            let (alt, alt_errors) = guess.decode_without_bom_handling(body);
+            let alt_q = quality(&alt, alt_errors, guess, body, true);
+            if alt_q.beats(q) {
+                return Decoded {
+                    text: alt.into_owned(),
+                    encoding: guess,
+                    charset_mismatch: true,
+                    degraded: alt_q.is_bad(),
+                };
+            }
+        }
+    }
     Decoded {
-        text: text.into_owned(),
+        text,
         encoding,
+        charset_mismatch: false,
+        degraded: q.is_bad(),
     }
 }
 

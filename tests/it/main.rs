@@ -10,6 +10,7 @@ mod dedup;
 mod extract;
 mod fetch;
 mod health;
+mod profiles;
 mod publish;
 mod reliability;
 mod service;
