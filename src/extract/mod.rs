@@ -9,6 +9,8 @@
 //! any input: traversal is iterative and depth-guarded.
 
 mod article;
+pub mod byline;
+pub mod date;
 mod dom;
 pub mod epaper;
 pub mod feed;
