@@ -12,7 +12,7 @@ use unionwire::model::{Article, Flag};
 use super::support;
 
 fn seed() -> String {
-    let path = support::shared("seeds/000_72cd3a6619c5879e.txt");
+    let path = support::data("seeds/000_72cd3a6619c5879e.txt");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("seed {}: {e}", path.display()))
 }
 

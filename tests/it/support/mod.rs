@@ -19,6 +19,14 @@ pub fn fixture_text(rel: &str) -> String {
     std::fs::read_to_string(fixture(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
 }
 
+/// Path of a file under `tests/data/`: third-party data copied into the repository with its origin and
+/// licence (see `tests/data/README.md`), so that a fresh clone needs nothing beside it.
+pub fn data(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
 /// Path of a file under the read-only `../shared/` folder beside the repository.
 pub fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
