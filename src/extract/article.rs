@@ -469,7 +469,7 @@ fn extract_from_doc(
     };
     let first_body_pos = lines
         .iter()
-        .position(|l| l.chars().count() >= 20 && *l != title);
+        .position(|l| l.chars().count() >= 20 && *l != title && !is_meta_line(l));
     let body_idx = first_body_pos.and_then(|i| {
         find_line(&page_lines, &lines[i], title_idx.map_or(0, |i| i + 1))
     });
@@ -689,8 +689,15 @@ fn extract_from_doc(
     if authors.is_empty() {
         authors = lines
             .iter()
-            .take(2)
-            .map(|l| byline::from_lead(l, &not))
+            .take(3)
+            .map(|l| {
+                let lead = byline::from_lead(l, &not);
+                if lead.is_empty() {
+                    byline::from_line(l, &not)
+                } else {
+                    lead
+                }
+            })
             .find(|a| !a.is_empty())
             .unwrap_or_default();
     }
@@ -859,6 +866,20 @@ const STRONG_META_DATES: [&str; 16] = [
 /// `<meta>` names that usually, but not always, hold it.
 const WEAK_META_DATES: [&str; 5] = ["date", "dc.date", "DC.date", "Date", "dcterms.created"];
 
+/// A line of metadata rather than prose: a dateline, or labels such as 来源, 作者, 发布时间, 编辑, 浏览 with no
+/// sentence in it.
+fn is_meta_line(line: &str) -> bool {
+    static LABELS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"来\s*源|稿源|作\s*者|发布时间|发布日期|发表时间|时间[:：]|日期[:：]|编辑[:：]|浏览|点击|阅读[:：数量]|字号")
+            .expect("static regex is valid")
+    });
+    let l = line.trim();
+    let n = l.chars().count();
+    n < 120
+        && !l.contains('。')
+        && (date::is_dateline(l) || LABELS.find_iter(l).count() >= 2 || (LABELS.is_match(l) && meta::first_date(l).is_some()))
+}
+
 /// A short line that opens an article as a sentence (a quote, a bold lead-in), not as page furniture.
 fn is_opening_sentence(line: &str) -> bool {
     let l = line.trim();
@@ -918,14 +939,18 @@ static END_NOISE: LazyLock<Regex> = LazyLock::new(|| {
 fn trim_ends(paragraphs: &mut Vec<String>, title: &str) {
     while paragraphs
         .first()
-        .is_some_and(|p| is_end_noise(p) || date::is_dateline(p) || p == title)
+        .is_some_and(|p| is_end_noise(p) || is_meta_line(p) || p == title)
     {
         paragraphs.remove(0);
     }
-    while paragraphs
-        .last()
-        .is_some_and(|p| is_end_noise(p) || (p.chars().count() <= 40 && date::is_dateline(p)))
-    {
+    while paragraphs.last().is_some_and(|p| {
+        is_end_noise(p)
+            || (p.chars().count() <= 40 && date::is_dateline(p))
+            || (p.chars().count() <= 60
+                && !p.contains('。')
+                && date::is_labelled_after_line(p)
+                && meta::first_date(p).is_some())
+    }) {
         paragraphs.pop();
     }
 }

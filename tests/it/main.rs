@@ -8,6 +8,7 @@ mod config;
 mod crawl;
 mod dedup;
 mod extract;
+mod fields;
 mod fetch;
 mod publish;
 mod reliability;
