@@ -9,6 +9,7 @@ mod crawl;
 mod dedup;
 mod extract;
 mod fields;
+mod inputs;
 mod fetch;
 mod publish;
 mod reliability;
