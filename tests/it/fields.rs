@@ -390,3 +390,29 @@ fn seed_text_file_gives_the_article_fields() {
     }
     assert_eq!(a.profile, "text");
 }
+
+#[test]
+fn feed_entries_keep_the_offset_the_feed_wrote_and_only_person_authors() {
+    let base = Url::parse("http://www.people.com.cn/rss/politics.xml").unwrap();
+    let bytes = std::fs::read(crate::support::fixture("feeds/people_politics.xml")).unwrap();
+    let entries = extract::feed::parse_feed(&bytes, &base).unwrap();
+    let first = &entries[0];
+    assert_eq!(
+        first.published.unwrap().to_rfc3339(),
+        "2024-09-27T11:01:00+08:00",
+        "pubDate +0800 survives feed-rs's UTC"
+    );
+    let a = extract::feed::entry_article(first);
+    assert_eq!(a.published_precision, Some(Precision::Second));
+    assert!(a.authors.is_empty(), "the outlet 人民网 is not an author: {:?}", a.authors);
+
+    let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Union news</title><id>urn:x</id><updated>2024-09-27T10:00:00-05:00</updated>
+<entry><title>Strike ends</title><id>urn:1</id><link href="https://news.example/1"/>
+<published>2024-09-27T09:15:00-05:00</published><updated>2024-09-27T10:00:00-05:00</updated>
+<author><name>Jane Doe</name></author><summary>The strike ended.</summary></entry></feed>"#;
+    let base = Url::parse("https://news.example/feed.atom").unwrap();
+    let e = &extract::feed::parse_feed(atom.as_bytes(), &base).unwrap()[0];
+    assert_eq!(e.published.unwrap().to_rfc3339(), "2024-09-27T09:15:00-05:00");
+    assert_eq!(extract::feed::entry_article(e).authors, vec!["Jane Doe"]);
+}
