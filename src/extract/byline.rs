@@ -65,6 +65,10 @@ const NOT_NAME_ENDINGS: &[&str] = &[
     "校", "馆", "司", "厂", "省", "市", "县", "区", "乡", "村", "组", "队", "团", "会", "室", "科",
 ];
 
+/// Characters that (nearly) never occur in a Chinese personal name: function words and the vocabulary of
+/// page furniture (`高清组图`, `专题活动`, `这些`).
+const NOT_NAME_CHARS: &str = "图组的了是与及等频网报议讯版栏页篇们这些么吗呢吧啊哪谁个将把被让给从对此而或但因所即已再又也都只就还最很太无未没不别要能该须着过去里内场局厅部委办动态活题稿刊载评论请您我你他她它";
+
 /// What a page calls itself (site name, outlet, 来源, column, host): never an author on that page.
 #[derive(Debug, Default, Clone)]
 pub struct NotPersons {
@@ -84,9 +88,12 @@ impl NotPersons {
     #[must_use]
     pub fn contains(&self, name: &str) -> bool {
         let lower = name.to_lowercase();
+        let han = lower.chars().any(super::generic::is_han);
         self.names.iter().any(|s| {
             let s = s.to_lowercase();
-            s == lower || (lower.chars().count() >= 2 && s.contains(&lower)) || lower.contains(&s)
+            // Han names may hide in a site name (`云南` in `云南网`); Latin ones are compared whole.
+            s == lower
+                || (han && lower.chars().count() >= 2 && (s.contains(&lower) || lower.contains(&s)))
         })
     }
 }
@@ -123,11 +130,21 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
             (2..=4).contains(&han)
         };
         return ok_len
+            && !n.chars().any(|c| NOT_NAME_CHARS.contains(c))
             && !NOT_NAME_ENDINGS.iter().any(|e| n.ends_with(e) && chars > 2)
             && !(chars == 2 && ["网", "报", "社", "台", "刊", "站"].iter().any(|e| n.ends_with(e)))
             && !crate::clean::is_place_name(n);
     }
-    // Latin names: capitalised words, no digits.
+    // Latin names: capitalised words, no digits, no job titles or organisation words.
+    const NOT_LATIN: [&str; 22] = [
+        "staff", "writer", "reporter", "correspondent", "contributor", "editor", "editors", "news",
+        "press", "agency", "team", "desk", "newsroom", "published", "updated", "posted", "comments",
+        "share", "follow", "subscribe", "associated", "by",
+    ];
+    let lower_words: Vec<&str> = lower.split([' ', '-', '.']).collect();
+    if lower_words.iter().any(|w| NOT_LATIN.contains(w)) {
+        return false;
+    }
     (3..=40).contains(&chars)
         && n.chars().any(char::is_alphabetic)
         && !n.chars().any(|c| c.is_ascii_digit())
@@ -332,7 +349,7 @@ pub fn from_line(line: &str, not: &NotPersons) -> Vec<String> {
         let names = c.name("names").map_or("", |m| m.as_str());
         return validated_names(cut_span(names), true, not);
     }
-    if let Some(c) = ENGLISH_BY.captures(l) {
+    if let Some(c) = ENGLISH_BY.captures(english_head(l)) {
         let names = c.name("names").map_or("", |m| m.as_str());
         let names = names.replace(" and ", ",").replace('&', ",");
         return validated_names(&names, true, not);
@@ -346,6 +363,17 @@ pub fn from_line(line: &str, not: &NotPersons) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// An English byline without what follows the names (`By Jane Doe | Nov 19, 2019`, `By Jane Doe on …`).
+fn english_head(line: &str) -> &str {
+    static TAIL: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"(?:\s*[|•·—–]\s*|\s+-\s+|\s+on\s+|\s*,?\s*(?:Updated|Published|Posted)|\s*,?\s*\d)")
+    });
+    if !(line.starts_with("By ") || line.starts_with("by ") || line.starts_with("BY ")) {
+        return line;
+    }
+    TAIL.find(line).map_or(line, |m| &line[..m.start()])
 }
 
 /// Authors credited inside a longer line, after a label: `2024-09-27 来源：工人日报 作者：本报记者 张三`.
@@ -389,7 +417,7 @@ pub fn is_byline_line(line: &str, not: &NotPersons) -> bool {
     let labelled = CLOSING_PAREN.is_match(l)
         || LABEL_LINE.is_match(l)
         || ROLE_LINE.is_match(l)
-        || ENGLISH_BY.is_match(l);
+        || ENGLISH_BY.is_match(english_head(l));
     labelled && !from_line(l, not).is_empty()
 }
 
@@ -421,6 +449,8 @@ mod tests {
             assert!(is_person_name(ok, &none()), "{ok}");
         }
         for bad in [
+            "高清组图",
+            "这些",
             "搜索", "微信", "打印", "打印本页", "调整字体", "字号减小", "发表评论", "分享到", "控制面板",
             "评论管理", "专业平台", "政策", "云南网", "www.yunnan.cn", "人民日报", "文化频道", "全总办公厅",
             "104665", "中国工会新闻",
@@ -466,6 +496,8 @@ mod tests {
         assert_eq!(from_line("作者: 赵 培 ：北京物资学院", &none()), vec!["赵培"]);
         assert_eq!(from_line("本报记者 王  磊 通讯员 李卓尔", &none()), vec!["王磊", "李卓尔"]);
         assert_eq!(from_line("By Jane Doe and John Smith", &none()), vec!["Jane Doe", "John Smith"]);
+        assert_eq!(from_line("By Jane Doe | Nov 19, 2019", &none()), vec!["Jane Doe"]);
+        assert!(!is_person_name("Staff Writer", &none()));
         for not in ["（完）", "（待续）", "【纠错】", "[ 图集 ]", "（图片来源：网络）", "(责编：闫涵)"] {
             assert!(from_line(not, &none()).is_empty(), "{not}");
         }

@@ -452,8 +452,14 @@ pub fn split_names(text: &str) -> Vec<String> {
             rest = stripped;
         }
         if !rest.chars().any(is_han) {
-            // A Latin name keeps its spaces (`Jane Doe`).
+            // A Latin name keeps its spaces (`Jane Doe`); a leading `By` is a label.
             let t = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+            let t = t
+                .strip_prefix("By ")
+                .or_else(|| t.strip_prefix("by "))
+                .or_else(|| t.strip_prefix("BY "))
+                .unwrap_or(&t)
+                .to_string();
             if !t.is_empty() {
                 names.push(t);
             }
