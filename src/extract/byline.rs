@@ -136,10 +136,14 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
             && !crate::clean::is_place_name(n);
     }
     // Latin names: capitalised words, no digits, no job titles or organisation words.
-    const NOT_LATIN: [&str; 22] = [
+    const NOT_LATIN: [&str; 61] = [
         "staff", "writer", "reporter", "correspondent", "contributor", "editor", "editors", "news",
         "press", "agency", "team", "desk", "newsroom", "published", "updated", "posted", "comments",
-        "share", "follow", "subscribe", "associated", "by",
+        "share", "shares", "follow", "subscribe", "associated", "by", "foto", "photo", "photos",
+        "credits", "credit", "quelle", "source", "accueil", "home", "author", "autor", "alle", "artikel",
+        "admin", "on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "january",
+        "february", "september", "october", "november", "december", "januar", "februar", "oktober",
     ];
     let lower_words: Vec<&str> = lower.split([' ', '-', '.']).collect();
     if lower_words.iter().any(|w| NOT_LATIN.contains(w)) {

@@ -29,10 +29,19 @@ static US_DATETIME: LazyLock<Regex> = LazyLock::new(|| {
         r"(?-u:\b)(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)\d{2})(?:\s+(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>AM|PM|am|pm))?)?",
     )
 });
-/// `November 19, 2019`, `Nov. 19 2019, 9:23 pm`, `19 November 2019`.
+/// `November 19, 2019`, `Nov. 19 2019, 9:23 pm`, `19 November 2019`, `18. Februar 2020`, `3 mars 2021`,
+/// `5 de mayo de 2022`.
 static EN_DATETIME: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)(?-u:\b)(?:(?P<mon>{MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})|(?P<d2>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s+(?:de\s+)?(?P<mon2>{MON})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{{2}}))(?-u:\b)(?:,?\s+(?:at\s+|um\s+|à\s+)?(?P<H>[01]?\d|2[0-3])[:h](?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[ap]\.?m\.?)(?-u:\b))?)?"
+    ))
+});
+/// The month-name alternatives [`EN_DATETIME`] reads (English, German, French, Spanish, Italian).
+const MON: &str = r"jan(?:uary|uar|vier)?|feb(?:ruary|ruar)?|f[ée]vr(?:ier)?|m[aä]r(?:ch|z|s)?|apr(?:il)?|avr(?:il)?|ma[iy]|june?|juni|juin|july?|juli|juil(?:let)?|aug(?:ust)?|ao[uû]t|sep(?:t(?:ember|embre)?)?|oct(?:ober|obre)?|okt(?:ober)?|nov(?:ember|embre)?|de[cz](?:ember)?|d[ée]c(?:embre)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre";
+/// `18.02.2020 14:30`: day first, with dots (German and much of Europe).
+static DMY_DOTS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{2})|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon2>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+(?P<y2>(?:19|20)\d{2}))(?-u:\b)(?:,?\s+(?:at\s+)?(?P<H>[01]?\d|2[0-3]):(?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?(?:\s*(?P<ap>[ap]\.?m\.?)(?-u:\b))?)?",
+        r"(?-u:\b)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>(?:19|20)\d{2})(?-u:\b)(?:,?\s+(?:um\s+)?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)(?::(?P<S>[0-5]\d))?)?",
     )
 });
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
@@ -59,6 +68,9 @@ static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:(?:本报|本刊|本台|本网|本站|新华社|中新社)?(?:特约|见习|实习|特派|首席|主任)?(?:记者|通讯员|实习生|摄影记者|摄影|摄像|撰稿|撰文|采写|作者)\s*[:：/／|｜]?\s*|(?:文\s*[/／|｜]\s*图|图\s*[/／|｜]\s*文|文字|文|图|摄)(?:\s*[:：/／|｜]\s*|\s+))",
     )
 });
+/// A label in front of a Latin-script byline: `By`, `Par`, `Por`, `Von`, `Door`, `Author:`.
+static LATIN_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:(?i:by|par|por|von|door)\s+|(?i:author|autor|text|texte)\s*:\s*)"));
 /// Credits after a name: `张三 摄`, `李四 报道`, `王五/文`.
 static TRAILING_ROLE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\s+(?:摄|报道|整理|编译|供图|文|图)|\s*[/／](?:文|图|摄))$"));
@@ -174,13 +186,23 @@ fn precision_of(c: &regex::Captures<'_>, time: Option<(i8, i8, i8)>) -> Precisio
 }
 
 fn month_number(name: &str) -> Option<i64> {
-    let n = name.to_ascii_lowercase();
-    let i = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|m| n.starts_with(m))?;
-    i64::try_from(i + 1).ok()
+    let n = name.to_lowercase().replace(['é', 'è'], "e").replace(['ä'], "a").replace(['û', 'ù'], "u");
+    const TABLE: [(&str, i64); 38] = [
+        ("janv", 1), ("jan", 1), ("ene", 1), ("gen", 1), ("feb", 2), ("fev", 2), ("mar", 3),
+        ("apr", 4), ("avr", 4), ("abr", 4), ("mai", 5), ("may", 5), ("mag", 5), ("juin", 6),
+        ("juni", 6), ("june", 6), ("jun", 6), ("giu", 6), ("juil", 7), ("juli", 7), ("july", 7),
+        ("jul", 7), ("lug", 7), ("aug", 8), ("aou", 8), ("ago", 8), ("sep", 9), ("set", 9),
+        ("oct", 10), ("okt", 10), ("ott", 10), ("nov", 11), ("dec", 12), ("dez", 12), ("dic", 12),
+        ("mars", 3), ("marz", 3), ("maggio", 5),
+    ];
+    // Longest prefix first where two share a start (`mars` before `mar`, `juin` before `jun`).
+    let mut best: Option<(usize, i64)> = None;
+    for (p, m) in TABLE {
+        if n.starts_with(p) && best.is_none_or(|(l, _)| p.len() > l) {
+            best = Some((p.len(), m));
+        }
+    }
+    best.map(|(_, m)| m)
 }
 
 fn offset_of(z: &str) -> Option<i32> {
@@ -263,8 +285,34 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             let (Some(a), Some(b), Some(y)) = (num(&c, "m"), num(&c, "d"), num(&c, "y")) else {
                 continue;
             };
-            let date = make_date(y, a, b).or_else(|| (a > 12).then(|| make_date(y, b, a)).flatten());
+            // Month first with a 12-hour clock (US); day first when the first number cannot be a
+            // month; both at most 12 and no clock: ambiguous, so no date at all.
+            let us = c.name("ap").is_some();
+            let date = if a > 12 {
+                make_date(y, b, a)
+            } else if b > 12 || us || a == b {
+                make_date(y, a, b)
+            } else {
+                None
+            };
             if let Some(date) = date {
+                let time = time_of(&c);
+                out.push(FoundDate {
+                    date,
+                    time,
+                    offset_seconds: None,
+                    at: c.get(0).map_or(0, |m| m.start()),
+                    precision: precision_of(&c, time),
+                });
+            }
+        }
+    }
+    if text.contains('.') {
+        for c in DMY_DOTS.captures_iter(text) {
+            let (Some(d), Some(m), Some(y)) = (num(&c, "d"), num(&c, "m"), num(&c, "y")) else {
+                continue;
+            };
+            if let Some(date) = make_date(y, m, d) {
                 let time = time_of(&c);
                 out.push(FoundDate {
                     date,
@@ -454,12 +502,11 @@ pub fn split_names(text: &str) -> Vec<String> {
         if !rest.chars().any(is_han) {
             // A Latin name keeps its spaces (`Jane Doe`); a leading `By` is a label.
             let t = rest.split_whitespace().collect::<Vec<_>>().join(" ");
-            let t = t
-                .strip_prefix("By ")
-                .or_else(|| t.strip_prefix("by "))
-                .or_else(|| t.strip_prefix("BY "))
-                .unwrap_or(&t)
-                .to_string();
+            let mut t = LATIN_LABEL.replace(&t, "").to_string();
+            // A full stop after a word (not an initial) ends a sentence, not a name.
+            if t.ends_with('.') && t.split(' ').next_back().is_some_and(|w| w.chars().count() > 2) {
+                t.pop();
+            }
             if !t.is_empty() {
                 names.push(t);
             }
@@ -695,6 +742,18 @@ mod tests {
             "2024-02-03T00:00:00+08:00"
         );
         assert!(parse_datetime("no date here 12:30").is_none());
+    }
+
+    #[test]
+    fn european_and_month_name_dates() {
+        assert_eq!(rfc("18.02.2020 14:30"), "2020-02-18T14:30:00+08:00");
+        assert_eq!(rfc("Veröffentlicht am 18. Februar 2020"), "2020-02-18T00:00:00+08:00");
+        assert_eq!(rfc("le 3 mars 2021"), "2021-03-03T00:00:00+08:00");
+        assert_eq!(rfc("5 de mayo de 2022"), "2022-05-05T00:00:00+08:00");
+        assert_eq!(rfc("November 19, 2019"), "2019-11-19T00:00:00+08:00");
+        assert_eq!(rfc("13/05/2022"), "2022-05-13T00:00:00+08:00");
+        assert!(parse_datetime("07/05/2022").is_none(), "ambiguous day and month");
+        assert_eq!(rfc("7/5/2005 9:23:57 PM"), "2005-07-05T21:23:57+08:00");
     }
 
     #[test]
