@@ -461,7 +461,10 @@ mod tests {
 
     #[test]
     fn normalize_inline_keeps_ideographic_spaces_between_words() {
-        assert_eq!(normalize_inline("\u{3000}全总　召开 \n 会议\u{3000}"), "全总　召开 会议");
+        assert_eq!(
+            normalize_inline("\u{3000}全总　召开 \n 会议\u{3000}"),
+            "全总　召开 会议"
+        );
         assert_eq!(normalize_inline("a \u{3000} b"), "a b");
     }
 

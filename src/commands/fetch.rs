@@ -205,10 +205,11 @@ async fn from_url(
     let decoded = resp.decode();
     let final_url = resp.url.clone();
     let profile = profile.or_else(|| Profiles::builtin().for_url(&final_url));
-    let plain = resp
-        .content_type
-        .as_deref()
-        .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("text/plain"));
+    let plain = resp.content_type.as_deref().is_some_and(|c| {
+        c.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("text/plain")
+    });
     let first = extract_kind(
         &decoded.text,
         if plain { Kind::Text } else { Kind::Html },

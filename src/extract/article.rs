@@ -9,9 +9,9 @@ use regex::Regex;
 use scraper::ElementRef;
 use url::Url;
 
-use super::dom::{inline_text, resolve_http, text_lines, Css, DocIndex};
 use super::byline::{self, NotPersons};
 use super::date;
+use super::dom::{inline_text, resolve_http, text_lines, Css, DocIndex};
 use super::meta::{self, FoundDate};
 use super::{generic, ExtractError, Profile};
 use crate::model::{Article, Flag};
@@ -113,7 +113,11 @@ struct PickedTitle {
 /// CMS meta titles such as `ArticleTitle`, then `<h2>`) are compared with `<title>`: the one `<title>`
 /// contains, with whatever site prefix or suffix `<title>` adds around it left out. With no agreement: the
 /// first `<h1>`, else a meta title, else `<title>` cut at its site separator.
-fn pick_title(doc: &DocIndex<'_>, profile: Option<&Profile>, exclude: &HashSet<NodeId>) -> PickedTitle {
+fn pick_title(
+    doc: &DocIndex<'_>,
+    profile: Option<&Profile>,
+    exclude: &HashSet<NodeId>,
+) -> PickedTitle {
     let head = page_title(doc).unwrap_or_default();
     let h1s: Vec<String> = doc
         .select(&H1)
@@ -122,12 +126,16 @@ fn pick_title(doc: &DocIndex<'_>, profile: Option<&Profile>, exclude: &HashSet<N
         .filter(|t| t.chars().count() >= 2)
         .collect();
     let mut metas: Vec<String> = Vec::new();
-    let profile_meta = profile.map(|p| p.fields.meta_title.clone()).unwrap_or_default();
-    for key in profile_meta
-        .iter()
-        .map(String::as_str)
-        .chain(["og:title", "twitter:title", "ArticleTitle", "title", "headline"])
-    {
+    let profile_meta = profile
+        .map(|p| p.fields.meta_title.clone())
+        .unwrap_or_default();
+    for key in profile_meta.iter().map(String::as_str).chain([
+        "og:title",
+        "twitter:title",
+        "ArticleTitle",
+        "title",
+        "headline",
+    ]) {
         if let Some(v) = doc.meta(key) {
             let v = crate::clean::normalize_inline(v);
             if v.chars().count() >= 2 && !metas.contains(&v) {
@@ -174,14 +182,24 @@ fn pick_title(doc: &DocIndex<'_>, profile: Option<&Profile>, exclude: &HashSet<N
         .map(title_text)
         .filter(|t| t.chars().count() >= 4)
         .collect();
-    // A candidate that <title> holds: the page's own headline, without the site's additions.
-    let agreed = h1s
+    // Candidates that <title> holds: the page's own headline, without the site's additions. The site's
+    // name (a logo `<h1>` on many blogs) is held too, so the longest one that is not the site name wins.
+    let site: Vec<String> = ["og:site_name", "application-name"]
         .iter()
-        .chain(metas.iter())
-        .chain(h2s.iter())
-        .filter(|c| c.chars().count() >= 2)
-        .find(|c| head_sq.contains(&squash(c)) && !squash(c).is_empty())
-        .cloned();
+        .filter_map(|k| doc.meta(k))
+        .map(squash)
+        .collect();
+    let mut agreed: Option<&String> = None;
+    for c in h1s.iter().chain(metas.iter()).chain(h2s.iter()) {
+        let sq = squash(c);
+        if sq.chars().count() < 2 || !head_sq.contains(&sq) || site.contains(&sq) {
+            continue;
+        }
+        if agreed.is_none_or(|a| c.chars().count() > a.chars().count()) {
+            agreed = Some(c);
+        }
+    }
+    let agreed = agreed.cloned();
     let text = agreed
         .or_else(|| {
             // A meta title that <title> starts with (site suffix) or ends with (site prefix).
@@ -208,8 +226,30 @@ fn pick_title(doc: &DocIndex<'_>, profile: Option<&Profile>, exclude: &HashSet<N
 
 /// Words a legitimate bracketed title tag uses (`【独家】`, `[视频]`).
 const TITLE_TAGS: [&str; 24] = [
-    "独家", "专题", "视频", "图解", "快讯", "评论", "原创", "聚焦", "关注", "组图", "图文", "直播",
-    "专访", "深度", "时评", "社论", "转载", "热点", "特稿", "头条", "要闻", "权威发布", "工会", "新闻",
+    "独家",
+    "专题",
+    "视频",
+    "图解",
+    "快讯",
+    "评论",
+    "原创",
+    "聚焦",
+    "关注",
+    "组图",
+    "图文",
+    "直播",
+    "专访",
+    "深度",
+    "时评",
+    "社论",
+    "转载",
+    "热点",
+    "特稿",
+    "头条",
+    "要闻",
+    "权威发布",
+    "工会",
+    "新闻",
 ];
 /// Words of a commercial spam prefix.
 static SPAM_PREFIX_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -231,7 +271,10 @@ fn spam_title_prefix(title: &str, others: &[String]) -> Option<String> {
     let inner = t[open.len_utf8()..end].trim();
     let rest = t[end + close.len_utf8()..].trim();
     let n = inner.chars().count();
-    if !(2..=20).contains(&n) || rest.chars().count() < 4 || TITLE_TAGS.iter().any(|w| inner.contains(w)) {
+    if !(2..=20).contains(&n)
+        || rest.chars().count() < 4
+        || TITLE_TAGS.iter().any(|w| inner.contains(w))
+    {
         return None;
     }
     let rest_sq = squash(rest);
@@ -470,9 +513,8 @@ fn extract_from_doc(
     let first_body_pos = lines
         .iter()
         .position(|l| l.chars().count() >= 20 && *l != title && !is_meta_line(l));
-    let body_idx = first_body_pos.and_then(|i| {
-        find_line(&page_lines, &lines[i], title_idx.map_or(0, |i| i + 1))
-    });
+    let body_idx = first_body_pos
+        .and_then(|i| find_line(&page_lines, &lines[i], title_idx.map_or(0, |i| i + 1)));
     let header: Vec<String> = match (title_idx, body_idx) {
         (Some(t), Some(b)) if b > t => page_lines[t + 1..b].to_vec(),
         (Some(t), None) => page_lines.iter().skip(t + 1).take(6).cloned().collect(),
@@ -563,7 +605,9 @@ fn extract_from_doc(
     // Date: scored candidates.
     let mut dates = date::Candidates::default();
     if let Some(f) = fields {
-        if let Some(text) = first_text_with(doc, &f.date, |t| meta::first_date(t).map(|_| t.to_string())) {
+        if let Some(text) =
+            first_text_with(doc, &f.date, |t| meta::first_date(t).map(|_| t.to_string()))
+        {
             dates.push_line(&text, date::place::PROFILE);
         }
     }
@@ -605,10 +649,24 @@ fn extract_from_doc(
             continue;
         };
         let marked = v.attr("pubdate").is_some()
-            || v.attr("itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"));
-        dates.push(f, if marked { date::place::TIME_PUB } else { date::place::TIME });
+            || v.attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"));
+        dates.push(
+            f,
+            if marked {
+                date::place::TIME_PUB
+            } else {
+                date::place::TIME
+            },
+        );
     }
-    for line in lines.iter().rev().take(3).map(String::as_str).chain(after.iter().copied()) {
+    for line in lines
+        .iter()
+        .rev()
+        .take(3)
+        .map(String::as_str)
+        .chain(after.iter().copied())
+    {
         if date::is_labelled_after_line(line) {
             dates.push_line(line, date::place::AFTER_LABELLED);
         } else if line.chars().count() <= 40 && date::is_dateline(line) {
@@ -633,7 +691,14 @@ fn extract_from_doc(
 
     // Who is never an author on this page: the site, the outlet, the columns.
     let mut not = NotPersons::default();
-    for key in ["og:site_name", "application-name", "SiteName", "sitename", "ColumnName", "publisher"] {
+    for key in [
+        "og:site_name",
+        "application-name",
+        "SiteName",
+        "sitename",
+        "ColumnName",
+        "publisher",
+    ] {
         if let Some(v) = doc.meta(key) {
             not.add(v);
         }
@@ -650,7 +715,10 @@ fn extract_from_doc(
     if let Some(head) = page_title(doc) {
         for part in head.split(['-', '_', '|', '｜', '—']) {
             let part = part.trim();
-            if part != title && !part.is_empty() && !byline::is_person_name(part, &NotPersons::default()) {
+            if part != title
+                && !part.is_empty()
+                && !byline::is_person_name(part, &NotPersons::default())
+            {
                 not.add(part);
             }
         }
@@ -877,7 +945,9 @@ fn is_meta_line(line: &str) -> bool {
     let n = l.chars().count();
     n < 120
         && !l.contains('。')
-        && (date::is_dateline(l) || LABELS.find_iter(l).count() >= 2 || (LABELS.is_match(l) && meta::first_date(l).is_some()))
+        && (date::is_dateline(l)
+            || LABELS.find_iter(l).count() >= 2
+            || (LABELS.is_match(l) && meta::first_date(l).is_some()))
 }
 
 /// A short line that opens an article as a sentence (a quote, a bold lead-in), not as page furniture.
@@ -912,7 +982,9 @@ fn is_end_noise(line: &str) -> bool {
         }
         let rest: String = stripped
             .chars()
-            .filter(|c| !c.is_ascii_digit() && !c.is_whitespace() && !"[]【】<>«»‹›:：|".contains(*c))
+            .filter(|c| {
+                !c.is_ascii_digit() && !c.is_whitespace() && !"[]【】<>«»‹›:：|".contains(*c)
+            })
             .collect();
         return rest.is_empty();
     }

@@ -34,35 +34,232 @@ pub fn is_common_surname(c: char) -> bool {
 
 /// Exact values that are never a person, whatever they look like.
 const NOT_NAMES: &[&str] = &[
-    "搜索", "微信", "微博", "打印", "打印本页", "调整字体", "字号", "字号减小", "字号增大", "发表评论",
-    "评论", "分享", "分享到", "控制面板", "评论管理", "专业平台", "政策", "首页", "返回", "关闭", "关闭窗口",
-    "收藏", "登录", "注册", "点击", "浏览", "阅读", "来源", "编辑", "责编", "责任编辑", "记者", "通讯员",
-    "作者", "摄影", "本报", "本刊", "本站", "本网", "本报记者", "实习生", "新华社", "中新社", "日电", "电",
-    "待续", "未完", "全文完", "完", "未完待续", "供图", "资料图", "网络", "图片", "视频", "专题", "更多",
-    "相关", "推荐", "热门", "原标题", "出品", "策划", "监制", "统筹", "制作", "设计", "审核", "校对",
-    "终审", "编审", "主编", "值班", "纠错", "举报", "投稿", "下载", "客户端", "二维码", "扫码", "公众号",
-    "链接", "手机", "邮箱", "电话", "地址", "版权", "所有", "转载", "原创", "独家", "快讯", "直播", "新闻",
-    "资讯", "要闻", "动态", "头条", "正文", "内容", "标题", "时间", "日期", "发布", "发布时间", "更新",
-    "上一篇", "下一篇", "上一页", "下一页", "大", "中", "小", "大中小", "默认", "繁体", "简体", "无障碍",
-    "English", "Share", "Print", "Search", "Email", "Home", "Admin", "admin", "Editor", "Staff", "News",
-    "Comments", "Login", "Menu", "Subscribe", "Unknown", "Anonymous", "By", "and",
+    "搜索",
+    "微信",
+    "微博",
+    "打印",
+    "打印本页",
+    "调整字体",
+    "字号",
+    "字号减小",
+    "字号增大",
+    "发表评论",
+    "评论",
+    "分享",
+    "分享到",
+    "控制面板",
+    "评论管理",
+    "专业平台",
+    "政策",
+    "首页",
+    "返回",
+    "关闭",
+    "关闭窗口",
+    "收藏",
+    "登录",
+    "注册",
+    "点击",
+    "浏览",
+    "阅读",
+    "来源",
+    "编辑",
+    "责编",
+    "责任编辑",
+    "记者",
+    "通讯员",
+    "作者",
+    "摄影",
+    "本报",
+    "本刊",
+    "本站",
+    "本网",
+    "本报记者",
+    "实习生",
+    "新华社",
+    "中新社",
+    "日电",
+    "电",
+    "待续",
+    "未完",
+    "全文完",
+    "完",
+    "未完待续",
+    "供图",
+    "资料图",
+    "网络",
+    "图片",
+    "视频",
+    "专题",
+    "更多",
+    "相关",
+    "推荐",
+    "热门",
+    "原标题",
+    "出品",
+    "策划",
+    "监制",
+    "统筹",
+    "制作",
+    "设计",
+    "审核",
+    "校对",
+    "终审",
+    "编审",
+    "主编",
+    "值班",
+    "纠错",
+    "举报",
+    "投稿",
+    "下载",
+    "客户端",
+    "二维码",
+    "扫码",
+    "公众号",
+    "链接",
+    "手机",
+    "邮箱",
+    "电话",
+    "地址",
+    "版权",
+    "所有",
+    "转载",
+    "原创",
+    "独家",
+    "快讯",
+    "直播",
+    "新闻",
+    "资讯",
+    "要闻",
+    "动态",
+    "头条",
+    "正文",
+    "内容",
+    "标题",
+    "时间",
+    "日期",
+    "发布",
+    "发布时间",
+    "更新",
+    "上一篇",
+    "下一篇",
+    "上一页",
+    "下一页",
+    "大",
+    "中",
+    "小",
+    "大中小",
+    "默认",
+    "繁体",
+    "简体",
+    "无障碍",
+    "English",
+    "Share",
+    "Print",
+    "Search",
+    "Email",
+    "Home",
+    "Admin",
+    "admin",
+    "Editor",
+    "Staff",
+    "News",
+    "Comments",
+    "Login",
+    "Menu",
+    "Subscribe",
+    "Unknown",
+    "Anonymous",
+    "By",
+    "and",
 ];
 
 /// Substrings that mark an interface, navigation or organisation phrase.
 const NOT_NAME_PARTS: &[&str] = &[
-    "搜索", "微信", "打印", "字体", "字号", "评论", "分享", "控制", "管理", "平台", "政策", "首页",
-    "返回", "关闭", "收藏", "登录", "注册", "点击", "浏览", "阅读", "来源", "编辑", "责编", "记者",
-    "通讯员", "作者", "本报", "本站", "本网", "新闻", "频道", "专题", "视频", "图片", "客户端", "公众号",
-    "二维码", "链接", "下载", "网站", "版权", "纠错", "投稿", "更多", "相关", "推荐", "热门", "发布",
-    "日报", "晚报", "晨报", "时报", "杂志", "工会", "委员会", "政府", "办公", "中心", "协会", "学会",
-    "集团", "公司", "大学", "学院", "研究", "部门", "栏目", "互动", "参与", "留言", "举报", "www",
-    "http", ".com", ".cn", ".net", ".org", "@",
+    "搜索",
+    "微信",
+    "打印",
+    "字体",
+    "字号",
+    "评论",
+    "分享",
+    "控制",
+    "管理",
+    "平台",
+    "政策",
+    "首页",
+    "返回",
+    "关闭",
+    "收藏",
+    "登录",
+    "注册",
+    "点击",
+    "浏览",
+    "阅读",
+    "来源",
+    "编辑",
+    "责编",
+    "记者",
+    "通讯员",
+    "作者",
+    "本报",
+    "本站",
+    "本网",
+    "新闻",
+    "频道",
+    "专题",
+    "视频",
+    "图片",
+    "客户端",
+    "公众号",
+    "二维码",
+    "链接",
+    "下载",
+    "网站",
+    "版权",
+    "纠错",
+    "投稿",
+    "更多",
+    "相关",
+    "推荐",
+    "热门",
+    "发布",
+    "日报",
+    "晚报",
+    "晨报",
+    "时报",
+    "杂志",
+    "工会",
+    "委员会",
+    "政府",
+    "办公",
+    "中心",
+    "协会",
+    "学会",
+    "集团",
+    "公司",
+    "大学",
+    "学院",
+    "研究",
+    "部门",
+    "栏目",
+    "互动",
+    "参与",
+    "留言",
+    "举报",
+    "www",
+    "http",
+    ".com",
+    ".cn",
+    ".net",
+    ".org",
+    "@",
 ];
 
 /// Endings of outlet, column, organisation and place names (a person's name does not end so).
 const NOT_NAME_ENDINGS: &[&str] = &[
-    "网", "报", "社", "台", "刊", "站", "频道", "中心", "处", "厅", "局", "部", "委", "办", "院", "所",
-    "校", "馆", "司", "厂", "省", "市", "县", "区", "乡", "村", "组", "队", "团", "会", "室", "科",
+    "网", "报", "社", "台", "刊", "站", "频道", "中心", "处", "厅", "局", "部", "委", "办", "院",
+    "所", "校", "馆", "司", "厂", "省", "市", "县", "区", "乡", "村", "组", "队", "团", "会", "室",
+    "科",
 ];
 
 /// Characters that (nearly) never occur in a Chinese personal name: function words and the vocabulary of
@@ -99,7 +296,9 @@ impl NotPersons {
 }
 
 static LATIN_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^\p{Lu}[\p{L}'’.-]*(?: (?:\p{Lu}[\p{L}'’.-]*|van|von|de|der|den|da|di|du|la|le|bin|al|el|ter|ten|y))*(?: \p{Lu}[\p{L}'’.-]*)?$")
+    re(
+        r"^\p{Lu}[\p{L}'’.-]*(?: (?:\p{Lu}[\p{L}'’.-]*|van|von|de|der|den|da|di|du|la|le|bin|al|el|ter|ten|y))*(?: \p{Lu}[\p{L}'’.-]*)?$",
+    )
 });
 static DOMAIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)[a-z0-9-]+\.[a-z]{2,}"));
 
@@ -132,18 +331,75 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
         return ok_len
             && !n.chars().any(|c| NOT_NAME_CHARS.contains(c))
             && !NOT_NAME_ENDINGS.iter().any(|e| n.ends_with(e) && chars > 2)
-            && !(chars == 2 && ["网", "报", "社", "台", "刊", "站"].iter().any(|e| n.ends_with(e)))
+            && !(chars == 2
+                && ["网", "报", "社", "台", "刊", "站"]
+                    .iter()
+                    .any(|e| n.ends_with(e)))
             && !crate::clean::is_place_name(n);
     }
     // Latin names: capitalised words, no digits, no job titles or organisation words.
     const NOT_LATIN: [&str; 61] = [
-        "staff", "writer", "reporter", "correspondent", "contributor", "editor", "editors", "news",
-        "press", "agency", "team", "desk", "newsroom", "published", "updated", "posted", "comments",
-        "share", "shares", "follow", "subscribe", "associated", "by", "foto", "photo", "photos",
-        "credits", "credit", "quelle", "source", "accueil", "home", "author", "autor", "alle", "artikel",
-        "admin", "on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-        "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "january",
-        "february", "september", "october", "november", "december", "januar", "februar", "oktober",
+        "staff",
+        "writer",
+        "reporter",
+        "correspondent",
+        "contributor",
+        "editor",
+        "editors",
+        "news",
+        "press",
+        "agency",
+        "team",
+        "desk",
+        "newsroom",
+        "published",
+        "updated",
+        "posted",
+        "comments",
+        "share",
+        "shares",
+        "follow",
+        "subscribe",
+        "associated",
+        "by",
+        "foto",
+        "photo",
+        "photos",
+        "credits",
+        "credit",
+        "quelle",
+        "source",
+        "accueil",
+        "home",
+        "author",
+        "autor",
+        "alle",
+        "artikel",
+        "admin",
+        "on",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "january",
+        "february",
+        "september",
+        "october",
+        "november",
+        "december",
+        "januar",
+        "februar",
+        "oktober",
     ];
     let lower_words: Vec<&str> = lower.split([' ', '-', '.']).collect();
     if lower_words.iter().any(|w| NOT_LATIN.contains(w)) {
@@ -239,17 +495,25 @@ static ROLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:作\s*者|采\s*写|撰\s*文|撰\s*稿|文\s*字|记\s*者|文\s*/\s*图|图\s*/\s*文|文|By|by|BY)\s*[:：/／|｜]\s*(?P<names>.{2,60})$")
+    re(
+        r"^(?:作\s*者|采\s*写|撰\s*文|撰\s*稿|文\s*字|记\s*者|文\s*/\s*图|图\s*/\s*文|文|By|by|BY)\s*[:：/／|｜]\s*(?P<names>.{2,60})$",
+    )
 });
 static LABEL_INLINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:作\s*者|采\s*写|撰\s*文|撰\s*稿|记\s*者)\s*[:：]\s*(?P<names>[^|｜:：()（）\[\]【】]{2,40})")
+    re(
+        r"(?:作\s*者|采\s*写|撰\s*文|撰\s*稿|记\s*者)\s*[:：]\s*(?P<names>[^|｜:：()（）\[\]【】]{2,40})",
+    )
 });
 static ENGLISH_BY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:By|BY|by)\s+(?P<names>\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){0,3}(?:\s*(?:,|and|&)\s*\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){0,3})*)\s*$")
+    re(
+        r"^(?:By|BY|by)\s+(?P<names>\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){0,3}(?:\s*(?:,|and|&)\s*\p{Lu}[\p{L}'’.-]+(?:\s+\p{Lu}[\p{L}'’.-]+){0,3})*)\s*$",
+    )
 });
 /// Where a byline span ends: the next label, a date, a separator.
 static SPAN_END: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:来\s*源|稿源|出处|责任编辑|责编|编辑|发布|时间|日期|浏览|点击|阅读|字号|更新|【|\[|[|｜]|\d{4}\s*[-年/.]|[:：]|[（(])")
+    re(
+        r"(?:来\s*源|稿源|出处|责任编辑|责编|编辑|发布|时间|日期|浏览|点击|阅读|字号|更新|【|\[|[|｜]|\d{4}\s*[-年/.]|[:：]|[（(])",
+    )
 });
 /// Role words in a span (split points between groups of names).
 static ROLE_ANYWHERE: LazyLock<Regex> = LazyLock::new(|| re(ROLE));
@@ -431,8 +695,9 @@ pub fn bare_names(line: &str, not: &NotPersons) -> Vec<String> {
     let l = line.trim();
     let n = l.chars().count();
     let shape = (2..=24).contains(&n)
-        && l.chars()
-            .all(|c| super::generic::is_han(c) || c == ' ' || c == '、' || c == '·' || c == '\u{3000}');
+        && l.chars().all(|c| {
+            super::generic::is_han(c) || c == ' ' || c == '、' || c == '·' || c == '\u{3000}'
+        });
     if !shape {
         return Vec::new();
     }
@@ -449,15 +714,38 @@ mod tests {
 
     #[test]
     fn person_names_pass_and_interface_words_do_not() {
-        for ok in ["黄洪涛", "叶婉", "格桑边觉", "艾力·买买提", "欧阳晓明", "Jane Doe"] {
+        for ok in [
+            "黄洪涛",
+            "叶婉",
+            "格桑边觉",
+            "艾力·买买提",
+            "欧阳晓明",
+            "Jane Doe",
+        ] {
             assert!(is_person_name(ok, &none()), "{ok}");
         }
         for bad in [
             "高清组图",
             "这些",
-            "搜索", "微信", "打印", "打印本页", "调整字体", "字号减小", "发表评论", "分享到", "控制面板",
-            "评论管理", "专业平台", "政策", "云南网", "www.yunnan.cn", "人民日报", "文化频道", "全总办公厅",
-            "104665", "中国工会新闻",
+            "搜索",
+            "微信",
+            "打印",
+            "打印本页",
+            "调整字体",
+            "字号减小",
+            "发表评论",
+            "分享到",
+            "控制面板",
+            "评论管理",
+            "专业平台",
+            "政策",
+            "云南网",
+            "www.yunnan.cn",
+            "人民日报",
+            "文化频道",
+            "全总办公厅",
+            "104665",
+            "中国工会新闻",
         ] {
             assert!(!is_person_name(bad, &none()), "{bad}");
         }
@@ -468,7 +756,10 @@ mod tests {
 
     #[test]
     fn lead_credits() {
-        assert_eq!(from_lead("本报讯（记者 叶婉）近日，昆明市……", &none()), vec!["叶婉"]);
+        assert_eq!(
+            from_lead("本报讯（记者 叶婉）近日，昆明市……", &none()),
+            vec!["叶婉"]
+        );
         assert_eq!(
             from_lead("据新华社拉萨电（记者 格桑边觉）西藏自治区……", &none()),
             vec!["格桑边觉"]
@@ -494,15 +785,37 @@ mod tests {
         assert_eq!(from_line("（张巨峰）", &none()), vec!["张巨峰"]);
         assert_eq!(from_line("(文/图 李明)", &none()), vec!["李明"]);
         assert_eq!(from_line("[ 黄宇 ]", &none()), vec!["黄宇"]);
-        assert_eq!(from_line("中青报·中青网记者 魏其濛", &none()), vec!["魏其濛"]);
+        assert_eq!(
+            from_line("中青报·中青网记者 魏其濛", &none()),
+            vec!["魏其濛"]
+        );
         assert_eq!(from_line("作者：李华", &none()), vec!["李华"]);
         assert_eq!(from_line("采写：王芳 刘强", &none()), vec!["王芳", "刘强"]);
-        assert_eq!(from_line("作者: 赵 培 ：北京物资学院", &none()), vec!["赵培"]);
-        assert_eq!(from_line("本报记者 王  磊 通讯员 李卓尔", &none()), vec!["王磊", "李卓尔"]);
-        assert_eq!(from_line("By Jane Doe and John Smith", &none()), vec!["Jane Doe", "John Smith"]);
-        assert_eq!(from_line("By Jane Doe | Nov 19, 2019", &none()), vec!["Jane Doe"]);
+        assert_eq!(
+            from_line("作者: 赵 培 ：北京物资学院", &none()),
+            vec!["赵培"]
+        );
+        assert_eq!(
+            from_line("本报记者 王  磊 通讯员 李卓尔", &none()),
+            vec!["王磊", "李卓尔"]
+        );
+        assert_eq!(
+            from_line("By Jane Doe and John Smith", &none()),
+            vec!["Jane Doe", "John Smith"]
+        );
+        assert_eq!(
+            from_line("By Jane Doe | Nov 19, 2019", &none()),
+            vec!["Jane Doe"]
+        );
         assert!(!is_person_name("Staff Writer", &none()));
-        for not in ["（完）", "（待续）", "【纠错】", "[ 图集 ]", "（图片来源：网络）", "(责编：闫涵)"] {
+        for not in [
+            "（完）",
+            "（待续）",
+            "【纠错】",
+            "[ 图集 ]",
+            "（图片来源：网络）",
+            "(责编：闫涵)",
+        ] {
             assert!(from_line(not, &none()).is_empty(), "{not}");
         }
     }

@@ -116,7 +116,9 @@ pub fn is_dateline(line: &str) -> bool {
     // The date comes first (after an optional label).
     let head = &l[..found.at];
     let head_ok = head.chars().count() <= 8
-        && (head.trim().is_empty() || GOOD_LABEL.is_match(head) || head.trim_end().ends_with(['：', ':']));
+        && (head.trim().is_empty()
+            || GOOD_LABEL.is_match(head)
+            || head.trim_end().ends_with(['：', ':']));
     if !head_ok {
         return false;
     }
@@ -224,29 +226,39 @@ mod tests {
         for (l, s) in lines {
             c.push_line(l, *s);
         }
-        c.pick(None).map(|(p, pr)| format!("{} {}", p.to_rfc3339(), pr.as_str()))
+        c.pick(None)
+            .map(|(p, pr)| format!("{} {}", p.to_rfc3339(), pr.as_str()))
     }
 
     #[test]
     fn labels_and_places_decide() {
         assert_eq!(
-            pick(&[("建立于:2004年10月6日", place::HEADER), ("发布日期：2024-05-13", place::AFTER_LABELLED)]).as_deref(),
+            pick(&[
+                ("建立于:2004年10月6日", place::HEADER),
+                ("发布日期：2024-05-13", place::AFTER_LABELLED)
+            ])
+            .as_deref(),
             Some("2024-05-13T00:00:00+08:00 day")
         );
-        assert_eq!(
-            pick(&[("今天是2026年12月3日 星期四", place::HEADER)]),
-            None
-        );
+        assert_eq!(pick(&[("今天是2026年12月3日 星期四", place::HEADER)]), None);
         assert_eq!(
             pick(&[("发表于:2005-07-31 12:30", place::AFTER_LABELLED)]).as_deref(),
             Some("2005-07-31T12:30:00+08:00 minute")
         );
         assert_eq!(
-            pick(&[("本贴由 老张 于2005年8月12日16:12:21发表", place::AFTER_LABELLED)]).as_deref(),
+            pick(&[(
+                "本贴由 老张 于2005年8月12日16:12:21发表",
+                place::AFTER_LABELLED
+            )])
+            .as_deref(),
             Some("2005-08-12T16:12:21+08:00 second")
         );
         assert_eq!(
-            pick(&[("发布时间 2005/05/17 22:11:42 by 管理员", place::AFTER_LABELLED)]).as_deref(),
+            pick(&[(
+                "发布时间 2005/05/17 22:11:42 by 管理员",
+                place::AFTER_LABELLED
+            )])
+            .as_deref(),
             Some("2005-05-17T22:11:42+08:00 second")
         );
         assert_eq!(
@@ -275,7 +287,11 @@ mod tests {
     #[test]
     fn datelines() {
         assert!(is_dateline("2022.01.20 16:31 来源：河南日报客户端"));
-        assert!(is_dateline("发布时间：2024-09-27 10:30 来源：江苏省总工会 浏览次数：128"));
-        assert!(!is_dateline("2024年9月24日，江苏省总工会在镇江举办推进会。"));
+        assert!(is_dateline(
+            "发布时间：2024-09-27 10:30 来源：江苏省总工会 浏览次数：128"
+        ));
+        assert!(!is_dateline(
+            "2024年9月24日，江苏省总工会在镇江举办推进会。"
+        ));
     }
 }

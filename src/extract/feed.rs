@@ -96,7 +96,11 @@ fn written_offsets(text: &str) -> Vec<(i64, jiff::tz::Offset)> {
     });
     let mut out: Vec<(i64, jiff::tz::Offset)> = Vec::new();
     for c in RAW.captures_iter(text).take(10_000) {
-        let Some(v) = c.name("x").or_else(|| c.name("j")).map(|m| m.as_str().trim()) else {
+        let Some(v) = c
+            .name("x")
+            .or_else(|| c.name("j"))
+            .map(|m| m.as_str().trim())
+        else {
             continue;
         };
         let parsed = jiff::fmt::rfc2822::parse(v)

@@ -45,20 +45,28 @@ static DMY_DOTS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static SOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:来\s*源\s*于|来\s*源|稿件来源|信息来源|文章来源|新闻来源|稿\s*源|出\s*处|來\s*源)\s*[:：]\s*(?P<src>[^\s|｜<>（）()【】\[\]]{2,40})|(?:来源于|本文来自|转载自|转自)\s*(?P<src2>[^\s|｜<>（）()【】\[\]，。,]{2,30})")
+    re(
+        r"(?:来\s*源\s*于|来\s*源|稿件来源|信息来源|文章来源|新闻来源|稿\s*源|出\s*处|來\s*源)\s*[:：]\s*(?P<src>[^\s|｜<>（）()【】\[\]]{2,40})|(?:来源于|本文来自|转载自|转自)\s*(?P<src2>[^\s|｜<>（）()【】\[\]，。,]{2,30})",
+    )
 });
 /// What gets glued after an outlet name: a date or time, or an interface word.
 static SOURCE_GLUE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:\d{4}\s*[-/.年]|\d{1,2}[-/:：]\d{1,2}|参与互动|我要评论|发表评论|评论|字号|打印|分享|收藏|作者|责任编辑|编辑|责编|记者|点击|浏览|阅读|发布|时间|日期|大中小|进入|关闭|【|\[)")
+    re(
+        r"(?:\d{4}\s*[-/.年]|\d{1,2}[-/:：]\d{1,2}|参与互动|我要评论|发表评论|评论|字号|打印|分享|收藏|作者|责任编辑|编辑|责编|记者|点击|浏览|阅读|发布|时间|日期|大中小|进入|关闭|【|\[)",
+    )
 });
 static EDITOR_PAREN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"[（(【\[]\s*(?:责任编辑|责编|编辑|本文编辑|审核|编审)\s*[:：]\s*(?P<e>[^）)】\]\n]{1,60}?)\s*(?:[）)】\]]|$)")
+    re(
+        r"[（(【\[]\s*(?:责任编辑|责编|编辑|本文编辑|审核|编审)\s*[:：]\s*(?P<e>[^）)】\]\n]{1,60}?)\s*(?:[）)】\]]|$)",
+    )
 });
 static EDITOR_PLAIN: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:责任编辑|责编|本文编辑|编辑)\s*[:：]?\s*(?P<e>[\p{Han}A-Za-z·、，,\s]{2,60})")
 });
 static EDITOR_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[（(【\[]?\s*(?:责任编辑|责编|本文编辑|编辑|值班编辑|网络编辑|审核|编审|校对|终审|审校)\s*[:：]?\s*[\p{Han}A-Za-z·、，,\s/]{2,40}[）)】\]]?$")
+    re(
+        r"^[（(【\[]?\s*(?:责任编辑|责编|本文编辑|编辑|值班编辑|网络编辑|审核|编审|校对|终审|审校)\s*[:：]?\s*[\p{Han}A-Za-z·、，,\s/]{2,40}[）)】\]]?$",
+    )
 });
 static AUTHOR_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?:作者|记者|撰文|文\s*/|通讯员)\s*[:：/]?\s*(?P<a>[^|｜:：()（）]{2,60})")
@@ -75,7 +83,9 @@ static LATIN_LABEL: LazyLock<Regex> =
 static TRAILING_ROLE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:\s+(?:摄|报道|整理|编译|供图|文|图)|\s*[/／](?:文|图|摄))$"));
 static NEXT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:来\s*源|来源|稿源|出处|责任编辑|责编|编辑|发布|时间|日期|浏览|点击|阅读|字号|更新|【|\d{4}[-年/.])")
+    re(
+        r"(?:来\s*源|来源|稿源|出处|责任编辑|责编|编辑|发布|时间|日期|浏览|点击|阅读|字号|更新|【|\d{4}[-年/.])",
+    )
 });
 static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?x)
@@ -170,7 +180,9 @@ fn time_of(c: &regex::Captures<'_>) -> Option<(i8, i8, i8)> {
         .map(|m| m.as_str().to_ascii_lowercase().replace('.', ""));
     match marker.as_deref() {
         Some("pm" | "下午" | "晚上") if (1..12).contains(&h) => h += 12,
-        Some("pm" | "下午" | "晚上" | "am" | "上午" | "凌晨" | "早上") if h > 12 => return None,
+        Some("pm" | "下午" | "晚上" | "am" | "上午" | "凌晨" | "早上") if h > 12 => {
+            return None
+        }
         Some("am" | "凌晨") if h == 12 => h = 0,
         _ => {}
     }
@@ -186,14 +198,50 @@ fn precision_of(c: &regex::Captures<'_>, time: Option<(i8, i8, i8)>) -> Precisio
 }
 
 fn month_number(name: &str) -> Option<i64> {
-    let n = name.to_lowercase().replace(['é', 'è'], "e").replace(['ä'], "a").replace(['û', 'ù'], "u");
+    let n = name
+        .to_lowercase()
+        .replace(['é', 'è'], "e")
+        .replace(['ä'], "a")
+        .replace(['û', 'ù'], "u");
     const TABLE: [(&str, i64); 38] = [
-        ("janv", 1), ("jan", 1), ("ene", 1), ("gen", 1), ("feb", 2), ("fev", 2), ("mar", 3),
-        ("apr", 4), ("avr", 4), ("abr", 4), ("mai", 5), ("may", 5), ("mag", 5), ("juin", 6),
-        ("juni", 6), ("june", 6), ("jun", 6), ("giu", 6), ("juil", 7), ("juli", 7), ("july", 7),
-        ("jul", 7), ("lug", 7), ("aug", 8), ("aou", 8), ("ago", 8), ("sep", 9), ("set", 9),
-        ("oct", 10), ("okt", 10), ("ott", 10), ("nov", 11), ("dec", 12), ("dez", 12), ("dic", 12),
-        ("mars", 3), ("marz", 3), ("maggio", 5),
+        ("janv", 1),
+        ("jan", 1),
+        ("ene", 1),
+        ("gen", 1),
+        ("feb", 2),
+        ("fev", 2),
+        ("mar", 3),
+        ("apr", 4),
+        ("avr", 4),
+        ("abr", 4),
+        ("mai", 5),
+        ("may", 5),
+        ("mag", 5),
+        ("juin", 6),
+        ("juni", 6),
+        ("june", 6),
+        ("jun", 6),
+        ("giu", 6),
+        ("juil", 7),
+        ("juli", 7),
+        ("july", 7),
+        ("jul", 7),
+        ("lug", 7),
+        ("aug", 8),
+        ("aou", 8),
+        ("ago", 8),
+        ("sep", 9),
+        ("set", 9),
+        ("oct", 10),
+        ("okt", 10),
+        ("ott", 10),
+        ("nov", 11),
+        ("dec", 12),
+        ("dez", 12),
+        ("dic", 12),
+        ("mars", 3),
+        ("marz", 3),
+        ("maggio", 5),
     ];
     // Longest prefix first where two share a start (`mars` before `mar`, `juin` before `jun`).
     let mut best: Option<(usize, i64)> = None;
@@ -447,7 +495,15 @@ pub fn clean_source(value: &str) -> Option<String> {
     loop {
         let before = s.len();
         for prefix in [
-            "来源于", "来源", "來源", "稿件来源", "文章来源", "信息来源", "新闻来源", "稿源", "出处",
+            "来源于",
+            "来源",
+            "來源",
+            "稿件来源",
+            "文章来源",
+            "信息来源",
+            "新闻来源",
+            "稿源",
+            "出处",
         ] {
             if let Some(rest) = s.strip_prefix(prefix) {
                 s = rest.trim_start_matches([':', '：', ' ']).trim().to_string();
@@ -504,7 +560,11 @@ pub fn split_names(text: &str) -> Vec<String> {
             let t = rest.split_whitespace().collect::<Vec<_>>().join(" ");
             let mut t = LATIN_LABEL.replace(&t, "").to_string();
             // A full stop after a word (not an initial) ends a sentence, not a name.
-            if t.ends_with('.') && t.split(' ').next_back().is_some_and(|w| w.chars().count() > 2) {
+            if t.ends_with('.')
+                && t.split(' ')
+                    .next_back()
+                    .is_some_and(|w| w.chars().count() > 2)
+            {
                 t.pop();
             }
             if !t.is_empty() {
@@ -669,7 +729,9 @@ pub fn parse_editors(text: &str) -> Vec<String> {
 pub fn is_editor_line(text: &str) -> bool {
     let t = text.trim();
     t.chars().count() <= 80
-        && (EDITOR_PAREN.find(t).is_some_and(|m| m.start() == 0 && m.end() == t.len())
+        && (EDITOR_PAREN
+            .find(t)
+            .is_some_and(|m| m.start() == 0 && m.end() == t.len())
             || t.starts_with("责任编辑")
             || t.starts_with("责编")
             || (EDITOR_LINE.is_match(t) && !parse_editors(t).is_empty()))
@@ -747,12 +809,18 @@ mod tests {
     #[test]
     fn european_and_month_name_dates() {
         assert_eq!(rfc("18.02.2020 14:30"), "2020-02-18T14:30:00+08:00");
-        assert_eq!(rfc("Veröffentlicht am 18. Februar 2020"), "2020-02-18T00:00:00+08:00");
+        assert_eq!(
+            rfc("Veröffentlicht am 18. Februar 2020"),
+            "2020-02-18T00:00:00+08:00"
+        );
         assert_eq!(rfc("le 3 mars 2021"), "2021-03-03T00:00:00+08:00");
         assert_eq!(rfc("5 de mayo de 2022"), "2022-05-05T00:00:00+08:00");
         assert_eq!(rfc("November 19, 2019"), "2019-11-19T00:00:00+08:00");
         assert_eq!(rfc("13/05/2022"), "2022-05-13T00:00:00+08:00");
-        assert!(parse_datetime("07/05/2022").is_none(), "ambiguous day and month");
+        assert!(
+            parse_datetime("07/05/2022").is_none(),
+            "ambiguous day and month"
+        );
         assert_eq!(rfc("7/5/2005 9:23:57 PM"), "2005-07-05T21:23:57+08:00");
     }
 
@@ -811,7 +879,10 @@ mod tests {
             clean_source("人民网-文化频道").as_deref(),
             Some("人民网-文化频道")
         );
-        assert_eq!(clean_source("人民日报2024-05-13").as_deref(), Some("人民日报"));
+        assert_eq!(
+            clean_source("人民日报2024-05-13").as_deref(),
+            Some("人民日报")
+        );
         assert_eq!(clean_source("求是网参与互动").as_deref(), Some("求是网"));
         assert_eq!(clean_source("本站原创").as_deref(), Some("本站原创"));
         assert_eq!(

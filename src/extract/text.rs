@@ -121,7 +121,11 @@ fn looks_binary(head: &[u8]) -> bool {
 #[must_use]
 pub fn is_html_text(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim_start();
-    let window: String = t.chars().take(4096).collect::<String>().to_ascii_lowercase();
+    let window: String = t
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if window.starts_with("<!doctype")
         || window.starts_with("<html")
         || window.starts_with("<!--")
@@ -132,9 +136,11 @@ pub fn is_html_text(text: &str) -> bool {
     {
         return true;
     }
-    ["<html", "<body", "<head", "<p>", "<p ", "<div", "<br", "<title"]
-        .iter()
-        .any(|tag| window.contains(tag))
+    [
+        "<html", "<body", "<head", "<p>", "<p ", "<div", "<br", "<title",
+    ]
+    .iter()
+    .any(|tag| window.contains(tag))
 }
 
 fn escape(s: &str) -> String {
@@ -234,9 +240,18 @@ mod tests {
 
     #[test]
     fn binary_formats_are_named() {
-        assert_eq!(sniff(b"\x7fELF\x02\x01\x01\0\0\0"), Kind::Binary("an ELF executable"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Kind::Binary("a PNG image"));
-        assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"), Kind::Binary("a JPEG image"));
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x01\0\0\0"),
+            Kind::Binary("an ELF executable")
+        );
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            Kind::Binary("a PNG image")
+        );
+        assert_eq!(
+            sniff(b"\xff\xd8\xff\xe0\0\x10JFIF"),
+            Kind::Binary("a JPEG image")
+        );
         assert_eq!(sniff(b"GIF89a\x01\0\x01\0"), Kind::Binary("a GIF image"));
         assert_eq!(sniff(b"PK\x03\x04\x14\0"), Kind::Binary("a zip archive"));
         assert_eq!(sniff(b"\x1f\x8b\x08\0\0\0"), Kind::Binary("a gzip archive"));
@@ -248,7 +263,10 @@ mod tests {
         assert_eq!(sniff(b"  <!DOCTYPE html><html>"), Kind::Html);
         assert_eq!(sniff("\u{feff}<html><body>".as_bytes()), Kind::Html);
         assert_eq!(sniff("标题\n\n<p>正文</p>".as_bytes()), Kind::Html);
-        assert_eq!(sniff("中国工会新闻\n\n标题\n\n正文。".as_bytes()), Kind::Text);
+        assert_eq!(
+            sniff("中国工会新闻\n\n标题\n\n正文。".as_bytes()),
+            Kind::Text
+        );
         assert_eq!(sniff(b"MZ is the start of this sentence."), Kind::Text);
         assert_eq!(sniff(b"BMW and Audi"), Kind::Text);
     }

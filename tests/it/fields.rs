@@ -34,20 +34,44 @@ fn body(a: &Article) -> String {
 
 /// Words that must never be published as an author.
 const NOT_AUTHORS: [&str; 16] = [
-    "搜索", "微信", "打印", "打印本页", "调整字体", "字号减小", "发表评论", "分享到", "控制面板", "评论管理",
-    "专业平台", "政策", "云南网", "www.yunnan.cn", "新华网", "求是网",
+    "搜索",
+    "微信",
+    "打印",
+    "打印本页",
+    "调整字体",
+    "字号减小",
+    "发表评论",
+    "分享到",
+    "控制面板",
+    "评论管理",
+    "专业平台",
+    "政策",
+    "云南网",
+    "www.yunnan.cn",
+    "新华网",
+    "求是网",
 ];
 
 fn assert_no_non_person(a: &Article) {
     for w in NOT_AUTHORS {
-        assert!(!a.authors.iter().any(|x| x == w), "{w} as an author: {:?}", a.authors);
+        assert!(
+            !a.authors.iter().any(|x| x == w),
+            "{w} as an author: {:?}",
+            a.authors
+        );
     }
-    assert!(!a.authors.iter().any(|x| a.editors.contains(x)), "an editor as an author");
+    assert!(
+        !a.authors.iter().any(|x| a.editors.contains(x)),
+        "an editor as an author"
+    );
 }
 
 #[test]
 fn lead_credit_beats_a_site_name_in_meta_author_and_ui_words() {
-    let a = extract_at("lead_reporter.html", "https://gh.yunnan.example/2024/0718/12345.html");
+    let a = extract_at(
+        "lead_reporter.html",
+        "https://gh.yunnan.example/2024/0718/12345.html",
+    );
     assert_eq!(a.title, "昆明市总工会为户外劳动者送清凉");
     assert_eq!(a.authors, vec!["叶婉"], "本报讯（记者 叶婉）");
     assert_no_non_person(&a);
@@ -68,8 +92,14 @@ fn lead_credit_beats_a_site_name_in_meta_author_and_ui_words() {
 
 #[test]
 fn closing_credit_labelled_day_date_and_a_short_opening_quote() {
-    let a = extract_at("closing_reporter.html", "http://www.ghxx.example/gzdt/2024/0926/1001.html");
-    assert_eq!(a.title, "全省职工职业技能大赛开幕", "site suffix left out of the title");
+    let a = extract_at(
+        "closing_reporter.html",
+        "http://www.ghxx.example/gzdt/2024/0926/1001.html",
+    );
+    assert_eq!(
+        a.title, "全省职工职业技能大赛开幕",
+        "site suffix left out of the title"
+    );
     assert_eq!(a.authors, vec!["胡晓蓉"], "（记者 胡晓蓉） after the body");
     assert_eq!(
         published(&a),
@@ -77,13 +107,19 @@ fn closing_credit_labelled_day_date_and_a_short_opening_quote() {
         "发布时间 with a day only is a day, not the header's today or the footer's 更新时间"
     );
     assert_eq!(a.paragraphs.len(), 4, "{:#?}", a.paragraphs);
-    assert_eq!(a.paragraphs[0], "“技能成就梦想，匠心铸就未来。”", "the short opening quote stays");
+    assert_eq!(
+        a.paragraphs[0], "“技能成就梦想，匠心铸就未来。”",
+        "the short opening quote stays"
+    );
     assert!(!body(&a).contains("记者"));
 }
 
 #[test]
 fn a_date_after_the_body_in_a_forum_post_and_site_dates_lose() {
-    let a = extract_at("after_body_dates.html", "http://bbs.ghxx.example/thread-1234-1-1.html");
+    let a = extract_at(
+        "after_body_dates.html",
+        "http://bbs.ghxx.example/thread-1234-1-1.html",
+    );
     assert_eq!(
         published(&a),
         ("2005-08-12T16:12:21+08:00".to_string(), Precision::Second),
@@ -95,7 +131,10 @@ fn a_date_after_the_body_in_a_forum_post_and_site_dates_lose() {
 
 #[test]
 fn a_forum_date_line_under_the_subject_and_reply_dates_lose() {
-    let a = extract_at("forum_dates.html", "http://bbs.ghxx.example/viewthread.php?tid=88");
+    let a = extract_at(
+        "forum_dates.html",
+        "http://bbs.ghxx.example/viewthread.php?tid=88",
+    );
     assert_eq!(a.title, "关于职工疗休养的几点建议");
     assert_eq!(
         published(&a),
@@ -107,7 +146,10 @@ fn a_forum_date_line_under_the_subject_and_reply_dates_lose() {
 
 #[test]
 fn leading_dateline_is_a_date_and_leaves_the_body_and_widgets_go() {
-    let a = extract_at("dateline_first.html", "https://www.henan.example/news/2022/01-20/2345.html");
+    let a = extract_at(
+        "dateline_first.html",
+        "https://www.henan.example/news/2022/01-20/2345.html",
+    );
     assert_eq!(
         published(&a),
         ("2022-01-20T16:31:00+08:00".to_string(), Precision::Minute)
@@ -123,11 +165,18 @@ fn leading_dateline_is_a_date_and_leaves_the_body_and_widgets_go() {
 
 #[test]
 fn labelled_author_with_affiliation_source_kept_whole_and_credit_block_dropped() {
-    let a = extract_at("labelled_bylines.html", "http://www.zgzgzj.example/llyj/202305/t20230516_8812.html");
+    let a = extract_at(
+        "labelled_bylines.html",
+        "http://www.zgzgzj.example/llyj/202305/t20230516_8812.html",
+    );
     assert_eq!(a.title, "新就业形态劳动者权益保障的几点思考");
     assert_eq!(a.authors, vec!["赵培"], "作者: 赵 培 ：北京物资学院");
     assert_no_non_person(&a);
-    assert_eq!(a.source.as_deref(), Some("本站原创"), "本站原创 stays whole");
+    assert_eq!(
+        a.source.as_deref(),
+        Some("本站原创"),
+        "本站原创 stays whole"
+    );
     assert_eq!(
         published(&a),
         ("2023-05-16T08:30:00+08:00".to_string(), Precision::Minute),
@@ -135,8 +184,7 @@ fn labelled_author_with_affiliation_source_kept_whole_and_credit_block_dropped()
     );
     assert_eq!(a.paragraphs.len(), 4, "{:#?}", a.paragraphs);
     assert_eq!(
-        a.paragraphs[0],
-        "编者按：平台经济快速发展，劳动者权益保障面临新课题。",
+        a.paragraphs[0], "编者按：平台经济快速发展，劳动者权益保障面临新课题。",
         "the bold opening sentence stays"
     );
     assert!(!body(&a).contains("原标题"));
@@ -144,8 +192,14 @@ fn labelled_author_with_affiliation_source_kept_whole_and_credit_block_dropped()
 
 #[test]
 fn author_span_beside_font_buttons_json_ld_date_and_full_width_title_space() {
-    let a = extract_at("span_author_baidu.html", "https://www.ghxx.example/xwzx/2024-03/05/content_1.htm");
-    assert_eq!(a.title, "职工书屋建到工地上　送去精神食粮", "the full-width space is the page's");
+    let a = extract_at(
+        "span_author_baidu.html",
+        "https://www.ghxx.example/xwzx/2024-03/05/content_1.htm",
+    );
+    assert_eq!(
+        a.title, "职工书屋建到工地上　送去精神食粮",
+        "the full-width space is the page's"
+    );
     assert_eq!(a.authors, vec!["黄宇"], "span#author_baidu");
     assert_no_non_person(&a);
     assert_eq!(a.source.as_deref(), Some("某市工会网"), "稿源 is read");
@@ -167,7 +221,11 @@ fn people_channel_source_glued_lead_byline_and_editors() {
     );
     assert_eq!(a.profile, "people");
     assert_eq!(a.title, "非遗工坊里的“工匠之家”");
-    assert_eq!(a.source.as_deref(), Some("人民网-文化频道"), "outlet and channel as written");
+    assert_eq!(
+        a.source.as_deref(),
+        Some("人民网-文化频道"),
+        "outlet and channel as written"
+    );
     assert_eq!(a.authors, vec!["罗科", "苏盈"], "本报记者罗科苏盈发自北京");
     assert_eq!(a.editors, vec!["单芳", "陈悦"]);
     assert_eq!(
@@ -179,13 +237,23 @@ fn people_channel_source_glued_lead_byline_and_editors() {
 
 #[test]
 fn xinhua_lead_credit_meta_time_and_chuping_block() {
-    let a = extract_at("xinhua_lead.html", "http://www.xinhuanet.example/local/2024-08/15/c_1130.htm");
+    let a = extract_at(
+        "xinhua_lead.html",
+        "http://www.xinhuanet.example/local/2024-08/15/c_1130.htm",
+    );
     assert_eq!(a.title, "西藏：职工服务驿站覆盖全区县");
-    assert_eq!(a.authors, vec!["格桑边觉"], "据新华社拉萨电（记者 格桑边觉）");
+    assert_eq!(
+        a.authors,
+        vec!["格桑边觉"],
+        "据新华社拉萨电（记者 格桑边觉）"
+    );
     assert_eq!(a.editors, vec!["王小龙"], "【责任编辑：王小龙】");
     assert_eq!(a.source.as_deref(), Some("新华网"));
     let (when, precision) = published(&a);
-    assert_eq!(when, "2024-08-15T02:02:33+00:00", "article:published_time, its own offset");
+    assert_eq!(
+        when, "2024-08-15T02:02:33+00:00",
+        "article:published_time, its own offset"
+    );
     assert_eq!(precision, Precision::Second);
     assert_eq!(a.paragraphs.len(), 3, "{:#?}", a.paragraphs);
     for leak in ["出品", "纠错", "责任编辑"] {
@@ -195,10 +263,17 @@ fn xinhua_lead_credit_meta_time_and_chuping_block() {
 
 #[test]
 fn outlet_prefixed_closing_byline_and_glued_source() {
-    let a = extract_at("closing_credits.html", "http://www.qstheory.example/qn/2024-06/02/c_1.htm");
+    let a = extract_at(
+        "closing_credits.html",
+        "http://www.qstheory.example/qn/2024-06/02/c_1.htm",
+    );
     assert_eq!(a.title, "青年职工的“技能赛场”");
     assert_eq!(a.authors, vec!["魏其濛"], "中青报·中青网记者 魏其濛");
-    assert_eq!(a.source.as_deref(), Some("求是网"), "求是网参与互动 → 求是网");
+    assert_eq!(
+        a.source.as_deref(),
+        Some("求是网"),
+        "求是网参与互动 → 求是网"
+    );
     assert_eq!(
         published(&a),
         ("2024-06-02T17:45:10+08:00".to_string(), Precision::Second)
@@ -208,7 +283,10 @@ fn outlet_prefixed_closing_byline_and_glued_source() {
 
 #[test]
 fn spam_title_prefix_is_removed_and_flagged() {
-    let a = extract_at("spam_prefix_title.html", "http://mirror.example/n1/2024/0927/c67502-40320000.html");
+    let a = extract_at(
+        "spam_prefix_title.html",
+        "http://mirror.example/n1/2024/0927/c67502-40320000.html",
+    );
     assert_eq!(a.title, "江苏工会重点抓好“四赛”,深入推进“安康杯”竞赛活动");
     assert!(a.has_flag(Flag::SpamTitlePrefix), "{:?}", a.flags);
     // A newsroom tag is not spam.
@@ -252,13 +330,41 @@ fn every_byline_shape_under_the_title() {
 #[test]
 fn every_date_shape() {
     let cases: [(&str, &str, Precision); 7] = [
-        ("发布时间：2024年09月27日 11:01", "2024-09-27T11:01:00+08:00", Precision::Minute),
-        ("日期：2003年5月", "2003-05-01T00:00:00+08:00", Precision::Month),
-        ("7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00", Precision::Second),
-        ("发布时间 2005/05/17 22:11:42 by admin", "2005-05-17T22:11:42+08:00", Precision::Second),
-        ("2024-09-27 来源：工人日报", "2024-09-27T00:00:00+08:00", Precision::Day),
-        ("2024年09月27日 下午3:05", "2024-09-27T15:05:00+08:00", Precision::Minute),
-        ("Published November 19, 2019 9:05 am", "2019-11-19T09:05:00+08:00", Precision::Minute),
+        (
+            "发布时间：2024年09月27日 11:01",
+            "2024-09-27T11:01:00+08:00",
+            Precision::Minute,
+        ),
+        (
+            "日期：2003年5月",
+            "2003-05-01T00:00:00+08:00",
+            Precision::Month,
+        ),
+        (
+            "7/5/2005 9:23:57 PM",
+            "2005-07-05T21:23:57+08:00",
+            Precision::Second,
+        ),
+        (
+            "发布时间 2005/05/17 22:11:42 by admin",
+            "2005-05-17T22:11:42+08:00",
+            Precision::Second,
+        ),
+        (
+            "2024-09-27 来源：工人日报",
+            "2024-09-27T00:00:00+08:00",
+            Precision::Day,
+        ),
+        (
+            "2024年09月27日 下午3:05",
+            "2024-09-27T15:05:00+08:00",
+            Precision::Minute,
+        ),
+        (
+            "Published November 19, 2019 9:05 am",
+            "2019-11-19T09:05:00+08:00",
+            Precision::Minute,
+        ),
     ];
     for (line, want, precision) in cases {
         let html = format!(
@@ -284,11 +390,31 @@ fn every_date_shape() {
 #[test]
 fn dates_only_in_meta_tags_or_time_elements() {
     let cases: [(&str, &str, Precision); 5] = [
-        (r#"<meta name="firstpublishedtime" content="2024-09-27 10:00:00">"#, "2024-09-27T10:00:00+08:00", Precision::Second),
-        (r#"<meta name="publishdate" content="2024-09-27">"#, "2024-09-27T00:00:00+08:00", Precision::Day),
-        (r#"<meta property="article:published_time" content="2024-09-27T11:01:00+08:00">"#, "2024-09-27T11:01:00+08:00", Precision::Second),
-        (r#"<meta name="PubDate" content="2024-09-27 10:30">"#, "2024-09-27T10:30:00+08:00", Precision::Minute),
-        (r#"<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2024-09-27T09:00:00+08:00"}</script>"#, "2024-09-27T09:00:00+08:00", Precision::Second),
+        (
+            r#"<meta name="firstpublishedtime" content="2024-09-27 10:00:00">"#,
+            "2024-09-27T10:00:00+08:00",
+            Precision::Second,
+        ),
+        (
+            r#"<meta name="publishdate" content="2024-09-27">"#,
+            "2024-09-27T00:00:00+08:00",
+            Precision::Day,
+        ),
+        (
+            r#"<meta property="article:published_time" content="2024-09-27T11:01:00+08:00">"#,
+            "2024-09-27T11:01:00+08:00",
+            Precision::Second,
+        ),
+        (
+            r#"<meta name="PubDate" content="2024-09-27 10:30">"#,
+            "2024-09-27T10:30:00+08:00",
+            Precision::Minute,
+        ),
+        (
+            r#"<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2024-09-27T09:00:00+08:00"}</script>"#,
+            "2024-09-27T09:00:00+08:00",
+            Precision::Second,
+        ),
     ];
     for (tag, want, precision) in cases {
         let html = format!(
@@ -298,7 +424,11 @@ fn dates_only_in_meta_tags_or_time_elements() {
         );
         let u = Url::parse("http://www.ghxx.example/a/1.html").unwrap();
         let a = extract::extract_article(&html, &u, None).unwrap().article;
-        assert_eq!(a.published.map(|p| p.to_rfc3339()).as_deref(), Some(want), "{tag}");
+        assert_eq!(
+            a.published.map(|p| p.to_rfc3339()).as_deref(),
+            Some(want),
+            "{tag}"
+        );
         assert_eq!(a.published_precision, Some(precision), "{tag}");
     }
     let html = "<html><head><title>劳模宣讲</title></head><body><article><h1>劳模宣讲</h1>\
@@ -306,7 +436,10 @@ fn dates_only_in_meta_tags_or_time_elements() {
         <p>近日，市总工会组织劳模工匠宣讲团走进企业、车间、班组，讲述奋斗故事，弘扬劳模精神。</p></article></body></html>";
     let u = Url::parse("http://www.ghxx.example/a/2.html").unwrap();
     let a = extract::extract_article(html, &u, None).unwrap().article;
-    assert_eq!(a.published.map(|p| p.to_rfc3339()).as_deref(), Some("2024-09-27T08:00:00+08:00"));
+    assert_eq!(
+        a.published.map(|p| p.to_rfc3339()).as_deref(),
+        Some("2024-09-27T08:00:00+08:00")
+    );
 }
 
 /// Body ends: every kind of furniture at the start and the end is dropped; prose is kept.
@@ -407,7 +540,11 @@ fn feed_entries_keep_the_offset_the_feed_wrote_and_only_person_authors() {
     );
     let a = extract::feed::entry_article(first);
     assert_eq!(a.published_precision, Some(Precision::Second));
-    assert!(a.authors.is_empty(), "the outlet 人民网 is not an author: {:?}", a.authors);
+    assert!(
+        a.authors.is_empty(),
+        "the outlet 人民网 is not an author: {:?}",
+        a.authors
+    );
 
     let atom = r#"<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Union news</title><id>urn:x</id><updated>2024-09-27T10:00:00-05:00</updated>
@@ -416,6 +553,9 @@ fn feed_entries_keep_the_offset_the_feed_wrote_and_only_person_authors() {
 <author><name>Jane Doe</name></author><summary>The strike ended.</summary></entry></feed>"#;
     let base = Url::parse("https://news.example/feed.atom").unwrap();
     let e = &extract::feed::parse_feed(atom.as_bytes(), &base).unwrap()[0];
-    assert_eq!(e.published.unwrap().to_rfc3339(), "2024-09-27T09:15:00-05:00");
+    assert_eq!(
+        e.published.unwrap().to_rfc3339(),
+        "2024-09-27T09:15:00-05:00"
+    );
     assert_eq!(extract::feed::entry_article(e).authors, vec!["Jane Doe"]);
 }

@@ -27,7 +27,11 @@ async fn run(args: &[&str], stdin: Option<Vec<u8>>) -> std::process::Output {
         .args(args)
         .env_remove("UNIONWIRE_CONFIG")
         .env("RUST_LOG", "warn")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -53,7 +57,10 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 }
 
 fn assert_seed_fields(v: &serde_json::Value) {
-    assert_eq!(v["title"], "江苏工会重点抓好“四赛”,深入推进“安康杯”竞赛活动");
+    assert_eq!(
+        v["title"],
+        "江苏工会重点抓好“四赛”,深入推进“安康杯”竞赛活动"
+    );
     assert_eq!(v["authors"], serde_json::json!(["黄洪涛"]));
     assert_eq!(v["published"], "2024-09-27T11:01:00+08:00");
     assert_eq!(v["published_precision"], "minute");
@@ -70,7 +77,10 @@ fn assert_seed_fields(v: &serde_json::Value) {
         assert!(flags.contains(&f), "{f} missing in {flags:?}");
     }
     let body = v["paragraphs"].to_string();
-    assert!(!body.contains("岚皋县") && !body.contains("(guó)"), "{body}");
+    assert!(
+        !body.contains("岚皋县") && !body.contains("(guó)"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -124,11 +134,23 @@ fn refused(out: &std::process::Output, needle: &str) {
 async fn binary_files_are_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &[u8], &str); 5] = [
-        ("a.out", b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0", "ELF executable"),
-        ("pic.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01", "PNG image"),
+        (
+            "a.out",
+            b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0",
+            "ELF executable",
+        ),
+        (
+            "pic.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+            "PNG image",
+        ),
         ("pic.jpg", b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01", "JPEG image"),
         ("pages.zip", b"PK\x03\x04\x14\0\0\0\x08\0", "zip archive"),
-        ("page.html.gz", b"\x1f\x8b\x08\0\0\0\0\0\0\x03", "gzip archive"),
+        (
+            "page.html.gz",
+            b"\x1f\x8b\x08\0\0\0\0\0\0\x03",
+            "gzip archive",
+        ),
     ];
     for (name, head, what) in cases {
         let path = dir.path().join(name);
