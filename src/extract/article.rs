@@ -189,17 +189,22 @@ fn pick_title(
         .filter_map(|k| doc.meta(k))
         .map(squash)
         .collect();
+    // A candidate equal to the whole <title> (a meta title that copies it) only counts when nothing
+    // shorter agrees.
     let mut agreed: Option<&String> = None;
+    let mut whole: Option<&String> = None;
     for c in h1s.iter().chain(metas.iter()).chain(h2s.iter()) {
         let sq = squash(c);
         if sq.chars().count() < 2 || !head_sq.contains(&sq) || site.contains(&sq) {
             continue;
         }
-        if agreed.is_none_or(|a| c.chars().count() > a.chars().count()) {
+        if sq == head_sq {
+            whole = whole.or(Some(c));
+        } else if agreed.is_none_or(|a| c.chars().count() > a.chars().count()) {
             agreed = Some(c);
         }
     }
-    let agreed = agreed.cloned();
+    let agreed = agreed.or(whole).cloned();
     let text = agreed
         .or_else(|| {
             // A meta title that <title> starts with (site suffix) or ends with (site prefix).

@@ -328,13 +328,21 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
         } else {
             (2..=4).contains(&han)
         };
+        // Outlet endings reject even a two-character name (`新华社`'s `华社` is no one); the other
+        // organisation and place endings only longer ones (`王会` may be a person).
+        let min_len = |e: &str| {
+            if ["网", "报", "社", "台", "刊", "站"].contains(&e) {
+                2
+            } else {
+                3
+            }
+        };
+        let bad_ending = NOT_NAME_ENDINGS
+            .iter()
+            .any(|e| n.ends_with(e) && chars >= min_len(e));
         return ok_len
+            && !bad_ending
             && !n.chars().any(|c| NOT_NAME_CHARS.contains(c))
-            && !NOT_NAME_ENDINGS.iter().any(|e| n.ends_with(e) && chars > 2)
-            && !(chars == 2
-                && ["网", "报", "社", "台", "刊", "站"]
-                    .iter()
-                    .any(|e| n.ends_with(e)))
             && !crate::clean::is_place_name(n);
     }
     // Latin names: capitalised words, no digits, no job titles or organisation words.
