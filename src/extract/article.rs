@@ -837,6 +837,9 @@ fn extract_from_doc(
         }
     }
 
+    // An editor is never an author (`meta author` often names the 责任编辑).
+    authors.retain(|a| !editors.contains(a));
+
     // Body cleanup.
     let header_set: HashSet<&str> = header.iter().map(String::as_str).collect();
     let mut spam_removed = false;
@@ -1011,7 +1014,7 @@ static END_NOISE: LazyLock<Regex> = LazyLock::new(|| {
       | (?:本文)?转(?:载)?自.{0,30}
       | (?:声明|免责声明|版权声明)\s*[:：].{0,200}
       | 点击(?:进入|查看|阅读).{0,40}
-      | (?:\s*[【\[（(]?\s*(?:编辑|责编|责任编辑|审核|校对|终审|编审|初审|复审|统筹|策划|监制|制作|设计|出品|作者|记者|摄影|视频|文字|图片|海报|来源|翻译|排版)\s*[:：丨|/]\s*[^:：。]{1,24}?\s*[】\]）)]?\s*[|｜丨;；,，]?\s*){1,6}
+      | (?:\s*[【\[（(]?\s*(?:编辑|责编|责任编辑|审核|校对|终审|编审|初审|复审|统筹|策划|监制|制作|设计|出品|作者|记者|摄影|视频|文字|图片|海报|来源|翻译|排版)\s*[:：丨︱|｜/]\s*[^:：。]{1,24}?\s*[】\]）)]?\s*[|｜丨;；,，]?\s*){1,6}
     )$")
     .expect("static regex is valid")
 });

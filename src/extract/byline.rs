@@ -504,7 +504,7 @@ static ROLE_LINE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^(?:作\s*者|采\s*写|撰\s*文|撰\s*稿|文\s*字|记\s*者|文\s*/\s*图|图\s*/\s*文|文|By|by|BY)\s*[:：/／|｜]\s*(?P<names>.{2,60})$",
+        r"^(?:作\s*者|采\s*写|撰\s*文|撰\s*稿|文\s*字|记\s*者|文\s*/\s*图|图\s*/\s*文|文|By|by|BY)\s*[:：/／|｜丨︱]\s*(?P<names>.{2,60})$",
     )
 });
 static LABEL_INLINE: LazyLock<Regex> = LazyLock::new(|| {
