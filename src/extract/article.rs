@@ -718,7 +718,13 @@ fn extract_from_doc(
         not.add(host);
     }
     if let Some(head) = page_title(doc) {
-        for part in head.split(['-', '_', '|', '｜', '—']) {
+        let parts: Vec<&str> = head
+            .split(['_', '|', '｜', '—', '–', '»', '›', '·'])
+            .flat_map(|p| p.split(" - "))
+            .flat_map(|p| p.split("--"))
+            .chain(head.split('-'))
+            .collect();
+        for part in parts {
             let part = part.trim();
             if part != title
                 && !part.is_empty()
