@@ -94,7 +94,7 @@ pub struct CrawlArgs {
 /// `fetch`.
 #[derive(Debug, Args)]
 pub struct FetchArgs {
-    /// URLs (http/https) or paths of saved HTML pages.
+    /// URLs (http/https), paths of saved HTML pages or plain-text copies, or `-` for standard input.
     #[arg(required = true, value_name = "URL_OR_FILE")]
     pub inputs: Vec<String>,
     /// One JSON object per line instead of readable text.

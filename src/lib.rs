@@ -11,7 +11,7 @@
 //! | [`config`] | the one typed `Config`: embedded `config/default.toml`, user file, `UNIONWIRE_…` env, CLI overrides |
 //! | [`model`] | domain types shared by the stages: `Article`, `ArticleId`, `StoryId`, `SourceId`, `Published`, `Flag` |
 //! | [`fetch`] | the one HTTP client: timeouts, decoded-size cap, redirects, SSRF refusal, charset decoding, robots.txt, per-host politeness, retries, conditional GET |
-//! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, chosen by URL or page signature, generic density extractor, Chinese metadata, multi-page merge) and listings/feeds/e-paper → links |
+//! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, chosen by URL or page signature, generic density extractor, Chinese metadata, validated bylines, scored dates with their precision, multi-page merge), plain-text articles and input sniffing, and listings/feeds/e-paper → links |
 //! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
 //! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints, the near-duplicate decision |
 //! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health; paged read-only queries in `store::query` |

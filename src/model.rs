@@ -257,6 +257,8 @@ pub enum Flag {
     EmptyBody,
     /// The page declared a charset its bytes contradict; it was decoded as the bytes support.
     CharsetMismatch,
+    /// The title carried a bracketed spam prefix (`[某某化妆品]…`), which was removed.
+    SpamTitlePrefix,
 }
 
 /// Why an article's site profile was used (`fetch --json` field `profile_match`).
@@ -272,6 +274,34 @@ pub enum ProfileMatch {
     /// No profile applied: the generic extractor (or a feed entry).
     #[default]
     None,
+}
+
+/// How much of a publication time the page actually gave: a page that shows only a day is not
+/// published at midnight, and consumers must not read the midnight as a fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// Only the month (`2003年5月`); the day shown is the 1st.
+    Month,
+    /// The day, no time of day (midnight shown).
+    Day,
+    /// Hours and minutes.
+    Minute,
+    /// Hours, minutes and seconds.
+    Second,
+}
+
+impl Precision {
+    /// The name used in JSON (`month`, `day`, `minute`, `second`).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Day => "day",
+            Self::Minute => "minute",
+            Self::Second => "second",
+        }
+    }
 }
 
 /// A clean article: what `fetch --json` prints and what the store keeps.
@@ -298,6 +328,10 @@ pub struct Article {
     pub source: Option<String>,
     /// When the article was published, if known.
     pub published: Option<Published>,
+    /// How precise `published` is (`second`, `minute`, `day`, `month`); null when there is no date.
+    /// Records stored before the field existed decode with null.
+    #[serde(default)]
+    pub published_precision: Option<Precision>,
     /// Body text, one string per paragraph.
     #[serde(default)]
     pub paragraphs: Vec<String>,

@@ -49,6 +49,12 @@ pub fn is_spam_block(text: &str) -> bool {
     spam::is_spam_block(text)
 }
 
+/// Whether a token is a Chinese place name (gazetteer, or an administrative suffix such as 县, 市, 区).
+#[must_use]
+pub fn is_place_name(token: &str) -> bool {
+    spam::is_place(token)
+}
+
 /// Removes stuffed suffix/prefix segments of a title (`…_国产…_亚洲…`) and site suffixes like
 /// `--中国工会新闻--人民网`, `-工人日报-中工网`; returns the cleaned, whitespace-normalised title.
 #[must_use]
@@ -76,6 +82,39 @@ pub fn normalize_text(text: &str) -> String {
             if !out.is_empty() {
                 out.push(if nl { '\n' } else { ' ' });
             }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One line of text as a page wrote it: whitespace runs collapse to one space, except a run of
+/// ideographic spaces (U+3000) between words, which a Chinese title uses on purpose and which is kept;
+/// zero-width characters are removed and both ends trimmed.
+#[must_use]
+pub fn normalize_inline(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let mut in_run = false;
+    for c in text.chars() {
+        if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}') {
+            continue;
+        }
+        if c.is_whitespace() {
+            run.push(c);
+            in_run = true;
+            continue;
+        }
+        if in_run {
+            if !out.is_empty() {
+                if run.chars().all(|r| r == '\u{3000}') {
+                    out.push_str(&run);
+                } else {
+                    out.push(' ');
+                }
+            }
+            run.clear();
+            in_run = false;
         }
         out.push(c);
     }
@@ -418,6 +457,15 @@ mod tests {
         );
         assert_eq!(normalize_text("中\u{200B}国"), "中国");
         assert_eq!(normalize_text("   "), "");
+    }
+
+    #[test]
+    fn normalize_inline_keeps_ideographic_spaces_between_words() {
+        assert_eq!(
+            normalize_inline("\u{3000}全总　召开 \n 会议\u{3000}"),
+            "全总　召开 会议"
+        );
+        assert_eq!(normalize_inline("a \u{3000} b"), "a b");
     }
 
     #[test]

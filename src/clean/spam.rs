@@ -202,7 +202,7 @@ pub(crate) fn clean_title(title: &str) -> (String, bool) {
 
 /// One pass of [`clean_title`].
 fn clean_title_once(title: &str) -> (String, bool) {
-    let mut t = super::normalize_text(title).replace('\n', " ");
+    let mut t = super::normalize_inline(title);
     let mut stuffed = false;
     // Stuffed prefix/suffix segments.
     let spans = segment_spans(&t);

@@ -1,8 +1,11 @@
 //! `unionwire fetch URL_OR_FILE…`: fetch (or read) pages, extract and clean the articles, print them as readable
 //! text or one JSON object per line. Needs no store and no config file, so it runs beside a daemon.
+//! Inputs are http(s) URLs, files (HTML or plain text, told apart by their first bytes) and `-` (standard
+//! input, HTML or text). Anything else that is not a page (an executable, an image, an archive) is refused
+//! after its first bytes are read, so memory stays bounded; other URL schemes are refused by name.
 //! A failing input prints one line naming it and the reason; the others still run; the exit code is then 1.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
@@ -13,9 +16,9 @@ use crate::cli::{Cli, FetchArgs};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE, EXIT_USAGE};
 use crate::config::Overrides;
 use crate::crawl::{finish_article, MAX_ARTICLE_PAGES};
-use crate::extract::{self, Profile, Profiles};
+use crate::extract::{self, text::SNIFF_BYTES, Kind, Profile, Profiles};
 use crate::fetch::{charset, FetchConfig, Fetcher, Request};
-use crate::model::Article;
+use crate::model::{Article, Precision};
 
 /// Inputs handled at once.
 const PARALLEL: usize = 8;
@@ -94,12 +97,92 @@ async fn one<'a>(
     base_url: Option<&Url>,
     follow_pages: bool,
 ) -> (&'a str, anyhow::Result<Article>) {
-    let r = if input.starts_with("http://") || input.starts_with("https://") {
+    let limit = fetcher.config().max_body_bytes;
+    let r = if input == "-" {
+        from_stdin(profile, base_url, limit)
+    } else if input.starts_with("http://") || input.starts_with("https://") {
         from_url(fetcher, input, profile, follow_pages).await
+    } else if let Some(scheme) = other_scheme(input) {
+        if scheme.eq_ignore_ascii_case("file") {
+            match Url::parse(input).ok().and_then(|u| u.to_file_path().ok()) {
+                Some(path) => from_file(&path, profile, base_url, follow_pages, limit),
+                None => Err(anyhow!("not a valid file URL")),
+            }
+        } else {
+            Err(anyhow!(
+                "unsupported URL scheme {scheme:?}: fetch reads http and https URLs, files and - (stdin)"
+            ))
+        }
     } else {
-        from_file(Path::new(input), profile, base_url, follow_pages)
+        from_file(Path::new(input), profile, base_url, follow_pages, limit)
     };
     (input, r)
+}
+
+/// The scheme of an input written as `scheme://…` (a URL that is not http or https).
+fn other_scheme(input: &str) -> Option<&str> {
+    let (scheme, _) = input.split_once("://")?;
+    let mut chars = scheme.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    ok.then_some(scheme)
+}
+
+/// Reads an input, refusing it after its first bytes when they are not HTML or text, and refusing more than
+/// `limit` bytes. Returns the bytes and what they are.
+fn read_input(mut r: impl Read, what: &str, limit: u64) -> anyhow::Result<(Vec<u8>, Kind)> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    (&mut r)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {what}"))?;
+    let kind = extract::sniff(&head);
+    if let Kind::Binary(name) = kind {
+        return Err(anyhow!(
+            "{what} looks like {name}, not an HTML page or text; refused"
+        ));
+    }
+    let mut bytes = head;
+    r.take(limit.saturating_add(1).saturating_sub(bytes.len() as u64))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {what}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(anyhow!(
+            "{what} is larger than the {limit}-byte page limit (crawl.max_body_bytes); refused"
+        ));
+    }
+    Ok((bytes, kind))
+}
+
+/// Extracts decoded text as what it was sniffed to be.
+fn extract_kind(
+    text: &str,
+    kind: Kind,
+    url: &Url,
+    profile: Option<&Profile>,
+) -> anyhow::Result<extract::Extracted> {
+    // A text input that is really markup (a fragment without a doctype) is still HTML.
+    if kind == Kind::Text && !extract::text::is_html_text(text) {
+        Ok(extract::extract_text(text, url)?)
+    } else {
+        Ok(extract::extract_article(text, url, profile)?)
+    }
+}
+
+fn from_stdin(
+    profile: Option<&Profile>,
+    base_url: Option<&Url>,
+    limit: u64,
+) -> anyhow::Result<Article> {
+    let (bytes, kind) = read_input(std::io::stdin().lock(), "standard input", limit)?;
+    let url = match base_url {
+        Some(b) => b.clone(),
+        None => Url::parse("file:///dev/stdin").map_err(|e| anyhow!("{e}"))?,
+    };
+    let decoded = charset::decode(&bytes, None, url.host_str());
+    let profile = profile.or_else(|| Profiles::builtin().for_url(&url));
+    let first = extract_kind(&decoded.text, kind, &url, profile)?;
+    Ok(assemble(first.article, Vec::new(), decoded.encoding.name()))
 }
 
 async fn from_url(
@@ -113,9 +196,25 @@ async fn from_url(
         fetcher.trust_host(host);
     }
     let resp = fetcher.get(&Request::html(url)).await?;
+    let kind = extract::sniff(&resp.body);
+    if let Kind::Binary(name) = kind {
+        return Err(anyhow!(
+            "the response looks like {name}, not an HTML page or text; refused"
+        ));
+    }
     let decoded = resp.decode();
     let final_url = resp.url.clone();
-    let mut first = extract::extract_article(&decoded.text, &final_url, profile)?;
+    let plain = resp.content_type.as_deref().is_some_and(|c| {
+        c.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("text/plain")
+    });
+    let mut first = extract_kind(
+        &decoded.text,
+        if plain { Kind::Text } else { Kind::Html },
+        &final_url,
+        profile,
+    )?;
     decoded
         .flags()
         .into_iter()
@@ -139,14 +238,16 @@ fn from_file(
     profile: Option<&Profile>,
     base_url: Option<&Url>,
     follow_pages: bool,
+    limit: u64,
 ) -> anyhow::Result<Article> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let (bytes, kind) = read_input(file, &path.display().to_string(), limit)?;
     let url = match base_url {
         Some(b) => b.clone(),
         None => file_url(path)?,
     };
     let decoded = charset::decode(&bytes, None, url.host_str());
-    let mut first = extract::extract_article(&decoded.text, &url, profile)?;
+    let mut first = extract_kind(&decoded.text, kind, &url, profile)?;
     decoded
         .flags()
         .into_iter()
@@ -207,7 +308,13 @@ pub fn render_text(a: &Article) -> String {
     }
     let mut meta = Vec::new();
     if let Some(p) = &a.published {
-        meta.push(format!("发布 {}", p.to_rfc3339()));
+        let full = p.to_rfc3339();
+        let shown = match a.published_precision {
+            Some(Precision::Day) => full.get(..10).unwrap_or(&full).to_string(),
+            Some(Precision::Month) => full.get(..7).unwrap_or(&full).to_string(),
+            _ => full,
+        };
+        meta.push(format!("发布 {shown}"));
     }
     if let Some(src) = &a.source {
         meta.push(format!("来源 {src}"));

@@ -1,6 +1,7 @@
 //! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) → entries, via feed-rs. Bytes are decoded first by the
 //! XML-declared encoding (GB2312/GBK labels decode as GB18030), because several parsers reject
-//! legacy Chinese encodings; entries without a usable http(s) link are skipped.
+//! legacy Chinese encodings; entries without a usable http(s) link are skipped. Entry times keep the offset
+//! the feed wrote (feed-rs normalises them to UTC; the raw date values are read back for their offsets).
 
 use std::sync::LazyLock;
 
@@ -83,6 +84,36 @@ fn to_published(ts: i64, nanos: u32) -> Option<Published> {
         instant,
         offset: jiff::tz::Offset::UTC,
     })
+}
+
+/// The date values a feed's raw text holds (`pubDate`, `published`, `updated`, `dc:date`, JSON Feed
+/// `date_published`), each read with the offset it was written in: feed-rs gives instants in UTC, and a
+/// Chinese feed's `+0800` must survive into the article.
+fn written_offsets(text: &str) -> Vec<(i64, jiff::tz::Offset)> {
+    static RAW: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)<(?:pubDate|published|updated|dc:date|issued|modified|created)\b[^>]*>\s*(?:<!\[CDATA\[)?\s*(?P<x>[^<\]]{8,64}?)\s*(?:\]\]>)?\s*</|"date_(?:published|modified)"\s*:\s*"(?P<j>[^"]{8,64})""#)
+            .expect("static regex is valid")
+    });
+    let mut out: Vec<(i64, jiff::tz::Offset)> = Vec::new();
+    for c in RAW.captures_iter(text).take(10_000) {
+        let Some(v) = c
+            .name("x")
+            .or_else(|| c.name("j"))
+            .map(|m| m.as_str().trim())
+        else {
+            continue;
+        };
+        let parsed = jiff::fmt::rfc2822::parse(v)
+            .ok()
+            .map(|z| (z.timestamp().as_second(), z.offset()))
+            .or_else(|| Published::parse_rfc3339(v).map(|p| (p.unix_seconds(), p.offset)));
+        if let Some((secs, offset)) = parsed {
+            if !out.iter().any(|(s, _)| *s == secs) {
+                out.push((secs, offset));
+            }
+        }
+    }
+    out
 }
 
 /// Characters XML 1.0 forbids (C0 controls but tab, CR and LF; U+FFFE, U+FFFF): real feeds carry them
@@ -171,6 +202,7 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<Vec<Entry>, ExtractError> 
             url: base.to_string(),
             source,
         })?;
+    let offsets = written_offsets(&text);
     let mut out = Vec::new();
     for e in feed.entries {
         let link = e
@@ -193,7 +225,13 @@ pub fn parse_feed(bytes: &[u8], base: &Url) -> Result<Vec<Entry>, ExtractError> 
         let published = e
             .published
             .or(e.updated)
-            .and_then(|d| to_published(d.timestamp(), d.timestamp_subsec_nanos()));
+            .and_then(|d| to_published(d.timestamp(), d.timestamp_subsec_nanos()))
+            .map(|mut p| {
+                if let Some((_, offset)) = offsets.iter().find(|(s, _)| *s == p.unix_seconds()) {
+                    p.offset = *offset;
+                }
+                p
+            });
         let authors = e
             .authors
             .iter()
@@ -261,8 +299,15 @@ pub fn entry_article(e: &Entry) -> Article {
         url: e.link.to_string(),
         canonical_url: e.link.to_string(),
         title: e.title.clone(),
-        authors: e.authors.clone(),
+        // A feed's author field often names the outlet (`人民网`) or an e-mail: only persons are kept.
+        authors: e
+            .authors
+            .iter()
+            .flat_map(|a| super::meta::split_names(a))
+            .filter(|a| super::byline::is_person_name(a, &super::byline::NotPersons::default()))
+            .collect(),
         published: e.published,
+        published_precision: e.published.map(|_| crate::model::Precision::Second),
         paragraphs,
         profile: "feed".to_string(),
         ..Article::default()

@@ -3,12 +3,16 @@
 //! Site profiles (`config/sites/*.toml`, one per CMS family: people.com.cn templates, workercn and its
 //! e-paper, Hanweb, TRS) name CSS selectors for each field with fallbacks; whatever a profile misses is
 //! filled by the generic density extractor ([`generic`]) tuned for Chinese. Chinese metadata patterns
-//! (dates at +08:00, 来源, 作者/记者, 责编) live in [`meta`]. Multi-page articles are returned with their
+//! (dates at +08:00, 来源, 作者/记者, 责编) live in [`meta`]; bylines are validated candidates ([`byline`]) and
+//! dates scored candidates with their precision ([`date`]). Plain-text copies of articles and the sniffing of
+//! input kinds (HTML, text, refused binary formats) are in [`text`]. Multi-page articles are returned with their
 //! further page URLs and joined by [`merge_pages`]. Listing pages give [`Link`]s ([`listing_links`],
 //! [`next_listing_page`], [`hanweb`], [`epaper`]); feeds are parsed in [`feed`]. Nothing here panics on
 //! any input: traversal is iterative and depth-guarded.
 
 mod article;
+pub mod byline;
+pub mod date;
 mod dom;
 pub mod epaper;
 pub mod feed;
@@ -17,12 +21,14 @@ pub mod hanweb;
 mod listing;
 pub mod meta;
 mod profile;
+pub mod text;
 
 pub use article::{extract_article, merge_pages, Extracted};
 pub(crate) use dom::flatten_nesting;
 pub use dom::Css;
 pub use listing::{listing_links, next_listing_page, Link};
 pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};
+pub use text::{extract_text, sniff, Kind};
 
 /// What can go wrong while extracting.
 #[derive(Debug, thiserror::Error)]

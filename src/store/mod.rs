@@ -981,6 +981,7 @@ impl Store {
                     next.native_ids = native;
                     if next.published.is_none() {
                         next.published = old.article.published;
+                        next.published_precision = old.article.published_precision;
                     }
                     // The first spelling of the canonical URL stays (the id is the same either way).
                     next.canonical_url.clone_from(&old.article.canonical_url);

@@ -171,13 +171,18 @@ fn numeric_meta_author_is_never_a_name() {
 // ---------- F3: people.cn 党网 / 2010s variants ----------
 
 fn assert_seed_article(a: &unionwire::model::Article) {
+    assert_seed_article_from(a, "工人日报客户端");
+}
+
+/// The seed article's fields, with the 来源 as the page wrote it.
+fn assert_seed_article_from(a: &unionwire::model::Article, source: &str) {
     assert_eq!(a.title, "江苏工会重点抓好“四赛”,深入推进“安康杯”竞赛活动");
     assert_eq!(a.authors, vec!["黄洪涛"]);
     assert_eq!(
         a.published.unwrap().to_rfc3339(),
         "2024-09-27T11:01:00+08:00"
     );
-    assert_eq!(a.source.as_deref(), Some("工人日报客户端"));
+    assert_eq!(a.source.as_deref(), Some(source));
     assert_eq!(a.editors, vec!["闫涵", "张鑫"]);
     assert!(
         a.paragraphs[0].starts_with("9月24日，江苏省总工会在镇江举办"),
@@ -207,7 +212,8 @@ fn people_box01_variant_lists_its_next_page() {
     let html = through_gbk(&fixture_text("people/box01.html"));
     let u = url(SEED_ART);
     let e = extract::extract_article(&html, &u, Profiles::builtin().for_url(&u)).unwrap();
-    assert_seed_article(&e.article);
+    // The 来源 keeps the outlet and the channel as written (issue #14).
+    assert_seed_article_from(&e.article, "人民网-工人日报客户端");
     assert_eq!(e.article.paragraphs.len(), 4);
     assert_eq!(
         e.next_pages.iter().map(Url::as_str).collect::<Vec<_>>(),
