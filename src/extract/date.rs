@@ -36,8 +36,9 @@ pub mod place {
     pub const EPAPER: i32 = 65;
     /// A generic `<meta name=date>` style tag.
     pub const META_WEAK: i32 = 55;
-    /// A short line after the body holding only a date.
-    pub const AFTER_BARE: i32 = 45;
+    /// A short line after the body holding only a date: weaker than the URL's date, since lists of
+    /// related stories after the body are full of such lines.
+    pub const AFTER_BARE: i32 = 28;
     /// The date in the URL path.
     pub const URL: i32 = 30;
 }

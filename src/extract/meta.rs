@@ -20,7 +20,7 @@ static CN_DATETIME: LazyLock<Regex> = LazyLock::new(|| {
 });
 static NUM_DATETIME: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?-u:\b)(?P<y>(?:19|20)\d{2})(?P<sep>[-/.])(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:(?:[ T]|\x{a0}|\x{3000}|&nbsp;)+(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d)(?:[:：](?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<ap>AM|PM|am|pm))?(?P<z>Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?)?",
+        r"(?-u:\b)(?P<y>(?:19|20)\d{2})(?:[-/.]|\s+)(?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?:(?:[ T]|\x{a0}|\x{3000}|&nbsp;)+(?P<H>[01]?\d|2[0-3])[:：](?P<M>[0-5]\d)(?:[:：](?P<S>[0-5]\d)(?:\.\d+)?)?(?:\s*(?P<ap>AM|PM|am|pm))?(?P<z>Z|[+-](?:0\d|1[0-4]):?[0-5]\d)?)?",
     )
 });
 /// `7/5/2005 9:23:57 PM`: month first (day first only when the first number cannot be a month).
