@@ -50,7 +50,7 @@ VENV=$ROOT/bench/out/venv
 PARSE_CEILING=${PARSE_CEILING:-1}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 setup() {
-  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+  if [ ! -x "$VENV/bin/python" ] || [ ! -x "$VENV/bin/pip" ]; then rm -rf "$VENV"; python3 -m venv "$VENV"; fi
   "$VENV/bin/python" -c 'import trafilatura, lxml_html_clean' 2>/dev/null || "$VENV/bin/pip" install -q trafilatura lxml_html_clean
 }
 # The Python environment installs in the background while cargo builds (from a fresh clone both take minutes).
