@@ -267,7 +267,7 @@ fn write_health(out: &mut String, health: &[(SourceId, SourceState)]) {
 }
 
 fn source_healthy(s: &SourceState) -> bool {
-    s.healthy
+    s.status() == crate::store::SourceStatus::Healthy
 }
 fn source_failures(s: &SourceState) -> u32 {
     s.consecutive_failures

@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
             let status = match &st {
                 None if health.is_none() => "unknown".to_owned(),
                 None => "never run".to_owned(),
-                Some(st) => st.status.as_str().to_owned(),
+                Some(st) => st.status().as_str().to_owned(),
             };
             let status = if s.enabled {
                 status
@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
                         .map_or_else(|| "now".to_owned(), |t| when(Some(t))),
                     st.error
                         .as_ref()
-                        .filter(|_| st.status != crate::store::SourceStatus::Healthy)
+                        .filter(|_| st.status() != crate::store::SourceStatus::Healthy)
                         .map(|e| format!("{}: {}", e.kind, e.message))
                         .unwrap_or_default(),
                 ),
@@ -84,7 +84,7 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
                 "id": s.id, "name": s.name, "kind": s.kind.as_str(), "url": s.url.as_str(),
                 "every": humantime::format_duration(s.every).to_string(), "enabled": s.enabled,
                 "tags": s.tags,
-                "status": st.as_ref().map_or(rows[i][2].as_str(), |st| st.status.as_str()),
+                "status": st.as_ref().map_or(rows[i][2].as_str(), |st| st.status().as_str()),
                 "last_success": st.as_ref().and_then(|st| st.last_success),
                 "last_new_article": st.as_ref().and_then(|st| st.last_new_article),
                 "next_due": st.as_ref().and_then(|st| st.next_due),

@@ -285,18 +285,27 @@ pub fn health_summary(st: &SourceState) -> (bool, String) {
     let last_ok = st
         .last_success
         .map_or_else(|| "never".to_owned(), super::render::beijing_minute);
+    let status = st.status();
+    let healthy = status == crate::store::SourceStatus::Healthy;
     let mut line = format!(
         "{} · last success {last_ok} · {} runs · {} articles",
-        if st.healthy { "healthy" } else { "unhealthy" },
+        status.as_str(),
         st.runs,
         st.articles_total
     );
     if st.consecutive_failures > 0 {
         line.push_str(&format!(" · {} failures in a row", st.consecutive_failures));
     }
-    if let Some(e) = st.last_error.as_deref().filter(|_| !st.healthy) {
-        line.push_str(" · ");
-        line.push_str(&one_line(e).chars().take(200).collect::<String>());
+    if !healthy {
+        let error = match (&st.error, &st.last_error) {
+            (Some(e), _) => Some(format!("{}: {}", e.kind, e.message)),
+            (None, Some(e)) => Some(e.clone()),
+            (None, None) => None,
+        };
+        if let Some(e) = error {
+            line.push_str(" · ");
+            line.push_str(&one_line(&e).chars().take(200).collect::<String>());
+        }
     }
-    (st.healthy, line)
+    (healthy, line)
 }

@@ -409,6 +409,25 @@ pub struct SourceState {
     pub healthy: bool,
 }
 
+impl SourceState {
+    /// Its status; a record from before statuses existed is read from its `healthy` flag.
+    #[must_use]
+    pub fn status(&self) -> SourceStatus {
+        match self.status {
+            SourceStatus::Unknown if self.runs > 0 => {
+                if self.healthy {
+                    SourceStatus::Healthy
+                } else if self.last_success.is_none() {
+                    SourceStatus::Failing
+                } else {
+                    SourceStatus::Degraded
+                }
+            }
+            s => s,
+        }
+    }
+}
+
 /// Counts and size.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stats {
