@@ -1374,8 +1374,8 @@ impl Store {
         }))
     }
 
-    /// Stories newest first by lead's published (else first seen), filtered; reads the time index and
-    /// decodes only the stories it returns (plus those a filter rejects).
+    /// Stories newest first by lead's published (else first seen), filtered: the first page of
+    /// [`Store::stories_page`].
     ///
     /// # Errors
     /// When sled fails.
@@ -1384,44 +1384,12 @@ impl Store {
         filter: &StoryFilter,
         limit: usize,
     ) -> Result<Vec<StoryView>, StoreError> {
-        let mut out = Vec::new();
-        if limit == 0 {
-            return Ok(out);
-        }
-        for item in self.tree().scan_prefix([b't']).keys().rev() {
-            let k = item.map_err(StoreError::sled("scan stories"))?;
-            let Some(sid) = k.get(9..).and_then(id_from).map(|a| StoryId(a.0)) else {
-                continue;
-            };
-            let sk = story_key(&sid);
-            let Some(rec) = self
-                .get_raw(&sk)?
-                .and_then(|v| decode_logged::<StoryRecord>(&sk, &v))
-            else {
-                continue;
-            };
-            if let Some(sources) = &filter.sources {
-                if !rec.members.iter().any(|m| sources.contains(&m.source)) {
-                    continue;
-                }
-            }
-            let Some(view) = self.view(sid, &rec)? else {
-                continue;
-            };
-            if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
-                let hit = std::iter::once(&view.lead)
-                    .chain(&view.also)
-                    .any(|a| matches_q(&a.article, q));
-                if !hit {
-                    continue;
-                }
-            }
-            out.push(view);
-            if out.len() >= limit {
-                break;
-            }
-        }
-        Ok(out)
+        Ok(self
+            .stories_page(filter, None, limit)?
+            .stories
+            .into_iter()
+            .map(|(view, _)| view)
+            .collect())
     }
 
     /// A source's articles, newest first (published, else first seen), optionally filtered by `q`.
