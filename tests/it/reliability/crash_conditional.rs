@@ -414,6 +414,8 @@ struct Daemon {
     child: Child,
     log: std::thread::JoinHandle<RunLog>,
     acked: Arc<AtomicUsize>,
+    /// Sources the log has started (`true` while being crawled, `false` once finished).
+    active: Arc<Mutex<std::collections::HashMap<String, bool>>>,
 }
 
 /// What a killed daemon's log says.
@@ -445,6 +447,8 @@ impl Daemon {
         let stderr = child.stderr.take().expect("piped stderr");
         let acked = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&acked);
+        let active: Arc<Mutex<std::collections::HashMap<String, bool>>> = Arc::default();
+        let now_active = Arc::clone(&active);
         let log = std::thread::spawn(move || {
             let mut run = RunLog::default();
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -457,10 +461,12 @@ impl Daemon {
                     .to_owned();
                 match v["fields"]["message"].as_str() {
                     Some("crawling source") => {
+                        now_active.lock().unwrap().insert(source.clone(), true);
                         run.started.insert(source);
                         continue;
                     }
                     Some("crawled source") => {
+                        now_active.lock().unwrap().insert(source.clone(), false);
                         run.finished.insert(source);
                         continue;
                     }
@@ -479,7 +485,30 @@ impl Daemon {
             }
             run
         });
-        Daemon { child, log, acked }
+        Daemon {
+            child,
+            log,
+            acked,
+            active,
+        }
+    }
+
+    /// Waits until the log says `source` is being crawled; `false` once it has finished, or if it never
+    /// starts within [`IDLE`].
+    fn wait_during(&mut self, source: &str) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < IDLE {
+            match self.active.lock().unwrap().get(source) {
+                Some(true) => return true,
+                Some(false) => return false,
+                None => {}
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the daemon exited ({status}) before crawling {source}");
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        false
     }
 
     /// Waits for `n` acknowledgements; panics if the daemon exits first or after the hang guard. Returns
@@ -569,7 +598,20 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
         let mut jitter = Duration::from_millis(rng.random_range(0..=300));
         let t = Instant::now();
         let mut d = Daemon::start(&config);
-        let reached = d.wait_acked(kill_at);
+        // The first kills are aimed: one while the feed source is being crawled, one during the multi-page
+        // articles (when those are not done yet); the rest land after a random number of acknowledgements.
+        let aimed = match k {
+            0 if mid_feed == 0 => Some("feed"),
+            1 if mid_multi == 0 => Some("multi"),
+            _ => None,
+        };
+        let reached = match aimed {
+            Some(source) if d.wait_during(source) => {
+                // A random moment into that source's crawl.
+                d.wait_acked(d.acked.load(Ordering::SeqCst) + rng.random_range(1..=step.min(40)))
+            }
+            _ => d.wait_acked(kill_at),
+        };
         if reached {
             std::thread::sleep(jitter);
         } else {
@@ -591,9 +633,13 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
             .cloned()
             .collect();
         eprintln!(
-            "crash_conditional round {r} kill {k}: after {:?} (kill point {kill_at} acknowledged + {jitter:?}; {} \
-             acknowledged); {} stored, {} verify problems, {} acknowledged and lost",
+            "crash_conditional round {r} kill {k}: after {:?} ({}; {} acknowledged); {} stored, {} verify \
+             problems, {} acknowledged and lost",
             t.elapsed(),
+            match aimed {
+                Some(source) => format!("aimed at the {source} source's crawl, + {jitter:?}"),
+                None => format!("kill point {kill_at} acknowledged + {jitter:?}"),
+            },
             acked.len(),
             stored.len(),
             problems.len(),
