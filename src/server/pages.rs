@@ -481,13 +481,7 @@ fn source_page(
         state,
         base,
         &page,
-        |c| {
-            if limit == PAGE_STORIES {
-                format!("{self_url}?before={c}")
-            } else {
-                format!("{self_url}?limit={limit}&before={c}")
-            }
-        },
+        |c| older_page(&format!("{self_url}?"), limit, c),
         &empty,
     );
     Ok(frame(&src.name, "", &out, base))
@@ -566,13 +560,7 @@ fn search_page(
         state,
         base,
         &page,
-        |c| {
-            if limit == PAGE_STORIES {
-                format!("{search}?q={q_enc}&before={c}")
-            } else {
-                format!("{search}?q={q_enc}&limit={limit}&before={c}")
-            }
-        },
+        |c| older_page(&format!("{search}?q={q_enc}&"), limit, c),
         &empty,
     );
     let title = format!("搜索：{q}");
@@ -608,5 +596,15 @@ pub(super) async fn search(
             unavailable(&base)
         }
         Err(_) => unavailable(&base),
+    }
+}
+
+/// The link to the next (older) page: `prefix` (a URL ending in `?` or `&`), `limit` when it is not the
+/// pages' default, and the cursor.
+fn older_page(prefix: &str, limit: usize, cursor: impl std::fmt::Display) -> String {
+    if limit == PAGE_STORIES {
+        format!("{prefix}before={cursor}")
+    } else {
+        format!("{prefix}limit={limit}&before={cursor}")
     }
 }
