@@ -38,8 +38,8 @@ pub fn run(cli: &Cli, args: &CrawlArgs, terminal: &Terminal) -> CmdResult {
     let opts = RunOptions {
         epaper_range: backfill_range(args)?,
     };
-    let store = Store::open(&cfg.store.path)?;
-    let chosen = choose_sources(&cfg, &store, args, opts.epaper_range.is_some())?;
+    let store = crate::store::open(&cfg.store.path)?;
+    let chosen = choose_sources(&cfg, store.as_ref(), args, opts.epaper_range.is_some())?;
     if chosen.is_empty() {
         println!("no source is due; use --all or --source ID to crawl anyway");
         return Ok(());
@@ -137,7 +137,7 @@ fn backfill_range(
 
 fn choose_sources(
     cfg: &Config,
-    store: &Store,
+    store: &dyn Store,
     args: &CrawlArgs,
     backfill: bool,
 ) -> Result<Vec<SourceConfig>, Failure> {

@@ -5,7 +5,6 @@
 
 use crate::cli::{Cli, DbCommand};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_STORE_BAD};
-use crate::store::Store;
 
 /// Runs `db`.
 ///
@@ -17,7 +16,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
     match cmd {
         DbCommand::Salvage { to, json } => salvage(&cfg.store.path, to, *json),
         DbCommand::Stats { json } => {
-            let store = Store::open_existing(&cfg.store.path)?;
+            let store = crate::store::open_existing(&cfg.store.path)?;
             let s = store.stats()?;
             if *json {
                 println!(
@@ -25,7 +24,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
                     serde_json::to_string(&s).map_err(anyhow::Error::from)?
                 );
             } else {
-                println!("store:          {}", store.path().display());
+                println!("store:          {}", store.location());
                 println!("articles:       {}", s.articles);
                 println!("stories:        {}", s.stories);
                 println!("size on disk:   {} bytes", s.size_on_disk);
@@ -35,7 +34,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
             Ok(())
         }
         DbCommand::Verify { repair } => {
-            let store = Store::open_existing(&cfg.store.path)?;
+            let store = crate::store::open_existing(&cfg.store.path)?;
             let mut report = store.verify()?;
             if *repair && !report.is_ok() {
                 for p in store.repair_fetch_states()? {
@@ -57,7 +56,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
                     EXIT_STORE_BAD,
                     anyhow::anyhow!(
                         "store {} is damaged: {} problem(s) in {} records",
-                        store.path().display(),
+                        store.location(),
                         report.problems.len(),
                         report.records
                     ),
@@ -68,7 +67,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
 }
 
 fn salvage(from: &std::path::Path, to: &std::path::Path, json: bool) -> CmdResult {
-    let report = Store::salvage(from, to)?;
+    let report = crate::store::salvage(from, to)?;
     if json {
         println!(
             "{}",

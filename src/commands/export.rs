@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::cli::{Cli, ExportArgs, ExportFormat};
 use crate::commands::{load_config, CmdResult};
 use crate::model::{Article, ArticleId, SourceId, StoryId};
-use crate::store::{Store, StoredArticle};
+use crate::store::StoredArticle;
 
 /// One exported line.
 #[derive(Serialize)]
@@ -46,7 +46,7 @@ pub fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Result<()>
 /// be written.
 pub fn run(cli: &Cli, args: &ExportArgs) -> CmdResult {
     let cfg = load_config(cli, crate::config::Overrides::default())?;
-    let store = Store::open_existing(&cfg.store.path)?;
+    let store = crate::store::open_existing(&cfg.store.path)?;
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)

@@ -4,7 +4,7 @@
 use crate::cli::{Cli, SourcesArgs};
 use crate::commands::{load_config, CmdResult};
 use crate::config::Overrides;
-use crate::store::{SourceState, Store};
+use crate::store::SourceState;
 
 /// Runs `sources`.
 ///
@@ -12,26 +12,30 @@ use crate::store::{SourceState, Store};
 /// A bad configuration or a damaged store.
 pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
     let cfg = load_config(cli, Overrides::default())?;
-    let health: Option<Vec<Option<SourceState>>> = match Store::open_existing(&cfg.store.path) {
-        Ok(store) => Some(
-            cfg.sources
-                .iter()
-                .map(|s| store.source_state(&s.id))
-                .collect::<Result<_, _>>()?,
-        ),
-        Err(e) if crate::store::exit_code_for(&e) == Some(crate::commands::EXIT_STORE_LOCKED) => {
-            eprintln!(
-                "note: {e}; health is not shown (see http://{}/ for the daemon's view)",
-                cfg.server.listen
-            );
-            None
-        }
-        Err(e @ crate::store::StoreError::Missing { .. }) => {
-            eprintln!("note: {e}; no source has been crawled, so no health is shown");
-            None
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let health: Option<Vec<Option<SourceState>>> =
+        match crate::store::open_existing(&cfg.store.path) {
+            Ok(store) => Some(
+                cfg.sources
+                    .iter()
+                    .map(|s| store.source_state(&s.id))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Err(e)
+                if crate::commands::exit_code_for(&e)
+                    == Some(crate::commands::EXIT_STORE_LOCKED) =>
+            {
+                eprintln!(
+                    "note: {e}; health is not shown (see http://{}/ for the daemon's view)",
+                    cfg.server.listen
+                );
+                None
+            }
+            Err(e @ crate::store::StoreError::Missing { .. }) => {
+                eprintln!("note: {e}; no source has been crawled, so no health is shown");
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
     let rows: Vec<[String; 6]> = cfg
         .sources
         .iter()
