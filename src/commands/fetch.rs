@@ -15,9 +15,9 @@ use url::Url;
 use crate::cli::{Cli, FetchArgs};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE, EXIT_USAGE};
 use crate::config::Overrides;
-use crate::crawl::{finish_article, MAX_ARTICLE_PAGES};
+use crate::crawl::assemble::{self, LaterPage, Page};
 use crate::extract::{self, text::SNIFF_BYTES, Kind, Profile, Profiles};
-use crate::fetch::{charset, FetchConfig, Fetcher, Request};
+use crate::fetch::{FetchConfig, Fetcher, Request};
 use crate::model::{Article, Precision};
 
 /// Inputs handled at once.
@@ -93,28 +93,37 @@ pub fn run(cli: &Cli, args: &FetchArgs) -> CmdResult {
 async fn one<'a>(
     fetcher: &Fetcher,
     input: &'a str,
-    profile: Option<&Profile>,
+    profile: Option<&'static Profile>,
     base_url: Option<&Url>,
     follow_pages: bool,
 ) -> (&'a str, anyhow::Result<Article>) {
     let limit = fetcher.config().max_body_bytes;
     let r = if input == "-" {
-        from_stdin(profile, base_url, limit)
+        match from_stdin(base_url, limit) {
+            Ok(page) => from_bytes(page, profile, None).await,
+            Err(e) => Err(e),
+        }
     } else if input.starts_with("http://") || input.starts_with("https://") {
         from_url(fetcher, input, profile, follow_pages).await
-    } else if let Some(scheme) = other_scheme(input) {
-        if scheme.eq_ignore_ascii_case("file") {
-            match Url::parse(input).ok().and_then(|u| u.to_file_path().ok()) {
-                Some(path) => from_file(&path, profile, base_url, follow_pages, limit),
-                None => Err(anyhow!("not a valid file URL")),
+    } else {
+        let path = if let Some(scheme) = other_scheme(input) {
+            if scheme.eq_ignore_ascii_case("file") {
+                Url::parse(input)
+                    .ok()
+                    .and_then(|u| u.to_file_path().ok())
+                    .ok_or_else(|| anyhow!("not a valid file URL"))
+            } else {
+                Err(anyhow!(
+                    "unsupported URL scheme {scheme:?}: fetch reads http and https URLs, files and - (stdin)"
+                ))
             }
         } else {
-            Err(anyhow!(
-                "unsupported URL scheme {scheme:?}: fetch reads http and https URLs, files and - (stdin)"
-            ))
+            Ok(PathBuf::from(input))
+        };
+        match path.and_then(|p| from_file(&p, base_url, limit).map(|page| (page, p))) {
+            Ok((page, p)) => from_bytes(page, profile, follow_pages.then_some(p)).await,
+            Err(e) => Err(e),
         }
-    } else {
-        from_file(Path::new(input), profile, base_url, follow_pages, limit)
     };
     (input, r)
 }
@@ -154,41 +163,76 @@ fn read_input(mut r: impl Read, what: &str, limit: u64) -> anyhow::Result<(Vec<u
     Ok((bytes, kind))
 }
 
-/// Extracts decoded text as what it was sniffed to be.
-fn extract_kind(
-    text: &str,
-    kind: Kind,
-    url: &Url,
-    profile: Option<&Profile>,
-) -> anyhow::Result<extract::Extracted> {
-    // A text input that is really markup (a fragment without a doctype) is still HTML.
-    if kind == Kind::Text && !extract::text::is_html_text(text) {
-        Ok(extract::extract_text(text, url)?)
-    } else {
-        Ok(extract::extract_article(text, url, profile)?)
+/// An article from an input read whole: its first page extracted on a blocking thread, later pages found
+/// beside it by file name (a saved multi-page article) when `siblings_of` is given.
+async fn from_bytes(
+    page: Page,
+    profile: Option<&'static Profile>,
+    siblings_of: Option<PathBuf>,
+) -> anyhow::Result<Article> {
+    let done = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let first = assemble::extract_page(page, profile)?;
+        let later = |next: Url| {
+            let sibling = siblings_of.as_deref().and_then(|path| {
+                let name = next.path_segments().and_then(|mut s| s.next_back())?;
+                let sibling = path.with_file_name(name);
+                (sibling != path && sibling.is_file()).then_some(sibling)
+            });
+            let read = match sibling {
+                None => LaterPage::Failed("no file of that name beside the first page".into()),
+                Some(f) => match std::fs::read(&f) {
+                    Err(e) => LaterPage::Failed(format!("reading {}: {e}", f.display())),
+                    Ok(b) => match assemble::extract_page(
+                        Page {
+                            url: next,
+                            body: b.into(),
+                            content_type: None,
+                        },
+                        profile,
+                    ) {
+                        Ok(x) => LaterPage::Read(Box::new(x.extracted)),
+                        Err(e) => LaterPage::Failed(e.to_string()),
+                    },
+                },
+            };
+            std::future::ready(read)
+        };
+        // Every later page is read synchronously here: the future is ready at once.
+        let follow = siblings_of.is_some();
+        Ok(
+            futures::executor::block_on(assemble::assemble(first, follow, later))
+                .ok_or_else(|| anyhow!("cancelled"))??,
+        )
+    })
+    .await??;
+    warn_skipped(&done.skipped);
+    Ok(done.article)
+}
+
+/// Says on stderr which later pages of an article could not be read (the article is printed without them).
+fn warn_skipped(skipped: &[(Url, String)]) {
+    for (url, why) in skipped {
+        eprintln!("unionwire: warning: page {url} of the article was skipped: {why}");
     }
 }
 
-fn from_stdin(
-    profile: Option<&Profile>,
-    base_url: Option<&Url>,
-    limit: u64,
-) -> anyhow::Result<Article> {
-    let (bytes, kind) = read_input(std::io::stdin().lock(), "standard input", limit)?;
+fn from_stdin(base_url: Option<&Url>, limit: u64) -> anyhow::Result<Page> {
+    let (bytes, _) = read_input(std::io::stdin().lock(), "standard input", limit)?;
     let url = match base_url {
         Some(b) => b.clone(),
         None => Url::parse("file:///dev/stdin").map_err(|e| anyhow!("{e}"))?,
     };
-    let decoded = charset::decode(&bytes, None, url.host_str());
-    let profile = profile.or_else(|| Profiles::builtin().for_url(&url));
-    let first = extract_kind(&decoded.text, kind, &url, profile)?;
-    Ok(assemble(first.article, Vec::new(), decoded.encoding.name()))
+    Ok(Page {
+        url,
+        body: bytes.into(),
+        content_type: None,
+    })
 }
 
 async fn from_url(
     fetcher: &Fetcher,
     input: &str,
-    profile: Option<&Profile>,
+    profile: Option<&'static Profile>,
     follow_pages: bool,
 ) -> anyhow::Result<Article> {
     let url = Url::parse(input).with_context(|| "not a valid URL")?;
@@ -196,91 +240,41 @@ async fn from_url(
         fetcher.trust_host(host);
     }
     let resp = fetcher.get(&Request::html(url)).await?;
-    let kind = extract::sniff(&resp.body);
-    if let Kind::Binary(name) = kind {
-        return Err(anyhow!(
-            "the response looks like {name}, not an HTML page or text; refused"
-        ));
-    }
-    let decoded = resp.decode();
-    let final_url = resp.url.clone();
-    let plain = resp.content_type.as_deref().is_some_and(|c| {
-        c.trim_start()
-            .to_ascii_lowercase()
-            .starts_with("text/plain")
-    });
-    let mut first = extract_kind(
-        &decoded.text,
-        if plain { Kind::Text } else { Kind::Html },
-        &final_url,
-        profile,
-    )?;
-    decoded
-        .flags()
-        .into_iter()
-        .for_each(|f| first.article.flag(f));
-    let mut rest = Vec::new();
-    if follow_pages {
-        for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
-            let r = fetcher
-                .get(&Request::html(next.clone()))
-                .await
-                .with_context(|| format!("page {next}"))?;
-            let text = r.decode().text;
-            rest.push(extract::extract_article(&text, &r.url, profile)?.article);
+    let first =
+        tokio::task::spawn_blocking(move || assemble::extract_page(resp.into(), profile)).await??;
+    let later = |next: Url| async move {
+        match fetcher.get(&Request::html(next)).await {
+            Err(e) => LaterPage::Failed(e.to_string()),
+            Ok(r) => {
+                match tokio::task::spawn_blocking(move || assemble::extract_page(r.into(), profile))
+                    .await
+                {
+                    Ok(Ok(x)) => LaterPage::Read(Box::new(x.extracted)),
+                    Ok(Err(e)) => LaterPage::Failed(e.to_string()),
+                    Err(e) => LaterPage::Failed(e.to_string()),
+                }
+            }
         }
-    }
-    Ok(assemble(first.article, rest, decoded.encoding.name()))
+    };
+    let done = assemble::assemble(first, follow_pages, later)
+        .await
+        .ok_or_else(|| anyhow!("cancelled"))??;
+    warn_skipped(&done.skipped);
+    Ok(done.article)
 }
 
-fn from_file(
-    path: &Path,
-    profile: Option<&Profile>,
-    base_url: Option<&Url>,
-    follow_pages: bool,
-    limit: u64,
-) -> anyhow::Result<Article> {
+fn from_file(path: &Path, base_url: Option<&Url>, limit: u64) -> anyhow::Result<Page> {
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let (bytes, kind) = read_input(file, &path.display().to_string(), limit)?;
+    let (bytes, _) = read_input(file, &path.display().to_string(), limit)?;
     let url = match base_url {
         Some(b) => b.clone(),
         None => file_url(path)?,
     };
-    let decoded = charset::decode(&bytes, None, url.host_str());
-    let mut first = extract_kind(&decoded.text, kind, &url, profile)?;
-    decoded
-        .flags()
-        .into_iter()
-        .for_each(|f| first.article.flag(f));
-    let mut rest = Vec::new();
-    if follow_pages {
-        // A saved multi-page article: later pages are looked for beside the file, by their file names.
-        for next in first.next_pages.iter().take(MAX_ARTICLE_PAGES - 1) {
-            let Some(name) = next.path_segments().and_then(|mut s| s.next_back()) else {
-                continue;
-            };
-            let sibling = path.with_file_name(name);
-            if sibling == path || !sibling.is_file() {
-                continue;
-            }
-            let b = std::fs::read(&sibling)
-                .with_context(|| format!("reading {}", sibling.display()))?;
-            let text = charset::decode(&b, None, url.host_str()).text;
-            rest.push(extract::extract_article(&text, next, profile)?.article);
-        }
-    }
-    Ok(assemble(first.article, rest, decoded.encoding.name()))
-}
-
-fn assemble(first: Article, rest: Vec<Article>, encoding: &str) -> Article {
-    let mut a = if rest.is_empty() {
-        first
-    } else {
-        extract::merge_pages(first, rest)
-    };
-    a.encoding = encoding.to_owned();
-    finish_article(&mut a);
-    a
+    Ok(Page {
+        url,
+        body: bytes.into(),
+        content_type: None,
+    })
 }
 
 fn file_url(path: &Path) -> anyhow::Result<Url> {

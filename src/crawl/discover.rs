@@ -132,7 +132,8 @@ async fn index_page(
     let mut req = req;
     // Only validators saved as an index page's (after its links were stored) are trusted; a state from
     // before roles were recorded may have been saved ahead of its articles, so it costs one full fetch.
-    if let Ok(Some(st)) = c.store.fetch_state(&key) {
+    let k = key.clone();
+    if let Ok(Some(st)) = c.read_store(move |s| s.fetch_state(&k)).await {
         if st.role == PageRole::Index {
             req.etag = st.etag;
             req.last_modified = st.last_modified;
@@ -242,14 +243,22 @@ async fn hanweb(
     let Some(resp) = index_page(c, Request::html(src.url.clone()), token, sum, found).await? else {
         return Ok(());
     };
-    let text = resp.decode().text;
     let base = resp.url.clone();
-    found.items.extend(
-        extract::hanweb::embedded_links(&text, &base)
-            .into_iter()
-            .map(Discovered::Link),
-    );
-    let Some(jpage) = extract::hanweb::jpage(&text, &base) else {
+    let (links, jpage) = c
+        .on_cpu(move || {
+            let text = resp.decode().text;
+            (
+                extract::hanweb::embedded_links(&text, &resp.url),
+                extract::hanweb::jpage(&text, &resp.url),
+            )
+        })
+        .await
+        .unwrap_or_else(|e| {
+            sum.errors.push(format!("reading the column: {e}"));
+            (Vec::new(), None)
+        });
+    found.items.extend(links.into_iter().map(Discovered::Link));
+    let Some(jpage) = jpage else {
         return Ok(());
     };
     for page in 2..=src.pages {
@@ -262,8 +271,14 @@ async fn hanweb(
         match r {
             Ok(r) if !r.not_modified => {
                 sum.pages_fetched += 1;
-                let xml = r.decode().text;
-                let (links, total) = extract::hanweb::parse_dataproxy(&xml, &base);
+                let b = base.clone();
+                let (links, total) = c
+                    .on_cpu(move || extract::hanweb::parse_dataproxy(&r.decode().text, &b))
+                    .await
+                    .unwrap_or_else(|e| {
+                        sum.errors.push(format!("reading a column page: {e}"));
+                        (Vec::new(), None)
+                    });
                 found.items.extend(links.into_iter().map(Discovered::Link));
                 if total.is_some_and(|t| page >= t) {
                     break;
@@ -343,17 +358,21 @@ async fn epaper(
             }
         };
         any_issue = true;
-        let text = resp.decode().text;
         let base = resp.url.clone();
-        let mut pages = extract::epaper::page_links(&text, &base);
-        if !pages.contains(&base) {
-            pages.insert(0, base.clone());
-        }
-        found.items.extend(
-            extract::epaper::article_links(&text, &base)
-                .into_iter()
-                .map(Discovered::Link),
-        );
+        let (pages, links) = c
+            .on_cpu(move || {
+                let text = resp.decode().text;
+                (
+                    extract::epaper::page_links(&text, &resp.url),
+                    extract::epaper::article_links(&text, &resp.url),
+                )
+            })
+            .await
+            .unwrap_or_else(|e| {
+                sum.errors.push(format!("reading the issue: {e}"));
+                (Vec::new(), Vec::new())
+            });
+        found.items.extend(links.into_iter().map(Discovered::Link));
         for page in pages.into_iter().filter(|p| *p != base) {
             let Some(r) = c.polite(&Request::html(page.clone()), token).await else {
                 break;
@@ -361,12 +380,14 @@ async fn epaper(
             match r {
                 Ok(r) if !r.not_modified => {
                     sum.pages_fetched += 1;
-                    let t = r.decode().text;
-                    found.items.extend(
-                        extract::epaper::article_links(&t, &r.url)
-                            .into_iter()
-                            .map(Discovered::Link),
-                    );
+                    let links = c
+                        .on_cpu(move || extract::epaper::article_links(&r.decode().text, &r.url))
+                        .await
+                        .unwrap_or_else(|e| {
+                            sum.errors.push(format!("reading an issue page: {e}"));
+                            Vec::new()
+                        });
+                    found.items.extend(links.into_iter().map(Discovered::Link));
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -395,12 +416,17 @@ async fn feed(
     let Some(resp) = index_page(c, Request::feed(src.url.clone()), token, sum, found).await? else {
         return Ok(());
     };
-    let entries = match extract::feed::parse_feed(&resp.body, &resp.url) {
+    let url = resp.url.clone();
+    let parsed = c
+        .on_cpu(move || extract::feed::parse_feed(&resp.body, &resp.url).map_err(|e| e.to_string()))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let entries = match parsed {
         Ok(e) => e,
         Err(e) => {
             // An unreadable feed keeps no validators: it is read again in full next time.
             found.validators.pop();
-            sum.errors.push(format!("{}: {e}", resp.url));
+            sum.errors.push(format!("{url}: {e}"));
             sum.failed = true;
             return Ok(());
         }

@@ -16,7 +16,7 @@ use tracing::{info, warn};
 use super::{Crawler, RunOptions};
 
 /// The longest a failing source is backed off.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+pub const MAX_SOURCE_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 /// How long a source whose host answered with an anti-bot challenge (HTTP 412/521) is put on hold, at least.
 pub const BLOCKED_HOLD: Duration = Duration::from_secs(6 * 3600);
 /// The scheduler looks at the clock at least this often.
@@ -28,7 +28,9 @@ pub fn next_interval(every: Duration, jitter: f64, failures: u32, blocked: bool)
     let mut base = every;
     if failures > 0 {
         let factor = 1u32 << failures.min(6);
-        base = every.saturating_mul(factor).min(MAX_BACKOFF.max(every));
+        base = every
+            .saturating_mul(factor)
+            .min(MAX_SOURCE_BACKOFF.max(every));
     }
     if blocked {
         base = base.max(BLOCKED_HOLD);
@@ -125,7 +127,7 @@ mod tests {
         assert_eq!(next_interval(every, 0.0, 1, false), every * 2);
         assert_eq!(next_interval(every, 0.0, 3, false), every * 8);
         assert_eq!(next_interval(every, 0.0, 30, false), every * 64);
-        assert!(next_interval(Duration::from_secs(3600), 0.0, 30, false) <= MAX_BACKOFF);
+        assert!(next_interval(Duration::from_secs(3600), 0.0, 30, false) <= MAX_SOURCE_BACKOFF);
     }
 
     #[test]

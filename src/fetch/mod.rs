@@ -41,7 +41,7 @@ pub const ROBOTS_MAX_REDIRECTS: usize = 5;
 pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
 
 /// Longest backoff between two retries.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+pub const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(60);
 
 /// How long an unreachable robots.txt (5xx, network error) is remembered before it is asked for again.
 pub const ROBOTS_ERROR_TTL: Duration = Duration::from_secs(600);
@@ -75,7 +75,7 @@ pub struct FetchConfig {
     pub obey_robots: bool,
     /// How long a fetched robots.txt is trusted.
     pub robots_ttl: Duration,
-    /// First backoff between retries; it doubles each retry (plus up to 50 % jitter), up to [`MAX_BACKOFF`].
+    /// First backoff between retries; it doubles each retry (plus up to 50 % jitter), up to [`MAX_RETRY_BACKOFF`].
     pub backoff_base: Duration,
 }
 

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::robots::Robots;
 use super::{
-    Failure, FetchError, Fetcher, Hop, HopOptions, Overflow, Request, Response, MAX_BACKOFF,
+    Failure, FetchError, Fetcher, Hop, HopOptions, Overflow, Request, Response, MAX_RETRY_BACKOFF,
     ROBOTS_ERROR_TTL, ROBOTS_MAX_REDIRECTS, ROBOTS_TOKEN,
 };
 
@@ -171,18 +171,18 @@ impl Fetcher {
     }
 
     /// The pause before retry number `attempt` (1-based): base × 2^(attempt−1), plus up to half of that at
-    /// random, at most [`MAX_BACKOFF`]. Retry-After and the per-host delay are applied separately.
+    /// random, at most [`MAX_RETRY_BACKOFF`]. Retry-After and the per-host delay are applied separately.
     fn backoff(&self, attempt: u32) -> Duration {
         let base = self.inner.cfg.backoff_base;
         let factor = 1u32 << attempt.saturating_sub(1).min(16);
-        let exp = base.saturating_mul(factor).min(MAX_BACKOFF);
+        let exp = base.saturating_mul(factor).min(MAX_RETRY_BACKOFF);
         let jitter_ms = u64::try_from(exp.as_millis() / 2).unwrap_or(u64::MAX);
         let jitter = if jitter_ms == 0 {
             0
         } else {
             rand::rng().random_range(0..=jitter_ms)
         };
-        (exp + Duration::from_millis(jitter)).min(MAX_BACKOFF)
+        (exp + Duration::from_millis(jitter)).min(MAX_RETRY_BACKOFF)
     }
 
     /// One attempt: the redirect chain, every hop polite.
