@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::model::SourceId;
-use crate::store::SourceState;
+use crate::model::{SourceState, SourceStatus};
 
 /// Upper bounds (seconds) of the feed render-time histogram buckets; `+Inf` is implied.
 pub const RENDER_BUCKETS: [f64; 8] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
@@ -50,7 +50,7 @@ impl Metrics {
         Self::default()
     }
 
-    /// Counts one failed fetch of `source`, of `kind` (`crate::crawl::health::ErrorKind::as_str`).
+    /// Counts one failed fetch of `source`, of `kind` (`dns`, `http 5xx`, … as the crawl names them).
     pub fn count_fetch_error(&self, source: &str, kind: &'static str) {
         let mut map = self
             .fetch_errors
@@ -267,7 +267,7 @@ fn write_health(out: &mut String, health: &[(SourceId, SourceState)]) {
 }
 
 fn source_healthy(s: &SourceState) -> bool {
-    s.status() == crate::store::SourceStatus::Healthy
+    s.status() == SourceStatus::Healthy
 }
 fn source_failures(s: &SourceState) -> u32 {
     s.consecutive_failures

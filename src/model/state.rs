@@ -59,7 +59,7 @@ impl FetchState {
     }
 }
 
-/// How a source is doing, as `crate::crawl::health` decides from its runs.
+/// How a source is doing, as the crawl's health rule decides from its runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceStatus {

@@ -12,6 +12,7 @@ mod fetch;
 mod fields;
 mod health;
 mod inputs;
+mod layers;
 mod profiles;
 mod publish;
 mod reliability;
