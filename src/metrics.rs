@@ -12,7 +12,7 @@ use crate::model::SourceId;
 use crate::model::{SourceState, SourceStatus};
 
 /// Upper bounds (seconds) of the feed render-time histogram buckets; `+Inf` is implied.
-pub const RENDER_BUCKETS: [f64; 8] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
+pub(crate) const RENDER_BUCKETS: [f64; 8] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5];
 
 /// The process's counters. Every field is safe to update from any thread.
 #[derive(Debug, Default)]

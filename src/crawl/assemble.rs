@@ -54,7 +54,7 @@ pub struct PageArticle {
 
 /// The profile named `name` (built in), or `None` to let extraction choose by URL or page signature.
 #[must_use]
-pub fn profile_named(name: Option<&str>) -> Option<&'static Profile> {
+pub(crate) fn profile_named(name: Option<&str>) -> Option<&'static Profile> {
     name.and_then(|n| Profiles::builtin().by_name(n))
 }
 

@@ -73,7 +73,7 @@ impl Found {
 
 /// The HTTP status an error carries, if any.
 #[must_use]
-pub fn error_status(e: &FetchError) -> Option<u16> {
+pub(crate) fn error_status(e: &FetchError) -> Option<u16> {
     match e {
         FetchError::Status { status, .. } | FetchError::Blocked { status, .. } => Some(*status),
         _ => None,
@@ -84,7 +84,7 @@ pub fn error_status(e: &FetchError) -> Option<u16> {
 ///
 /// # Errors
 /// The first index fetch's error when nothing at all could be discovered (the source failed).
-pub async fn discover(
+pub(crate) async fn discover(
     c: &Crawler,
     src: &SourceConfig,
     opts: &RunOptions,
@@ -298,7 +298,7 @@ async fn hanweb(
 
 /// Today's date in Beijing.
 #[must_use]
-pub fn beijing_today() -> Date {
+pub(crate) fn beijing_today() -> Date {
     crate::model::beijing().to_datetime(Timestamp::now()).date()
 }
 

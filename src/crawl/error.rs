@@ -84,7 +84,7 @@ impl CrawlError {
     /// Whether it is robots.txt saying no to the page itself: the link is skipped, which is not the site
     /// failing.
     #[must_use]
-    pub fn is_robots_skip(&self) -> bool {
+    pub(crate) fn is_robots_skip(&self) -> bool {
         matches!(
             self,
             Self::Fetch(FetchError::RobotsDisallowed {

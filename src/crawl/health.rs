@@ -92,7 +92,7 @@ impl ErrorKind {
 
 /// What one run of a source came to, for [`record_run`].
 #[derive(Debug, Clone)]
-pub struct RunReport {
+pub(crate) struct RunReport {
     /// The run failed as a whole (its index could not be read).
     pub failed: bool,
     /// The error that failed it, or the first error of a run that succeeded with errors: its kind
@@ -105,7 +105,12 @@ pub struct RunReport {
 }
 
 /// Folds one finished (not cancelled) run into `st`. `failing_after` is `crawl.failing_after`.
-pub fn record_run(st: &mut SourceState, run: &RunReport, failing_after: u32, now: Timestamp) {
+pub(crate) fn record_run(
+    st: &mut SourceState,
+    run: &RunReport,
+    failing_after: u32,
+    now: Timestamp,
+) {
     st.runs += 1;
     st.last_run = Some(now);
     st.last_new = u32::try_from(run.new_articles).unwrap_or(u32::MAX);

@@ -13,7 +13,7 @@
 
 mod article;
 pub mod assemble;
-pub mod discover;
+pub(crate) mod discover;
 mod error;
 pub mod health;
 pub mod scheduler;
@@ -42,7 +42,7 @@ pub use discover::{Discovered, IndexPage};
 pub use error::CrawlError;
 
 /// Articles ingested per flushed batch: a crash loses at most the batch being written, and a re-crawl restores it.
-pub const INGEST_BATCH: usize = 16;
+pub(crate) const INGEST_BATCH: usize = 16;
 
 /// Batches waiting for the store writer per source, beyond which fetching waits for the oldest.
 const MAX_QUEUED_BATCHES: usize = 4;
@@ -113,7 +113,7 @@ pub enum Progress {
 }
 
 /// Receives [`Progress`] events.
-pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+pub(crate) type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
 /// How a run is asked for.
 #[derive(Debug, Clone, Default)]
@@ -369,7 +369,7 @@ pub fn add(t: Timestamp, d: Duration) -> Timestamp {
 
 /// How long ago `t` was (zero if in the future).
 #[must_use]
-pub fn elapsed_since(t: Timestamp) -> Duration {
+pub(crate) fn elapsed_since(t: Timestamp) -> Duration {
     let d = Timestamp::now().duration_since(t);
     Duration::try_from(d).unwrap_or(Duration::ZERO)
 }

@@ -16,15 +16,20 @@ use tracing::{info, warn};
 use super::{Crawler, RunOptions};
 
 /// The longest a failing source is backed off.
-pub const MAX_SOURCE_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_SOURCE_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 /// How long a source whose host answered with an anti-bot challenge (HTTP 412/521) is put on hold, at least.
-pub const BLOCKED_HOLD: Duration = Duration::from_secs(6 * 3600);
+pub(crate) const BLOCKED_HOLD: Duration = Duration::from_secs(6 * 3600);
 /// The scheduler looks at the clock at least this often.
-pub const MAX_TICK: Duration = Duration::from_secs(30);
+pub(crate) const MAX_TICK: Duration = Duration::from_secs(30);
 
 /// The wait before a source is due again.
 #[must_use]
-pub fn next_interval(every: Duration, jitter: f64, failures: u32, blocked: bool) -> Duration {
+pub(crate) fn next_interval(
+    every: Duration,
+    jitter: f64,
+    failures: u32,
+    blocked: bool,
+) -> Duration {
     let mut base = every;
     if failures > 0 {
         let factor = 1u32 << failures.min(6);

@@ -28,7 +28,7 @@ pub const MAX_DISTANCE: u32 = 3;
 pub const BANDS: u32 = 4;
 
 /// Query keys dropped as tracking parameters (compared case-insensitively), besides every `utm_*` key.
-pub const TRACKING_PARAMS: &[&str] = &[
+pub(crate) const TRACKING_PARAMS: &[&str] = &[
     "spm",
     "from",
     "fbclid",
@@ -59,7 +59,7 @@ pub const TRACKING_PARAMS: &[&str] = &[
 ];
 
 /// people.com.cn catalog (column) ids whose subdomain is known, for rebuilding a mirror's origin URL.
-pub const PEOPLE_CATALOGS: &[(u64, &str)] = &[
+pub(crate) const PEOPLE_CATALOGS: &[(u64, &str)] = &[
     // 中国工会新闻 (sites.md §1.1; the seed's breadcrumb).
     (67502, "acftu"),
     // 时政 (politics.people.com.cn/n1/…/c1001-….html).
@@ -365,16 +365,16 @@ const MIN_ANCHOR: usize = 8;
 /// At most this many anchors are kept (the smallest hashes: a sample both copies agree on).
 pub const MAX_ANCHORS: usize = 32;
 /// Two articles share a story by anchors when they share at least this many …
-pub const MIN_SHARED_ANCHORS: usize = 2;
+pub(crate) const MIN_SHARED_ANCHORS: usize = 2;
 /// … and at least this share (in percent) of the smaller article's anchors.
-pub const MIN_SHARED_ANCHOR_PERCENT: usize = 30;
+pub(crate) const MIN_SHARED_ANCHOR_PERCENT: usize = 30;
 /// An anchor already indexed under more than this many different stories is a stock phrase, not evidence.
 pub const MAX_ANCHOR_STORIES: usize = 3;
 
 /// The text as compared: [`crate::clean::comparison_text`] (Simplified, pinyin, spam and punctuation
 /// removed, letters and digits only, lower-cased), as characters.
 #[must_use]
-pub fn comparison_chars(text: &str) -> Vec<char> {
+pub(crate) fn comparison_chars(text: &str) -> Vec<char> {
     let source = crate::clean::comparison_source(text);
     let mut chars = Vec::with_capacity(source.len() / 3 + 1);
     crate::clean::fold_each(&source, |c| chars.push(c));
@@ -713,7 +713,7 @@ pub fn fingerprint(title: &str, body: &str) -> Fingerprint {
 
 /// The number of anchors two fingerprints share (both lists are sorted).
 #[must_use]
-pub fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
+pub(crate) fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {

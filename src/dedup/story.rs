@@ -65,13 +65,13 @@ pub fn place_member(members: &mut Vec<Member>, member: Member) -> bool {
 /// Whether an article is a mirror's copy (pinyin or spam mirror, or text damaged past repair): such a copy
 /// never replaces a clean one, and never leads a story with a clean copy of the same time.
 #[must_use]
-pub fn is_mirror_copy(a: &Article) -> bool {
+pub(crate) fn is_mirror_copy(a: &Article) -> bool {
     a.has_flag(Flag::PinyinMirror) || a.has_flag(Flag::SpamMirror) || a.has_flag(Flag::Degraded)
 }
 
 /// Whether two versions of an article show the same thing (the URL it was fetched from aside).
 #[must_use]
-pub fn same_content(a: &Article, b: &Article) -> bool {
+pub(crate) fn same_content(a: &Article, b: &Article) -> bool {
     Article {
         url: String::new(),
         ..a.clone()

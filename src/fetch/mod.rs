@@ -32,19 +32,19 @@ pub use polite::HostStats;
 use crate::config::CrawlConfig;
 
 /// The product token unionwire looks for in robots.txt `User-agent` lines.
-pub const ROBOTS_TOKEN: &str = "unionwire";
+pub(crate) const ROBOTS_TOKEN: &str = "unionwire";
 
 /// Most redirects followed while fetching robots.txt (RFC 9309 asks for at least five).
-pub const ROBOTS_MAX_REDIRECTS: usize = 5;
+pub(crate) const ROBOTS_MAX_REDIRECTS: usize = 5;
 
 /// Multiplier base of the exponential backoff between retries.
-pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
 
 /// Longest backoff between two retries.
-pub const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(60);
+pub(crate) const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(60);
 
 /// How long an unreachable robots.txt (5xx, network error) is remembered before it is asked for again.
-pub const ROBOTS_ERROR_TTL: Duration = Duration::from_secs(600);
+pub(crate) const ROBOTS_ERROR_TTL: Duration = Duration::from_secs(600);
 
 /// Every limit of the fetch stage.
 #[derive(Debug, Clone)]

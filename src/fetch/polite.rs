@@ -417,7 +417,7 @@ impl RobotsAnswer {
 
 /// Parses a `Retry-After` value: delay seconds, or an HTTP date (then the time left until it).
 #[must_use]
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 /// The most of a robots.txt body that is parsed (RFC 9309 asks for at least 500 KiB).
-pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
+pub(crate) const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 
 /// The longest line that is read; the rest of a longer line is ignored (as in Google's parser).
 const MAX_LINE_BYTES: usize = 2083 * 8;
@@ -68,7 +68,7 @@ impl Robots {
 
     /// The answer for a robots.txt that does not exist (4xx): everything is allowed.
     #[must_use]
-    pub fn allow_all() -> Self {
+    pub(crate) fn allow_all() -> Self {
         Self {
             directives: Vec::new(),
             sitemaps: Vec::new(),
@@ -78,7 +78,7 @@ impl Robots {
 
     /// The answer for a robots.txt that could not be reached (5xx, network error): nothing is allowed.
     #[must_use]
-    pub fn disallow_all() -> Self {
+    pub(crate) fn disallow_all() -> Self {
         Self {
             directives: Vec::new(),
             sitemaps: Vec::new(),
@@ -114,7 +114,7 @@ impl Robots {
 
     /// Whether `user_agent_token` may fetch `url` (its path and query as the `url` crate serialises them).
     #[must_use]
-    pub fn is_allowed_url(&self, user_agent_token: &str, url: &url::Url) -> bool {
+    pub(crate) fn is_allowed_url(&self, user_agent_token: &str, url: &url::Url) -> bool {
         let mut path = url.path().to_owned();
         if let Some(q) = url.query() {
             path.push('?');
@@ -125,7 +125,7 @@ impl Robots {
 
     /// The `Crawl-delay` of the group that applies to `user_agent_token` (its own group, else `*`), if any.
     #[must_use]
-    pub fn crawl_delay(&self, user_agent_token: &str) -> Option<Duration> {
+    pub(crate) fn crawl_delay(&self, user_agent_token: &str) -> Option<Duration> {
         if self.blanket.is_some() {
             return None;
         }

@@ -16,7 +16,7 @@ pub use state::{FetchState, PageRole, SourceError, SourceState, SourceStatus};
 pub use stored::{Ingested, StoredArticle, StoryView};
 
 /// The offset every naive time on a Chinese news page is read in (Asia/Shanghai, no DST since 1991).
-pub const BEIJING_OFFSET_HOURS: i8 = 8;
+pub(crate) const BEIJING_OFFSET_HOURS: i8 = 8;
 
 /// The Beijing offset as a `jiff` offset.
 #[must_use]

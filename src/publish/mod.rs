@@ -141,7 +141,7 @@ impl FeedFormat {
 
     /// The format named by an extension.
     #[must_use]
-    pub fn from_extension(ext: &str) -> Option<Self> {
+    pub(crate) fn from_extension(ext: &str) -> Option<Self> {
         match ext {
             "rss" => Some(Self::Rss),
             "atom" => Some(Self::Atom),
@@ -212,7 +212,7 @@ pub fn is_xml_char(c: char) -> bool {
 
 /// `s` without the characters XML 1.0 forbids (C0 controls but tab/newline/return, U+FFFE, U+FFFF).
 #[must_use]
-pub fn xml_text(s: &str) -> String {
+pub(crate) fn xml_text(s: &str) -> String {
     if s.chars().all(is_xml_char) {
         s.to_owned()
     } else {

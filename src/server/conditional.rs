@@ -13,7 +13,7 @@ use axum::response::Response;
 /// Parses an `If-None-Match` value into its entity tags' opaque parts (without `W/` and quotes).
 /// `Err(())` when the list is malformed; `Ok(None)` for `*`.
 #[allow(clippy::result_unit_err)]
-pub fn parse_if_none_match(value: &str) -> Result<Option<Vec<&str>>, ()> {
+pub(crate) fn parse_if_none_match(value: &str) -> Result<Option<Vec<&str>>, ()> {
     let v = value.trim();
     if v == "*" {
         return Ok(None);
@@ -56,13 +56,13 @@ fn opaque(etag: &str) -> &str {
 
 /// Formats an instant as an HTTP-date (IMF-fixdate), second resolution.
 #[must_use]
-pub fn http_date(ts: jiff::Timestamp) -> String {
+pub(crate) fn http_date(ts: jiff::Timestamp) -> String {
     ts.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// Parses an HTTP-date in the IMF-fixdate form; other forms are treated as invalid (and so ignored).
 #[must_use]
-pub fn parse_http_date(s: &str) -> Option<jiff::Timestamp> {
+pub(crate) fn parse_http_date(s: &str) -> Option<jiff::Timestamp> {
     let s = s.trim();
     let body = s.strip_suffix(" GMT")?;
     let dt = jiff::civil::DateTime::strptime("%a, %d %b %Y %H:%M:%S", body).ok()?;
@@ -110,7 +110,7 @@ pub fn not_modified(
 
 /// The entity tag of a content-coded representation: `"abc"` with coding `gzip` → `"abc-gzip"`.
 #[must_use]
-pub fn coded_etag(etag: &str, coding: &str) -> String {
+pub(crate) fn coded_etag(etag: &str, coding: &str) -> String {
     let weak = if etag.starts_with("W/") { "W/" } else { "" };
     format!("{weak}\"{}-{coding}\"", opaque(etag))
 }
@@ -119,7 +119,7 @@ pub fn coded_etag(etag: &str, coding: &str) -> String {
 /// handler and the compression layer pick the representation, gives a content-coded one its own entity
 /// tag, then answers 304 (without the body, which is then never compressed) when the preconditions say
 /// the client's copy is current. Responses without an `ETag` pass through untouched.
-pub async fn conditional_get(mut req: Request, next: Next) -> Response {
+pub(crate) async fn conditional_get(mut req: Request, next: Next) -> Response {
     let method = req.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return next.run(req).await;

@@ -18,7 +18,7 @@ use crate::publish::{feed_url, FeedFormat, FeedScope};
 use crate::store::SourceState;
 
 /// Stories listed on the index page.
-pub const INDEX_STORIES: usize = 20;
+pub(crate) const INDEX_STORIES: usize = 20;
 
 /// The health of every configured source (blocking: reads the store).
 pub(super) fn health(state: &AppState) -> Vec<(SourceId, SourceState)> {

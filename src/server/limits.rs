@@ -31,7 +31,7 @@ use crate::store::query::{BadCursor, Cursor};
 const MAX_CURSOR_BYTES: usize = 64;
 
 /// Most headers in one request.
-pub const DEFAULT_MAX_HEADERS: usize = 64;
+pub(crate) const DEFAULT_MAX_HEADERS: usize = 64;
 
 /// What one client may hold of the server, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl Default for ServerLimits {
 impl ServerLimits {
     /// The head limit hyper is given (never below its 8 KiB floor, which would panic).
     #[must_use]
-    pub fn head_bytes(&self) -> usize {
+    pub(crate) fn head_bytes(&self) -> usize {
         self.max_head_bytes.max(SERVER_HEAD_BYTES_MIN)
     }
 }

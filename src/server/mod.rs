@@ -42,9 +42,9 @@ pub use limits::{
 };
 
 /// Most rendered feeds kept in memory; past this the cache is emptied and refilled on demand.
-pub const CACHE_ENTRIES: usize = 512;
+pub(crate) const CACHE_ENTRIES: usize = 512;
 /// `Cache-Control: max-age` when no source sets an interval.
-pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
+pub(crate) const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 /// One rendered feed, ready to send.
 #[derive(Debug)]
@@ -136,7 +136,7 @@ pub fn router(state: AppState) -> Router {
 
 /// The router with every route and layer: handlers get `limits.request_timeout` (then a 503) and
 /// request bodies over `limits.max_body_bytes` get a 413.
-pub fn router_with(state: AppState, limits: &ServerLimits) -> Router {
+pub(crate) fn router_with(state: AppState, limits: &ServerLimits) -> Router {
     Router::new()
         .route("/", get(index::index))
         .route("/healthz", get(healthz))

@@ -22,7 +22,7 @@ use crate::store::query::{Cursor, StoryPage};
 use crate::store::{SourceState, StoryFilter, StoryView};
 
 /// Stories on one page of search results or of a source's page.
-pub const PAGE_STORIES: usize = 20;
+pub(crate) const PAGE_STORIES: usize = 20;
 
 /// The Content-Security-Policy of every page: no script, no images, no plugins, forms only here.
 pub(super) const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -206,7 +206,7 @@ pub struct StoryFilter {
 /// Whether an article's title or a paragraph contains `q` (ASCII letters compared case-insensitively): the
 /// search every engine applies.
 #[must_use]
-pub fn matches_q(a: &Article, q: &str) -> bool {
+pub(crate) fn matches_q(a: &Article, q: &str) -> bool {
     let q = q.to_ascii_lowercase();
     a.title.to_ascii_lowercase().contains(&q)
         || a.paragraphs

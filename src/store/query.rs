@@ -22,7 +22,7 @@ impl Cursor {
     /// The cursor of a bare time: a page from it holds everything sorted strictly before second `time`
     /// (`before=2024-09-27T00:00:00+08:00`).
     #[must_use]
-    pub fn at_time(time: i64) -> Self {
+    pub(crate) fn at_time(time: i64) -> Self {
         Self { time, id: [0; 16] }
     }
 }

@@ -40,7 +40,7 @@ use crate::model::{
 use crate::store::query::{Cursor, StoryPage};
 use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, VerifyReport};
 
-pub mod codec;
+pub(crate) mod codec;
 mod ingest;
 mod migrate;
 mod query;
@@ -52,14 +52,14 @@ use codec::{META_SCHEMA, TREE};
 pub use salvage::SalvageReport;
 
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// sled's page cache, in bytes. sled's default is 1 GiB, far past the crawler's 100 MB RSS budget. The
 /// hot set of a crawl (the band and anchor lists, recent stories, the index nodes) fits in much less, and
 /// the kernel's page cache serves the rest of the file: measured on the 2,000-article crawl benchmark,
 /// peak RSS 104 MB at 32 MiB, 97 MB at 16 MiB, 94 MB at 8 MiB, while a near-duplicate lookup among 1M
 /// stored fingerprints cost the same CPU (about 0.2 ms) at 8 and 32 MiB (`cargo bench --bench store`).
-pub const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+pub(crate) const CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A sled failure in `op`, as the engine-neutral [`StoreError::Backend`].
 pub(crate) fn sled_err(op: &'static str) -> impl FnOnce(sled::Error) -> StoreError {
