@@ -3,23 +3,29 @@
 //! # Architecture
 //!
 //! ```text
-//! config ─► crawl::scheduler ─► crawl (frontier, pipeline) ─► fetch ─► extract ─► clean ─► dedup ─► store ─► publish ─► server
+//! config ─► crawl::scheduler ─► crawl: discover ─► fetch ─► crawl::assemble ─► dedup::fingerprint_article ─► crawl writer ─► store
+//!                                                           (extract, whose last step is clean)                              │
+//!                                                                                      server ◄─ publish ◄─ Store trait ◄──┘
 //! ```
+//!
+//! Layers, bottom up (a module imports only modules below it; `tests/it/layers.rs` enforces the table):
+//! `model` · `config` · `cli` · `clean` · `fetch` · `extract` · `dedup` · `store` · `metrics` · `publish` ·
+//! `crawl` · `server` · `commands`.
 //!
 //! | module | owns |
 //! |---|---|
 //! | [`config`] | the one typed `Config`: embedded `config/default.toml`, user file, `UNIONWIRE_…` env, CLI overrides; errors located by file, line and key (`config::locate`) |
-//! | [`model`] | domain types shared by the stages: `Article`, `ArticleId`, `StoryId`, `SourceId`, `Published`, `Flag` |
+//! | [`model`] | domain types shared by the stages: `Article`, `ArticleId`, `StoryId`, `SourceId`, `Published`, `Flag`; what the store keeps (`StoredArticle`, `StoryView`, `Ingested`) and what the crawler records (`FetchState`, `PageRole`, `SourceState`, `SourceStatus`) |
 //! | [`fetch`] | the one HTTP client: timeouts, decoded-size cap, redirects, SSRF refusal, charset decoding, robots.txt, per-host politeness, retries, conditional GET |
-//! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, chosen by URL or page signature, generic density extractor, Chinese metadata, validated bylines, scored dates with their precision, multi-page merge), plain-text articles and input sniffing, and listings/feeds/e-paper → links |
+//! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, chosen by URL or page signature, generic density extractor, Chinese metadata, validated bylines, scored dates with their precision, multi-page merge), then cleaning as its named last step; plain-text articles and input sniffing; listings/feeds/e-paper → links |
 //! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
-//! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints, the near-duplicate decision |
-//! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health; paged read-only queries in `store::query`; `db salvage` in `store::salvage` |
-//! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline on fixed worker threads (one per core for CPU work, one store writer), source health (`crawl::health`: status, error kinds) |
+//! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints (`fingerprint_article`, computed once per article by the pipeline), and story policy as pure functions (`dedup::story`: the version merge, mirror precedence, lead order, the near-duplicate choice) |
+//! | [`store`] | the `Store` trait (≈20 synchronous operations, run on worker threads), its neutral `StoreError`, `Incoming`, paging cursors; the sled engine in `store::sled` (keys and codecs, ingest, reads, paged queries, verify, migration, salvage) — the only code that names sled |
+//! | [`crawl`] | the engine: `scheduler`; `discover` per source kind; `article` (which links need fetching, the conditional fetch); `assemble` (the one path from bytes to a finished article, shared with `fetch`); `writer` (the one store-writer thread: articles with their fetch states, index validators, source health); `health` (status and error kinds); `CrawlError` |
 //! | [`publish`] | feed queries and rendering: the lead-copy rule (clean copies before mirrors), pages of a feed with a `before` cursor, RSS 2.0, Atom, JSON Feed 1.1, OPML |
 //! | [`metrics`] | process counters (crawl, HTTP requests by route and status, feed render time) in the Prometheus text format |
 //! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, the index, story, source and search pages, the XSLT view of the feeds, `/healthz`, `/metrics`, ETag/304 per content coding, compression, connection/header/idle/write/body limits |
-//! | [`cli`], [`commands`] | clap definitions and one file per command |
+//! | [`cli`], [`commands`] | clap definitions and one file per command; store errors → exit codes (`commands::exit_code_for`) |
 
 pub mod clean;
 pub mod cli;

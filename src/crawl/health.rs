@@ -1,6 +1,6 @@
 //! Source health, in one place: what kind of failure a fetch error is, and how a run changes a source's
 //! [`SourceState`] (status, last error, last success, last new article). The crawler calls
-//! [`record_run`]; the `sources` command, the web pages and `/metrics` only read what it wrote.
+//! `record_run`; the `sources` command, the web pages and `/metrics` only read what it wrote.
 //!
 //! The rule: a source that has never succeeded is `failing` from its first failed run; one that has is
 //! `degraded` when a run fails and `failing` after `crawl.failing_after` failed runs in a row; runs that

@@ -1,10 +1,13 @@
-//! The crawl engine: for each source, discover article links (listing pages, feeds, Hanweb columns, the
-//! e-paper), fetch the articles politely through [`crate::fetch::Fetcher::get_polite`], extract and clean them,
-//! and ingest them into the [`crate::store::Store`] in flushed batches; then record the source's health.
-//! [`scheduler`] decides when each source is due. Every fetch waits on the run's cancellation token.
+//! The crawl engine: for each source, discover article links (`discover`: listing pages, feeds, Hanweb
+//! columns, the e-paper), fetch the articles politely through [`crate::fetch::Fetcher::get_polite`] (`article`),
+//! assemble each from its pages ([`assemble`]: decode, extract and clean, on the CPU threads), fingerprint it
+//! ([`crate::dedup::fingerprint_article`]), and hand flushed batches to the one store writer thread
+//! (`writer`), which also records the source's health (`health`). `scheduler` decides when each source
+//! is due. Every fetch waits on the run's cancellation token. Store reads from async code run on the
+//! blocking pool (`Crawler::read_store`); nothing decodes or parses on the reactor.
 //!
 //! Crash consistency (DESIGN decision 9): every fetch-state write goes through the one store writer thread.
-//! An article page's validators ride in the sled batch that stores its article
+//! An article page's validators ride in the atomic write that stores its article
 //! ([`crate::store::Incoming::with_fetch_state`]); states that describe no new article (a failure, a stored
 //! article still current) follow in the writer's job; an index page's validators are saved by a writer job
 //! queued after the source's last article batch, and only if every link the page stands for is stored by

@@ -65,7 +65,26 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
     loop {
         let now = Timestamp::now();
         let mut soonest = MAX_TICK;
+        // Every source's due time, read on the blocking pool (the store's calling convention).
+        let ids: Vec<_> = crawler
+            .config()
+            .sources
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| s.id.clone())
+            .collect();
+        let due = crawler
+            .read_store(move |store| {
+                Ok(ids
+                    .iter()
+                    .map(|id| store.source_state(id))
+                    .collect::<Vec<_>>())
+            })
+            .await
+            .unwrap_or_default();
+        let mut due = due.into_iter();
         for src in crawler.config().sources.iter().filter(|s| s.enabled) {
+            let state = due.next();
             let key = src.id.to_string();
             if running
                 .lock()
@@ -74,12 +93,13 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
             {
                 continue;
             }
-            let next_due = match crawler.store().source_state(&src.id) {
-                Ok(st) => st.and_then(|s| s.next_due),
-                Err(e) => {
+            let next_due = match state {
+                Some(Ok(st)) => st.and_then(|s| s.next_due),
+                Some(Err(e)) => {
                     warn!(source = %src.id, error = %e, "reading source state failed");
                     None
                 }
+                None => None,
             };
             if !is_due(next_due, now) {
                 if let Some(t) = next_due {

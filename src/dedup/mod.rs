@@ -73,7 +73,7 @@ pub(crate) const PEOPLE_CATALOGS: &[(u64, &str)] = &[
 /// Scheme and host lower-case (the `url` crate does this and IDNA on parse), trailing dots of the host
 /// removed, default ports dropped, empty user info dropped, fragment removed, `;jsessionid=…` path
 /// parameters removed, `//` in the path collapsed, `.`/`..` resolved, percent-escapes upper-cased and
-/// escapes of unreserved characters decoded; query pairs split on `&`, tracking keys ([`TRACKING_PARAMS`],
+/// escapes of unreserved characters decoded; query pairs split on `&`, tracking keys (`TRACKING_PARAMS`,
 /// `utm_*`) dropped, every pair re-encoded one way (`+` for space, `%XX` for everything but unreserved
 /// characters, `key=` for a bare key) and sorted. http/https and `www.` are kept here (the URL must stay
 /// fetchable); [`url_key`] folds them for identity.
@@ -147,7 +147,7 @@ pub fn article_id(article: &Article) -> ArticleId {
 
 /// For a spam mirror that copies a people.com.cn article path (`/n1/YYYY/MMDD/cCATALOG-CONTENTID.html`,
 /// `n2` for provincial channels, an optional `-N` page suffix) onto another host, the original's URL
-/// `http://<sub>.people.com.cn/<path>`, when the catalog's subdomain is known ([`PEOPLE_CATALOGS`]).
+/// `http://<sub>.people.com.cn/<path>`, when the catalog's subdomain is known (`PEOPLE_CATALOGS`).
 /// `None` on people.com.cn itself and for any other path.
 #[must_use]
 pub fn mirror_origin(url: &Url) -> Option<Url> {
@@ -730,7 +730,7 @@ pub(crate) fn shared_anchors(a: &[u64], b: &[u64]) -> usize {
 }
 
 /// Whether two articles tell the same story: SimHash within [`MAX_DISTANCE`], or enough shared
-/// clause anchors (≥ [`MIN_SHARED_ANCHORS`] and ≥ [`MIN_SHARED_ANCHOR_PERCENT`] % of the smaller set).
+/// clause anchors (≥ `MIN_SHARED_ANCHORS` and ≥ `MIN_SHARED_ANCHOR_PERCENT` % of the smaller set).
 #[must_use]
 pub fn same_story(a: &Fingerprint, b: &Fingerprint) -> bool {
     if hamming(a.simhash, b.simhash) <= MAX_DISTANCE {

@@ -75,7 +75,7 @@ pub struct FetchConfig {
     pub obey_robots: bool,
     /// How long a fetched robots.txt is trusted.
     pub robots_ttl: Duration,
-    /// First backoff between retries; it doubles each retry (plus up to 50 % jitter), up to [`MAX_RETRY_BACKOFF`].
+    /// First backoff between retries; it doubles each retry (plus up to 50 % jitter), up to `MAX_RETRY_BACKOFF`.
     pub backoff_base: Duration,
 }
 

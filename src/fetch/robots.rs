@@ -51,7 +51,7 @@ struct Verdict {
 
 impl Robots {
     /// Parses a robots.txt body. Never fails: lines that are not understood are ignored, and only the first
-    /// [`MAX_ROBOTS_BYTES`] are read.
+    /// `MAX_ROBOTS_BYTES` are read.
     #[must_use]
     pub fn parse(body: &[u8]) -> Self {
         let body = &body[..body.len().min(MAX_ROBOTS_BYTES)];

@@ -1,6 +1,6 @@
 //! Conditional GET (RFC 9110 §13.1–13.2): entity tags, `If-None-Match` with weak comparison, lists
 //! and `*`, and `If-Modified-Since`, which is ignored when `If-None-Match` is present or its date
-//! does not parse. [`conditional_get`] evaluates them after compression, on the representation
+//! does not parse. `conditional_get` evaluates them after compression, on the representation
 //! actually selected: a gzip or brotli body gets its own strong entity tag (the identity tag with
 //! `-gzip` or `-br` appended, RFC 9110 §8.8.3), and `If-None-Match` is compared with that tag.
 

@@ -56,7 +56,7 @@ pub struct ServerLimits {
 
 impl ServerLimits {
     /// The limits `[server]` of the configuration sets; only the header count is fixed
-    /// ([`DEFAULT_MAX_HEADERS`]).
+    /// (`DEFAULT_MAX_HEADERS`).
     #[must_use]
     pub fn from_config(cfg: &ServerConfig) -> Self {
         Self {

@@ -5,7 +5,7 @@
 //! and thrown away when the store's `generation()` moves; a miss renders on the blocking pool, a hit
 //! serves the cached bytes. Every feed has a strong ETag (a hash of its bytes, with the content coding
 //! appended for a compressed body) and a `Last-Modified`; conditional requests get an empty 304,
-//! decided after compression ([`conditional::conditional_get`]). Around it: gzip/brotli, a per-request
+//! decided after compression (`conditional::conditional_get`). Around it: gzip/brotli, a per-request
 //! timeout, a body limit, and the
 //! connection limits of [`ServerLimits`] (open connections, header, idle and write timeouts, head
 //! size), served by our own HTTP/1.1 accept loop on hyper. Unknown names give 404 and bad queries a

@@ -1,5 +1,5 @@
 //! The sled engine (sled 0.34.7): the embedded default [`crate::store::Store`], and the only code that
-//! names sled. Files: [`codec`] (keys, values, posting lists), `ingest`, `read`, `query`, `verify`,
+//! names sled. Files: `codec` (keys, values, posting lists), `ingest`, `read`, `query`, `verify`,
 //! `migrate`, `salvage`.
 //!
 //! One sled tree, `unionwire/v1`, holds every record under a one-byte key prefix:
