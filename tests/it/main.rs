@@ -2,6 +2,7 @@
 
 mod support;
 
+mod assemble;
 mod clean;
 mod cli;
 mod config;
