@@ -12,10 +12,12 @@ use url::Url;
 
 use crate::model::Published;
 
+mod feed;
 mod items;
 mod opml;
 mod render;
 
+pub use feed::{build_feed, BuiltFeed, FeedRequest};
 pub use items::{
     article_link, body_html, copies_in_order, health_summary, is_mirror, items_from_stories,
     load_items, load_page, source_name, source_state, summary_of, FeedPage, SUMMARY_CHARS,

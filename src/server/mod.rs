@@ -29,7 +29,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::publish::{FeedFormat, FeedMeta, FeedScope};
+use crate::publish::{FeedFormat, FeedScope};
 use crate::store::SharedStore;
 
 pub mod conditional;
@@ -43,8 +43,6 @@ pub use limits::{
 
 /// Most rendered feeds kept in memory; past this the cache is emptied and refilled on demand.
 pub(crate) const CACHE_ENTRIES: usize = 512;
-/// `Cache-Control: max-age` when no source sets an interval.
-pub(crate) const DEFAULT_MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 /// One rendered feed, ready to send.
 #[derive(Debug)]
@@ -474,107 +472,30 @@ async fn feed_tag(
     }
 }
 
-/// `Cache-Control: max-age` for a feed: the shortest `every` of the sources it covers.
-fn max_age(cfg: &Config, scope: &FeedScope) -> u64 {
-    cfg.sources
-        .iter()
-        .filter(|s| match scope {
-            FeedScope::All => s.enabled,
-            FeedScope::Source(id) => &s.id == id,
-            FeedScope::Tag(t) => s.tags.iter().any(|x| x == t),
-        })
-        .map(|s| s.every)
-        .min()
-        .unwrap_or(DEFAULT_MAX_AGE)
-        .as_secs()
-        .max(60)
-}
-
-/// Title, description and home page of a feed (the home page of a source feed is the source's site).
-fn feed_title(cfg: &Config, scope: &FeedScope, base: &Url) -> (String, String, Url) {
-    match scope {
-        FeedScope::All => (
-            cfg.feeds.title.clone(),
-            cfg.feeds.description.clone(),
-            base.clone(),
-        ),
-        FeedScope::Source(id) => {
-            let src = cfg.source(id.as_str());
-            let name = src.map_or_else(|| id.to_string(), |s| s.name.clone());
-            let home = src.map_or_else(|| base.clone(), |s| s.url.clone());
-            (
-                format!("{name} · {}", cfg.feeds.title),
-                format!("{name}：{}", cfg.feeds.description),
-                home,
-            )
-        }
-        FeedScope::Tag(tag) => (
-            format!("{} · {tag}", cfg.feeds.title),
-            format!("{tag}：{}", cfg.feeds.description),
-            base.clone(),
-        ),
-    }
-}
-
-/// Queries the store and renders one feed (CPU and blocking I/O: run on the blocking pool).
+/// Builds one feed ([`crate::publish::build_feed`]: the query, the items, the page links, the rendering)
+/// and gives it its entity tag (CPU and blocking I/O: run on the blocking pool).
 fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rendered, String> {
-    let cfg = &state.cfg;
     let started = Instant::now();
     let base = Url::parse(&key.base).map_err(|e| e.to_string())?;
-    let page = crate::publish::load_page(
-        state.store.as_ref(),
-        cfg,
-        &key.scope,
-        key.query.q.as_deref(),
-        key.query.before.as_ref(),
-        key.query.limit,
-        &base,
-    )
-    .map_err(|e| format!("{e:#}"))?;
-    let items = page.items;
-    let page_url = |before: Option<&crate::store::query::Cursor>| {
-        let mut u = crate::publish::feed_url(&base, &key.scope, key.format.extension());
-        let mut pairs = Vec::new();
-        if let Some(q) = &key.query.q {
-            pairs.push(("q", q.clone()));
-        }
-        if key.query.limit != cfg.feeds.default_limit {
-            pairs.push(("limit", key.query.limit.to_string()));
-        }
-        if let Some(c) = before {
-            pairs.push(("before", c.to_string()));
-        }
-        if !pairs.is_empty() {
-            u.query_pairs_mut().extend_pairs(pairs);
-        }
-        u
+    let req = crate::publish::FeedRequest {
+        scope: &key.scope,
+        format: key.format,
+        q: key.query.q.as_deref(),
+        before: key.query.before.as_ref(),
+        limit: key.query.limit,
+        base: &base,
     };
-    let self_url = page_url(key.query.before.as_ref());
-    let next_url = page.next.as_ref().map(|c| page_url(Some(c)));
-    let (title, description, home_url) = feed_title(cfg, &key.scope, &base);
-    let updated = items.iter().filter_map(|i| i.stored.or(i.updated)).max();
-    let age = max_age(cfg, &key.scope);
-    let meta = FeedMeta {
-        title,
-        description,
-        home_url,
-        self_url,
-        ttl_minutes: u32::try_from(age / 60).unwrap_or(u32::MAX).max(1),
-        updated,
-        built: jiff::Timestamp::now(),
-        next_url,
-        stylesheet: crate::publish::stylesheet_url(&base),
-    };
-    let body = key.format.render(&meta, &items);
-    let digest = Sha256::digest(body.as_bytes());
+    let feed = crate::publish::build_feed(state.store.as_ref(), &state.cfg, &req)
+        .map_err(|e| format!("{e:#}"))?;
+    let digest = Sha256::digest(feed.body.as_bytes());
     let etag = format!("\"{}\"", hex::encode(&digest[..16]));
     state.metrics.record_render(started.elapsed());
     Ok(Rendered {
         generation,
-        body: Bytes::from(body),
+        body: Bytes::from(feed.body),
         etag,
-        last_modified: updated,
-        max_age: age,
+        last_modified: feed.updated,
+        max_age: feed.max_age,
         content_type: key.format.content_type(),
     })
 }
