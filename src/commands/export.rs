@@ -1,5 +1,6 @@
 //! `unionwire export`: every stored article as one JSON object per line (the `Article` fields plus
-//! `id`, `story`, `source_id`, `first_seen`), to standard output or a file.
+//! `id`, `story`, `source_id`, `first_seen`), to standard output or a file. While a daemon holds the store,
+//! the same lines come from its control API.
 
 use std::io::Write;
 
@@ -7,7 +8,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::{Cli, ExportArgs, ExportFormat};
-use crate::commands::{load_config, CmdResult};
+use crate::commands::{control, load_config, CmdResult, Stdout};
 use crate::model::{Article, ArticleId, SourceId, StoryId};
 use crate::store::{Store, StoredArticle};
 
@@ -46,20 +47,27 @@ pub fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Result<()>
 /// be written.
 pub fn run(cli: &Cli, args: &ExportArgs) -> CmdResult {
     let cfg = load_config(cli, crate::config::Overrides::default())?;
-    let store = Store::open_existing(&cfg.store.path)?;
+    let source = match Store::open_existing(&cfg.store.path) {
+        Ok(store) => Ok(store),
+        Err(e) => match control::daemon_for(&cfg, &e)? {
+            Some(daemon) => Err(daemon),
+            None => return Err(e.into()),
+        },
+    };
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path)
                 .with_context(|| format!("creating export file {}", path.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => Box::new(Stdout::new()),
     };
-    match args.format {
-        ExportFormat::Jsonl => {
+    match (args.format, source) {
+        (ExportFormat::Jsonl, Ok(store)) => {
             for a in store.articles() {
                 write_jsonl(&mut out, &a?)?;
             }
         }
+        (ExportFormat::Jsonl, Err(daemon)) => daemon.export(&mut out)?,
     }
     out.flush().context("flushing the export")?;
     Ok(())

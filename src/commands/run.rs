@@ -1,4 +1,5 @@
-//! `unionwire run`: the daemon — the scheduler and the HTTP server in one process, over one store.
+//! `unionwire run`: the daemon — the scheduler, the HTTP server and its control API (`/api/`, see
+//! [`crate::server::control`]) in one process, over one store.
 //! SIGINT/SIGTERM stop new work, cancel in-flight fetches, let the server finish its requests, flush the store
 //! and exit 0 within [`SHUTDOWN_GRACE`].
 
@@ -16,6 +17,7 @@ use crate::config::Overrides;
 use crate::crawl::{scheduler, Crawler};
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::metrics::Metrics;
+use crate::server::control::Control;
 use crate::server::{self, AppState};
 use crate::store::Store;
 
@@ -51,7 +53,15 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         println!("listening on http://{addr}");
         let token = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let state = AppState::new(store.clone(), cfg.clone(), metrics.clone());
+        let control = Control::new(
+            &cfg,
+            addr,
+            "run",
+            Some(crawler.clone()),
+            token.child_token(),
+            tracker.clone(),
+        );
+        let state = AppState::new(store.clone(), cfg.clone(), metrics.clone()).with_control(control);
         tracker.spawn(server::serve(listener, state, token.child_token()));
         tracker.spawn(scheduler::run(crawler, token.child_token()));
         tracker.close();

@@ -23,9 +23,9 @@ use locate::Seg;
 pub use crawl::CrawlConfig;
 pub use feeds::FeedsConfig;
 pub(crate) use server::SERVER_HEAD_BYTES_MIN;
-pub use server::{parse_listen, ServerConfig};
+pub use server::{parse_listen, AdminToken, ServerConfig, ADMIN_TOKEN_MIN_CHARS};
 pub use sources::{SourceConfig, SourceKind};
-pub use store::StoreConfig;
+pub use store::{StoreConfig, RETENTION_MIN};
 pub use values::{parse_duration, selector_error_words};
 
 /// The embedded default configuration (the real union sources and safe defaults).
@@ -170,7 +170,8 @@ impl Config {
     }
 
     /// Loads the layered configuration: the user file (`path`, else `$UNIONWIRE_CONFIG`, else the
-    /// embedded default), then `UNIONWIRE_STORE_PATH`, `UNIONWIRE_LISTEN`, `UNIONWIRE_PER_HOST_DELAY`, then `overrides`.
+    /// embedded default), then `UNIONWIRE_STORE_PATH`, `UNIONWIRE_LISTEN`, `UNIONWIRE_ADMIN_TOKEN`, `UNIONWIRE_PER_HOST_DELAY`, then
+    /// `overrides`.
     ///
     /// A user file replaces the embedded default as a whole document; keys it leaves out take their
     /// built-in defaults, and `[[sources]]` come only from it.
@@ -200,6 +201,15 @@ impl Config {
                 key: "server.listen".into(),
                 message,
             })?;
+        }
+        if let Ok(v) = std::env::var("UNIONWIRE_ADMIN_TOKEN") {
+            cfg.server.admin_token =
+                Some(AdminToken::new(&v).map_err(|m| ConfigError::Invalid {
+                    origin: "UNIONWIRE_ADMIN_TOKEN".into(),
+                    line: None,
+                    key: "server.admin_token".into(),
+                    message: format!("the token {m}"),
+                })?);
         }
         if let Ok(v) = std::env::var("UNIONWIRE_PER_HOST_DELAY") {
             cfg.crawl.per_host_delay =

@@ -58,6 +58,59 @@ pub struct ServerConfig {
         deserialize_with = "de_server_max_body_bytes"
     )]
     pub max_body_bytes: usize,
+    /// Bearer token of the control API (`/api/…`). Without it the API answers only when `listen` is a
+    /// loopback address; with it every API request must carry `Authorization: Bearer TOKEN`.
+    #[serde(default, deserialize_with = "de_admin_token")]
+    pub admin_token: Option<AdminToken>,
+}
+
+/// Shortest `server.admin_token` accepted.
+pub const ADMIN_TOKEN_MIN_CHARS: usize = 16;
+
+/// The control API's bearer token. Its `Debug` form hides it, so it never reaches a log line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token from its text: at least [`ADMIN_TOKEN_MIN_CHARS`] printable ASCII characters (what an
+    /// `Authorization` header can carry), no spaces.
+    ///
+    /// # Errors
+    /// A message saying what is wrong, without the token.
+    pub fn new(text: &str) -> Result<Self, String> {
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(
+                "must be printable ASCII without spaces (it is sent in an Authorization header)"
+                    .to_owned(),
+            );
+        }
+        if text.len() < ADMIN_TOKEN_MIN_CHARS {
+            return Err(format!(
+                "is too short to guess-proof the control API: use at least {ADMIN_TOKEN_MIN_CHARS} \
+                 characters, e.g. the output of `openssl rand -hex 24`"
+            ));
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The token's text, for the one comparison and the one header that need it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<hidden>)")
+    }
+}
+
+fn de_admin_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AdminToken>, D::Error> {
+    let s = String::deserialize(d)?;
+    AdminToken::new(&s)
+        .map(Some)
+        .map_err(|m| serde::de::Error::custom(format!("server.admin_token {m}")))
 }
 
 fn de_listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
@@ -213,6 +266,7 @@ impl Default for ServerConfig {
             write_timeout: default_write_timeout(),
             max_head_bytes: default_max_head_bytes(),
             max_body_bytes: default_server_max_body_bytes(),
+            admin_token: None,
         }
     }
 }

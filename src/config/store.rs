@@ -1,8 +1,11 @@
 //! `[store]`: where the store lives.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+use super::parse_duration;
 
 /// `[store]`
 #[derive(Debug, Clone, Deserialize)]
@@ -12,6 +15,26 @@ pub struct StoreConfig {
     /// `~/.local/share/unionwire/store`).
     #[serde(default = "default_store_path")]
     pub path: PathBuf,
+    /// How long stories are kept: a story whose newest copy is older than this is removed by
+    /// `db prune` and by `run` (at start, then daily). `None` (the default) keeps everything.
+    #[serde(default, deserialize_with = "de_retention")]
+    pub retention: Option<Duration>,
+}
+
+/// Shortest `store.retention` accepted: anything shorter would drop stories a crawl just stored.
+pub const RETENTION_MIN: Duration = Duration::from_secs(24 * 3600);
+
+fn de_retention<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    let t = parse_duration(&s)
+        .map_err(|m| serde::de::Error::custom(format!("store.retention: {m}")))?;
+    if t < RETENTION_MIN {
+        return Err(serde::de::Error::custom(format!(
+            "store.retention: {s:?} is shorter than one day; write e.g. \"730d\" (leave the key out \
+             to keep everything)"
+        )));
+    }
+    Ok(Some(t))
 }
 
 /// The store's default place: `$XDG_DATA_HOME/unionwire/store`, else `~/.local/share/unionwire/store`
@@ -36,6 +59,7 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             path: default_store_path(),
+            retention: None,
         }
     }
 }
