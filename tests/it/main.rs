@@ -5,6 +5,7 @@ mod support;
 mod clean;
 mod cli;
 mod config;
+mod control;
 mod crawl;
 mod dedup;
 mod extract;
