@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use unionwire::dedup::Fingerprint;
 use unionwire::model::{Article, ArticleId, SourceId};
+use unionwire::store::sled::SledStore;
 use unionwire::store::Store;
 
 /// Common characters of union news, to make distinct synthetic articles.
@@ -56,7 +57,7 @@ fn rss_note() -> String {
 }
 
 /// Mean wall and CPU microseconds per near-duplicate lookup of a random fingerprint.
-fn lookup_micros(store: &Store, rng: &mut StdRng, probes: usize) -> (f64, Option<f64>) {
+fn lookup_micros(store: &dyn Store, rng: &mut StdRng, probes: usize) -> (f64, Option<f64>) {
     let cpu0 = thread_cpu_ns();
     let start = Instant::now();
     for _ in 0..probes {
@@ -73,7 +74,7 @@ fn lookup_micros(store: &Store, rng: &mut StdRng, probes: usize) -> (f64, Option
     (wall, cpu)
 }
 
-fn fill(store: &Store, from: usize, to: usize, rng: &mut StdRng) {
+fn fill(store: &SledStore, from: usize, to: usize, rng: &mut StdRng) {
     // Each call reads every band list once, so one large call is the fast way to fill.
     const CHUNK: usize = 1_000_000;
     let mut chunk = Vec::with_capacity(CHUNK);
@@ -102,9 +103,9 @@ fn main() {
 
     // Ingest throughput and bytes per article.
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    let store = unionwire::store::open(dir.path()).expect("open");
     let items: Vec<_> = (0..n)
-        .map(|i| (synthetic(i, &mut rng), src.clone(), 1))
+        .map(|i| unionwire::store::Incoming::new(synthetic(i, &mut rng), src.clone(), 1))
         .collect();
     let start = Instant::now();
     for batch in items.chunks(100) {
@@ -127,7 +128,8 @@ fn main() {
 
     // Lookup at 10k and 1M fingerprints.
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(dir.path()).expect("open");
+    // The lookup phases fill the band index directly, which only the sled engine offers.
+    let store = SledStore::open(dir.path()).expect("open");
     fill(&store, 0, small, &mut rng);
     let (wall_small, cpu_small) = lookup_micros(&store, &mut rng, 2_000);
     println!(

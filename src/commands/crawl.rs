@@ -41,14 +41,14 @@ pub fn run(cli: &Cli, args: &CrawlArgs, terminal: &Terminal) -> CmdResult {
     let opts = RunOptions {
         epaper_range: backfill_range(args)?,
     };
-    let store = match Store::open(&cfg.store.path) {
+    let store = match crate::store::open(&cfg.store.path) {
         Ok(store) => store,
         Err(e @ crate::store::StoreError::Locked { .. }) => {
             return crawl_through_daemon(&cfg, e, args, opts.epaper_range.is_some());
         }
         Err(e) => return Err(e.into()),
     };
-    let chosen = choose_sources(&cfg, &store, args, opts.epaper_range.is_some())?;
+    let chosen = choose_sources(&cfg, store.as_ref(), args, opts.epaper_range.is_some())?;
     if chosen.is_empty() {
         let mut out = Stdout::new();
         writeln!(
@@ -222,7 +222,7 @@ fn backfill_range(
 
 fn choose_sources(
     cfg: &Config,
-    store: &Store,
+    store: &dyn Store,
     args: &CrawlArgs,
     backfill: bool,
 ) -> Result<Vec<SourceConfig>, Failure> {

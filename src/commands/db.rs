@@ -10,7 +10,7 @@ use std::io::Write;
 use crate::cli::{Cli, DbCommand};
 use crate::commands::{control, load_config, CmdResult, Failure, Stdout, EXIT_STORE_BAD};
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Runs `db`.
 ///
@@ -27,7 +27,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
 }
 
 fn stats(cfg: &Config, json: bool) -> CmdResult {
-    let s = match Store::open_existing(&cfg.store.path) {
+    let s = match crate::store::open_existing(&cfg.store.path) {
         Ok(store) => serde_json::to_value(store.stats()?).map_err(anyhow::Error::from)?,
         Err(e) => match control::daemon_for(cfg, &e)? {
             Some(daemon) => daemon.db_stats()?,
@@ -80,7 +80,7 @@ fn verify_needs_the_store(cfg: &Config, locked: StoreError) -> Failure {
 }
 
 fn verify(cfg: &Config, repair: bool) -> CmdResult {
-    let store = match Store::open_existing(&cfg.store.path) {
+    let store = match crate::store::open_existing(&cfg.store.path) {
         Ok(store) => store,
         Err(e @ StoreError::Locked { .. }) => return Err(verify_needs_the_store(cfg, e)),
         Err(e) => return Err(e.into()),
@@ -110,7 +110,7 @@ fn verify(cfg: &Config, repair: bool) -> CmdResult {
             EXIT_STORE_BAD,
             anyhow::anyhow!(
                 "store {} is damaged: {} problem(s) in {} records",
-                store.path().display(),
+                store.location(),
                 report.problems.len(),
                 report.records
             ),
@@ -119,7 +119,7 @@ fn verify(cfg: &Config, repair: bool) -> CmdResult {
 }
 
 fn salvage(from: &std::path::Path, to: &std::path::Path, json: bool) -> CmdResult {
-    let report = Store::salvage(from, to)?;
+    let report = crate::store::salvage(from, to)?;
     let mut out = Stdout::new();
     if json {
         writeln!(

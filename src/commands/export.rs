@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::cli::{Cli, ExportArgs, ExportFormat};
 use crate::commands::{control, load_config, CmdResult, Stdout};
 use crate::model::{Article, ArticleId, SourceId, StoryId};
-use crate::store::{Store, StoredArticle};
+use crate::store::StoredArticle;
 
 /// One exported line.
 #[derive(Serialize)]
@@ -47,7 +47,7 @@ pub fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Result<()>
 /// be written.
 pub fn run(cli: &Cli, args: &ExportArgs) -> CmdResult {
     let cfg = load_config(cli, crate::config::Overrides::default())?;
-    let source = match Store::open_existing(&cfg.store.path) {
+    let source = match crate::store::open_existing(&cfg.store.path) {
         Ok(store) => Ok(store),
         Err(e) => match control::daemon_for(&cfg, &e)? {
             Some(daemon) => Err(daemon),

@@ -57,7 +57,7 @@ fn classify(error: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
             return EXIT_USAGE;
         }
-        if let Some(code) = crate::store::exit_code_for(cause) {
+        if let Some(code) = exit_code_for(cause) {
             return code;
         }
     }
@@ -257,4 +257,16 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
                 anyhow::anyhow!("starting the async runtime: {e}"),
             )
         })
+}
+
+/// The exit code a store error maps to, if `error` is one: [`EXIT_STORE_LOCKED`] for a store held by
+/// another process, [`EXIT_STORE_BAD`] for a damaged store or one from a newer build.
+#[must_use]
+pub fn exit_code_for(error: &(dyn std::error::Error + 'static)) -> Option<u8> {
+    use crate::store::StoreError;
+    match error.downcast_ref::<StoreError>()? {
+        StoreError::Locked { .. } => Some(EXIT_STORE_LOCKED),
+        StoreError::NewerSchema { .. } | StoreError::Damaged { .. } => Some(EXIT_STORE_BAD),
+        _ => None,
+    }
 }

@@ -19,7 +19,6 @@ use crate::fetch::{FetchConfig, Fetcher};
 use crate::metrics::Metrics;
 use crate::server::control::Control;
 use crate::server::{self, AppState};
-use crate::store::Store;
 
 /// The longest shutdown may take before the process gives up waiting for tasks.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -36,7 +35,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             ..Overrides::default()
         },
     )?;
-    let store = Store::open(&cfg.store.path)?;
+    let store = crate::store::open(&cfg.store.path)?;
     let cfg = Arc::new(cfg);
     let fetcher =
         Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;

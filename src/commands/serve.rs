@@ -23,7 +23,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             ..Overrides::default()
         },
     )?;
-    let store = crate::store::Store::open_existing(&cfg.store.path).map_err(Failure::from)?;
+    let store = crate::store::open_existing(&cfg.store.path).map_err(Failure::from)?;
     let cfg = Arc::new(cfg);
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let rt = runtime()?;

@@ -31,7 +31,7 @@ use crate::extract::{self, Profiles};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::metrics::Metrics;
 use crate::model::{Article, SourceId};
-use crate::store::{FetchState, Incoming, PageRole, SourceState, Store};
+use crate::store::{FetchState, Incoming, PageRole, SharedStore, SourceState, Store};
 
 use workers::{Pending, Workers};
 
@@ -126,7 +126,7 @@ pub struct RunOptions {
 pub struct Crawler {
     cfg: Arc<Config>,
     fetcher: Fetcher,
-    store: Store,
+    store: SharedStore,
     metrics: Arc<Metrics>,
     /// Bounds fetches in flight over all sources.
     slots: Arc<Semaphore>,
@@ -140,7 +140,12 @@ pub struct Crawler {
 impl Crawler {
     /// A crawler over these parts. Every configured source's host is trusted by the fetcher (the operator named it).
     #[must_use]
-    pub fn new(cfg: Arc<Config>, fetcher: Fetcher, store: Store, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        cfg: Arc<Config>,
+        fetcher: Fetcher,
+        store: SharedStore,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         for s in &cfg.sources {
             if let Some(host) = s.url.host_str() {
                 fetcher.trust_host(host);
@@ -175,7 +180,7 @@ impl Crawler {
 
     /// The store.
     #[must_use]
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &SharedStore {
         &self.store
     }
 
@@ -378,7 +383,7 @@ impl Crawler {
         let n = batch.len();
         let job = self
             .writer
-            .submit(move || write_batch(&store, &metrics, &source, batch, &states));
+            .submit(move || write_batch(store.as_ref(), &metrics, &source, batch, &states));
         job.map_err(|e| outcome.errors.push(format!("storing {n} articles: {e}")))
             .ok()
     }
@@ -387,7 +392,9 @@ impl Crawler {
     /// run queued (each flushed): a page whose links are not all stored (or settled) keeps no validators.
     async fn save_index_pages(&self, src: &SourceConfig, pages: Vec<IndexPage>) {
         let store = self.store.clone();
-        let job = self.writer.submit(move || save_index_pages(&store, pages));
+        let job = self
+            .writer
+            .submit(move || save_index_pages(store.as_ref(), pages));
         let done = match job {
             Ok(p) => p.wait().await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -734,7 +741,7 @@ struct WriteOutcome {
 /// Ingests one batch (flushed before it returns; each article with its page's fetch state), then records
 /// `states` (fetch states that describe no new article), and counts what it did.
 fn write_batch(
-    store: &Store,
+    store: &dyn Store,
     metrics: &Metrics,
     source: &SourceId,
     batch: Vec<Incoming>,
@@ -755,7 +762,7 @@ fn write_batch(
 /// Saves each index page's validators if every link it stands for is stored or settled (answered for good
 /// with no article); a page with a link still missing is saved without validators, so that its next fetch is
 /// a full one. Runs on the store writer, after the batches queued before it. Returns (saved, held back).
-fn save_index_pages(store: &Store, pages: Vec<IndexPage>) -> (usize, usize) {
+fn save_index_pages(store: &dyn Store, pages: Vec<IndexPage>) -> (usize, usize) {
     let settled = |link: &str| {
         store.contains_url(link).unwrap_or(false)
             || store
@@ -797,7 +804,7 @@ fn failure_state(status: Option<u16>, role: PageRole) -> FetchState {
 
 /// Ingests `batch` (flushed) into `out`'s counts.
 fn ingest(
-    store: &Store,
+    store: &dyn Store,
     metrics: &Metrics,
     source: &SourceId,
     batch: Vec<Incoming>,
@@ -813,7 +820,7 @@ fn ingest(
             .collect::<Vec<_>>()
             .join(" ")
     });
-    match store.ingest_incoming(batch) {
+    match store.ingest_batch(batch) {
         Ok(done) => {
             for i in done {
                 if i.new_article {
@@ -911,7 +918,7 @@ pub fn elapsed_since(t: Timestamp) -> Duration {
 /// A store error.
 pub fn health(
     cfg: &Config,
-    store: &Store,
+    store: &dyn Store,
 ) -> Result<Vec<(SourceId, SourceState)>, crate::store::StoreError> {
     cfg.sources
         .iter()

@@ -18,6 +18,7 @@ use crate::model::{Article, ArticleId};
 mod equivalence;
 #[cfg(test)]
 mod reference;
+pub mod story;
 
 /// Two fingerprints within this many differing bits are near-duplicates (Manku et al., WWW'07: k = 3).
 pub const MAX_DISTANCE: u32 = 3;
@@ -665,6 +666,13 @@ pub struct Fingerprint {
     /// Hashes of the body's normalised clauses (at least 8 comparison characters), the
     /// [`MAX_ANCHORS`] smallest, sorted and distinct.
     pub anchors: Vec<u64>,
+}
+
+/// The fingerprint of an article as the store files it: of its title and body text. The pipeline computes
+/// it once per article, from the cleaned article, before the store.
+#[must_use]
+pub fn fingerprint_article(a: &Article) -> Fingerprint {
+    fingerprint(&a.title, &a.body_text())
 }
 
 /// The [`Fingerprint`] of an article's title and body (paragraphs separated by newlines).

@@ -204,7 +204,7 @@ pub struct FeedPage {
 /// # Errors
 /// A [`StoreError`] when the store cannot be read.
 pub fn load_page(
-    store: &Store,
+    store: &dyn Store,
     cfg: &Config,
     scope: &FeedScope,
     q: Option<&str>,
@@ -257,7 +257,7 @@ pub fn load_page(
 /// # Errors
 /// A [`StoreError`] when the store cannot be read.
 pub fn load_items(
-    store: &Store,
+    store: &dyn Store,
     cfg: &Config,
     scope: &FeedScope,
     q: Option<&str>,
@@ -269,7 +269,7 @@ pub fn load_items(
 
 /// A source's health record; a read error is logged and read as "no record".
 #[must_use]
-pub fn source_state(store: &Store, id: &SourceId) -> Option<SourceState> {
+pub fn source_state(store: &dyn Store, id: &SourceId) -> Option<SourceState> {
     match store.source_state(id) {
         Ok(st) => st,
         Err(e) => {

@@ -254,10 +254,22 @@ async fn unknown() -> Response {
     error(StatusCode::NOT_FOUND, "no such control API route")
 }
 
+/// A store's location as a canonical path when it is a directory that exists (so the CLI can tell it is
+/// the store it was pointed at), else as given.
+fn canonical(location: &str) -> String {
+    std::fs::canonicalize(location)
+        .map_or_else(|_| location.to_owned(), |p| p.display().to_string())
+}
+
 async fn status(State(state): State<AppState>) -> Response {
     let Some(control) = state.control.clone() else {
         return unknown().await;
     };
+    let (store, generation) = crate::store::blocking(&state.store, |s| {
+        Ok((canonical(&s.location()), s.generation().ok()))
+    })
+    .await
+    .unwrap_or_else(|_| (state.store.location(), None));
     let now = jiff::Timestamp::now();
     let mut crawling: Vec<String> = control.crawling().iter().cloned().collect();
     crawling.sort();
@@ -266,14 +278,14 @@ async fn status(State(state): State<AppState>) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "command": control.command,
         "pid": std::process::id(),
-        "store": std::fs::canonicalize(state.store.path()).unwrap_or_else(|_| state.store.path().to_path_buf()),
+        "store": store,
         "listen": control.listen.to_string(),
         "started": control.started,
         "uptime_seconds": now.duration_since(control.started).as_secs().max(0),
         "crawls": control.crawler.is_some(),
         "crawling": crawling,
         "sources": state.cfg.sources.len(),
-        "generation": state.store.generation(),
+        "generation": generation,
     }))
 }
 

@@ -27,7 +27,7 @@ pub(super) fn health(state: &AppState) -> Vec<(SourceId, SourceState)> {
         .sources
         .iter()
         .filter_map(|s| {
-            crate::publish::source_state(&state.store, &s.id).map(|st| (s.id.clone(), st))
+            crate::publish::source_state(state.store.as_ref(), &s.id).map(|st| (s.id.clone(), st))
         })
         .collect()
 }
@@ -93,7 +93,7 @@ fn page(state: &AppState, base: &url::Url) -> String {
     let health = health(state);
     out.push_str("<h2>最新 (latest)</h2>\n");
     match crate::publish::load_items(
-        &state.store,
+        state.store.as_ref(),
         cfg,
         &FeedScope::All,
         None,

@@ -30,7 +30,7 @@ use url::Url;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::publish::{FeedFormat, FeedMeta, FeedScope};
-use crate::store::Store;
+use crate::store::SharedStore;
 
 pub mod conditional;
 pub mod control;
@@ -69,7 +69,7 @@ struct CacheKey {
 /// What every handler shares: the store, the configuration, the metrics and the render cache.
 #[derive(Clone)]
 pub struct AppState {
-    store: Store,
+    store: SharedStore,
     cfg: Arc<Config>,
     metrics: Arc<Metrics>,
     cache: Arc<Mutex<HashMap<CacheKey, Arc<Rendered>>>>,
@@ -80,7 +80,7 @@ pub struct AppState {
 impl AppState {
     /// State over an open store.
     #[must_use]
-    pub fn new(store: Store, cfg: Arc<Config>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(store: SharedStore, cfg: Arc<Config>, metrics: Arc<Metrics>) -> Self {
         Self {
             store,
             cfg,
@@ -528,7 +528,7 @@ fn render_feed(state: &AppState, key: &CacheKey, generation: u64) -> Result<Rend
     let started = Instant::now();
     let base = Url::parse(&key.base).map_err(|e| e.to_string())?;
     let page = crate::publish::load_page(
-        &state.store,
+        state.store.as_ref(),
         cfg,
         &key.scope,
         key.query.q.as_deref(),
@@ -606,34 +606,41 @@ async fn feed(
         query,
         base: base_url(&state.cfg, &headers).to_string(),
     };
-    let generation = state.store.generation();
-    let rendered = if let Some(hit) = state.cached(&key, generation) {
-        state
-            .metrics
-            .feed_cache_hits
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        hit
-    } else {
-        let st = state.clone();
-        let k = key.clone();
-        match tokio::task::spawn_blocking(move || render_feed(&st, &k, generation)).await {
-            Ok(Ok(r)) => {
-                let r = Arc::new(r);
-                state.remember(key, Arc::clone(&r));
-                r
+    // The store is read on the blocking pool (its calling convention): the generation, then on a miss the
+    // feed's stories.
+    let st = state.clone();
+    let k = key.clone();
+    let looked = tokio::task::spawn_blocking(move || -> Result<(Arc<Rendered>, bool), String> {
+        let generation = st.store.generation().map_err(|e| e.to_string())?;
+        if let Some(hit) = st.cached(&k, generation) {
+            return Ok((hit, true));
+        }
+        let r = Arc::new(render_feed(&st, &k, generation)?);
+        st.remember(k, Arc::clone(&r));
+        Ok((r, false))
+    })
+    .await;
+    let rendered = match looked {
+        Ok(Ok((r, hit))) => {
+            if hit {
+                state
+                    .metrics
+                    .feed_cache_hits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
-            Ok(Err(e)) => {
-                if let Some(last) = state.last_good(&key) {
-                    tracing::warn!(error = %e, "rendering a feed failed; serving the last good one");
-                    return respond(&last, &headers);
-                }
-                tracing::error!(error = %e, "rendering a feed");
-                return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
+            r
+        }
+        Ok(Err(e)) => {
+            if let Some(last) = state.last_good(&key) {
+                tracing::warn!(error = %e, "rendering a feed failed; serving the last good one");
+                return respond(&last, &headers);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "feed render task failed");
-                return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
-            }
+            tracing::error!(error = %e, "rendering a feed");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "feed render task failed");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "feed unavailable");
         }
     };
     respond(&rendered, &headers)

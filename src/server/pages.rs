@@ -399,7 +399,7 @@ fn source_page(
     before: Option<&Cursor>,
     limit: usize,
 ) -> Result<String, crate::store::StoreError> {
-    let st = crate::publish::source_state(&state.store, &src.id);
+    let st = crate::publish::source_state(state.store.as_ref(), &src.id);
     let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(
         out,

@@ -17,7 +17,6 @@ use unionwire::config::Config;
 use unionwire::crawl::{Crawler, RunOptions};
 use unionwire::fetch::{FetchConfig, Fetcher};
 use unionwire::metrics::Metrics;
-use unionwire::store::Store;
 
 use crate::support;
 
@@ -326,7 +325,7 @@ fn config_for(
     Config::from_toml(&t, "test.toml").unwrap()
 }
 
-fn crawler(cfg: Config, store: &Store) -> Crawler {
+fn crawler(cfg: Config, store: &unionwire::store::SharedStore) -> Crawler {
     let cfg = Arc::new(cfg);
     let fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl)).unwrap();
     Crawler::new(cfg, fetcher, store.clone(), Arc::new(Metrics::default()))
@@ -337,7 +336,7 @@ async fn crawl_once_stores_every_article_and_the_second_run_uses_conditional_get
     let site = Site::new("甲", 25);
     let addr = start(&site, [127, 0, 0, 1]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let cfg = config_for(&dir.path().join("s"), &[("site-a", addr, 5)], 0);
     let c = crawler(cfg.clone(), &store);
     let token = CancellationToken::new();
@@ -380,7 +379,7 @@ async fn one_request_per_host_with_the_delay_while_other_hosts_proceed() {
     let addr_a = start(&a, [127, 0, 0, 1]).await;
     let addr_b = start(&b, [127, 0, 0, 2]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let delay = 250u64;
     let cfg = config_for(
         &dir.path().join("s"),
@@ -428,7 +427,7 @@ async fn robots_disallow_is_obeyed() {
     site.robots = "User-agent: *\nDisallow: /n1/2024/0927/c67502-40000003.html\nDisallow: /n1/2024/0927/c67502-40000007.html\n";
     let addr = start(&site, [127, 0, 0, 1]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let cfg = config_for(&dir.path().join("s"), &[("site-a", addr, 1)], 0);
     let sums = crawler(cfg.clone(), &store)
         .run_once(
@@ -451,7 +450,7 @@ async fn retry_after_holds_the_host() {
         .push("n1/2024/0927/c67502-40000001.html".into());
     let addr = start(&site, [127, 0, 0, 1]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let cfg = config_for(&dir.path().join("s"), &[("site-a", addr, 1)], 0);
     let sums = crawler(cfg.clone(), &store)
         .run_once(
@@ -488,7 +487,7 @@ async fn a_failing_source_does_not_stop_the_others_and_is_recorded() {
     let addr_good = start(&good, [127, 0, 0, 1]).await;
     let addr_bad = start(&bad, [127, 0, 0, 2]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let mut cfg = config_for(
         &dir.path().join("s"),
         &[("bad", addr_bad, 1), ("good", addr_good, 1)],
@@ -530,7 +529,7 @@ async fn a_source_that_yields_nothing_for_n_runs_is_unhealthy() {
     let site = Site::new("甲", 0);
     let addr = start(&site, [127, 0, 0, 1]).await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let mut cfg = config_for(&dir.path().join("s"), &[("empty", addr, 1)], 0);
     cfg.crawl.failing_after = 3;
     let c = crawler(cfg.clone(), &store);
@@ -559,7 +558,7 @@ async fn cancelling_mid_crawl_keeps_what_was_stored_and_the_next_run_completes()
     let path = dir.path().join("s");
     let cfg = config_for(&path, &[("site-a", addr, 4)], 10);
     {
-        let store = Store::open(&path).unwrap();
+        let store = unionwire::store::open(&path).unwrap();
         let c = crawler(cfg.clone(), &store);
         let token = CancellationToken::new();
         let t2 = token.clone();
@@ -581,7 +580,7 @@ async fn cancelling_mid_crawl_keeps_what_was_stored_and_the_next_run_completes()
         assert!(sums[0].new_articles < 40, "{:?}", sums[0]);
         store.flush().unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = unionwire::store::open(&path).unwrap();
     let before = store.stats().unwrap().articles;
     let sums = crawler(cfg.clone(), &store)
         .run_once(
@@ -644,7 +643,7 @@ fn sigterm_mid_crawl_exits_zero_and_a_restart_loses_nothing() {
         support::daemon::durable_urls(&lines).into_iter().collect();
 
     let stored_after_stop: std::collections::HashSet<String> = {
-        let store = Store::open(&store_path).unwrap();
+        let store = unionwire::store::open(&store_path).unwrap();
         assert!(store.verify().unwrap().is_ok());
         let urls = store
             .articles()
@@ -712,7 +711,7 @@ fn sigterm_mid_crawl_exits_zero_and_a_restart_loses_nothing() {
         refetched.is_empty(),
         "stored before the stop but fetched again by the restart: {refetched:?}"
     );
-    let store = Store::open(&store_path).unwrap();
+    let store = unionwire::store::open(&store_path).unwrap();
     let final_urls: std::collections::HashSet<String> =
         store.articles().map(|a| a.unwrap().article.url).collect();
     assert!(
@@ -797,7 +796,7 @@ async fn every_default_source_crawls_its_fixture_replica() {
             s.url.set_scheme("http").unwrap();
         }
     }
-    let store = Store::open(&cfg.store.path).unwrap();
+    let store = unionwire::store::open(&cfg.store.path).unwrap();
     let mut fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl)).unwrap();
     for s in &cfg.sources {
         fetcher = fetcher.with_host_override(s.url.host_str().unwrap(), addr);
@@ -872,7 +871,7 @@ async fn epaper_backfill_walks_each_issue_in_the_range() {
     cfg.crawl.per_host_delay = Duration::ZERO;
     let mut src = cfg.source("grrb-epaper").unwrap().clone();
     src.url.set_scheme("http").unwrap();
-    let store = Store::open(&cfg.store.path).unwrap();
+    let store = unionwire::store::open(&cfg.store.path).unwrap();
     let fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl))
         .unwrap()
         .with_host_override("www.workercn.cn", addr);

@@ -12,7 +12,7 @@ use unionwire::config::Config;
 use unionwire::crawl::{Crawler, RunOptions};
 use unionwire::fetch::{FetchConfig, Fetcher};
 use unionwire::metrics::Metrics;
-use unionwire::store::{SourceStatus, Store};
+use unionwire::store::SourceStatus;
 
 /// One source of every kind, each on a host that does not resolve.
 const OFFLINE: &str = r#"
@@ -126,7 +126,7 @@ async fn metrics_count_fetch_errors_by_source_and_kind() {
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = Config::from_toml(OFFLINE, "offline.toml").unwrap();
     cfg.sources.truncate(1);
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let cfg = Arc::new(cfg);
     let metrics = Arc::new(Metrics::default());
     let fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl)).unwrap();
@@ -194,7 +194,7 @@ async fn a_working_source_degrades_then_fails_and_robots_links_are_skipped() {
         server.url("/list/")
     );
     let cfg = Arc::new(Config::from_toml(&text, "t.toml").unwrap());
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl)).unwrap();
     let crawler = Crawler::new(
         cfg.clone(),

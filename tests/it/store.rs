@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use unionwire::model::{Article, Flag, Published, SourceId, StoryId};
-use unionwire::store::{FetchState, PageRole, SourceState, Store, StoreError, StoryFilter};
+use unionwire::store::{FetchState, PageRole, SourceState, StoreError, StoryFilter};
 
 fn sid(s: &str) -> SourceId {
     SourceId::new(s).unwrap()
@@ -46,7 +46,7 @@ fn unionwire(store: &Path, args: &[&str]) -> Output {
 #[test]
 fn reingesting_the_same_article_updates_it_and_keeps_first_seen() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let src = sid("acftu");
     let a = article(
         "http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html",
@@ -57,7 +57,7 @@ fn reingesting_the_same_article_updates_it_and_keeps_first_seen() {
         .ingest_at(a.clone(), &src, 10, ts("2024-09-27T04:00:00Z"))
         .unwrap();
     assert!(first.new_article && first.new_story && first.changed);
-    let g1 = store.generation();
+    let g1 = store.generation().unwrap();
 
     // The same article again, reached through another spelling of its URL: nothing changes.
     let mut again = a.clone();
@@ -68,7 +68,7 @@ fn reingesting_the_same_article_updates_it_and_keeps_first_seen() {
     assert_eq!(second.id, first.id);
     assert_eq!(second.story, first.story);
     assert!(!second.new_article && !second.new_story && !second.changed);
-    assert_eq!(store.generation(), g1);
+    assert_eq!(store.generation().unwrap(), g1);
 
     // An edited re-fetch updates the record, keeps first_seen, bumps the generation.
     let mut edited = a.clone();
@@ -80,7 +80,7 @@ fn reingesting_the_same_article_updates_it_and_keeps_first_seen() {
         .unwrap();
     assert_eq!(third.id, first.id);
     assert!(third.changed && !third.new_article);
-    assert!(store.generation() > g1);
+    assert!(store.generation().unwrap() > g1);
 
     let stored = store.get(&first.id).unwrap().unwrap();
     assert_eq!(stored.first_seen, ts("2024-09-27T04:00:00Z"));
@@ -108,7 +108,7 @@ fn reingesting_the_same_article_updates_it_and_keeps_first_seen() {
 #[test]
 fn a_mirror_copy_joins_its_origin_and_never_replaces_clean_text() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let origin = article(
         "http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html",
         "江苏工会深入推进安康杯竞赛",
@@ -136,7 +136,7 @@ fn a_mirror_copy_joins_its_origin_and_never_replaces_clean_text() {
 #[test]
 fn stories_group_reposts_and_mirrors_and_keep_same_topic_stories_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let s2t =
         ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::S2t).unwrap();
     let mut rng = StdRng::seed_from_u64(7);
@@ -153,7 +153,8 @@ fn stories_group_reposts_and_mirrors_and_keep_same_topic_stories_apart() {
             ..Article::default()
         };
         unionwire::clean::clean_article(&mut original);
-        let mut versions = vec![(original, sid("acftu"), 10)];
+        let mut versions: Vec<unionwire::store::Incoming> =
+            vec![(original, sid("acftu"), 10).into()];
         for (v, mut a) in crate::dedup::variants(doc, &s2t, &mut rng)
             .into_iter()
             .enumerate()
@@ -165,7 +166,7 @@ fn stories_group_reposts_and_mirrors_and_keep_same_topic_stories_apart() {
                 a.url = format!("http://mirror{g}.example/n1/2024/0927/c459503-4032{g:04}.html");
             }
             a.published = Published::beijing(2024, 9, 27, 9 + i8::try_from(v).unwrap(), 0, 0);
-            versions.push((a, sid("reposts"), 1));
+            versions.push((a, sid("reposts"), 1).into());
         }
         let results = store.ingest_batch(versions).unwrap();
         assert!(results.iter().all(|r| r.new_article), "{}", doc.id);
@@ -204,7 +205,7 @@ fn stories_group_reposts_and_mirrors_and_keep_same_topic_stories_apart() {
 #[test]
 fn lead_is_earliest_published_then_higher_priority_and_feeds_are_newest_first() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let text = story_text();
     let mut low = article("http://a.example/1.html", "安康杯竞赛推进会召开", &text);
     low.published = Published::beijing(2024, 9, 27, 11, 1, 0);
@@ -273,7 +274,7 @@ fn lead_is_earliest_published_then_higher_priority_and_feeds_are_newest_first() 
 fn fetch_and_source_state_round_trip_and_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = unionwire::store::open(dir.path()).unwrap();
         let st = FetchState {
             etag: Some("\"abc\"".into()),
             last_modified: Some("Fri, 27 Sep 2024 03:01:00 GMT".into()),
@@ -295,7 +296,7 @@ fn fetch_and_source_state_round_trip_and_survive_reopen() {
         store.set_source_state(&sid("acftu"), &health).unwrap();
         store.flush().unwrap();
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let st = store
         .fetch_state("http://example.com/feed.xml")
         .unwrap()
@@ -310,7 +311,7 @@ fn fetch_and_source_state_round_trip_and_survive_reopen() {
 #[test]
 fn a_second_process_is_refused_with_exit_3_while_the_store_is_held() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let out = unionwire(dir.path(), &["db", "stats"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
@@ -337,7 +338,7 @@ fn a_second_process_is_refused_with_exit_3_while_the_store_is_held() {
 fn export_writes_one_json_object_per_article() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = unionwire::store::open(dir.path()).unwrap();
         let mut a = article(
             "http://a.example/1.html?utm_medium=x",
             "安康杯竞赛推进会召开",
@@ -346,12 +347,12 @@ fn export_writes_one_json_object_per_article() {
         a.native_ids = vec![("contentid".into(), "40320000".into())];
         store
             .ingest_batch(vec![
-                (a, sid("acftu"), 1),
+                (a, sid("acftu"), 1).into(),
                 (
                     article("http://b.example/2.html", "职工书屋建到工地上", &["职工书屋的灯亮了起来，工人们拿起书本认真翻看，这是建筑工人下班后的充电站。"]),
                     sid("shuwu"),
                     1,
-                ),
+                ).into(),
             ])
             .unwrap();
     }
@@ -406,15 +407,15 @@ fn db_verify_reports_damaged_keys_readers_skip_them_and_exit_is_4() {
     let dir = tempfile::tempdir().unwrap();
     let victim;
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = unionwire::store::open(dir.path()).unwrap();
         let r = store
             .ingest_batch(vec![
-                (article("http://a.example/1.html", "安康杯竞赛推进会召开", &story_text()), sid("a"), 1),
+                (article("http://a.example/1.html", "安康杯竞赛推进会召开", &story_text()), sid("a"), 1).into(),
                 (
                     article("http://b.example/2.html", "职工书屋建到工地上", &["职工书屋的灯亮了起来，工人们拿起书本认真翻看，这是建筑工人下班后的充电站。"]),
                     sid("b"),
                     1,
-                ),
+                ).into(),
             ])
             .unwrap();
         victim = r[0].id;
@@ -441,7 +442,7 @@ fn db_verify_reports_damaged_keys_readers_skip_them_and_exit_is_4() {
         "stdout: {stdout}"
     );
 
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     assert!(
         store.get(&victim).unwrap().is_none(),
         "a damaged record reads as absent"
@@ -465,17 +466,17 @@ fn db_verify_reports_damaged_keys_readers_skip_them_and_exit_is_4() {
 #[test]
 fn a_store_from_a_newer_schema_is_refused_with_exit_4() {
     let dir = tempfile::tempdir().unwrap();
-    drop(Store::open(dir.path()).unwrap());
+    drop(unionwire::store::open(dir.path()).unwrap());
     {
         let db = sled::open(dir.path()).unwrap();
         let tree = db.open_tree("unionwire/v1").unwrap();
         tree.insert(b"mschema", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }
-    match Store::open(dir.path()) {
+    match unionwire::store::open(dir.path()) {
         Err(e @ StoreError::NewerSchema { found: 99, .. }) => {
             assert!(e.to_string().contains("newer"), "{e}");
-            assert_eq!(unionwire::store::exit_code_for(&e), Some(4));
+            assert_eq!(unionwire::commands::exit_code_for(&e), Some(4));
         }
         other => panic!("expected NewerSchema, got {other:?}"),
     }
@@ -492,7 +493,7 @@ fn a_store_from_a_newer_schema_is_refused_with_exit_4() {
 #[test]
 fn ingest_refuses_an_article_without_url() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let err = store.ingest(Article::default(), &sid("a"), 0).unwrap_err();
     assert!(matches!(err, StoreError::NoUrl { .. }));
 }
@@ -502,7 +503,7 @@ fn ingest_refuses_an_article_without_url() {
 #[test]
 fn stock_phrases_shared_by_many_stories_do_not_merge_different_stories() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("s")).unwrap();
+    let store = unionwire::store::open(&dir.path().join("s")).unwrap();
     let stock = "坚持以职工为中心的工作导向，切实维护广大职工的合法权益，不断增强职工群众的获得感幸福感安全感，推动新时代工会工作高质量发展。";
     let places = [
         "南京", "苏州", "无锡", "常州", "镇江", "扬州", "泰州", "南通",
@@ -612,7 +613,7 @@ fn a_schema_1_store_is_migrated_and_its_stories_still_gather_their_copies() {
     let mut later = Vec::new();
     let mut story_of = Vec::new();
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = unionwire::store::open(dir.path()).unwrap();
         for (g, doc) in docs.iter().enumerate() {
             let mut original = article(
                 &format!("http://acftu.people.com.cn/n1/2024/0927/c67502-4033{g:04}.html"),
@@ -642,7 +643,7 @@ fn a_schema_1_store_is_migrated_and_its_stories_still_gather_their_copies() {
     assert_eq!(bands, docs.len() * 3 * 4, "4 band keys per stored article");
     assert!(anchors > 0);
 
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     assert_eq!(store.stats().unwrap().schema_version, 2);
     let report = store.verify().unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
@@ -670,7 +671,11 @@ fn a_schema_1_store_is_migrated_and_its_stories_still_gather_their_copies() {
             &2u32.to_be_bytes()
         );
     }
-    assert!(Store::open(dir.path()).unwrap().verify().unwrap().is_ok());
+    assert!(unionwire::store::open(dir.path())
+        .unwrap()
+        .verify()
+        .unwrap()
+        .is_ok());
 }
 
 fn validators(role: PageRole) -> FetchState {
@@ -687,7 +692,7 @@ fn validators(role: PageRole) -> FetchState {
 #[test]
 fn an_article_pages_fetch_state_lands_in_the_articles_own_batch_under_the_asked_url() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     // Asked for /a (a listing's link), redirected to /b: both find the article, and /a's validators exist.
     let asked = "http://example.com/a.html";
     let a = article(
@@ -697,7 +702,7 @@ fn an_article_pages_fetch_state_lands_in_the_articles_own_batch_under_the_asked_
     );
     let incoming = unionwire::store::Incoming::new(a, sid("acftu"), 0)
         .with_fetch_state(asked.into(), validators(PageRole::Unknown));
-    let done = store.ingest_incoming(vec![incoming]).unwrap();
+    let done = store.ingest_batch(vec![incoming]).unwrap();
     assert!(done[0].new_article);
     assert!(store.contains_url(asked).unwrap());
     assert!(store.contains_url("http://example.com/b.html").unwrap());
@@ -710,7 +715,7 @@ fn an_article_pages_fetch_state_lands_in_the_articles_own_batch_under_the_asked_
 #[test]
 fn verify_reports_fetch_states_that_claim_a_missing_article_and_repair_removes_only_those() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let stored = "http://example.com/stored.html";
     store
         .ingest(
@@ -849,7 +854,7 @@ fn a_directory_that_is_not_a_store_is_refused_and_left_alone() {
     let out = unionwire(&file, &["db", "stats"]);
     assert_eq!(out.status.code(), Some(1));
     let empty = tempfile::tempdir().unwrap();
-    assert!(Store::open(empty.path()).is_ok());
+    assert!(unionwire::store::open(empty.path()).is_ok());
 }
 
 /// `db salvage --to DIR` copies every readable record of a store with damaged records into a new store
@@ -864,7 +869,7 @@ fn db_salvage_recovers_the_readable_records_of_a_damaged_store() {
         "工会法律援助中心为农民工追回欠薪一百二十万元，并在工地设立维权服务站，方便职工就近咨询劳动法律问题。",
     ];
     let (victim, kept) = {
-        let store = Store::open(dir.path()).unwrap();
+        let store = unionwire::store::open(dir.path()).unwrap();
         let mut ids = Vec::new();
         for (i, t) in texts.iter().enumerate() {
             let r = store
@@ -931,7 +936,7 @@ fn db_salvage_recovers_the_readable_records_of_a_damaged_store() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let salvaged = Store::open(&target).unwrap();
+    let salvaged = unionwire::store::open(&target).unwrap();
     assert_eq!(salvaged.stats().unwrap().articles, 3);
     for id in &kept {
         assert!(salvaged.get(id).unwrap().is_some());
@@ -954,7 +959,7 @@ fn db_salvage_recovers_the_readable_records_of_a_damaged_store() {
 #[test]
 fn changed_at_is_set_only_when_the_content_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = unionwire::store::open(dir.path()).unwrap();
     let url = "http://a.example/n/1.html";
     let t = |s: &str| s.parse::<Timestamp>().unwrap();
     let first = store

@@ -10,7 +10,6 @@ use tokio_util::sync::CancellationToken;
 use unionwire::config::Config;
 use unionwire::metrics::Metrics;
 use unionwire::model::{Article, Published, SourceId};
-use unionwire::store::Store;
 
 /// Three sources: `a-src` (every 10m, tags north), `b-src` (1h, north+south), `c-src` (2h, south).
 pub const CONFIG: &str = r#"
@@ -88,7 +87,7 @@ pub fn sid(s: &str) -> SourceId {
 /// A running server over a store filled with `articles`.
 pub struct Running {
     pub base: String,
-    pub store: Store,
+    pub store: unionwire::store::SharedStore,
     pub token: CancellationToken,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub metrics: Arc<Metrics>,
@@ -103,10 +102,10 @@ impl Running {
 
 pub async fn start_with(cfg: Config, articles: Vec<(Article, &str)>) -> Running {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("db")).expect("open store");
+    let store = unionwire::store::open(&dir.path().join("db")).expect("open store");
     let batch = articles
         .into_iter()
-        .map(|(a, s)| (a, sid(s), cfg.source(s).map_or(0, |c| c.priority)))
+        .map(|(a, s)| (a, sid(s), cfg.source(s).map_or(0, |c| c.priority)).into())
         .collect();
     store.ingest_batch(batch).expect("ingest");
     let metrics = Arc::new(Metrics::new());

@@ -297,7 +297,8 @@ async fn conditional_get_matrix() {
             article("http://c.example/9.html", "新的报道", 4, 25),
             super::sid("c-src"),
             0,
-        )])
+        )
+            .into()])
         .unwrap();
     let res = c
         .get(r.url("/feeds/all.rss"))

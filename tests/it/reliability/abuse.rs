@@ -30,7 +30,6 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio_util::sync::CancellationToken;
 use unionwire::metrics::Metrics;
 use unionwire::server::{AppState, ConnectionStats, ServerLimits};
-use unionwire::store::Store;
 
 use super::{mib, HeapWindow};
 use crate::publish::{article, config, sid};
@@ -66,7 +65,7 @@ struct Target {
     stats: Arc<ConnectionStats>,
     token: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _store: Store,
+    _store: unionwire::store::SharedStore,
     _dir: tempfile::TempDir,
 }
 
@@ -80,7 +79,7 @@ impl Target {
     /// A target that listens (the kernel queues connections) but serves only once `go` is sent.
     async fn start_gated(limits: ServerLimits) -> (Self, tokio::sync::oneshot::Sender<()>) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("db")).expect("open store");
+        let store = unionwire::store::open(&dir.path().join("db")).expect("open store");
         let batch = (0..50)
             .map(|i| {
                 let url = format!("http://a.example/n/{i}.html");
@@ -90,7 +89,7 @@ impl Target {
                     1000 + i,
                     1 + (i % 28) as i8,
                 );
-                (a, sid("a-src"), 10)
+                (a, sid("a-src"), 10).into()
             })
             .collect();
         store.ingest_batch(batch).expect("ingest");

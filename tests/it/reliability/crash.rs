@@ -23,7 +23,6 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use unionwire::store::Store;
 
 pub use crate::support::daemon::{durable_urls, line_index, start_daemon_of, Daemon};
 use crate::support::{clean_command, test_seed, HANG};
@@ -162,7 +161,7 @@ pub fn start_daemon(config: &Path) -> Daemon {
 
 /// Opens the store, verifies it, and returns (stored article URLs, records verified).
 fn inspect(db: &Path) -> (Vec<String>, u64) {
-    let store = Store::open(db).expect("the store opens after a kill");
+    let store = unionwire::store::open(db).expect("the store opens after a kill");
     let report = store.verify().expect("verify runs");
     assert!(
         report.is_ok(),
@@ -287,7 +286,7 @@ fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> R
         missing.is_empty(),
         "round {round}: acknowledged before a kill but missing at the end: {missing:?}"
     );
-    let store = Store::open(&db).unwrap();
+    let store = unionwire::store::open(&db).unwrap();
     assert_eq!(
         store.stats().unwrap().articles,
         total as u64,

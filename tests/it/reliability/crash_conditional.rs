@@ -40,7 +40,7 @@ use unionwire::config::Config;
 use unionwire::crawl::{Crawler, RunOptions};
 use unionwire::fetch::{FetchConfig, Fetcher};
 use unionwire::metrics::Metrics;
-use unionwire::store::{FetchState, PageRole, Store};
+use unionwire::store::{FetchState, PageRole};
 
 /// Listing sources.
 pub const LISTINGS: usize = 10;
@@ -549,7 +549,7 @@ impl Daemon {
 
 /// (stored article URLs, `verify` problems) of the store at `db`.
 fn inspect(db: &Path) -> (Vec<String>, Vec<String>) {
-    let store = Store::open(db).expect("the store opens after a kill");
+    let store = unionwire::store::open(db).expect("the store opens after a kill");
     let report = store.verify().expect("verify runs");
     let urls = store
         .articles()
@@ -718,7 +718,7 @@ fn round(r: usize, kills: usize, rng: &mut StdRng) -> Round {
         total_line.contains(" 0 conditional misses"),
         "round {r}: the clean crawl met a fetch state that outlived its article: {total_line}"
     );
-    let store = Store::open(&db).unwrap();
+    let store = unionwire::store::open(&db).unwrap();
     assert_eq!(
         store.stats().unwrap().articles,
         TOTAL as u64,
@@ -793,7 +793,7 @@ fn db_verify_reports_a_fetch_state_without_its_article_repair_clears_it_and_the_
     let db = dir.path().join("db");
     let (old_way, article_role) = ("/a/0/3.html", "/a/1/4.html");
     {
-        let store = Store::open(&db).unwrap();
+        let store = unionwire::store::open(&db).unwrap();
         let u = |p: &str| format!("{}{p}", site.base);
         store
             .set_fetch_state(&u(old_way), &stale_state(&site, old_way, PageRole::Unknown))
@@ -844,7 +844,7 @@ fn db_verify_reports_a_fetch_state_without_its_article_repair_clears_it_and_the_
     let again = command(&config, &["db", "verify"]).output().unwrap();
     assert_eq!(again.status.code(), Some(0));
     {
-        let store = Store::open(&db).unwrap();
+        let store = unionwire::store::open(&db).unwrap();
         assert!(store
             .fetch_state(&format!("{}/l/2/index.html", site.base))
             .unwrap()
@@ -879,7 +879,7 @@ fn db_verify_reports_a_fetch_state_without_its_article_repair_clears_it_and_the_
             "{p} is fetched in full after the repair: {hits:?}"
         );
     }
-    let store = Store::open(&db).unwrap();
+    let store = unionwire::store::open(&db).unwrap();
     for p in [old_way, article_role] {
         let url = format!("{}{p}", site.base);
         assert!(store.contains_url(&url).unwrap(), "{url} stored");
@@ -900,7 +900,7 @@ async fn a_304_for_an_article_the_store_lacks_is_a_counted_miss_and_is_fetched_a
     let site = tokio::task::spawn_blocking(Site::start).await.unwrap();
     let db = dir.path().join("db");
     let cfg = Config::from_toml(&config_text(&db, &site.base), "test.toml").unwrap();
-    let store = Store::open(&db).unwrap();
+    let store = unionwire::store::open(&db).unwrap();
     let lost = "/f/7.html";
     let url = format!("{}{lost}", site.base);
     // What the crawler before issue 13 could leave after a kill: the validators, not the article.

@@ -10,8 +10,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use unionwire::store::Store;
-
 use super::crash::{durable_urls, start_daemon, start_site, write_config};
 use crate::support::{skip, HANG};
 
@@ -198,7 +196,7 @@ fn t24_disk_full_fails_ingest_clearly_keeps_serving_and_recovers() {
         .unwrap()
         .success();
     assert!(ok, "remount with more space");
-    let store = Store::open(&db).expect("the store opens after the disk was full");
+    let store = unionwire::store::open(&db).expect("the store opens after the disk was full");
     let report = store.verify().expect("verify runs");
     assert!(report.is_ok(), "{:?}", report.problems);
     let records = store.articles().count() as u64;

@@ -6,10 +6,10 @@
 
 use std::path::Path;
 
-use super::{
-    check_store_dir, decode, open_db, printable_key, FetchState, SourceState, Store, StoreError,
-    StoredArticle, META_SCHEMA, SCHEMA_VERSION, TREE,
-};
+use super::codec::{decode, printable_key, META_SCHEMA, TREE};
+use super::{check_store_dir, open_db, sled_err, SledStore, SCHEMA_VERSION};
+use crate::model::{FetchState, SourceState, StoredArticle};
+use crate::store::{Store, StoreError};
 
 /// What a salvage copied and what it could not read.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -28,7 +28,7 @@ pub struct SalvageReport {
     pub unreadable: Vec<(String, String)>,
 }
 
-impl Store {
+impl SledStore {
     /// Copies every readable record of the store at `from` into a new store at `to` (a new or empty
     /// directory). The store at `from` is only read.
     ///
@@ -40,24 +40,24 @@ impl Store {
         check_store_dir(from, false)?;
         if std::fs::read_dir(to).is_ok_and(|mut d| d.next().is_some()) {
             return Err(StoreError::NotEmpty {
-                path: to.to_path_buf(),
+                location: to.display().to_string(),
             });
         }
         let db = open_db(from)?;
-        let tree = db.open_tree(TREE).map_err(StoreError::sled("open tree"))?;
+        let tree = db.open_tree(TREE).map_err(sled_err("open tree"))?;
         if let Ok(Some(v)) = tree.get(META_SCHEMA) {
             if let Ok(b) = <[u8; 4]>::try_from(v.as_ref()) {
                 let found = u32::from_be_bytes(b);
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::NewerSchema {
-                        path: from.to_path_buf(),
+                        location: from.display().to_string(),
                         found,
                         supported: SCHEMA_VERSION,
                     });
                 }
             }
         }
-        let target = Store::open(to)?;
+        let target = SledStore::open(to)?;
         let mut report = SalvageReport::default();
         let mut articles: Vec<StoredArticle> = Vec::new();
         for item in tree.iter() {
@@ -81,7 +81,7 @@ impl Store {
                         target
                             .tree()
                             .insert(&k, &v)
-                            .map_err(StoreError::sled("write fetch state"))?;
+                            .map_err(sled_err("write fetch state"))?;
                         report.fetch_states += 1;
                     }
                     Err(why) => report.unreadable.push(bad(why)),
@@ -91,7 +91,7 @@ impl Store {
                         target
                             .tree()
                             .insert(&k, &v)
-                            .map_err(StoreError::sled("write source state"))?;
+                            .map_err(sled_err("write source state"))?;
                         report.source_states += 1;
                     }
                     Err(why) => report.unreadable.push(bad(why)),

@@ -9,6 +9,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+mod state;
+mod stored;
+
+pub use state::{FetchState, PageRole, SourceError, SourceState, SourceStatus};
+pub use stored::{Ingested, StoredArticle, StoryView};
+
 /// The offset every naive time on a Chinese news page is read in (Asia/Shanghai, no DST since 1991).
 pub const BEIJING_OFFSET_HOURS: i8 = 8;
 
