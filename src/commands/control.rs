@@ -262,6 +262,36 @@ impl Daemon {
         })
     }
 
+    /// Has the daemon prune the stories not current since `cutoff` and returns its report.
+    ///
+    /// # Errors
+    /// When the daemon cannot be asked or answers something else.
+    pub fn prune(&self, cutoff: jiff::Timestamp) -> Result<crate::store::PruneReport, Failure> {
+        let path = format!("api/db/prune?before={cutoff}");
+        self.rt.block_on(async {
+            let res = self.call(reqwest::Method::POST, &path).await?;
+            let text = res.text().await.map_err(|e| {
+                Failure::new(
+                    EXIT_FAILURE,
+                    anyhow!("reading the daemon's prune report: {e}"),
+                )
+            })?;
+            let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Failure::new(
+                    EXIT_FAILURE,
+                    anyhow!("the daemon's prune report is not JSON: {e}"),
+                )
+            })?;
+            let n = |k: &str| v[k].as_u64().unwrap_or(0);
+            Ok(crate::store::PruneReport {
+                stories: n("stories"),
+                articles: n("articles"),
+                url_entries: n("url_entries"),
+                fetch_states: n("fetch_states"),
+            })
+        })
+    }
+
     /// Copies the daemon's export to `out` as it streams in.
     ///
     /// # Errors

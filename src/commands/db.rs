@@ -2,13 +2,17 @@
 //! readable record of a damaged store copied into a new one) and `unionwire db verify [--repair]`
 //! (every record decodes, every index points at a record, no fetch state claims a missing article; exit 4
 //! when damaged; `--repair` removes such fetch states and exits 0 when nothing else is wrong). While a
-//! daemon holds the store, `db stats` asks its control API, and `db verify` says it needs the daemon
-//! stopped (exit 3).
+//! daemon holds the store, `db stats` and `db prune` ask its control API, and `db verify` says it needs the
+//! daemon stopped (exit 3). `unionwire db prune [--older-than D]` applies the retention (`store.retention`).
 
 use std::io::Write;
 
 use crate::cli::{Cli, DbCommand};
-use crate::commands::{control, load_config, CmdResult, Failure, Stdout, EXIT_STORE_BAD};
+use jiff::Timestamp;
+
+use crate::commands::{
+    control, load_config, CmdResult, Failure, Stdout, EXIT_STORE_BAD, EXIT_USAGE,
+};
 use crate::config::Config;
 use crate::store::StoreError;
 
@@ -23,7 +27,61 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
         DbCommand::Salvage { to, json } => salvage(&cfg.store.path, to, *json),
         DbCommand::Stats { json } => stats(&cfg, *json),
         DbCommand::Verify { repair } => verify(&cfg, *repair),
+        DbCommand::Prune { older_than, json } => prune(&cfg, older_than.as_deref(), *json),
     }
+}
+
+/// The cutoff for a retention: stories not current since then are removed. A retention reaching before
+/// the earliest representable time removes nothing.
+#[must_use]
+pub fn retention_cutoff(now: Timestamp, retention: std::time::Duration) -> Timestamp {
+    jiff::SignedDuration::try_from(retention)
+        .ok()
+        .and_then(|d| now.checked_sub(d).ok())
+        .unwrap_or(Timestamp::MIN)
+}
+
+fn prune(cfg: &Config, older_than: Option<&str>, json: bool) -> CmdResult {
+    let retention = match older_than {
+        Some(s) => crate::config::parse_retention(s)
+            .map_err(|m| Failure::new(EXIT_USAGE, anyhow::anyhow!("--older-than: {m}")))?,
+        None => cfg.store.retention.ok_or_else(|| {
+            Failure::new(
+                EXIT_USAGE,
+                anyhow::anyhow!(
+                    "store.retention is not set, so the store keeps everything: set [store] retention \
+                     (e.g. \"730d\") or pass --older-than DURATION"
+                ),
+            )
+        })?,
+    };
+    let cutoff = retention_cutoff(Timestamp::now(), retention);
+    let report = match crate::store::open_existing(&cfg.store.path) {
+        Ok(store) => store.prune(cutoff)?,
+        Err(e) => match control::daemon_for(cfg, &e)? {
+            Some(daemon) => daemon.prune(cutoff)?,
+            None => return Err(e.into()),
+        },
+    };
+    let mut out = Stdout::new();
+    if json {
+        let v = serde_json::json!({ "cutoff": cutoff, "report": report });
+        writeln!(out, "{v}")?;
+    } else {
+        writeln!(
+            out,
+            "pruned {} stories ({} articles, {} URL index entries, {} fetch states) not current since {} \
+             ({} ago)",
+            report.stories,
+            report.articles,
+            report.url_entries,
+            report.fetch_states,
+            cutoff.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            humantime::format_duration(retention)
+        )?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn stats(cfg: &Config, json: bool) -> CmdResult {

@@ -19,6 +19,7 @@ use crate::fetch::{FetchConfig, Fetcher};
 use crate::metrics::Metrics;
 use crate::server::control::Control;
 use crate::server::{self, AppState};
+use crate::store::SharedStore;
 
 /// The longest shutdown may take before the process gives up waiting for tasks.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -63,6 +64,13 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         let state = AppState::new(store.clone(), cfg.clone(), metrics.clone()).with_control(control);
         tracker.spawn(server::serve(listener, state, token.child_token()));
         tracker.spawn(scheduler::run(crawler, token.child_token()));
+        if let Some(retention) = cfg.store.retention {
+            tracker.spawn(apply_retention(
+                store.clone(),
+                retention,
+                token.child_token(),
+            ));
+        }
         tracker.close();
         shutdown_signal().await;
         info!("shutting down: no new work, cancelling fetches, flushing the store");
@@ -75,6 +83,32 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     store.flush()?;
     info!("store flushed; bye");
     Ok(())
+}
+
+/// How often the daemon applies `store.retention` (the first time at start).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Prunes the stories older than `retention` at start, then every [`PRUNE_EVERY`], until `token` is
+/// cancelled.
+async fn apply_retention(store: SharedStore, retention: Duration, token: CancellationToken) {
+    loop {
+        let cutoff = crate::commands::db::retention_cutoff(jiff::Timestamp::now(), retention);
+        match crate::store::blocking(&store, move |s| s.prune(cutoff)).await {
+            Ok(r) => info!(
+                stories = r.stories,
+                articles = r.articles,
+                url_entries = r.url_entries,
+                fetch_states = r.fetch_states,
+                %cutoff,
+                "retention applied"
+            ),
+            Err(e) => warn!(error = %e, "applying the retention failed; trying again in a day"),
+        }
+        tokio::select! {
+            () = token.cancelled() => break,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -25,7 +25,7 @@ pub use feeds::FeedsConfig;
 pub(crate) use server::SERVER_HEAD_BYTES_MIN;
 pub use server::{parse_listen, AdminToken, ServerConfig, ADMIN_TOKEN_MIN_CHARS};
 pub use sources::{SourceConfig, SourceKind};
-pub use store::{StoreConfig, RETENTION_MIN};
+pub use store::{parse_retention, StoreConfig, RETENTION_MIN};
 pub use values::{parse_duration, selector_error_words};
 
 /// The embedded default configuration (the real union sources and safe defaults).

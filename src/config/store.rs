@@ -26,15 +26,24 @@ pub const RETENTION_MIN: Duration = Duration::from_secs(24 * 3600);
 
 fn de_retention<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let s = String::deserialize(d)?;
-    let t = parse_duration(&s)
-        .map_err(|m| serde::de::Error::custom(format!("store.retention: {m}")))?;
+    parse_retention(&s)
+        .map(Some)
+        .map_err(|m| serde::de::Error::custom(format!("store.retention: {m}")))
+}
+
+/// Parses a retention (`"730d"`, `"26w"`, `"1y"`): a duration of at least [`RETENTION_MIN`].
+///
+/// # Errors
+/// A message saying what a retention looks like.
+pub fn parse_retention(s: &str) -> Result<Duration, String> {
+    let t = parse_duration(s)?;
     if t < RETENTION_MIN {
-        return Err(serde::de::Error::custom(format!(
-            "store.retention: {s:?} is shorter than one day; write e.g. \"730d\" (leave the key out \
-             to keep everything)"
-        )));
+        return Err(format!(
+            "{s:?} is shorter than one day; write e.g. \"730d\" (leave store.retention out to keep \
+             everything)"
+        ));
     }
-    Ok(Some(t))
+    Ok(t)
 }
 
 /// The store's default place: `$XDG_DATA_HOME/unionwire/store`, else `~/.local/share/unionwire/store`

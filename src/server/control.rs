@@ -8,6 +8,7 @@
 //! | `POST /api/sources/{id}/crawl` | crawls the source now, like `crawl --once --source ID`: JSON lines, `{"event":"progress",…}` every [`PROGRESS_EVERY`] and `{"event":"finished","summary":{…}}` at the end |
 //! | `GET /api/export` | the bytes of `unionwire export --format jsonl`, streamed |
 //! | `GET /api/db/stats` | the JSON of `unionwire db stats --json` |
+//! | `POST /api/db/prune?before=TIME` | `db prune`: removes the stories not current since `TIME` (RFC 3339); the report as JSON |
 //!
 //! Access ([`Access`]): with `server.admin_token` set, every request needs `Authorization: Bearer TOKEN`
 //! (compared in constant time; 401 otherwise). Without a token the API answers only when the server
@@ -157,6 +158,7 @@ pub(super) fn routes(state: &AppState, max_body_bytes: usize) -> Router<AppState
         .route("/api/sources/{id}/crawl", post(crawl))
         .route("/api/export", get(export))
         .route("/api/db/stats", get(db_stats))
+        .route("/api/db/prune", post(db_prune))
         .route("/api/{*rest}", axum::routing::any(unknown))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .layer(middleware::from_fn_with_state(
@@ -362,6 +364,39 @@ async fn db_stats(State(state): State<AppState>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("store stats: {e}"),
         ),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PruneQuery {
+    before: jiff::Timestamp,
+}
+
+async fn db_prune(
+    State(state): State<AppState>,
+    query: Result<axum::extract::Query<PruneQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(axum::extract::Query(q)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "give the cutoff as ?before=TIME (RFC 3339, e.g. 2024-01-01T00:00:00Z)",
+        );
+    };
+    let cutoff = q.before;
+    match crate::store::blocking(&state.store, move |s| s.prune(cutoff)).await {
+        Ok(report) => {
+            tracing::info!(
+                stories = report.stories,
+                articles = report.articles,
+                %cutoff,
+                "pruned through the control API"
+            );
+            match serde_json::to_value(&report) {
+                Ok(v) => json(&v),
+                Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            }
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &format!("pruning: {e}")),
     }
 }
 

@@ -92,7 +92,7 @@ async fn page(State(site): State<Site>, UrlPath(path): UrlPath<String>) -> Respo
 }
 
 /// Runs the site on its own runtime thread, so the test can block on child processes.
-fn site_in_background(count: usize) -> SocketAddr {
+pub(crate) fn site_in_background(count: usize) -> SocketAddr {
     let site = Site {
         count,
         hits: Arc::default(),
@@ -111,7 +111,7 @@ fn site_in_background(count: usize) -> SocketAddr {
 
 /// A port on 127.0.0.1 that was free a moment ago: the CLI finds the daemon by the configured address, so
 /// the daemon cannot listen on port 0.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -120,7 +120,7 @@ fn free_port() -> u16 {
 }
 
 /// Source `a` (crawled by the daemon's schedule) and source `b` (disabled: only crawled when asked).
-fn config(store: &Path, listen: &str, token: Option<&str>, site: SocketAddr) -> String {
+pub(crate) fn config(store: &Path, listen: &str, token: Option<&str>, site: SocketAddr) -> String {
     let token = token.map_or_else(String::new, |t| format!("admin_token = \"{t}\"\n"));
     let mut t = format!(
         "[store]\npath = {:?}\n[server]\nlisten = \"{listen}\"\n{token}[crawl]\nper_host_delay = \"0s\"\njitter = 0.0\n",
@@ -134,7 +134,7 @@ fn config(store: &Path, listen: &str, token: Option<&str>, site: SocketAddr) -> 
     t
 }
 
-fn cli(config: &Path, args: &[&str]) -> Output {
+pub(crate) fn cli(config: &Path, args: &[&str]) -> Output {
     support::unionwire_command()
         .arg("--config")
         .arg(config)
@@ -143,12 +143,12 @@ fn cli(config: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// The one stderr line that says the command asked the daemon at `base`.
-fn assert_asked_daemon(out: &Output, base: &str, what: &str) {
+pub(crate) fn assert_asked_daemon(out: &Output, base: &str, what: &str) {
     let err = text(&out.stderr);
     let notes: Vec<&str> = err.lines().filter(|l| l.starts_with("note:")).collect();
     assert_eq!(notes.len(), 1, "{what}: one notice line: {err}");
@@ -158,14 +158,14 @@ fn assert_asked_daemon(out: &Output, base: &str, what: &str) {
     );
 }
 
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+pub(crate) fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect()
 }
 
-fn start(cfg: &Path) -> (Daemon, String) {
+pub(crate) fn start(cfg: &Path) -> (Daemon, String) {
     let daemon = support::daemon::start_daemon_of(Path::new(support::bin()), cfg);
     let base = daemon.base_url(HANG);
     (daemon, base)

@@ -16,6 +16,7 @@ mod inputs;
 mod profiles;
 mod publish;
 mod reliability;
+mod retention;
 mod service;
 mod store;
 mod terminal;
