@@ -14,12 +14,12 @@
 //! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, chosen by URL or page signature, generic density extractor, Chinese metadata, validated bylines, scored dates with their precision, multi-page merge), plain-text articles and input sniffing, and listings/feeds/e-paper → links |
 //! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
 //! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints, the near-duplicate decision |
-//! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health; paged read-only queries in `store::query`; `db salvage` in `store::salvage` |
+//! | [`store`] | the only module that names sled (schema 2, bounded cache): articles, URL index, stories, SimHash band and anchor posting lists, fetch state, source health; paged read-only queries in `store::query`; `db salvage` in `store::salvage`; retention (`Store::prune`) in `store::sled::prune` |
 //! | [`crawl`] | the engine: scheduler, per-source crawl (listing, feed, Hanweb, e-paper), the fetch → extract → clean → dedup → store pipeline on fixed worker threads (one per core for CPU work, one store writer), source health (`crawl::health`: status, error kinds) |
 //! | [`publish`] | feed queries and rendering: the lead-copy rule (clean copies before mirrors), pages of a feed with a `before` cursor, RSS 2.0, Atom, JSON Feed 1.1, OPML |
 //! | [`metrics`] | process counters (crawl, HTTP requests by route and status, feed render time) in the Prometheus text format |
-//! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, the index, story, source and search pages, the XSLT view of the feeds, `/healthz`, `/metrics`, ETag/304 per content coding, compression, connection/header/idle/write/body limits |
-//! | [`cli`], [`commands`] | clap definitions and one file per command |
+//! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, the index, story, source and search pages, the XSLT view of the feeds, `/healthz`, `/metrics`, ETag/304 per content coding, compression, connection/header/idle/write/body limits; the control API under `/api/` (`server::control`) |
+//! | [`cli`], [`commands`] | clap definitions and one file per command; `commands::control` asks a running daemon's control API when it holds the store |
 
 pub mod clean;
 pub mod cli;

@@ -208,7 +208,7 @@ impl Config {
                     origin: "UNIONWIRE_ADMIN_TOKEN".into(),
                     line: None,
                     key: "server.admin_token".into(),
-                    message: format!("the token {m}"),
+                    message: m,
                 })?);
         }
         if let Ok(v) = std::env::var("UNIONWIRE_PER_HOST_DELAY") {

@@ -86,7 +86,7 @@ impl AdminToken {
         }
         if text.len() < ADMIN_TOKEN_MIN_CHARS {
             return Err(format!(
-                "is too short to guess-proof the control API: use at least {ADMIN_TOKEN_MIN_CHARS} \
+                "too short to guess-proof the control API: use at least {ADMIN_TOKEN_MIN_CHARS} \
                  characters, e.g. the output of `openssl rand -hex 24`"
             ));
         }
@@ -110,7 +110,7 @@ fn de_admin_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AdminToken>,
     let s = String::deserialize(d)?;
     AdminToken::new(&s)
         .map(Some)
-        .map_err(|m| serde::de::Error::custom(format!("server.admin_token {m}")))
+        .map_err(serde::de::Error::custom)
 }
 
 fn de_listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {

@@ -28,7 +28,7 @@ fn de_retention<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::
     let s = String::deserialize(d)?;
     parse_retention(&s)
         .map(Some)
-        .map_err(|m| serde::de::Error::custom(format!("store.retention: {m}")))
+        .map_err(serde::de::Error::custom)
 }
 
 /// Parses a retention (`"730d"`, `"26w"`, `"1y"`): a duration of at least [`RETENTION_MIN`].

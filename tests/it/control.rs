@@ -485,3 +485,43 @@ fn list_commands_exit_quietly_when_stdout_closes() {
         assert_eq!(status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn admin_token_errors_name_the_file_line_and_key_and_never_the_token() {
+    let short = "[server]\nlisten = \"127.0.0.1:8080\"\nadmin_token = \"short-secret\"\n";
+    let err = unionwire::config::Config::from_toml(short, "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("x.toml:3: "), "{err}");
+    assert!(err.contains("server.admin_token"), "{err}");
+    assert!(err.contains("at least 16"), "{err}");
+    assert!(!err.contains("short-secret"), "{err}");
+    let spaced = "[server]\nadmin_token = \"with a space in the middle\"\n";
+    let err = unionwire::config::Config::from_toml(spaced, "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("x.toml:2: "), "{err}");
+    assert!(!err.contains("with a space"), "{err}");
+
+    let ok = "[server]\nadmin_token = \"0123456789abcdef\"\n";
+    let cfg = unionwire::config::Config::from_toml(ok, "x.toml").unwrap();
+    let shown = format!("{cfg:?}");
+    assert!(!shown.contains("0123456789abcdef"), "Debug hides the token");
+
+    // From the environment: the variable is named instead of a line.
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::unionwire_command()
+        .arg("--store")
+        .arg(dir.path().join("s"))
+        .arg("check")
+        .env("UNIONWIRE_ADMIN_TOKEN", "tiny")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("UNIONWIRE_ADMIN_TOKEN: server.admin_token:"),
+        "{err}"
+    );
+    assert!(!err.contains("tiny"), "{err}");
+}

@@ -326,3 +326,34 @@ fn db_prune_removes_old_stories_in_one_pass_and_counts_them() {
     assert_eq!((st.articles, st.stories), (2, 1));
     assert_eq!(s.articles().count(), 2);
 }
+
+#[test]
+fn retention_errors_name_the_file_line_and_key() {
+    let err = unionwire::config::Config::from_toml("[store]\nretention = \"12h\"\n", "x.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("x.toml:2: "), "{err}");
+    assert!(err.contains("store.retention"), "{err}");
+    assert!(err.contains("shorter than one day"), "{err}");
+    let err =
+        unionwire::config::Config::from_toml("[store]\nretention = \"two years\"\n", "x.toml")
+            .unwrap_err()
+            .to_string();
+    assert!(err.starts_with("x.toml:2: "), "{err}");
+    assert!(err.contains("store.retention"), "{err}");
+    let cfg =
+        unionwire::config::Config::from_toml("[store]\nretention = \"730d\"\n", "x.toml").unwrap();
+    assert_eq!(
+        cfg.store.retention,
+        Some(Duration::from_secs(730 * 24 * 3600))
+    );
+    // The example documents both keys: uncommented, they parse.
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/example.toml"))
+            .unwrap()
+            .replace("# retention = ", "retention = ")
+            .replace("# admin_token = ", "admin_token = ");
+    let cfg = unionwire::config::Config::from_toml(&example, "config/example.toml").unwrap();
+    assert!(cfg.store.retention.is_some());
+    assert!(cfg.server.admin_token.is_some());
+}
