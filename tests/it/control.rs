@@ -525,3 +525,73 @@ fn admin_token_errors_name_the_file_line_and_key_and_never_the_token() {
     );
     assert!(!err.contains("tiny"), "{err}");
 }
+
+/// `unionwire serve` holds the store too: the same commands ask it, and a crawl is refused with the reason.
+#[test]
+fn commands_ask_serve_too_and_it_does_not_crawl() {
+    let site = site_in_background(3);
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let cfg = dir.path().join("c.toml");
+    let listen = format!("127.0.0.1:{}", free_port());
+    std::fs::write(&cfg, config(&store, &listen, None, site)).unwrap();
+    let out = cli(&cfg, &["crawl", "--once", "--all", "--no-progress"]);
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let local = cli(&cfg, &["export"]).stdout;
+    assert_eq!(text(&local).lines().count(), 3);
+
+    let mut serve = support::unionwire_command()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://{listen}");
+    // Before `serve` opens the store the export reads it directly; until it listens, the locked store has
+    // nobody to ask (exit 3); then the export comes from it.
+    let started = Instant::now();
+    let out = loop {
+        let out = cli(&cfg, &["export"]);
+        if out.status.success() && text(&out.stderr).contains("note:") {
+            break out;
+        }
+        assert!(
+            out.status.success() || out.status.code() == Some(3),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(
+            started.elapsed() < HANG,
+            "serve never answered: {}",
+            text(&out.stderr)
+        );
+        assert!(serve.try_wait().unwrap().is_none(), "serve exited");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_asked_daemon(&out, &base, "export beside serve");
+    assert!(out.stdout == local, "the same export");
+    let out = cli(&cfg, &["crawl", "--once", "--source", "a", "--no-progress"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("does not crawl"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = serve.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > HANG {
+            let _ = serve.kill();
+            panic!("serve did not stop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}
