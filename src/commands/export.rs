@@ -4,40 +4,17 @@
 
 use std::io::Write;
 
-use anyhow::Context;
-use serde::Serialize;
-
 use crate::cli::{Cli, ExportArgs, ExportFormat};
 use crate::commands::{control, load_config, CmdResult, Stdout};
-use crate::model::{Article, ArticleId, SourceId, StoryId};
 use crate::store::StoredArticle;
+use anyhow::Context;
 
-/// One exported line.
-#[derive(Serialize)]
-struct Row<'a> {
-    id: ArticleId,
-    story: StoryId,
-    source_id: &'a SourceId,
-    first_seen: jiff::Timestamp,
-    #[serde(flatten)]
-    article: &'a Article,
-}
-
-/// Writes one article as a JSON line.
+/// Writes one article as a JSON line ([`crate::server::control::write_export_line`]).
 ///
 /// # Errors
 /// When writing fails.
 pub fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Result<()> {
-    let row = Row {
-        id: a.id,
-        story: a.story,
-        source_id: &a.source_id,
-        first_seen: a.first_seen,
-        article: &a.article,
-    };
-    serde_json::to_writer(&mut *out, &row).context("writing an export line")?;
-    out.write_all(b"\n").context("writing an export line")?;
-    Ok(())
+    crate::server::control::write_export_line(out, a).context("writing an export line")
 }
 
 /// Runs `export`.

@@ -3,6 +3,7 @@
 //! SIGINT/SIGTERM stop new work, cancel in-flight fetches, let the server finish its requests, flush the store
 //! and exit 0 within [`SHUTDOWN_GRACE`].
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,11 +14,11 @@ use tracing::{info, warn};
 
 use crate::cli::{Cli, ServeArgs};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE};
-use crate::config::Overrides;
-use crate::crawl::{scheduler, Crawler};
+use crate::config::{Overrides, SourceConfig};
+use crate::crawl::{scheduler, Crawler, Progress, RunOptions};
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::metrics::Metrics;
-use crate::server::control::Control;
+use crate::server::control::{Control, CrawlNow, CrawlProgress};
 use crate::server::{self, AppState};
 use crate::store::SharedStore;
 
@@ -57,7 +58,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             &cfg,
             addr,
             "run",
-            Some(crawler.clone()),
+            Some(Arc::new(DaemonCrawls(crawler.clone()))),
             token.child_token(),
             tracker.clone(),
         );
@@ -83,6 +84,40 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     store.flush()?;
     info!("store flushed; bye");
     Ok(())
+}
+
+/// The daemon's crawler as the control API's `crawl now` ([`CrawlNow`]).
+struct DaemonCrawls(Crawler);
+
+impl CrawlNow for DaemonCrawls {
+    fn crawl(
+        &self,
+        source: SourceConfig,
+        progress: CrawlProgress,
+        token: CancellationToken,
+    ) -> futures::future::BoxFuture<'static, serde_json::Value> {
+        let CrawlProgress { queued, done } = progress;
+        let crawler = self.0.clone().with_progress(Arc::new(move |p| match p {
+            Progress::ArticlesQueued { count, .. } => {
+                queued.fetch_add(count, Ordering::Relaxed);
+            }
+            Progress::ArticleDone { .. } => {
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Progress::SourceStarted { .. } | Progress::SourceFinished { .. } => {}
+        }));
+        Box::pin(async move {
+            let summary = crawler
+                .crawl_source(&source, &RunOptions::default(), &token)
+                .await;
+            serde_json::to_value(&summary).unwrap_or_else(|e| {
+                serde_json::json!({
+                    "source": source.id, "failed": true,
+                    "errors": [format!("encoding the summary: {e}")],
+                })
+            })
+        })
+    }
 }
 
 /// How often the daemon applies `store.retention` (the first time at start).

@@ -36,7 +36,7 @@ use tokio_util::task::TaskTracker;
 
 use super::AppState;
 use crate::config::{AdminToken, Config, SourceConfig};
-use crate::crawl::{Crawler, Progress, RunOptions};
+use crate::model::StoredArticle;
 use crate::store::SourceState;
 
 /// How often a crawl started through the API reports progress (it also keeps the connection moving).
@@ -74,11 +74,34 @@ impl Access {
     }
 }
 
+/// How far a crawl started through the API is: article pages queued and handled so far.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlProgress {
+    /// Article pages queued for fetching.
+    pub queued: Arc<AtomicU64>,
+    /// Article pages handled (stored, skipped or failed).
+    pub done: Arc<AtomicU64>,
+}
+
+/// What crawls a source when the API asks: the daemon's crawler, handed in by `unionwire run` (the server
+/// does not know the crawler itself).
+pub trait CrawlNow: Send + Sync {
+    /// Crawls `source` once, as `crawl --once --source ID` does, counting into `progress`, until it is done
+    /// or `token` is cancelled; resolves to the crawl's summary as JSON (the fields of `crawl`'s summary:
+    /// `source`, `pages_fetched`, `new_articles`, `new_stories`, `skipped`, `errors`, `failed`, …).
+    fn crawl(
+        &self,
+        source: SourceConfig,
+        progress: CrawlProgress,
+        token: CancellationToken,
+    ) -> futures::future::BoxFuture<'static, serde_json::Value>;
+}
+
 /// The daemon's side of the API: who may use it, and what it can do.
 pub struct Control {
     access: Access,
     /// `None` for `unionwire serve`, which does not crawl.
-    crawler: Option<Crawler>,
+    crawler: Option<Arc<dyn CrawlNow>>,
     /// Cancelled when the daemon shuts down: crawls started here stop with it.
     shutdown: CancellationToken,
     /// Crawls started here, so that shutdown waits for them before the store is flushed.
@@ -98,7 +121,7 @@ impl Control {
         cfg: &Config,
         listen: SocketAddr,
         command: &'static str,
-        crawler: Option<Crawler>,
+        crawler: Option<Arc<dyn CrawlNow>>,
         shutdown: CancellationToken,
         tasks: TaskTracker,
     ) -> Self {
@@ -400,6 +423,35 @@ async fn db_prune(
     }
 }
 
+/// One line of `unionwire export --format jsonl`: the `Article` fields plus `id`, `story`, `source_id`
+/// and `first_seen`.
+#[derive(serde::Serialize)]
+struct ExportRow<'a> {
+    id: crate::model::ArticleId,
+    story: crate::model::StoryId,
+    source_id: &'a crate::model::SourceId,
+    first_seen: jiff::Timestamp,
+    #[serde(flatten)]
+    article: &'a crate::model::Article,
+}
+
+/// Writes one article as a line of `unionwire export --format jsonl` (the one definition of that format,
+/// for the command and for `/api/export`).
+///
+/// # Errors
+/// When writing fails.
+pub fn write_export_line(out: &mut dyn std::io::Write, a: &StoredArticle) -> std::io::Result<()> {
+    let row = ExportRow {
+        id: a.id,
+        story: a.story,
+        source_id: &a.source_id,
+        first_seen: a.first_seen,
+        article: &a.article,
+    };
+    serde_json::to_writer(&mut *out, &row).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 /// Streams every stored article as `unionwire export --format jsonl` writes it. The store is read on the
 /// blocking pool, a chunk at a time, at the pace the client reads; a read error mid-way cuts the response
 /// short (the client sees an incomplete body, never a partial export that looks whole).
@@ -419,10 +471,7 @@ async fn export(State(state): State<AppState>, raw: axum::extract::RawQuery) -> 
         for a in store.articles() {
             let line = a
                 .map_err(|e| std::io::Error::other(format!("reading the store: {e}")))
-                .and_then(|a| {
-                    crate::commands::export::write_jsonl(&mut buf, &a)
-                        .map_err(|e| std::io::Error::other(format!("{e:#}")))
-                });
+                .and_then(|a| write_export_line(&mut buf, &a));
             if let Err(e) = line {
                 tracing::warn!(error = %e, "export through the control API cut short");
                 let _ = tx.blocking_send(Err(e));
@@ -485,29 +534,19 @@ async fn crawl(State(state): State<AppState>, Path(id): Path<String>) -> Respons
             &format!("source {id} is already being crawled through the control API"),
         );
     }
-    let queued = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicU64::new(0));
-    let (q, d) = (Arc::clone(&queued), Arc::clone(&done));
-    let crawler = crawler.with_progress(Arc::new(move |p| match p {
-        Progress::ArticlesQueued { count, .. } => {
-            q.fetch_add(count, Ordering::Relaxed);
-        }
-        Progress::ArticleDone { .. } => {
-            d.fetch_add(1, Ordering::Relaxed);
-        }
-        Progress::SourceStarted { .. } | Progress::SourceFinished { .. } => {}
-    }));
+    let progress = CrawlProgress::default();
     tracing::info!(source = %src.id, "crawl asked for through the control API");
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let token = control.shutdown.child_token();
     let ctl = Arc::clone(&control);
+    let store = state.store.clone();
     control.tasks.spawn(async move {
         let line = |v: serde_json::Value| Bytes::from(format!("{v}\n"));
         let _ = tx
             .send(line(serde_json::json!({"event": "started", "source": src.id})))
             .await;
-        let opts = RunOptions::default();
-        let run = crawler.crawl_source(&src, &opts, &token);
+        let id = src.id.clone();
+        let run = crawler.crawl(src, progress.clone(), token);
         tokio::pin!(run);
         let mut tick = tokio::time::interval(PROGRESS_EVERY);
         tick.tick().await;
@@ -515,20 +554,20 @@ async fn crawl(State(state): State<AppState>, Path(id): Path<String>) -> Respons
             tokio::select! {
                 s = &mut run => break s,
                 _ = tick.tick() => {
-                    let progress = serde_json::json!({
-                        "event": "progress", "source": src.id,
-                        "queued": queued.load(Ordering::Relaxed),
-                        "done": done.load(Ordering::Relaxed),
+                    let p = serde_json::json!({
+                        "event": "progress", "source": id,
+                        "queued": progress.queued.load(Ordering::Relaxed),
+                        "done": progress.done.load(Ordering::Relaxed),
                     });
                     // Neither a client that went away nor one that does not read holds the crawl up.
-                    let _ = tx.try_send(line(progress));
+                    let _ = tx.try_send(line(p));
                 }
             }
         };
-        if let Err(e) = crawler.store().flush() {
-            tracing::warn!(source = %src.id, error = %e, "flushing after a crawl asked for through the control API");
+        if let Err(e) = crate::store::blocking(&store, |s| s.flush()).await {
+            tracing::warn!(source = %id, error = %e, "flushing after a crawl asked for through the control API");
         }
-        ctl.crawling().remove(src.id.as_str());
+        ctl.crawling().remove(id.as_str());
         let _ = tx
             .send(line(serde_json::json!({"event": "finished", "summary": summary})))
             .await;
