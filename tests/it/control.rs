@@ -446,29 +446,31 @@ fn first_line_then_close(
     cfg: &PathBuf,
     args: &[&str],
 ) -> (String, std::process::ExitStatus, String) {
-    let mut child = support::unionwire_command()
-        .arg("--config")
-        .arg(cfg)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        support::unionwire_command()
+            .arg("--config")
+            .arg(cfg)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut first = String::new();
     {
-        let mut r = BufReader::new(child.stdout.take().unwrap());
+        let mut r = BufReader::new(child.0.stdout.take().unwrap());
         r.read_line(&mut first).unwrap();
     }
     let started = Instant::now();
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         assert!(started.elapsed() < HANG, "{args:?} hung on a closed stdout");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut err).unwrap();
     (first, status, err)
 }
 
@@ -526,6 +528,18 @@ fn admin_token_errors_name_the_file_line_and_key_and_never_the_token() {
     assert!(!err.contains("tiny"), "{err}");
 }
 
+/// A child process killed when the test ends, passing or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// `unionwire serve` holds the store too: the same commands ask it, and a crawl is refused with the reason.
 #[test]
 fn commands_ask_serve_too_and_it_does_not_crawl() {
@@ -540,14 +554,16 @@ fn commands_ask_serve_too_and_it_does_not_crawl() {
     let local = cli(&cfg, &["export"]).stdout;
     assert_eq!(text(&local).lines().count(), 3);
 
-    let mut serve = support::unionwire_command()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut serve = KillOnDrop(
+        support::unionwire_command()
+            .arg("--config")
+            .arg(&cfg)
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let base = format!("http://{listen}");
     // Before `serve` opens the store the export reads it directly; until it listens, the locked store has
     // nobody to ask (exit 3); then the export comes from it.
@@ -567,7 +583,7 @@ fn commands_ask_serve_too_and_it_does_not_crawl() {
             "serve never answered: {}",
             text(&out.stderr)
         );
-        assert!(serve.try_wait().unwrap().is_none(), "serve exited");
+        assert!(serve.0.try_wait().unwrap().is_none(), "serve exited");
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert_asked_daemon(&out, &base, "export beside serve");
@@ -580,17 +596,14 @@ fn commands_ask_serve_too_and_it_does_not_crawl() {
         text(&out.stderr)
     );
     let _ = std::process::Command::new("kill")
-        .args(["-TERM", &serve.id().to_string()])
+        .args(["-TERM", &serve.0.id().to_string()])
         .status();
     let started = Instant::now();
     let status = loop {
-        if let Some(s) = serve.try_wait().unwrap() {
+        if let Some(s) = serve.0.try_wait().unwrap() {
             break s;
         }
-        if started.elapsed() > HANG {
-            let _ = serve.kill();
-            panic!("serve did not stop");
-        }
+        assert!(started.elapsed() < HANG, "serve did not stop");
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");
