@@ -154,6 +154,16 @@ pub enum DbCommand {
         #[arg(long)]
         repair: bool,
     },
+    /// Remove the stories none of whose copies is current any more (older than `store.retention`, or
+    /// `--older-than`), with their articles and index entries.
+    Prune {
+        /// Keep this much instead of `store.retention` (e.g. `730d`; at least `1d`).
+        #[arg(long, value_name = "DURATION")]
+        older_than: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy every record of a damaged store that can still be read into a new store at DIR (a new or
     /// empty directory), and report what could not be read. The damaged store is only read.
     Salvage {

@@ -20,12 +20,12 @@
 //! | [`extract`] | DOM → `Article` (site profiles from `config/sites/*.toml`, chosen by URL or page signature, generic density extractor, Chinese metadata, validated bylines, scored dates with their precision, multi-page merge), then cleaning as its named last step; plain-text articles and input sniffing; listings/feeds/e-paper → links |
 //! | [`clean`] | text repair: pinyin-mirror stripping, Traditional→Simplified, SEO/spam block removal, whitespace; HTML sanitising for republishing |
 //! | [`dedup`] | URL canonicalisation, mirror → origin URLs, SimHash fingerprints (`fingerprint_article`, computed once per article by the pipeline), and story policy as pure functions (`dedup::story`: the version merge, mirror precedence, lead order, the near-duplicate choice) |
-//! | [`store`] | the `Store` trait (≈20 synchronous operations, run on worker threads), its neutral `StoreError`, `Incoming`, paging cursors; the sled engine in `store::sled` (keys and codecs, ingest, reads, paged queries, verify, migration, salvage) — the only code that names sled |
+//! | [`store`] | the `Store` trait (≈20 synchronous operations, run on worker threads), its neutral `StoreError`, `Incoming`, paging cursors; the sled engine in `store::sled` (keys and codecs, ingest, reads, paged queries, verify, migration, salvage, retention `prune`) — the only code that names sled |
 //! | [`crawl`] | the engine: `scheduler`; `discover` per source kind; `article` (which links need fetching, the conditional fetch); `assemble` (the one path from bytes to a finished article, shared with `fetch`); `writer` (the one store-writer thread: articles with their fetch states, index validators, source health); `health` (status and error kinds); `CrawlError` |
 //! | [`publish`] | feed building (`build_feed`: the query, the items, the page links, title and max-age, the rendering), the lead-copy rule (clean copies before mirrors), pages of a feed with a `before` cursor, RSS 2.0, Atom, JSON Feed 1.1, OPML; the server adds only HTTP (cache, `ETag`, 304) |
 //! | [`metrics`] | process counters (crawl, HTTP requests by route and status, feed render time) in the Prometheus text format |
-//! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, the index, story, source and search pages, the XSLT view of the feeds, `/healthz`, `/metrics`, ETag/304 per content coding, compression, connection/header/idle/write/body limits |
-//! | [`cli`], [`commands`] | clap definitions and one file per command; store errors → exit codes (`commands::exit_code_for`) |
+//! | [`server`] | axum router on its own hyper HTTP/1.1 accept loop: feeds, OPML, the index, story, source and search pages, the XSLT view of the feeds, `/healthz`, `/metrics`, ETag/304 per content coding, compression, connection/header/idle/write/body limits; the control API under `/api/` (`server::control`) |
+//! | [`cli`], [`commands`] | clap definitions and one file per command; store errors → exit codes (`commands::exit_code_for`); `commands::control` asks a running daemon's control API when it holds the store |
 
 pub mod clean;
 pub mod cli;

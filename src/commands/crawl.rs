@@ -1,7 +1,8 @@
 //! `unionwire crawl --once [--source ID]…`: run the due work now (or the named sources), with a progress bar on a
 //! terminal and plain log lines otherwise, then print a summary per source. `--from/--to` backfill e-paper issues.
+//! While a daemon holds the store, `--source ID` has the daemon crawl that source through its control API.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::anyhow;
@@ -10,7 +11,9 @@ use jiff::Timestamp;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, CrawlArgs};
-use crate::commands::{load_config, CmdResult, Failure, Terminal, EXIT_FAILURE, EXIT_USAGE};
+use crate::commands::{
+    load_config, CmdResult, Failure, Stdout, Terminal, EXIT_FAILURE, EXIT_USAGE,
+};
 use crate::config::{parse_duration, Config, Overrides, SourceConfig, SourceKind};
 use crate::crawl::{Crawler, Progress, RunOptions, SourceSummary};
 use crate::fetch::{FetchConfig, Fetcher};
@@ -38,10 +41,21 @@ pub fn run(cli: &Cli, args: &CrawlArgs, terminal: &Terminal) -> CmdResult {
     let opts = RunOptions {
         epaper_range: backfill_range(args)?,
     };
-    let store = crate::store::open(&cfg.store.path)?;
+    let store = match crate::store::open(&cfg.store.path) {
+        Ok(store) => store,
+        Err(e @ crate::store::StoreError::Locked { .. }) => {
+            return crawl_through_daemon(&cfg, e, args, opts.epaper_range.is_some());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let chosen = choose_sources(&cfg, store.as_ref(), args, opts.epaper_range.is_some())?;
     if chosen.is_empty() {
-        println!("no source is due; use --all or --source ID to crawl anyway");
+        let mut out = Stdout::new();
+        writeln!(
+            out,
+            "no source is due; use --all or --source ID to crawl anyway"
+        )?;
+        out.flush()?;
         return Ok(());
     }
     let cfg = Arc::new(cfg);
@@ -95,7 +109,78 @@ pub fn run(cli: &Cli, args: &CrawlArgs, terminal: &Terminal) -> CmdResult {
         b.finish_and_clear();
     }
     store.flush()?;
-    print_summary(&summaries);
+    finish(&summaries)
+}
+
+/// `crawl --once --source ID…` while a daemon holds the store: the daemon crawls each source in turn (its
+/// own schedule and politeness apply) and the summaries are printed as usual. Other crawls need the store.
+fn crawl_through_daemon(
+    cfg: &Config,
+    locked: crate::store::StoreError,
+    args: &CrawlArgs,
+    backfill: bool,
+) -> CmdResult {
+    if args.source.is_empty() || backfill {
+        let what = if backfill {
+            "an e-paper backfill (--from/--to) needs the store to itself"
+        } else {
+            "a crawl of the due sources (or --all) needs the store to itself; `--source ID` has the \
+             running daemon crawl that source now"
+        };
+        return Err(Failure::new(
+            crate::commands::EXIT_STORE_LOCKED,
+            anyhow::Error::new(locked).context(what),
+        ));
+    }
+    for id in &args.source {
+        if cfg.source(id).is_none() {
+            let known: Vec<&str> = cfg.sources.iter().map(|s| s.id.as_str()).collect();
+            return Err(Failure::new(
+                EXIT_USAGE,
+                anyhow!("unknown source {id:?}; configured: {}", known.join(", ")),
+            ));
+        }
+    }
+    let daemon = crate::commands::control::Daemon::reach(cfg, &locked)?;
+    if args.delay.is_some() {
+        eprintln!(
+            "note: --delay is not applied: the daemon crawls with its own crawl.per_host_delay"
+        );
+    }
+    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
+    let mut summaries = Vec::new();
+    for id in &args.source {
+        let bar = show_bar.then(|| {
+            let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} articles · {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_message(id.clone());
+            b
+        });
+        let summary = daemon.crawl(id, |queued, done| {
+            if let Some(b) = &bar {
+                b.set_length(queued);
+                b.set_position(done);
+                if queued > 0 && b.is_hidden() {
+                    b.set_draw_target(ProgressDrawTarget::stderr());
+                }
+            }
+        });
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        summaries.push(summary?);
+    }
+    finish(&summaries)
+}
+
+/// Prints the summary and gives the exit status: 1 when a source failed.
+fn finish(summaries: &[SourceSummary]) -> CmdResult {
+    print_summary(summaries)?;
     let failed: Vec<&str> = summaries
         .iter()
         .filter(|s| s.failed)
@@ -201,24 +286,28 @@ fn summary_line(s: &SourceSummary) -> String {
     )
 }
 
-fn print_summary(summaries: &[SourceSummary]) {
-    println!("crawl summary");
+fn print_summary(summaries: &[SourceSummary]) -> CmdResult {
+    let mut out = Stdout::new();
+    writeln!(out, "crawl summary")?;
     for s in summaries {
-        println!("  {}", summary_line(s));
+        writeln!(out, "  {}", summary_line(s))?;
         for e in s.errors.iter().take(5) {
-            println!("      error: {e}");
+            writeln!(out, "      error: {e}")?;
         }
         if s.errors.len() > 5 {
-            println!("      … {} more errors", s.errors.len() - 5);
+            writeln!(out, "      … {} more errors", s.errors.len() - 5)?;
         }
     }
     let total = |f: fn(&SourceSummary) -> u64| summaries.iter().map(f).sum::<u64>();
-    println!(
+    writeln!(
+        out,
         "  total: {} pages, {} conditional misses, {} new articles, {} new stories, {} errors",
         total(|s| s.pages_fetched),
         total(|s| s.conditional_misses),
         total(|s| s.new_articles),
         total(|s| s.new_stories),
         summaries.iter().map(|s| s.errors.len()).sum::<usize>()
-    );
+    )?;
+    out.flush()?;
+    Ok(())
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use crate::cli::{Cli, Command, LogFormat};
 
 pub mod check;
+pub mod control;
 pub mod crawl;
 pub mod db;
 pub mod export;
@@ -82,10 +83,70 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of standard output went away (`unionwire sources | head -1`): stop quietly.
+        Err(f) if stdout_closed(&f.error) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("unionwire: error: {:#}", f.error);
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// The reason a write to standard output failed when its reader closed it (`EPIPE`).
+#[derive(Debug)]
+pub struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+/// Whether `error` comes from writing to a standard output whose reader is gone.
+fn stdout_closed(error: &anyhow::Error) -> bool {
+    error.chain().any(|c| {
+        c.is::<StdoutClosed>()
+            || c.downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .is_some_and(|inner| inner.is::<StdoutClosed>())
+    })
+}
+
+/// Standard output for the commands that print lists: a closed pipe (`| head -1`) is an error that makes
+/// the command stop and exit 0 without a message, instead of a panic in `println!`.
+pub struct Stdout(std::io::BufWriter<std::io::Stdout>);
+
+impl Stdout {
+    /// Buffered standard output.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(std::io::BufWriter::new(std::io::stdout()))
+    }
+}
+
+impl Default for Stdout {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn mark_closed(e: std::io::Error) -> std::io::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::io::Error::new(std::io::ErrorKind::BrokenPipe, StdoutClosed)
+    } else {
+        e
+    }
+}
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(mark_closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(mark_closed)
     }
 }
 

@@ -1,7 +1,9 @@
-//! `unionwire run`: the daemon — the scheduler and the HTTP server in one process, over one store.
+//! `unionwire run`: the daemon — the scheduler, the HTTP server and its control API (`/api/`, see
+//! [`crate::server::control`]) in one process, over one store.
 //! SIGINT/SIGTERM stop new work, cancel in-flight fetches, let the server finish its requests, flush the store
 //! and exit 0 within [`SHUTDOWN_GRACE`].
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,11 +14,13 @@ use tracing::{info, warn};
 
 use crate::cli::{Cli, ServeArgs};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE};
-use crate::config::Overrides;
-use crate::crawl::{scheduler, Crawler};
+use crate::config::{Overrides, SourceConfig};
+use crate::crawl::{scheduler, Crawler, Progress, RunOptions};
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::metrics::Metrics;
+use crate::server::control::{Control, CrawlNow, CrawlProgress};
 use crate::server::{self, AppState};
+use crate::store::SharedStore;
 
 /// The longest shutdown may take before the process gives up waiting for tasks.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -50,9 +54,24 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         println!("listening on http://{addr}");
         let token = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let state = AppState::new(store.clone(), cfg.clone(), metrics.clone());
+        let control = Control::new(
+            &cfg,
+            addr,
+            "run",
+            Some(Arc::new(DaemonCrawls(crawler.clone()))),
+            token.child_token(),
+            tracker.clone(),
+        );
+        let state = AppState::new(store.clone(), cfg.clone(), metrics.clone()).with_control(control);
         tracker.spawn(server::serve(listener, state, token.child_token()));
         tracker.spawn(scheduler::run(crawler, token.child_token()));
+        if let Some(retention) = cfg.store.retention {
+            tracker.spawn(apply_retention(
+                store.clone(),
+                retention,
+                token.child_token(),
+            ));
+        }
         tracker.close();
         shutdown_signal().await;
         info!("shutting down: no new work, cancelling fetches, flushing the store");
@@ -65,6 +84,66 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     store.flush()?;
     info!("store flushed; bye");
     Ok(())
+}
+
+/// The daemon's crawler as the control API's `crawl now` ([`CrawlNow`]).
+struct DaemonCrawls(Crawler);
+
+impl CrawlNow for DaemonCrawls {
+    fn crawl(
+        &self,
+        source: SourceConfig,
+        progress: CrawlProgress,
+        token: CancellationToken,
+    ) -> futures::future::BoxFuture<'static, serde_json::Value> {
+        let CrawlProgress { queued, done } = progress;
+        let crawler = self.0.clone().with_progress(Arc::new(move |p| match p {
+            Progress::ArticlesQueued { count, .. } => {
+                queued.fetch_add(count, Ordering::Relaxed);
+            }
+            Progress::ArticleDone { .. } => {
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Progress::SourceStarted { .. } | Progress::SourceFinished { .. } => {}
+        }));
+        Box::pin(async move {
+            let summary = crawler
+                .crawl_source(&source, &RunOptions::default(), &token)
+                .await;
+            serde_json::to_value(&summary).unwrap_or_else(|e| {
+                serde_json::json!({
+                    "source": source.id, "failed": true,
+                    "errors": [format!("encoding the summary: {e}")],
+                })
+            })
+        })
+    }
+}
+
+/// How often the daemon applies `store.retention` (the first time at start).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+/// Prunes the stories older than `retention` at start, then every [`PRUNE_EVERY`], until `token` is
+/// cancelled.
+async fn apply_retention(store: SharedStore, retention: Duration, token: CancellationToken) {
+    loop {
+        let cutoff = crate::commands::db::retention_cutoff(jiff::Timestamp::now(), retention);
+        match crate::store::blocking(&store, move |s| s.prune(cutoff)).await {
+            Ok(r) => info!(
+                stories = r.stories,
+                articles = r.articles,
+                url_entries = r.url_entries,
+                fetch_states = r.fetch_states,
+                %cutoff,
+                "retention applied"
+            ),
+            Err(e) => warn!(error = %e, "applying the retention failed; trying again in a day"),
+        }
+        tokio::select! {
+            () = token.cancelled() => break,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

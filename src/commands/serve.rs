@@ -36,7 +36,15 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         tracing::info!(%addr, store = %cfg.store.path.display(), "serving feeds");
         let token = CancellationToken::new();
         let signals = tokio::spawn(cancel_on_signal(token.clone()));
-        let state = crate::server::AppState::new(store.clone(), cfg, metrics);
+        let control = crate::server::control::Control::new(
+            &cfg,
+            addr,
+            "serve",
+            None,
+            token.clone(),
+            tokio_util::task::TaskTracker::new(),
+        );
+        let state = crate::server::AppState::new(store.clone(), cfg, metrics).with_control(control);
         let served = crate::server::serve(listener, state, token.clone()).await;
         signals.abort();
         served.context("serving HTTP")?;

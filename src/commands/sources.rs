@@ -1,8 +1,11 @@
 //! `unionwire sources`: the configured sources with their health (from the store). When a daemon holds the
-//! store, the list is printed without health and says where the daemon's health page is.
+//! store, the health comes from its control API; when no daemon can be asked, the list is printed without
+//! health and says why.
+
+use std::io::Write;
 
 use crate::cli::{Cli, SourcesArgs};
-use crate::commands::{load_config, CmdResult};
+use crate::commands::{control, load_config, CmdResult, Stdout};
 use crate::config::Overrides;
 use crate::store::SourceState;
 
@@ -20,15 +23,22 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
                     .map(|s| store.source_state(&s.id))
                     .collect::<Result<_, _>>()?,
             ),
-            Err(e)
-                if crate::commands::exit_code_for(&e)
-                    == Some(crate::commands::EXIT_STORE_LOCKED) =>
-            {
-                eprintln!(
-                    "note: {e}; health is not shown (see http://{}/ for the daemon's view)",
-                    cfg.server.listen
-                );
-                None
+            Err(e @ crate::store::StoreError::Locked { .. }) => {
+                match control::daemon_for(&cfg, &e).and_then(|d| match d {
+                    Some(d) => d.source_health(),
+                    None => Err(e.into()),
+                }) {
+                    Ok(by_id) => Some(
+                        cfg.sources
+                            .iter()
+                            .map(|s| by_id.get(s.id.as_str()).cloned())
+                            .collect(),
+                    ),
+                    Err(f) => {
+                        eprintln!("note: {:#}; health is not shown", f.error);
+                        None
+                    }
+                }
             }
             Err(e @ crate::store::StoreError::Missing { .. }) => {
                 eprintln!("note: {e}; no source has been crawled, so no health is shown");
@@ -81,22 +91,17 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
             ]
         })
         .collect();
+    let mut out = Stdout::new();
     if args.json {
         for (i, s) in cfg.sources.iter().enumerate() {
-            let st = health.as_ref().and_then(|h| h[i].clone());
-            let v = serde_json::json!({
-                "id": s.id, "name": s.name, "kind": s.kind.as_str(), "url": s.url.as_str(),
-                "every": humantime::format_duration(s.every).to_string(), "enabled": s.enabled,
-                "tags": s.tags,
-                "status": st.as_ref().map_or(rows[i][2].as_str(), |st| st.status().as_str()),
-                "last_success": st.as_ref().and_then(|st| st.last_success),
-                "last_new_article": st.as_ref().and_then(|st| st.last_new_article),
-                "next_due": st.as_ref().and_then(|st| st.next_due),
-                "last_error": st.as_ref().and_then(|st| st.error.clone()),
-                "health": st,
-            });
-            println!("{v}");
+            let st = health.as_ref().and_then(|h| h[i].as_ref());
+            writeln!(
+                out,
+                "{}",
+                crate::server::control::source_json(s, st, health.is_some())
+            )?;
         }
+        out.flush()?;
         return Ok(());
     }
     let header = [
@@ -125,12 +130,14 @@ pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
         out.push_str(r[5]);
         out.trim_end().to_owned()
     };
-    println!("{}", line(header));
+    writeln!(out, "{}", line(header))?;
     for r in &rows {
-        println!(
+        writeln!(
+            out,
             "{}",
             line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]].map(String::as_str))
-        );
+        )?;
     }
+    out.flush()?;
     Ok(())
 }

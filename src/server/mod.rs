@@ -33,6 +33,7 @@ use crate::publish::{FeedFormat, FeedScope};
 use crate::store::SharedStore;
 
 pub mod conditional;
+pub mod control;
 mod index;
 pub mod limits;
 mod pages;
@@ -70,6 +71,8 @@ pub struct AppState {
     cfg: Arc<Config>,
     metrics: Arc<Metrics>,
     cache: Arc<Mutex<HashMap<CacheKey, Arc<Rendered>>>>,
+    /// The control API (`/api/`), when the server runs in `run` or `serve` ([`AppState::with_control`]).
+    control: Option<Arc<control::Control>>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             cfg,
             metrics,
             cache: Arc::new(Mutex::new(HashMap::new())),
+            control: None,
         }
     }
 
@@ -166,6 +170,7 @@ pub(crate) fn router_with(state: AppState, limits: &ServerLimits) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
         ))
+        .merge(control::routes(&state, limits.max_body_bytes))
         .with_state(state)
 }
 
@@ -326,6 +331,7 @@ fn route_label(path: &str) -> &'static str {
         p if p.starts_with("/feeds/") => "feed",
         p if p.starts_with("/stories/") => "story",
         p if p.starts_with("/sources/") => "source",
+        p if p.starts_with("/api/") => "api",
         _ => "other",
     }
 }

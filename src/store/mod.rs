@@ -255,6 +255,19 @@ impl VerifyReport {
     }
 }
 
+/// What [`Store::prune`] removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PruneReport {
+    /// Stories removed.
+    pub stories: u64,
+    /// Articles removed (the copies of those stories).
+    pub articles: u64,
+    /// URL index entries removed.
+    pub url_entries: u64,
+    /// Fetch states of those URLs removed (a later crawl fetches such a page in full).
+    pub fetch_states: u64,
+}
+
 /// A store engine. Every operation is synchronous (see the module's calling convention); an engine is
 /// shared between threads as a [`SharedStore`].
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -399,6 +412,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Engine failures.
     fn verify(&self) -> Result<VerifyReport, StoreError>;
+
+    /// Retention (`db prune`, `store.retention`): removes every story none of whose copies has been current
+    /// since `cutoff` (a copy is current from the later of its publication, else first-seen, time and its
+    /// first-seen time), with its articles and everything that refers to them (fingerprints, URL index
+    /// entries and their fetch states, near-duplicate postings, source index), one atomic write per story,
+    /// and fixes the counters; then flushes. [`Store::verify`] stays clean.
+    ///
+    /// # Errors
+    /// Engine failures (the stories removed before one stay removed, each whole).
+    fn prune(&self, cutoff: Timestamp) -> Result<PruneReport, StoreError>;
 
     /// [`Store::write`], then [`Store::flush`]: what this returns is durable.
     ///

@@ -1,6 +1,6 @@
 //! The sled engine (sled 0.34.7): the embedded default [`crate::store::Store`], and the only code that
 //! names sled. Files: `codec` (keys, values, posting lists), `ingest`, `read`, `query`, `verify`,
-//! `migrate`, `salvage`.
+//! `migrate`, `salvage`, `prune` (retention).
 //!
 //! One sled tree, `unionwire/v1`, holds every record under a one-byte key prefix:
 //!
@@ -38,11 +38,14 @@ use crate::model::{
     ArticleId, FetchState, Ingested, SourceId, SourceState, StoredArticle, StoryId, StoryView,
 };
 use crate::store::query::{Cursor, StoryPage};
-use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, VerifyReport};
+use crate::store::{
+    Incoming, Problem, PruneReport, Stats, Store, StoreError, StoryFilter, VerifyReport,
+};
 
 pub(crate) mod codec;
 mod ingest;
 mod migrate;
+mod prune;
 mod query;
 mod read;
 mod salvage;
@@ -242,6 +245,9 @@ impl Store for SledStore {
     }
     fn verify(&self) -> Result<VerifyReport, StoreError> {
         SledStore::verify(self)
+    }
+    fn prune(&self, cutoff: jiff::Timestamp) -> Result<PruneReport, StoreError> {
+        SledStore::prune(self, cutoff)
     }
 }
 
