@@ -107,9 +107,12 @@ impl CrawlNow for DaemonCrawls {
             Progress::SourceStarted { .. } | Progress::SourceFinished { .. } => {}
         }));
         Box::pin(async move {
+            // After the schedule's crawl of the source, if one is running: one crawl of a source at a time.
+            let claim = crawler.claim_when_free(&source.id, &token).await;
             let summary = crawler
                 .crawl_source(&source, &RunOptions::default(), &token)
                 .await;
+            drop(claim);
             serde_json::to_value(&summary).unwrap_or_else(|e| {
                 serde_json::json!({
                     "source": source.id, "failed": true,

@@ -139,6 +139,24 @@ pub struct Crawler {
     /// The store writes: one thread, so batches land in the order they were queued.
     writer: Workers,
     progress: Option<ProgressFn>,
+    /// Sources being crawled now (by the schedule or on request): one crawl of a source at a time.
+    running: Arc<std::sync::Mutex<std::collections::HashSet<SourceId>>>,
+}
+
+/// A source claimed for one crawl ([`Crawler::claim`]); the claim ends when this is dropped.
+#[derive(Debug)]
+pub struct SourceClaim {
+    id: SourceId,
+    running: Arc<std::sync::Mutex<std::collections::HashSet<SourceId>>>,
+}
+
+impl Drop for SourceClaim {
+    fn drop(&mut self) {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.id);
+    }
 }
 
 impl Crawler {
@@ -166,6 +184,7 @@ impl Crawler {
             cpu: Workers::new("cpu", cores),
             writer: Workers::new("store", 1),
             progress: None,
+            running: Arc::default(),
         }
     }
 
@@ -186,6 +205,36 @@ impl Crawler {
     #[must_use]
     pub fn store(&self) -> &SharedStore {
         &self.store
+    }
+
+    /// Claims `id` for one crawl, unless a crawl of it is running (by the schedule or on request).
+    #[must_use]
+    pub fn claim(&self, id: &SourceId) -> Option<SourceClaim> {
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        running.insert(id.clone()).then(|| SourceClaim {
+            id: id.clone(),
+            running: Arc::clone(&self.running),
+        })
+    }
+
+    /// Claims `id`, waiting for a running crawl of it to end; `None` when `token` is cancelled first.
+    pub async fn claim_when_free(
+        &self,
+        id: &SourceId,
+        token: &CancellationToken,
+    ) -> Option<SourceClaim> {
+        loop {
+            if let Some(c) = self.claim(id) {
+                return Some(c);
+            }
+            tokio::select! {
+                () = token.cancelled() => return None,
+                () = tokio::time::sleep(Duration::from_millis(100)) => {}
+            }
+        }
     }
 
     fn emit(&self, p: Progress) {

@@ -2,8 +2,7 @@
 //! host that answers with an anti-bot challenge. The loop runs each due source as a tracked task (never the same
 //! source twice at once), at most `crawl.source_concurrency` together, and stops taking work on cancellation.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -56,7 +55,6 @@ fn is_due(next_due: Option<Timestamp>, now: Timestamp) -> bool {
 /// Runs the schedule until `token` is cancelled; in-flight source crawls finish or cancel with it.
 pub async fn run(crawler: Crawler, token: CancellationToken) {
     let tracker = TaskTracker::new();
-    let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let slots = Arc::new(Semaphore::new(crawler.config().crawl.source_concurrency));
     info!(
         sources = crawler.config().sources.len(),
@@ -85,14 +83,6 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
         let mut due = due.into_iter();
         for src in crawler.config().sources.iter().filter(|s| s.enabled) {
             let state = due.next();
-            let key = src.id.to_string();
-            if running
-                .lock()
-                .expect("lock is never poisoned")
-                .contains(&key)
-            {
-                continue;
-            }
             let next_due = match state {
                 Some(Ok(st)) => st.and_then(|s| s.next_due),
                 Some(Err(e)) => {
@@ -108,17 +98,12 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
                 }
                 continue;
             }
-            running
-                .lock()
-                .expect("lock is never poisoned")
-                .insert(key.clone());
-            let (c, src, token, running, slots) = (
-                crawler.clone(),
-                src.clone(),
-                token.clone(),
-                running.clone(),
-                slots.clone(),
-            );
+            // A source being crawled now (by the schedule or a `crawl now` request) is left alone.
+            let Some(claim) = crawler.claim(&src.id) else {
+                continue;
+            };
+            let (c, src, token, slots) =
+                (crawler.clone(), src.clone(), token.clone(), slots.clone());
             tracker.spawn(async move {
                 let permit = tokio::select! {
                     () = token.cancelled() => None,
@@ -127,7 +112,7 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
                 if permit.is_some() {
                     c.crawl_source(&src, &RunOptions::default(), &token).await;
                 }
-                running.lock().expect("lock is never poisoned").remove(&key);
+                drop(claim);
             });
         }
         let tick = soonest.clamp(Duration::from_millis(200), MAX_TICK);
