@@ -33,7 +33,7 @@ pub struct Daemon {
 /// The address to reach a server listening on `listen`: an unspecified address (`0.0.0.0`, `::`) is
 /// reached on loopback.
 #[must_use]
-pub fn reach_address(listen: SocketAddr) -> SocketAddr {
+pub(crate) fn reach_address(listen: SocketAddr) -> SocketAddr {
     let ip = match listen.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
@@ -51,7 +51,7 @@ fn is_locked(e: &StoreError) -> bool {
 ///
 /// # Errors
 /// Exit 3 when the store is locked but no daemon holding it could be asked, saying why.
-pub fn daemon_for(cfg: &Config, open_error: &StoreError) -> Result<Option<Daemon>, Failure> {
+pub(crate) fn daemon_for(cfg: &Config, open_error: &StoreError) -> Result<Option<Daemon>, Failure> {
     if !is_locked(open_error) {
         return Ok(None);
     }
@@ -222,7 +222,7 @@ impl Daemon {
     ///
     /// # Errors
     /// When the daemon cannot be asked or answers something else.
-    pub fn source_health(&self) -> Result<HashMap<String, SourceState>, Failure> {
+    pub(crate) fn source_health(&self) -> Result<HashMap<String, SourceState>, Failure> {
         let body = self.rt.block_on(async {
             let res = self.call(reqwest::Method::GET, "api/sources").await?;
             res.text().await.map_err(|e| {

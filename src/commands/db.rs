@@ -34,7 +34,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
 /// The cutoff for a retention: stories not current since then are removed. A retention reaching before
 /// the earliest representable time removes nothing.
 #[must_use]
-pub fn retention_cutoff(now: Timestamp, retention: std::time::Duration) -> Timestamp {
+pub(crate) fn retention_cutoff(now: Timestamp, retention: std::time::Duration) -> Timestamp {
     jiff::SignedDuration::try_from(retention)
         .ok()
         .and_then(|d| now.checked_sub(d).ok())

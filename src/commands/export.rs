@@ -13,7 +13,7 @@ use anyhow::Context;
 ///
 /// # Errors
 /// When writing fails.
-pub fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Result<()> {
+pub(crate) fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Result<()> {
     crate::server::control::write_export_line(out, a).context("writing an export line")
 }
 

@@ -288,7 +288,7 @@ fn file_url(path: &Path) -> anyhow::Result<Url> {
 
 /// The readable rendering of an article.
 #[must_use]
-pub fn render_text(a: &Article) -> String {
+pub(crate) fn render_text(a: &Article) -> String {
     let mut s = String::new();
     if let Some(l) = &a.lead_title {
         s.push_str(l);

@@ -16,13 +16,13 @@ pub mod serve;
 pub mod sources;
 
 /// Exit code: something failed (a URL, a source, a check).
-pub const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_FAILURE: u8 = 1;
 /// Exit code: bad flags or configuration.
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code: the store is held by another process (probably a running daemon).
-pub const EXIT_STORE_LOCKED: u8 = 3;
+pub(crate) const EXIT_STORE_LOCKED: u8 = 3;
 /// Exit code: the store is damaged or from a newer schema.
-pub const EXIT_STORE_BAD: u8 = 4;
+pub(crate) const EXIT_STORE_BAD: u8 = 4;
 
 /// An error a command ends with, carrying its exit code.
 #[derive(Debug)]
@@ -65,7 +65,7 @@ fn classify(error: &anyhow::Error) -> u8 {
 }
 
 /// What every command returns.
-pub type CmdResult = Result<(), Failure>;
+pub(crate) type CmdResult = Result<(), Failure>;
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
@@ -94,7 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// The reason a write to standard output failed when its reader closed it (`EPIPE`).
 #[derive(Debug)]
-pub struct StdoutClosed;
+pub(crate) struct StdoutClosed;
 
 impl std::fmt::Display for StdoutClosed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,7 +116,7 @@ fn stdout_closed(error: &anyhow::Error) -> bool {
 
 /// Standard output for the commands that print lists: a closed pipe (`| head -1`) is an error that makes
 /// the command stop and exit 0 without a message, instead of a panic in `println!`.
-pub struct Stdout(std::io::BufWriter<std::io::Stdout>);
+pub(crate) struct Stdout(std::io::BufWriter<std::io::Stdout>);
 
 impl Stdout {
     /// Buffered standard output.
@@ -159,7 +159,7 @@ pub struct Terminal {
 
 impl Terminal {
     /// Routes log lines around `bar` until [`Terminal::detach`].
-    pub fn attach(&self, bar: indicatif::ProgressBar) {
+    pub(crate) fn attach(&self, bar: indicatif::ProgressBar) {
         *self
             .bar
             .lock()
@@ -167,7 +167,7 @@ impl Terminal {
     }
 
     /// Log lines go straight to standard error again.
-    pub fn detach(&self) {
+    pub(crate) fn detach(&self) {
         *self
             .bar
             .lock()
@@ -229,7 +229,7 @@ fn init_tracing(format: LogFormat, terminal: Terminal) {
 ///
 /// # Errors
 /// A [`Failure`] with [`EXIT_USAGE`] when the configuration is invalid.
-pub fn load_config(
+pub(crate) fn load_config(
     cli: &Cli,
     mut overrides: crate::config::Overrides,
 ) -> Result<crate::config::Config, Failure> {

@@ -23,7 +23,7 @@ use crate::server::{self, AppState};
 use crate::store::SharedStore;
 
 /// The longest shutdown may take before the process gives up waiting for tasks.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// Runs the daemon.
 ///
@@ -124,7 +124,7 @@ impl CrawlNow for DaemonCrawls {
 }
 
 /// How often the daemon applies `store.retention` (the first time at start).
-pub const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// Prunes the stories older than `retention` at start, then every [`PRUNE_EVERY`], until `token` is
 /// cancelled.
@@ -150,7 +150,7 @@ async fn apply_retention(store: SharedStore, retention: Duration, token: Cancell
 }
 
 /// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

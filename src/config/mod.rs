@@ -29,10 +29,10 @@ pub use store::{parse_retention, StoreConfig, RETENTION_MIN};
 pub use values::{parse_duration, selector_error_words};
 
 /// The embedded default configuration (the real union sources and safe defaults).
-pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+pub(crate) const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
 /// The environment variable naming a user config file.
-pub const CONFIG_ENV: &str = "UNIONWIRE_CONFIG";
+pub(crate) const CONFIG_ENV: &str = "UNIONWIRE_CONFIG";
 
 /// A configuration error, with where it happened.
 #[derive(Debug, thiserror::Error)]

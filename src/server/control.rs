@@ -40,13 +40,13 @@ use crate::model::StoredArticle;
 use crate::store::SourceState;
 
 /// How often a crawl started through the API reports progress (it also keeps the connection moving).
-pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+pub(crate) const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 /// Bytes of export gathered before they are sent.
 const EXPORT_CHUNK: usize = 64 * 1024;
 /// Chunks of export waiting for a slow reader before the store scan waits too.
 const EXPORT_QUEUE: usize = 8;
 /// The media type of the JSON-lines answers.
-pub const JSON_LINES: &str = "application/x-ndjson";
+pub(crate) const JSON_LINES: &str = "application/x-ndjson";
 
 /// Who may use the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub enum Access {
 impl Access {
     /// The rule for a server bound to `listen` with `token`.
     #[must_use]
-    pub fn for_listener(listen: SocketAddr, token: Option<&AdminToken>) -> Self {
+    pub(crate) fn for_listener(listen: SocketAddr, token: Option<&AdminToken>) -> Self {
         match token {
             Some(t) => Self::Token(t.clone()),
             None if listen.ip().is_loopback() => Self::Loopback,
