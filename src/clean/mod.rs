@@ -7,6 +7,7 @@
 
 mod html;
 mod mirror;
+pub(crate) mod nesting;
 mod sanitize;
 mod spam;
 

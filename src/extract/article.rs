@@ -731,7 +731,7 @@ fn extract_from_doc(
             let part = part.trim();
             if part != title
                 && !part.is_empty()
-                && !byline::is_person_name(part, &NotPersons::default())
+                && !super::names::is_person_name(part, &NotPersons::default())
             {
                 not.add(part);
             }
@@ -742,7 +742,7 @@ fn extract_from_doc(
     let mut authors = fields
         .and_then(|f| {
             first_text_with(doc, &f.authors, |t| {
-                Some(meta::parse_authors_not(t, &not)).filter(|a| !a.is_empty())
+                Some(byline::parse_authors_not(t, &not)).filter(|a| !a.is_empty())
             })
         })
         .unwrap_or_default();
@@ -764,7 +764,7 @@ fn extract_from_doc(
         authors = doc
             .select(&BYLINE_EL)
             .take(4)
-            .map(|e| meta::parse_authors_not(&inline_text(e), &not))
+            .map(|e| byline::parse_authors_not(&inline_text(e), &not))
             .find(|a| !a.is_empty())
             .unwrap_or_default();
     }
@@ -806,12 +806,13 @@ fn extract_from_doc(
             .map(String::as_str)
             .chain(["author", "article:author", "byl", "dc.creator"])
             .find_map(|k| doc.meta(k))
-            .filter(|a| !meta::is_bogus_author(a));
+            .filter(|a| !byline::is_bogus_author(a));
         if let Some(a) = found {
-            authors = meta::split_names(a.trim_start_matches("By ").trim_start_matches("by "))
-                .into_iter()
-                .filter(|n| byline::is_person_name(n, &not))
-                .collect();
+            authors =
+                super::names::split_names(a.trim_start_matches("By ").trim_start_matches("by "))
+                    .into_iter()
+                    .filter(|n| super::names::is_person_name(n, &not))
+                    .collect();
         }
     }
 
@@ -879,7 +880,7 @@ fn extract_from_doc(
                 continue; // breadcrumb or kicker above the title
             }
         }
-        if meta::is_byline(l) {
+        if byline::is_byline(l) {
             continue;
         }
         if crate::clean::is_spam_block(l) {
@@ -976,7 +977,7 @@ fn is_opening_sentence(line: &str) -> bool {
         && l.chars().any(generic::is_han)
         && !date::is_dateline(l)
         && meta::parse_source(l).is_none()
-        && !meta::is_byline(l)
+        && !byline::is_byline(l)
         && !meta::is_editor_line(l)
         && !is_end_noise(l)
         && (l.ends_with(['。', '！', '？', '”', '」', '…', '!', '?'])

@@ -20,11 +20,11 @@ pub mod generic;
 pub mod hanweb;
 mod listing;
 pub mod meta;
+pub mod names;
 mod profile;
 pub mod text;
 
 pub use article::{extract_article, merge_pages, Extracted};
-pub(crate) use dom::flatten_nesting;
 pub use dom::Css;
 pub use listing::{listing_links, next_listing_page, Link};
 pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};
