@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::extract::names::is_person_name;
 

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::extract::byline::{is_bogus_author, is_byline, parse_authors};
 
