@@ -312,5 +312,107 @@ pub fn is_bogus_author(value: &str) -> bool {
     !(2..=30).contains(&n) || v.chars().all(|c| c.is_ascii_digit()) || v.contains('@')
 }
 
+/// Authors named in a JSON-LD block: the `author` of an article-like object (`Article`, `NewsArticle`,
+/// `BlogPosting`, `Report`, `WebPage`…), as a string, a `Person` object, a list of them, or an `@id` that names
+/// a `Person` elsewhere in the same `@graph`. Organisations are never authors; every name is validated.
+#[must_use]
+pub fn from_json_ld(script_text: &str, not: &NotPersons) -> Vec<String> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(script_text.trim()) else {
+        return Vec::new();
+    };
+    // Every object of the block, breadth-first (top level, lists, `@graph`), bounded.
+    let mut objects: Vec<&serde_json::Value> = Vec::new();
+    let mut queue: std::collections::VecDeque<&serde_json::Value> = std::iter::once(&value).collect();
+    while let Some(v) = queue.pop_front() {
+        if objects.len() >= 256 {
+            break;
+        }
+        match v {
+            serde_json::Value::Array(items) => queue.extend(items.iter()),
+            serde_json::Value::Object(map) => {
+                objects.push(v);
+                if let Some(g) = map.get("@graph") {
+                    queue.push_back(g);
+                }
+            }
+            _ => {}
+        }
+    }
+    let type_is = |v: &serde_json::Value, pred: &dyn Fn(&str) -> bool| match v.get("@type") {
+        Some(serde_json::Value::String(t)) => pred(t),
+        Some(serde_json::Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str()).any(pred),
+        _ => false,
+    };
+    let is_person = |v: &serde_json::Value| type_is(v, &|t| t == "Person");
+    let by_id = |id: &str| {
+        objects
+            .iter()
+            .find(|o| o.get("@id").and_then(|i| i.as_str()) == Some(id))
+            .copied()
+    };
+    let article_like = |t: &str| {
+        t.ends_with("Article")
+            || matches!(
+                t,
+                "BlogPosting" | "Report" | "WebPage" | "ItemPage" | "Blog" | "Recipe" | "Review"
+            )
+    };
+    let mut out: Vec<String> = Vec::new();
+    for obj in objects.iter().filter(|o| type_is(o, &article_like)) {
+        let Some(author) = obj.get("author") else {
+            continue;
+        };
+        let list: Vec<&serde_json::Value> = match author {
+            serde_json::Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        let mut names = Vec::new();
+        for a in list {
+            let name = match a {
+                serde_json::Value::String(s) => Some(s.as_str()),
+                serde_json::Value::Object(_) => {
+                    let target = match (a.get("name"), a.get("@id").and_then(|i| i.as_str())) {
+                        (None, Some(id)) => by_id(id).unwrap_or(a),
+                        _ => a,
+                    };
+                    // An untyped author object is taken for a person; an organisation is not.
+                    let typed = target.get("@type").is_some();
+                    if typed && !is_person(target) {
+                        None
+                    } else {
+                        target.get("name").and_then(|n| n.as_str())
+                    }
+                }
+                _ => None,
+            };
+            if let Some(n) = name {
+                let n = crate::clean::normalize_inline(n);
+                if is_person_name_or_list(&n, not) {
+                    for x in split_names(&n) {
+                        if !names.contains(&x) {
+                            names.push(x);
+                        }
+                    }
+                }
+            }
+        }
+        if !names.is_empty() {
+            out = names;
+            break;
+        }
+    }
+    out
+}
+
+/// Whether `text` is one person's name, or a short list of them, every one validated.
+fn is_person_name_or_list(text: &str, not: &NotPersons) -> bool {
+    let names = split_names(text);
+    !names.is_empty()
+        && names.len() <= 8
+        && names
+            .iter()
+            .all(|n| super::names::is_person_name(n, not))
+}
+
 #[cfg(test)]
 mod tests;

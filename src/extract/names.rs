@@ -344,7 +344,7 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
             && !crate::clean::is_place_name(n);
     }
     // Latin names: capitalised words, no digits, no job titles or organisation words.
-    const NOT_LATIN: [&str; 61] = [
+    const NOT_LATIN: &[&str] = &[
         "staff",
         "writer",
         "reporter",
@@ -406,6 +406,41 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
         "januar",
         "februar",
         "oktober",
+        // Organisations, outlets and their legal forms: never a person.
+        "gmbh",
+        "ag",
+        "kg",
+        "inc",
+        "ltd",
+        "llc",
+        "corp",
+        "verlag",
+        "magazin",
+        "magazine",
+        "redaktion",
+        "media",
+        "foundation",
+        "stiftung",
+        "institut",
+        "institute",
+        "verband",
+        "bundesverband",
+        "verein",
+        "deutschland",
+        "deutsches",
+        "deutsche",
+        "germany",
+        "online",
+        "group",
+        "gruppe",
+        "university",
+        "universität",
+        "kitchens",
+        "unknown",
+        "anonymous",
+        "anónimo",
+        "guest",
+        "user",
     ];
     let lower_words: Vec<&str> = lower.split([' ', '-', '.']).collect();
     if lower_words.iter().any(|w| NOT_LATIN.contains(w)) {
@@ -501,7 +536,7 @@ pub(super) static NEXT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static HAN_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:\p{Han}{2,5}|\p{Han}{1,4}·\p{Han}{1,8}|[A-Za-z][A-Za-z .'-]{1,30})$")
+    re(r"^(?:\p{Han}{2,5}|\p{Han}{1,4}·\p{Han}{1,8}|\p{Latin}[\p{Latin}\p{M} .'’-]{1,40})$")
 });
 
 /// Splits a list of names on spaces, `、`, `，`, `,` and `/`, re-joining names that were padded

@@ -231,7 +231,7 @@ pub(super) fn not_persons(
     not
 }
 
-/// Authors: the first place that gives validated names (the profile's node, the header block, byline
+/// Authors: the first place that gives validated names (the profile's node, JSON-LD, the header block, byline
 /// elements, the lead, the closing lines, the last paragraph's end, meta tags).
 pub(super) fn authors(
     doc: &DocIndex<'_>,
@@ -252,6 +252,13 @@ pub(super) fn authors(
             })
         })
         .unwrap_or_default();
+    if authors.is_empty() {
+        authors = doc
+            .select(&JSON_LD)
+            .map(|s| byline::from_json_ld(&s.text().collect::<String>(), not))
+            .find(|a| !a.is_empty())
+            .unwrap_or_default();
+    }
     if authors.is_empty() {
         for line in header {
             authors = byline::from_line(line, not);
