@@ -36,6 +36,8 @@ pub mod place {
     pub const EPAPER: i32 = 65;
     /// A generic `<meta name=date>` style tag.
     pub const META_WEAK: i32 = 55;
+    /// An element whose class only says "date" (`span.date`, `.entry-meta`).
+    pub const DATE_CLASS: i32 = 50;
     /// A short line after the body holding only a date: weaker than the URL's date, since lists of
     /// related stories after the body are full of such lines.
     pub const AFTER_BARE: i32 = 28;

@@ -15,6 +15,15 @@ use crate::model::{Precision, Published};
 
 static JSON_LD: LazyLock<Css> = LazyLock::new(|| sel("script[type='application/ld+json']"));
 static TIME_EL: LazyLock<Css> = LazyLock::new(|| sel("time[datetime]"));
+/// Elements marked as the publication date by microdata, RDFa or microformats (a Blogger `abbr.published`
+/// carries it in `title`, a `span[itemprop=datePublished]` in `content` or its text).
+static DATE_EL_MARKED: LazyLock<Css> = LazyLock::new(|| {
+    sel("[itemprop=datePublished]:not(meta), [itemprop=dateCreated]:not(meta), [itemprop=uploadDate]:not(meta), [property='schema:datePublished'], [property='schema:dateCreated'], abbr.published, span.published, .entry-date, .post-date, .article-date, .date-published, .publish-date, .published-date, .pubdate")
+});
+/// Elements whose class only says "date" (`span.date`, `div.datum`): the article's date on many templates,
+/// but also on teaser lists, so they score low.
+static DATE_EL_CLASS: LazyLock<Css> =
+    LazyLock::new(|| sel(".date, .datum, .article-meta, .entry-meta, .post-meta, .date-author"));
 /// Elements that hold a byline on many CMSs (`span#author_baidu` beside the font-size buttons).
 static BYLINE_EL: LazyLock<Css> = LazyLock::new(|| {
     sel("#author_baidu, #author, .author, .byline, [itemprop=author], .article-author, .writer, .zuozhe, .art_author, [rel=author]")
@@ -141,7 +150,8 @@ pub(super) fn published(
         };
         let marked = v.attr("pubdate").is_some()
             || v.attr("itemprop")
-                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"));
+                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+            || v.has_class("published", scraper::CaseSensitivity::AsciiCaseInsensitive);
         dates.push(
             f,
             if marked {
@@ -150,6 +160,26 @@ pub(super) fn published(
                 date::place::TIME
             },
         );
+    }
+    for (selector, base) in [
+        (&*DATE_EL_MARKED, date::place::TIME_PUB),
+        (&*DATE_EL_CLASS, date::place::DATE_CLASS),
+    ] {
+        for el in doc.select(selector).take(3) {
+            let v = el.value();
+            let from_attr = ["content", "datetime", "title"]
+                .iter()
+                .filter_map(|a| v.attr(a))
+                .find_map(meta::parse_meta_datetime);
+            if let Some(f) = from_attr {
+                dates.push(f, base);
+            } else {
+                let text = inline_text(el);
+                if text.chars().count() <= 80 {
+                    dates.push_line(&text, base);
+                }
+            }
+        }
     }
     for line in lines
         .iter()
