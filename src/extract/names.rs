@@ -168,6 +168,12 @@ const NOT_NAMES: &[&str] = &[
     "Unknown",
     "Anonymous",
     "By",
+    "PhD",
+    "Ph.D.",
+    "MD",
+    "MA",
+    "MBA",
+    "MSc",
     "and",
 ];
 
@@ -566,8 +572,9 @@ pub fn split_names(text: &str) -> Vec<String> {
             {
                 t.pop();
             }
+            let t = strip_trailing_date_words(&t);
             if !t.is_empty() {
-                names.push(t);
+                names.push(t.to_string());
             }
             continue;
         }
@@ -634,4 +641,27 @@ fn is_role_or_label(n: &str) -> bool {
         "字号",
     ];
     WORDS.contains(&n)
+}
+
+/// A Latin byline's name without the date words a page glued after it (`JEFFREY GETTLEMAN JAN`,
+/// `Kayla Greaves Oct`, `Tomas Spahn Fr`, `Steven Mufson March`): trailing month and weekday names and
+/// their abbreviations. A month name that is the whole name, or inside it (`Laura June Topolsky`), stays.
+fn strip_trailing_date_words(name: &str) -> &str {
+    const DATE_WORDS: [&str; 44] = [
+        "jan", "january", "januar", "feb", "february", "februar", "mar", "march", "märz", "apr", "april",
+        "may", "mai", "jun", "june", "juni", "jul", "july", "juli", "aug", "august", "sep", "sept",
+        "september", "oct", "october", "okt", "oktober", "nov", "november", "dec", "december", "dez",
+        "dezember", "mo", "di", "mi", "do", "fr", "sa", "so", "mon", "tue", "wed",
+    ];
+    let mut out = name.trim_end();
+    loop {
+        let Some((head, last)) = out.rsplit_once(' ') else {
+            return out;
+        };
+        let word = last.trim_end_matches(['.', ',']).to_lowercase();
+        if head.trim().is_empty() || !DATE_WORDS.contains(&word.as_str()) {
+            return out;
+        }
+        out = head.trim_end_matches([' ', ',', '|', '-', '–', '·']);
+    }
 }
