@@ -322,7 +322,8 @@ pub fn from_json_ld(script_text: &str, not: &NotPersons) -> Vec<String> {
     };
     // Every object of the block, breadth-first (top level, lists, `@graph`), bounded.
     let mut objects: Vec<&serde_json::Value> = Vec::new();
-    let mut queue: std::collections::VecDeque<&serde_json::Value> = std::iter::once(&value).collect();
+    let mut queue: std::collections::VecDeque<&serde_json::Value> =
+        std::iter::once(&value).collect();
     while let Some(v) = queue.pop_front() {
         if objects.len() >= 256 {
             break;
@@ -409,9 +410,7 @@ fn is_person_name_or_list(text: &str, not: &NotPersons) -> bool {
     let names = split_names(text);
     !names.is_empty()
         && names.len() <= 8
-        && names
-            .iter()
-            .all(|n| super::names::is_person_name(n, not))
+        && names.iter().all(|n| super::names::is_person_name(n, not))
 }
 
 #[cfg(test)]

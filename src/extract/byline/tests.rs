@@ -112,3 +112,54 @@ fn closing_and_labelled_lines() {
         assert!(from_line(not, &none()).is_empty(), "{not}");
     }
 }
+
+#[test]
+fn latin_names_keep_diacritics_and_lose_glued_date_words() {
+    use crate::extract::names::split_names;
+    assert_eq!(split_names("Carola Pönisch"), vec!["Carola Pönisch"]);
+    assert_eq!(split_names("Alex Durán"), vec!["Alex Durán"]);
+    assert_eq!(
+        split_names("JEFFREY GETTLEMAN JAN."),
+        vec!["JEFFREY GETTLEMAN"]
+    );
+    assert_eq!(split_names("Tomas Spahn Fr"), vec!["Tomas Spahn"]);
+    // A month inside a name, or a name that is a month, stays.
+    assert_eq!(
+        split_names("Laura June Topolsky"),
+        vec!["Laura June Topolsky"]
+    );
+    assert_eq!(split_names("April Roach"), vec!["April Roach"]);
+}
+
+#[test]
+fn organisations_and_placeholders_are_not_persons() {
+    for bad in [
+        "Deutsches Rotes Kreuz",
+        "NATURSTROM AG",
+        "Perform Media Deutschland GmbH",
+        "Bundesverband WindEnergie",
+        "Wikimedia Foundation",
+        "Betty Crocker Kitchens",
+        "Unknown",
+        "PhD",
+    ] {
+        assert!(!is_person_name(bad, &none()), "{bad}");
+    }
+    assert!(is_person_name("Jack Ma", &none()));
+}
+
+#[test]
+fn json_ld_authors_are_persons_only() {
+    let graph = r##"{"@context":"https://schema.org","@graph":[{"@type":"BlogPosting","author":{"@id":"#p1"}},{"@type":"Person","@id":"#p1","name":"Helge Fahrnberger"}]}"##;
+    assert_eq!(from_json_ld(graph, &none()), vec!["Helge Fahrnberger"]);
+    let list = r#"{"@type":"NewsArticle","author":[{"@type":"Person","name":"Sarah Hinger"},{"@type":"Person","name":"Sylvia Torres-Guillén"}]}"#;
+    assert_eq!(
+        from_json_ld(list, &none()),
+        vec!["Sarah Hinger", "Sylvia Torres-Guillén"]
+    );
+    let org = r#"{"@type":"NewsArticle","author":{"@type":"Organization","name":"Reuters"}}"#;
+    assert!(from_json_ld(org, &none()).is_empty());
+    let chinese = r#"{"@type":"NewsArticle","author":{"@type":"Person","name":"张三"}}"#;
+    assert_eq!(from_json_ld(chinese, &none()), vec!["张三"]);
+    assert!(from_json_ld("{not json", &none()).is_empty());
+}
