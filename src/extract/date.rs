@@ -38,6 +38,8 @@ pub mod place {
     pub const META_WEAK: i32 = 55;
     /// An element whose class only says "date" (`span.date`, `.entry-meta`).
     pub const DATE_CLASS: i32 = 50;
+    /// A short labelled date line somewhere on the page (`Datum: 03.11.2021`).
+    pub const PAGE_LABELLED: i32 = 45;
     /// A short line after the body holding only a date: weaker than the URL's date, since lists of
     /// related stories after the body are full of such lines.
     pub const AFTER_BARE: i32 = 28;
@@ -47,7 +49,7 @@ pub mod place {
 
 /// Labels in front of a date that say it is the publication time.
 static GOOD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:发布时间|发布日期|发表时间|发表日期|发表于|发布于|刊发时间|出版日期|时间|日期|发布|发表|于|published|posted|date|on)\s*[:：]?\s*$")
+    Regex::new(r"(?i)(?:发布时间|发布日期|发表时间|发表日期|发表于|发布于|刊发时间|出版日期|时间|日期|发布|发表|于|published|posted|date|on|datum|veröffentlicht(?: am)?|erstellt am|publiziert am|publié le|publicado(?: el)?|stand)\s*[:：-]?\s*$")
         .expect("static regex is valid")
 });
 /// Words near a date that say it is not the article's: site founding, updates, today's date, comments,
@@ -102,6 +104,20 @@ pub fn is_labelled_after_line(line: &str) -> bool {
             .expect("static regex is valid")
     });
     LABELLED.is_match(line)
+}
+
+/// Whether a short line is a labelled publication date (`Datum: 03.11.2021`, `Veröffentlicht am 4. Mai 2022`,
+/// `Published on March 3, 2020`, `发布时间：2024-05-13`): a label, then the date, and little else.
+#[must_use]
+pub fn is_labelled_date_line(line: &str) -> bool {
+    static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:datum|veröffentlicht(?: am)?|erstellt am|publiziert am|publié le|publicado(?: el)?|published(?: on)?|posted(?: on)?|date|发布时间|发布日期|发表时间|发表日期|日期)\s*[:：-]?\s*\S")
+            .expect("static regex is valid")
+    });
+    let l = line.trim();
+    l.chars().count() <= 60
+        && LABELLED.is_match(l)
+        && meta::first_date(l).is_some_and(|f| f.at <= 40)
 }
 
 /// Whether a line is only a dateline: a date and time, maybe with 来源 / 作者 / 编辑 / view counts, and

@@ -389,7 +389,17 @@ fn every_date_shape() {
 /// `<meta>` tags and `<time datetime>` when the page shows no date.
 #[test]
 fn dates_only_in_meta_tags_or_time_elements() {
-    let cases: [(&str, &str, Precision); 5] = [
+    let cases: [(&str, &str, Precision); 7] = [
+        (
+            r#"<meta name="cXenseParse:recs:publishtime" content="2024-09-27T11:10:00-03:00">"#,
+            "2024-09-27T11:10:00-03:00",
+            Precision::Second,
+        ),
+        (
+            r#"<meta name="dcterms.date" content="2024-09-27T13:21:30+01:00">"#,
+            "2024-09-27T13:21:30+01:00",
+            Precision::Second,
+        ),
         (
             r#"<meta name="firstpublishedtime" content="2024-09-27 10:00:00">"#,
             "2024-09-27T10:00:00+08:00",
@@ -635,5 +645,24 @@ fn dates_in_marked_and_date_classed_elements() {
     assert_eq!(
         published(&a),
         ("2022-02-03T00:00:00+08:00".to_string(), Precision::Day)
+    );
+}
+
+/// A labelled date line away from the title and the body (`Datum: 19.11.2021` in an author/date block above
+/// the headline, the label and the date in separate elements) is the date; the event dates in the sidebar are not.
+#[test]
+fn a_labelled_date_line_in_a_block_above_the_headline() {
+    let a = extract_at(
+        "date_labelled_line.html",
+        "https://livenet.example/themen/gesellschaft/398805-sprachregeln.html",
+    );
+    assert_eq!(
+        published(&a),
+        ("2021-11-19T00:00:00+08:00".to_string(), Precision::Day)
+    );
+    assert!(
+        a.authors.is_empty(),
+        "`Redaktion Livenet` is no one: {:?}",
+        a.authors
     );
 }

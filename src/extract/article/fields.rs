@@ -194,6 +194,11 @@ pub(super) fn published(
             dates.push_line(line, date::place::AFTER_BARE);
         }
     }
+    // A short labelled date line anywhere on the page (`Datum: 03.11.2021`, `Veröffentlicht am …`,
+    // `发布时间：…`): weaker than every marked place, stronger than the URL.
+    if let Some(line) = page_lines.iter().find(|l| date::is_labelled_date_line(l)) {
+        dates.push_line(line, date::place::PAGE_LABELLED);
+    }
     if let Some((d, _)) = lines
         .iter()
         .chain(page_lines.iter())
@@ -405,7 +410,7 @@ pub(super) fn editors(
 }
 
 /// `<meta>` names that hold the publication time.
-const STRONG_META_DATES: [&str; 16] = [
+const STRONG_META_DATES: &[&str] = &[
     "article:published_time",
     "og:published_time",
     "og:article:published_time",
@@ -422,6 +427,20 @@ const STRONG_META_DATES: [&str; 16] = [
     "parsely-pub-date",
     "sailthru.date",
     "weibo:article:create_at",
+    "cXenseParse:recs:publishtime",
+    "citation_publication_date",
+    "published_time",
+    "article:published",
+    "dcterms.issued",
+    "DC.date.created",
 ];
 /// `<meta>` names that usually, but not always, hold it.
-const WEAK_META_DATES: [&str; 5] = ["date", "dc.date", "DC.date", "Date", "dcterms.created"];
+const WEAK_META_DATES: [&str; 7] = [
+    "date",
+    "dc.date",
+    "DC.date",
+    "Date",
+    "dcterms.created",
+    "dcterms.date",
+    "DCTERMS.date",
+];
