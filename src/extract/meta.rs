@@ -566,11 +566,24 @@ pub fn strip_trailing_editor(paragraph: &str) -> Option<String> {
     Some(t[..m.start()].trim_end().to_string())
 }
 
+static DOMAIN_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"));
+
 /// Splits a page `<title>` on the site suffix separators (`--`, `-`, `_`, `|`) and returns the
-/// first part when it is substantial (at least 4 characters), else the whole title.
+/// first part when it is substantial (at least 4 characters), else the whole title. A site prefix written as
+/// a domain (`example.de // » Title`) gives the part after it.
 #[must_use]
 pub fn title_from_head(title: &str) -> String {
     let t = title.trim();
+    // A site prefix written as a domain (`mediaarchitecture.de // » Jens Weber`): the part after it.
+    for sep in [" // ", " » ", " :: ", " | ", " - ", " – ", " — "] {
+        if let Some((first, rest)) = t.split_once(sep) {
+            let rest = rest.trim().trim_start_matches(['»', '›', '>', '|']).trim();
+            if DOMAIN_LIKE.is_match(first.trim()) && rest.chars().count() >= 4 {
+                return rest.to_string();
+            }
+        }
+    }
     for sep in ["--", " - ", "_", "|", "｜", "-"] {
         if let Some((first, _)) = t.split_once(sep) {
             let first = first.trim();

@@ -666,3 +666,24 @@ fn a_labelled_date_line_in_a_block_above_the_headline() {
         a.authors
     );
 }
+
+/// The headline is not the site's name in a logo `<h1>` (a link to the home page), nor a screen-reader-only
+/// `<h1>`; a `<title>` that starts with the site's domain (`example.de // » Name`) gives the part after it.
+#[test]
+fn site_and_hidden_headings_never_win_the_title() {
+    let a = extract_at(
+        "title_site_headings.html",
+        "http://www.szgh.example/gzdt/content/2024-06/12/content_881.html",
+    );
+    assert_eq!(a.title, "市总工会举办第三届职工技能大赛");
+    assert_eq!(
+        published(&a),
+        ("2024-06-12T09:30:00+08:00".to_string(), Precision::Minute)
+    );
+
+    let a = extract_at(
+        "title_domain_prefix.html",
+        "http://mediaarchitecture.example/jens-weber/",
+    );
+    assert_eq!(a.title, "Jens Weber");
+}

@@ -38,6 +38,54 @@ fn title_text(el: ElementRef<'_>) -> String {
     crate::clean::normalize_inline(&raw)
 }
 
+/// A heading that is not the page's headline: hidden (`hidden`, `aria-hidden`, `display:none`, or a
+/// screen-reader-only class such as `sr-only`, `hide-accessible`, `visually-hidden`), or the site's name
+/// (`#site-title`, `.blog-title`, `.logo`, or a heading that is only a link to the home page).
+fn is_site_or_hidden_heading(h: ElementRef<'_>) -> bool {
+    static SITE_OR_HIDDEN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\bhidden\b|sr-only|screen-reader|visually-?hidden|hide-?accessible|site-?title|site-?name|blog-?title|blog-?name|\blogo\b|brand")
+            .expect("static regex is valid")
+    });
+    let el = h.value();
+    if super::super::dom::is_hidden(el) {
+        return true;
+    }
+    if [el.attr("class"), el.attr("id")]
+        .into_iter()
+        .flatten()
+        .any(|v| SITE_OR_HIDDEN.is_match(v))
+    {
+        return true;
+    }
+    // Only a link to the home page (`<h1><a href="/" rel="home">Site</a></h1>`).
+    let links: Vec<ElementRef<'_>> = h
+        .children()
+        .filter_map(ElementRef::wrap)
+        .filter(|c| c.value().name() == "a")
+        .collect();
+    let only_link = links.len() == 1
+        && h.children().all(|c| {
+            c.value().as_text().is_none_or(|t| t.trim().is_empty())
+                || ElementRef::wrap(c).is_some_and(|e| e.value().name() == "a")
+        });
+    let is_home = |href: &str| {
+        let h = href.trim();
+        if h == "/" || h == "./" {
+            return true;
+        }
+        h.strip_prefix("https://")
+            .or_else(|| h.strip_prefix("http://"))
+            .or_else(|| h.strip_prefix("//"))
+            .is_some_and(|r| {
+                let r = r.trim_end_matches('/');
+                !r.is_empty() && !r.contains('/')
+            })
+    };
+    only_link
+        && (links[0].value().attr("rel") == Some("home")
+            || links[0].value().attr("href").is_some_and(is_home))
+}
+
 /// Whitespace-free form for comparing titles.
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -64,7 +112,7 @@ pub(super) fn pick_title(
     let head = page_title(doc).unwrap_or_default();
     let h1s: Vec<String> = doc
         .select(&H1)
-        .filter(|h| !exclude.contains(&h.id()))
+        .filter(|h| !exclude.contains(&h.id()) && !is_site_or_hidden_heading(*h))
         .map(title_text)
         .filter(|t| t.chars().count() >= 2)
         .collect();
