@@ -53,7 +53,7 @@ static GOOD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex is valid")
 });
 /// Words near a date that say it is not the article's: site founding, updates, today's date, comments,
-/// copyright lines.
+/// copyright lines, an earlier publication elsewhere (`Originally published at … on November 18, 2011`).
 static BAD_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)建立于|建站|创建于|成立于|开通于|更新时间|更新于|最后更新|最近更新|修改时间|修改于|今天是|今日是|今天|当前时间|现在时间|现在是|评论|回复|留言|网友|注册时间|加入时间|访问|截止|截至|版权|copyright|©|icp|备案|农历|last (?:updated|modified)|updated|modified|comment|reply|today")
         .expect("static regex is valid")
@@ -65,6 +65,15 @@ const LABEL_WINDOW: usize = 36;
 /// date or the date is a site, update, "today" or comment date.
 #[must_use]
 pub fn line_candidate(line: &str, base: i32) -> Option<(FoundDate, i32)> {
+    // A note that the text appeared elsewhere first (`Originally published at … on November 18, 2011`,
+    // `Zuerst erschienen in …`) dates that other publication, not this page.
+    static EARLIER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)originally (?:published|posted|appeared)|first (?:published|appeared) (?:at|in|on)|zuerst erschienen|erstmals erschienen")
+            .expect("static regex is valid")
+    });
+    if EARLIER.is_match(line) {
+        return None;
+    }
     let found = meta::first_date(line)?;
     let before = &line[..found.at];
     let mut from = before.len().saturating_sub(LABEL_WINDOW);
@@ -260,6 +269,13 @@ mod tests {
             Some("2024-05-13T00:00:00+08:00 day")
         );
         assert_eq!(pick(&[("今天是2026年12月3日 星期四", place::HEADER)]), None);
+        assert_eq!(
+            pick(&[(
+                "Originally published at www.example.com on November 18, 2011.",
+                place::AFTER_LABELLED
+            )]),
+            None
+        );
         assert_eq!(
             pick(&[("发表于:2005-07-31 12:30", place::AFTER_LABELLED)]).as_deref(),
             Some("2005-07-31T12:30:00+08:00 minute")

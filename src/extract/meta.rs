@@ -77,6 +77,7 @@ static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
       | /art/(?P<y4>\d{4})/(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/       # Hanweb /art/2024/9/27/
       | /(?P<y5>\d{4})/(?P<m5>\d{2})/(?P<d5>\d{2})/               # e-paper and blogs /2024/09/27/
       | /(?P<y6>\d{4})(?P<m6>\d{2})(?P<d6>\d{2})/                 # /20240927/
+      | /(?P<y7>\d{4})-(?P<m7>\d{2})-(?P<d7>\d{2})/                 # blogs /2016-04-15/slug
     ")
 });
 static EPAPER_LINE: LazyLock<Regex> = LazyLock::new(|| {
@@ -434,7 +435,7 @@ pub fn date_from_url(url: &url::Url) -> Option<Date> {
             m.zip(d).and_then(|(m, d)| make_date(y, m, d))
         } else {
             let mut found = None;
-            for i in 2..=6 {
+            for i in 2..=7 {
                 if let (Some(y), Some(m), Some(d)) = (
                     get(&format!("y{i}")),
                     get(&format!("m{i}")),

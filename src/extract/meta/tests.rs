@@ -80,6 +80,10 @@ fn dates_in_urls() {
             "https://www.workercn.cn/papers/grrb/2024/09/27/2/news-3.html",
             "2024-09-27",
         ),
+        (
+            "https://www.blog.example/2016-04-15/was-ist-der-unterschied/",
+            "2016-04-15",
+        ),
     ];
     for (u, d) in cases {
         let url = url::Url::parse(u).unwrap();
