@@ -445,11 +445,26 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
         "unknown",
         "anonymous",
         "anónimo",
+        "zeitung",
+        "insider",
+        "redacción",
+        "redaccion",
+        "rédaction",
+        "redazione",
+        "redação",
+        "agencia",
+        "agence",
+        "presse",
         "guest",
         "user",
     ];
     let lower_words: Vec<&str> = lower.split([' ', '-', '.']).collect();
     if lower_words.iter().any(|w| NOT_LATIN.contains(w)) {
+        return false;
+    }
+    // One short word in capitals (`NDR`, `EFE`, `AgE`): an agency or broadcaster's acronym, not a name.
+    let uppers = n.chars().filter(|c| c.is_uppercase()).count();
+    if !n.contains(' ') && chars <= 5 && uppers >= 2 {
         return false;
     }
     (3..=40).contains(&chars)
@@ -529,7 +544,7 @@ pub(super) static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A label in front of a Latin-script byline: `By`, `Par`, `Por`, `Von`, `Door`, `Author:`.
 static LATIN_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:(?i:by|par|por|von|door)\s+|(?i:author|autor|text|texte)\s*:\s*)"));
+    LazyLock::new(|| re(r"^(?:(?i:(?:veröffentlicht|geschrieben|verfasst|posted|written|published)\s+(?:von|by)|by|par|por|von|door)\s+|(?i:author|autor|text|texte)\s*:\s*)"));
 
 /// Credits after a name: `张三 摄`, `李四 报道`, `王五/文`.
 static TRAILING_ROLE: LazyLock<Regex> =

@@ -129,6 +129,7 @@ fn latin_names_keep_diacritics_and_lose_glued_date_words() {
         vec!["Laura June Topolsky"]
     );
     assert_eq!(split_names("April Roach"), vec!["April Roach"]);
+    assert_eq!(split_names("Veröffentlicht von HansG"), vec!["HansG"]);
 }
 
 #[test]
@@ -142,6 +143,11 @@ fn organisations_and_placeholders_are_not_persons() {
         "Betty Crocker Kitchens",
         "Unknown",
         "PhD",
+        "NDR",
+        "EFE",
+        "AgE",
+        "Redacción EC",
+        "AUTO ZEITUNG",
     ] {
         assert!(!is_person_name(bad, &none()), "{bad}");
     }
