@@ -543,8 +543,11 @@ pub(super) static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A label in front of a Latin-script byline: `By`, `Par`, `Por`, `Von`, `Door`, `Author:`.
-static LATIN_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:(?i:(?:veröffentlicht|geschrieben|verfasst|posted|written|published)\s+(?:von|by)|by|par|por|von|door)\s+|(?i:author|autor|text|texte)\s*:\s*)"));
+static LATIN_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:(?i:(?:veröffentlicht|geschrieben|verfasst|posted|written|published)\s+(?:von|by)|by|par|por|von|door)\s+|(?i:author|autor|text|texte)\s*:\s*)",
+    )
+});
 
 /// Credits after a name: `张三 摄`, `李四 报道`, `王五/文`.
 static TRAILING_ROLE: LazyLock<Regex> =

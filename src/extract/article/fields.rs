@@ -13,17 +13,90 @@ use super::title::page_title;
 use super::{first_text_with, sel, Layout};
 use crate::model::{Precision, Published};
 
-static JSON_LD: LazyLock<Css> = LazyLock::new(|| sel("script[type='application/ld+json']"));
+/// `<script>` elements (looked up by tag; [`json_ld_scripts`] keeps the JSON-LD ones).
+static SCRIPT: LazyLock<Css> = LazyLock::new(|| sel("script"));
+
+/// The page's JSON-LD blocks, by tag lookup (a quoted attribute selector would match against every element).
+fn json_ld_scripts<'a, 'd>(
+    doc: &'d DocIndex<'a>,
+) -> impl Iterator<Item = scraper::ElementRef<'a>> + 'd {
+    doc.select(&SCRIPT).filter(|s| {
+        s.value()
+            .attr("type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"))
+    })
+}
 static TIME_EL: LazyLock<Css> = LazyLock::new(|| sel("time[datetime]"));
-/// Elements marked as the publication date by microdata, RDFa or microformats (a Blogger `abbr.published`
-/// carries it in `title`, a `span[itemprop=datePublished]` in `content` or its text).
-static DATE_EL_MARKED: LazyLock<Css> = LazyLock::new(|| {
-    sel("[itemprop=datePublished]:not(meta), [itemprop=dateCreated]:not(meta), [itemprop=uploadDate]:not(meta), [property='schema:datePublished'], [property='schema:dateCreated'], abbr.published, span.published, .entry-date, .post-date, .article-date, .date-published, .publish-date, .published-date, .pubdate")
-});
-/// Elements whose class only says "date" (`span.date`, `div.datum`): the article's date on many templates,
-/// but also on teaser lists, so they score low.
-static DATE_EL_CLASS: LazyLock<Css> =
-    LazyLock::new(|| sel(".date, .datum, .article-meta, .entry-meta, .post-meta, .date-author"));
+/// Class tokens of elements marked as the publication date (microformats and common templates).
+const DATE_MARKED_CLASSES: [&str; 8] = [
+    "published",
+    "entry-date",
+    "post-date",
+    "article-date",
+    "date-published",
+    "publish-date",
+    "published-date",
+    "pubdate",
+];
+/// Class tokens that only say "date": the article's date on many templates, but also on teaser lists.
+const DATE_PLAIN_CLASSES: [&str; 6] = [
+    "date",
+    "datum",
+    "article-meta",
+    "entry-meta",
+    "post-meta",
+    "date-author",
+];
+
+/// Up to three elements marked as the publication date (microdata or RDFa `datePublished`/`dateCreated`/
+/// `uploadDate` on any element but `<meta>`, a Blogger `abbr.published`, `.entry-date`, `.post-date`…), and up
+/// to three whose class only says "date" (`span.date`, `.datum`, a class ending in `-date` or `_date`), in
+/// page order, found in one pass over the elements.
+fn date_elements<'a>(
+    doc: &DocIndex<'a>,
+) -> (Vec<scraper::ElementRef<'a>>, Vec<scraper::ElementRef<'a>>) {
+    let (mut marked, mut plain) = (Vec::new(), Vec::new());
+    for node in doc.doc().tree.nodes() {
+        if marked.len() >= 3 && plain.len() >= 3 {
+            break;
+        }
+        let Some(el) = scraper::ElementRef::wrap(node) else {
+            continue;
+        };
+        let v = el.value();
+        if v.name() == "meta" {
+            continue;
+        }
+        let prop = v.attr("itemprop").or_else(|| v.attr("property"));
+        let by_prop = prop.is_some_and(|p| {
+            p.split_whitespace().any(|p| {
+                let p = p.trim_start_matches("schema:");
+                p.eq_ignore_ascii_case("datePublished")
+                    || p.eq_ignore_ascii_case("dateCreated")
+                    || p.eq_ignore_ascii_case("uploadDate")
+            })
+        });
+        let classes: Vec<&str> = v.classes().collect();
+        let by_class = |list: &[&str]| {
+            classes
+                .iter()
+                .any(|c| list.iter().any(|l| c.eq_ignore_ascii_case(l)))
+        };
+        if by_prop || by_class(&DATE_MARKED_CLASSES) {
+            if marked.len() < 3 {
+                marked.push(el);
+            }
+        } else if (by_class(&DATE_PLAIN_CLASSES)
+            || classes
+                .iter()
+                .any(|c| c.ends_with("-date") || c.ends_with("_date")))
+            && plain.len() < 3
+        {
+            plain.push(el);
+        }
+    }
+    (marked, plain)
+}
 /// Elements that hold a byline on many CMSs (`span#author_baidu` beside the font-size buttons).
 static BYLINE_EL: LazyLock<Css> = LazyLock::new(|| {
     sel("#author_baidu, #author, .author, .byline, [itemprop=author], .article-author, .writer, .zuozhe, .art_author, [rel=author]")
@@ -120,7 +193,7 @@ pub(super) fn published(
             dates.push_line(line, date::place::DATELINE);
         }
     }
-    for script in doc.select(&JSON_LD) {
+    for script in json_ld_scripts(doc) {
         let text: String = script.text().collect();
         if let Some(f) = date::json_ld_published(&text) {
             dates.push(f, date::place::JSON_LD);
@@ -161,11 +234,12 @@ pub(super) fn published(
             },
         );
     }
-    for (selector, base) in [
-        (&*DATE_EL_MARKED, date::place::TIME_PUB),
-        (&*DATE_EL_CLASS, date::place::DATE_CLASS),
+    let (marked, plain) = date_elements(doc);
+    for (els, base) in [
+        (marked, date::place::TIME_PUB),
+        (plain, date::place::DATE_CLASS),
     ] {
-        for el in doc.select(selector).take(3) {
+        for el in els {
             let v = el.value();
             let from_attr = ["content", "datetime", "title"]
                 .iter()
@@ -288,8 +362,7 @@ pub(super) fn authors(
         })
         .unwrap_or_default();
     if authors.is_empty() {
-        authors = doc
-            .select(&JSON_LD)
+        authors = json_ld_scripts(doc)
             .map(|s| byline::from_json_ld(&s.text().collect::<String>(), not))
             .find(|a| !a.is_empty())
             .unwrap_or_default();
