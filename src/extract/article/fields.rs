@@ -67,19 +67,29 @@ fn date_elements<'a>(
         if v.name() == "meta" {
             continue;
         }
-        let prop = v.attr("itemprop").or_else(|| v.attr("property"));
-        let by_prop = prop.is_some_and(|p| {
-            p.split_whitespace().any(|p| {
-                let p = p.trim_start_matches("schema:");
-                p.eq_ignore_ascii_case("datePublished")
-                    || p.eq_ignore_ascii_case("dateCreated")
-                    || p.eq_ignore_ascii_case("uploadDate")
-            })
-        });
-        let classes: Vec<&str> = v.classes().collect();
+        // One pass over the attributes by name (`Element::attr` interns its argument on every call).
+        let mut by_prop = false;
+        let mut class_attr = "";
+        for (name, value) in v.attrs() {
+            match name {
+                "itemprop" | "property" => {
+                    by_prop |= value.split_whitespace().any(|p| {
+                        let p = p.trim_start_matches("schema:");
+                        p.eq_ignore_ascii_case("datePublished")
+                            || p.eq_ignore_ascii_case("dateCreated")
+                            || p.eq_ignore_ascii_case("uploadDate")
+                    });
+                }
+                "class" => class_attr = value,
+                _ => {}
+            }
+        }
+        if !by_prop && class_attr.is_empty() {
+            continue;
+        }
         let by_class = |list: &[&str]| {
-            classes
-                .iter()
+            class_attr
+                .split_ascii_whitespace()
                 .any(|c| list.iter().any(|l| c.eq_ignore_ascii_case(l)))
         };
         if by_prop || by_class(&DATE_MARKED_CLASSES) {
@@ -87,8 +97,8 @@ fn date_elements<'a>(
                 marked.push(el);
             }
         } else if (by_class(&DATE_PLAIN_CLASSES)
-            || classes
-                .iter()
+            || class_attr
+                .split_ascii_whitespace()
                 .any(|c| c.ends_with("-date") || c.ends_with("_date")))
             && plain.len() < 3
         {
