@@ -52,7 +52,7 @@ const URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 /// See [`crate::clean::sanitize_html`].
 pub(crate) fn sanitize(html: &str, base: &url::Url) -> String {
     // html5ever's tree builder is quadratic in nesting depth: flatten pathological nesting first.
-    let flat = crate::extract::flatten_nesting(html);
+    let flat = super::nesting::flatten_nesting(html);
     let html = flat.as_ref();
     let tags: HashSet<&str> = ALLOWED_TAGS.iter().copied().collect();
     let dropped: HashSet<&str> = DROPPED_WITH_CONTENT.iter().copied().collect();

@@ -36,6 +36,10 @@ pub mod place {
     pub const EPAPER: i32 = 65;
     /// A generic `<meta name=date>` style tag.
     pub const META_WEAK: i32 = 55;
+    /// An element whose class only says "date" (`span.date`, `.entry-meta`).
+    pub const DATE_CLASS: i32 = 50;
+    /// A short labelled date line somewhere on the page (`Datum: 03.11.2021`).
+    pub const PAGE_LABELLED: i32 = 45;
     /// A short line after the body holding only a date: weaker than the URL's date, since lists of
     /// related stories after the body are full of such lines.
     pub const AFTER_BARE: i32 = 28;
@@ -45,11 +49,11 @@ pub mod place {
 
 /// Labels in front of a date that say it is the publication time.
 static GOOD_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:发布时间|发布日期|发表时间|发表日期|发表于|发布于|刊发时间|出版日期|时间|日期|发布|发表|于|published|posted|date|on)\s*[:：]?\s*$")
+    Regex::new(r"(?i)(?:发布时间|发布日期|发表时间|发表日期|发表于|发布于|刊发时间|出版日期|时间|日期|发布|发表|于|published|posted|date|on|datum|veröffentlicht(?: am)?|erstellt am|publiziert am|publié le|publicado(?: el)?|stand)\s*[:：-]?\s*$")
         .expect("static regex is valid")
 });
 /// Words near a date that say it is not the article's: site founding, updates, today's date, comments,
-/// copyright lines.
+/// copyright lines, an earlier publication elsewhere (`Originally published at … on November 18, 2011`).
 static BAD_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)建立于|建站|创建于|成立于|开通于|更新时间|更新于|最后更新|最近更新|修改时间|修改于|今天是|今日是|今天|当前时间|现在时间|现在是|评论|回复|留言|网友|注册时间|加入时间|访问|截止|截至|版权|copyright|©|icp|备案|农历|last (?:updated|modified)|updated|modified|comment|reply|today")
         .expect("static regex is valid")
@@ -61,6 +65,15 @@ const LABEL_WINDOW: usize = 36;
 /// date or the date is a site, update, "today" or comment date.
 #[must_use]
 pub fn line_candidate(line: &str, base: i32) -> Option<(FoundDate, i32)> {
+    // A note that the text appeared elsewhere first (`Originally published at … on November 18, 2011`,
+    // `Zuerst erschienen in …`) dates that other publication, not this page.
+    static EARLIER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)originally (?:published|posted|appeared)|first (?:published|appeared) (?:at|in|on)|zuerst erschienen|erstmals erschienen")
+            .expect("static regex is valid")
+    });
+    if EARLIER.is_match(line) {
+        return None;
+    }
     let found = meta::first_date(line)?;
     let before = &line[..found.at];
     let mut from = before.len().saturating_sub(LABEL_WINDOW);
@@ -100,6 +113,20 @@ pub fn is_labelled_after_line(line: &str) -> bool {
             .expect("static regex is valid")
     });
     LABELLED.is_match(line)
+}
+
+/// Whether a short line is a labelled publication date (`Datum: 03.11.2021`, `Veröffentlicht am 4. Mai 2022`,
+/// `Published on March 3, 2020`, `发布时间：2024-05-13`): a label, then the date, and little else.
+#[must_use]
+pub fn is_labelled_date_line(line: &str) -> bool {
+    static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^\s*(?:datum|veröffentlicht(?: am)?|erstellt am|publiziert am|publié le|publicado(?: el)?|published(?: on)?|posted(?: on)?|date|发布时间|发布日期|发表时间|发表日期|日期)\s*[:：-]?\s*\S")
+            .expect("static regex is valid")
+    });
+    let l = line.trim();
+    l.chars().count() <= 60
+        && LABELLED.is_match(l)
+        && meta::first_date(l).is_some_and(|f| f.at <= 40)
 }
 
 /// Whether a line is only a dateline: a date and time, maybe with 来源 / 作者 / 编辑 / view counts, and
@@ -242,6 +269,13 @@ mod tests {
             Some("2024-05-13T00:00:00+08:00 day")
         );
         assert_eq!(pick(&[("今天是2026年12月3日 星期四", place::HEADER)]), None);
+        assert_eq!(
+            pick(&[(
+                "Originally published at www.example.com on November 18, 2011.",
+                place::AFTER_LABELLED
+            )]),
+            None
+        );
         assert_eq!(
             pick(&[("发表于:2005-07-31 12:30", place::AFTER_LABELLED)]).as_deref(),
             Some("2005-07-31T12:30:00+08:00 minute")

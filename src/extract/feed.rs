@@ -303,8 +303,8 @@ pub fn entry_article(e: &Entry) -> Article {
         authors: e
             .authors
             .iter()
-            .flat_map(|a| super::meta::split_names(a))
-            .filter(|a| super::byline::is_person_name(a, &super::byline::NotPersons::default()))
+            .flat_map(|a| super::names::split_names(a))
+            .filter(|a| super::names::is_person_name(a, &super::names::NotPersons::default()))
             .collect(),
         published: e.published,
         published_precision: e.published.map(|_| crate::model::Precision::Second),

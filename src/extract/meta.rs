@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use jiff::civil::Date;
 use regex::Regex;
 
+use super::names::{split_names, NEXT_LABEL};
 use crate::model::{Precision, Published};
 
 fn re(pattern: &str) -> Regex {
@@ -68,25 +69,6 @@ static EDITOR_LINE: LazyLock<Regex> = LazyLock::new(|| {
         r"^[（(【\[]?\s*(?:责任编辑|责编|本文编辑|编辑|值班编辑|网络编辑|审核|编审|校对|终审|审校)\s*[:：]?\s*[\p{Han}A-Za-z·、，,\s/]{2,40}[）)】\]]?$",
     )
 });
-static AUTHOR_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:作者|记者|撰文|文\s*/|通讯员)\s*[:：/]?\s*(?P<a>[^|｜:：()（）]{2,60})")
-});
-static ROLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"^(?:(?:本报|本刊|本台|本网|本站|新华社|中新社)?(?:特约|见习|实习|特派|首席|主任)?(?:记者|通讯员|实习生|摄影记者|摄影|摄像|撰稿|撰文|采写|作者)\s*[:：/／|｜]?\s*|(?:文\s*[/／|｜]\s*图|图\s*[/／|｜]\s*文|文字|文|图|摄)(?:\s*[:：/／|｜]\s*|\s+))",
-    )
-});
-/// A label in front of a Latin-script byline: `By`, `Par`, `Por`, `Von`, `Door`, `Author:`.
-static LATIN_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| re(r"^(?:(?i:by|par|por|von|door)\s+|(?i:author|autor|text|texte)\s*:\s*)"));
-/// Credits after a name: `张三 摄`, `李四 报道`, `王五/文`.
-static TRAILING_ROLE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?:\s+(?:摄|报道|整理|编译|供图|文|图)|\s*[/／](?:文|图|摄))$"));
-static NEXT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?:来\s*源|来源|稿源|出处|责任编辑|责编|编辑|发布|时间|日期|浏览|点击|阅读|字号|更新|【|\d{4}[-年/.])",
-    )
-});
 static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?x)
         /n\d/(?P<y1>\d{4})/(?P<md1>\d{4})/                       # people.cn /n1/2024/0927/
@@ -95,15 +77,13 @@ static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
       | /art/(?P<y4>\d{4})/(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/       # Hanweb /art/2024/9/27/
       | /(?P<y5>\d{4})/(?P<m5>\d{2})/(?P<d5>\d{2})/               # e-paper and blogs /2024/09/27/
       | /(?P<y6>\d{4})(?P<m6>\d{2})(?P<d6>\d{2})/                 # /20240927/
+      | /(?P<y7>\d{4})-(?P<m7>\d{2})-(?P<d7>\d{2})/                 # blogs /2016-04-15/slug
     ")
 });
 static EPAPER_LINE: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"《[^》]{1,20}》\s*[（(]\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*(?P<p>\d{1,3})?\s*版?\s*[）)]",
     )
-});
-static HAN_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^(?:\p{Han}{2,5}|\p{Han}{1,4}·\p{Han}{1,8}|[A-Za-z][A-Za-z .'-]{1,30})$")
 });
 
 /// A date and optional time found in text, before it is placed in a time zone.
@@ -455,7 +435,7 @@ pub fn date_from_url(url: &url::Url) -> Option<Date> {
             m.zip(d).and_then(|(m, d)| make_date(y, m, d))
         } else {
             let mut found = None;
-            for i in 2..=6 {
+            for i in 2..=7 {
                 if let (Some(y), Some(m), Some(d)) = (
                     get(&format!("y{i}")),
                     get(&format!("m{i}")),
@@ -540,176 +520,15 @@ pub fn parse_source(text: &str) -> Option<String> {
     clean_source(c.name("src").or_else(|| c.name("src2"))?.as_str())
 }
 
-/// Splits a list of names on spaces, `、`, `，`, `,` and `/`, re-joining names that were padded
-/// with spaces (`王  磊` → `王磊`). Role words (`本报记者`, `通讯员`…) are dropped.
-#[must_use]
-pub fn split_names(text: &str) -> Vec<String> {
-    let text = text.replace(['\u{a0}', '\u{3000}'], " ");
-    let mut names = Vec::new();
-    for group in text.split(['、', '，', ',', '/', '／', ';', '；', '|', '｜']) {
-        let mut rest = TRAILING_ROLE.replace(group.trim(), "").trim().to_string();
-        loop {
-            let stripped = ROLE_WORDS.replace(&rest, "").to_string();
-            if stripped == rest {
-                break;
-            }
-            rest = stripped;
-        }
-        if !rest.chars().any(is_han) {
-            // A Latin name keeps its spaces (`Jane Doe`); a leading `By` is a label.
-            let t = rest.split_whitespace().collect::<Vec<_>>().join(" ");
-            let mut t = LATIN_LABEL.replace(&t, "").to_string();
-            // A full stop after a word (not an initial) ends a sentence, not a name.
-            if t.ends_with('.')
-                && t.split(' ')
-                    .next_back()
-                    .is_some_and(|w| w.chars().count() > 2)
-            {
-                t.pop();
-            }
-            if !t.is_empty() {
-                names.push(t);
-            }
-            continue;
-        }
-        let tokens: Vec<&str> = rest.split_whitespace().collect();
-        let mut i = 0;
-        while i < tokens.len() {
-            let t = tokens[i];
-            if t.chars().count() == 1 && t.chars().all(is_han) {
-                let mut run = vec![t];
-                while i + run.len() < tokens.len() {
-                    let next = tokens[i + run.len()];
-                    if next.chars().count() == 1 && next.chars().all(is_han) {
-                        run.push(next);
-                    } else {
-                        break;
-                    }
-                }
-                i += run.len();
-                if run.len() % 2 == 0 && run.len() > 2 {
-                    for pair in run.chunks(2) {
-                        names.push(pair.concat());
-                    }
-                } else {
-                    names.push(run.concat());
-                }
-            } else {
-                let t = ROLE_WORDS.replace(t, "").to_string();
-                if !t.is_empty() {
-                    names.push(t);
-                }
-                i += 1;
-            }
-        }
-    }
-    names.retain(|n| HAN_NAME.is_match(n) && !is_role_or_label(n));
-    let mut seen = Vec::new();
-    for n in names {
-        if !seen.contains(&n) {
-            seen.push(n);
-        }
-    }
-    seen
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
-}
-
-fn is_role_or_label(n: &str) -> bool {
-    const WORDS: [&str; 14] = [
-        "本报记者",
-        "记者",
-        "通讯员",
-        "作者",
-        "来源",
-        "责编",
-        "编辑",
-        "责任编辑",
-        "摄影",
-        "本报",
-        "实习生",
-        "新华社",
-        "日电",
-        "字号",
-    ];
-    WORDS.contains(&n)
-}
-
-/// Authors named in a byline: `本报记者  王  磊  李卓尔`, `作者：本报记者 张三`, `黄洪涛`. Every name is
-/// validated as a person's (see [`super::byline::is_person_name`]); a purely numeric value (people.cn's staff
-/// id in `meta author`) yields nothing.
-#[must_use]
-pub fn parse_authors(text: &str) -> Vec<String> {
-    parse_authors_not(text, &super::byline::NotPersons::default())
-}
-
-/// [`parse_authors`], also refusing the page's own site and outlet names.
-#[must_use]
-pub fn parse_authors_not(text: &str, not: &super::byline::NotPersons) -> Vec<String> {
-    let text = text.trim();
-    if text.is_empty()
-        || text
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.is_whitespace())
-    {
-        return Vec::new();
-    }
-    let found = super::byline::from_line(text, not);
-    if !found.is_empty() {
-        return found;
-    }
-    // A labelled byline inside a longer info line: take the span after the label, up to the next label.
-    if let Some(c) = AUTHOR_LABEL.captures(text) {
-        if let Some(m) = c.name("a") {
-            let span = &text[m.start()..];
-            let end = NEXT_LABEL.find(span).map_or(span.len(), |n| n.start());
-            let names = super::byline::validated_names(span.get(..end).unwrap_or(span), true, not);
-            if !names.is_empty() {
-                return names;
-            }
-        }
-    }
-    let found = super::byline::from_labelled(text, not);
-    if !found.is_empty() {
-        return found;
-    }
-    let end = NEXT_LABEL.find(text).map_or(text.len(), |n| n.start());
-    super::byline::validated_names(text.get(..end).unwrap_or(text), true, not)
-}
-
-/// Whether a line is only a byline (`本报记者 赵六`, `通讯员 李卓尔`, `（记者 胡晓蓉）`), so it can be kept
-/// out of the body.
-#[must_use]
-pub fn is_byline(line: &str) -> bool {
-    let l = line.trim();
-    let labelled_role = l.chars().count() <= 30
-        && !l.contains(['，', '。', ',', '；'])
-        && ROLE_WORDS
-            .find(l)
-            .is_some_and(|m| m.as_str().trim().chars().count() >= 2)
-        && !split_names(l).is_empty();
-    labelled_role || super::byline::is_byline_line(l, &super::byline::NotPersons::default())
-}
-
-/// Whether a `meta author` value is a placeholder rather than a name (all digits, an e-mail, too short or long).
-#[must_use]
-pub fn is_bogus_author(value: &str) -> bool {
-    let v = value.trim();
-    let n = v.chars().count();
-    !(2..=30).contains(&n) || v.chars().all(|c| c.is_ascii_digit()) || v.contains('@')
-}
-
 /// Editors from `(责编：闫涵、张鑫)`, `（责任编辑：…）`, `【编辑：姚昊】` or `责任编辑：李四`.
 #[must_use]
 pub fn parse_editors(text: &str) -> Vec<String> {
     let text = text.replace('\u{a0}', " ");
-    let not = super::byline::NotPersons::default();
+    let not = super::names::NotPersons::default();
     let keep = |names: Vec<String>| -> Vec<String> {
         names
             .into_iter()
-            .filter(|n| super::byline::is_person_name(n, &not))
+            .filter(|n| super::names::is_person_name(n, &not))
             .collect()
     };
     if let Some(c) = EDITOR_PAREN.captures(&text) {
@@ -748,11 +567,24 @@ pub fn strip_trailing_editor(paragraph: &str) -> Option<String> {
     Some(t[..m.start()].trim_end().to_string())
 }
 
+static DOMAIN_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"));
+
 /// Splits a page `<title>` on the site suffix separators (`--`, `-`, `_`, `|`) and returns the
-/// first part when it is substantial (at least 4 characters), else the whole title.
+/// first part when it is substantial (at least 4 characters), else the whole title. A site prefix written as
+/// a domain (`example.de // » Title`) gives the part after it.
 #[must_use]
 pub fn title_from_head(title: &str) -> String {
     let t = title.trim();
+    // A site prefix written as a domain (`mediaarchitecture.de // » Jens Weber`): the part after it.
+    for sep in [" // ", " » ", " :: ", " | ", " - ", " – ", " — "] {
+        if let Some((first, rest)) = t.split_once(sep) {
+            let rest = rest.trim().trim_start_matches(['»', '›', '>', '|']).trim();
+            if DOMAIN_LIKE.is_match(first.trim()) && rest.chars().count() >= 4 {
+                return rest.to_string();
+            }
+        }
+    }
     for sep in ["--", " - ", "_", "|", "｜", "-"] {
         if let Some((first, _)) = t.split_once(sep) {
             let first = first.trim();
@@ -765,187 +597,4 @@ pub fn title_from_head(title: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rfc(s: &str) -> String {
-        parse_datetime(s)
-            .map(|p| p.to_rfc3339())
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn chinese_date_time_forms_are_beijing_time() {
-        assert_eq!(
-            rfc("2024年09月27日11:01  来源：工人日报"),
-            "2024-09-27T11:01:00+08:00"
-        );
-        assert_eq!(rfc("2024年9月27日 11:01:05"), "2024-09-27T11:01:05+08:00");
-        assert_eq!(rfc("2024年09月27日 11时01分"), "2024-09-27T11:01:00+08:00");
-        assert_eq!(rfc("发布时间：2024年09月27日"), "2024-09-27T00:00:00+08:00");
-    }
-
-    #[test]
-    fn numeric_forms_and_stated_offsets() {
-        assert_eq!(rfc("2024-09-27 07:30:01 来源"), "2024-09-27T07:30:01+08:00");
-        assert_eq!(rfc("2024/09/27"), "2024-09-27T00:00:00+08:00");
-        assert_eq!(rfc("2024-09-27 10:30"), "2024-09-27T10:30:00+08:00");
-        let m = parse_meta_datetime("2024-09-27T03:01:00+00:00").and_then(|f| f.to_published());
-        assert_eq!(
-            m.map(|p| p.to_rfc3339()).unwrap_or_default(),
-            "2024-09-27T03:01:00+00:00"
-        );
-    }
-
-    #[test]
-    fn impossible_dates_are_skipped() {
-        assert_eq!(
-            rfc("2024年13月40日 and later 2024-02-03"),
-            "2024-02-03T00:00:00+08:00"
-        );
-        assert!(parse_datetime("no date here 12:30").is_none());
-    }
-
-    #[test]
-    fn european_and_month_name_dates() {
-        assert_eq!(rfc("18.02.2020 14:30"), "2020-02-18T14:30:00+08:00");
-        assert_eq!(
-            rfc("Veröffentlicht am 18. Februar 2020"),
-            "2020-02-18T00:00:00+08:00"
-        );
-        assert_eq!(rfc("le 3 mars 2021"), "2021-03-03T00:00:00+08:00");
-        assert_eq!(rfc("5 de mayo de 2022"), "2022-05-05T00:00:00+08:00");
-        assert_eq!(rfc("November 19, 2019"), "2019-11-19T00:00:00+08:00");
-        assert_eq!(rfc("13/05/2022"), "2022-05-13T00:00:00+08:00");
-        assert!(
-            parse_datetime("07/05/2022").is_none(),
-            "ambiguous day and month"
-        );
-        assert_eq!(rfc("7/5/2005 9:23:57 PM"), "2005-07-05T21:23:57+08:00");
-    }
-
-    #[test]
-    fn dates_in_urls() {
-        let cases = [
-            (
-                "http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html",
-                "2024-09-27",
-            ),
-            (
-                "https://www.workercn.cn/c/2024-09-27/8300000.shtml",
-                "2024-09-27",
-            ),
-            (
-                "https://www.acftu.org/xwdt/ghyw/202409/t20240927_999999.html",
-                "2024-09-27",
-            ),
-            (
-                "https://www.jsgh.org/art/2024/9/7/art_3577_123456.html",
-                "2024-09-07",
-            ),
-            (
-                "https://www.workercn.cn/papers/grrb/2024/09/27/2/news-3.html",
-                "2024-09-27",
-            ),
-        ];
-        for (u, d) in cases {
-            let url = url::Url::parse(u).unwrap();
-            assert_eq!(
-                date_from_url(&url).map(|d| d.to_string()).as_deref(),
-                Some(d),
-                "{u}"
-            );
-        }
-    }
-
-    #[test]
-    fn epaper_line_gives_date_and_page() {
-        let (d, p) = epaper_line("《工人日报》（2024年09月27日 02版）").unwrap();
-        assert_eq!(d.to_string(), "2024-09-27");
-        assert_eq!(p, Some(2));
-    }
-
-    #[test]
-    fn sources_are_cleaned() {
-        assert_eq!(
-            clean_source("来源：工人日报客户端").as_deref(),
-            Some("工人日报客户端")
-        );
-        assert_eq!(
-            clean_source("来源：人民网 原创稿").as_deref(),
-            Some("人民网")
-        );
-        assert_eq!(
-            clean_source("人民网-文化频道").as_deref(),
-            Some("人民网-文化频道")
-        );
-        assert_eq!(
-            clean_source("人民日报2024-05-13").as_deref(),
-            Some("人民日报")
-        );
-        assert_eq!(clean_source("求是网参与互动").as_deref(), Some("求是网"));
-        assert_eq!(clean_source("本站原创").as_deref(), Some("本站原创"));
-        assert_eq!(
-            parse_source("来源于：中国职工之家").as_deref(),
-            Some("中国职工之家")
-        );
-        assert_eq!(parse_source("稿源：新华网").as_deref(), Some("新华网"));
-        assert_eq!(parse_source("出处：光明日报").as_deref(), Some("光明日报"));
-        assert_eq!(
-            parse_source("2024年09月27日11:01 | 来源：工人日报客户端").as_deref(),
-            Some("工人日报客户端")
-        );
-        assert_eq!(
-            parse_source("2024年09月27日11:01\u{a0}\u{a0}来源：人民网-人民日报").as_deref(),
-            Some("人民网-人民日报")
-        );
-    }
-
-    #[test]
-    fn authors_padding_and_roles() {
-        assert_eq!(
-            parse_authors("本报记者  王  磊  李卓尔"),
-            vec!["王磊", "李卓尔"]
-        );
-        assert_eq!(parse_authors("黄洪涛"), vec!["黄洪涛"]);
-        assert_eq!(
-            parse_authors("2024-09-27 07:30:01 来源：工人日报 作者：本报记者 张三"),
-            vec!["张三"]
-        );
-        assert_eq!(
-            parse_authors("本报记者 耿磊、通讯员 李卓尔"),
-            vec!["耿磊", "李卓尔"]
-        );
-        assert!(parse_authors("104665").is_empty());
-        assert!(is_byline("本报记者 赵六"));
-        assert!(!is_byline("记者从全国总工会获悉，改革持续深化。"));
-        assert!(is_bogus_author("104665"));
-        assert!(!is_bogus_author("黄洪涛"));
-    }
-
-    #[test]
-    fn editors_in_either_paren_style() {
-        assert_eq!(parse_editors("(责编：闫涵、张鑫)"), vec!["闫涵", "张鑫"]);
-        assert_eq!(parse_editors("（责编：闫涵、张鑫）"), vec!["闫涵", "张鑫"]);
-        assert_eq!(parse_editors("（责任编辑：袁勃）"), vec!["袁勃"]);
-        assert_eq!(parse_editors("责任编辑：李四"), vec!["李四"]);
-        assert!(is_editor_line("(责编：单芳、陈悦)"));
-        assert!(!is_editor_line("江苏省总工会在镇江举办推进会。"));
-    }
-
-    #[test]
-    fn head_titles_lose_their_site_suffix() {
-        assert_eq!(
-            title_from_head("某某工会开展职工技能比赛--中国工会新闻--人民网"),
-            "某某工会开展职工技能比赛"
-        );
-        assert_eq!(
-            title_from_head("职工书屋建到工地上-工人日报-中工网"),
-            "职工书屋建到工地上"
-        );
-        assert_eq!(
-            title_from_head("以文化滋养精神家园 --时政--人民网"),
-            "以文化滋养精神家园"
-        );
-    }
-}
+mod tests;

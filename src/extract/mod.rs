@@ -1,14 +1,21 @@
 //! DOM → [`Article`], and listings, feeds and e-paper indexes → links.
 //!
+//! [`extract_article`] runs in named steps: `parse_page` (parse, with the size and nesting guards of
+//! [`crate::clean::nesting`], and choose the profile), `repair_mirror_copy` (a pinyin-annotated mirror copy is
+//! repaired by [`crate::clean::repair_mirror`] and parsed again), `extract_from_doc` (the fields from the DOM),
+//! `clean_fields` ([`crate::clean::clean_article`]: t2s, spam blocks, whitespace) and `check_content`. Extract
+//! calls clean; clean never imports extract.
+//!
 //! Site profiles (`config/sites/*.toml`, one per CMS family: people.com.cn templates, workercn and its
 //! e-paper, Hanweb, TRS) name CSS selectors for each field with fallbacks; whatever a profile misses is
 //! filled by the generic density extractor ([`generic`]) tuned for Chinese. Chinese metadata patterns
-//! (dates at +08:00, 来源, 作者/记者, 责编) live in [`meta`]; bylines are validated candidates ([`byline`]) and
-//! dates scored candidates with their precision ([`date`]). Plain-text copies of articles and the sniffing of
-//! input kinds (HTML, text, refused binary formats) are in [`text`]. Multi-page articles are returned with their
-//! further page URLs and joined by [`merge_pages`]. Listing pages give [`Link`]s ([`listing_links`],
-//! [`next_listing_page`], [`hanweb`], [`epaper`]); feeds are parsed in [`feed`]. Nothing here panics on
-//! any input: traversal is iterative and depth-guarded.
+//! (dates at +08:00, 来源, 责编) live in [`meta`]; bylines are validated candidates ([`byline`], found in the
+//! places pages put them, each checked by [`names`], which owns the name lists and splitting and imports
+//! neither) and dates scored candidates with their precision ([`date`]). Plain-text copies of articles and
+//! the sniffing of input kinds (HTML, text, refused binary formats) are in [`text`]. Multi-page articles are
+//! returned with their further page URLs and joined by [`merge_pages`]. Listing pages give [`Link`]s
+//! ([`listing_links`], [`next_listing_page`], [`hanweb`], [`epaper`]); feeds are parsed in [`feed`]. Nothing
+//! here panics on any input: traversal is iterative and depth-guarded.
 
 mod article;
 pub mod byline;
@@ -20,11 +27,11 @@ pub mod generic;
 pub mod hanweb;
 mod listing;
 pub mod meta;
+pub mod names;
 mod profile;
 pub mod text;
 
 pub use article::{extract_article, merge_pages, Extracted};
-pub(crate) use dom::flatten_nesting;
 pub use dom::Css;
 pub use listing::{listing_links, next_listing_page, Link};
 pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};

@@ -389,7 +389,17 @@ fn every_date_shape() {
 /// `<meta>` tags and `<time datetime>` when the page shows no date.
 #[test]
 fn dates_only_in_meta_tags_or_time_elements() {
-    let cases: [(&str, &str, Precision); 5] = [
+    let cases: [(&str, &str, Precision); 7] = [
+        (
+            r#"<meta name="cXenseParse:recs:publishtime" content="2024-09-27T11:10:00-03:00">"#,
+            "2024-09-27T11:10:00-03:00",
+            Precision::Second,
+        ),
+        (
+            r#"<meta name="dcterms.date" content="2024-09-27T13:21:30+01:00">"#,
+            "2024-09-27T13:21:30+01:00",
+            Precision::Second,
+        ),
         (
             r#"<meta name="firstpublishedtime" content="2024-09-27 10:00:00">"#,
             "2024-09-27T10:00:00+08:00",
@@ -558,4 +568,122 @@ fn feed_entries_keep_the_offset_the_feed_wrote_and_only_person_authors() {
         "2024-09-27T09:15:00-05:00"
     );
     assert_eq!(extract::feed::entry_article(e).authors, vec!["Jane Doe"]);
+}
+
+/// JSON-LD authors: a `Person` named through an `@id` in a Yoast-style `@graph` (with a diacritic in the
+/// name) is the author; an `Organization` author, and a `meta author` naming the outlet, never are.
+#[test]
+fn json_ld_person_authors_and_organisations_refused() {
+    let a = extract_at(
+        "jsonld_graph_author.html",
+        "https://dawo.example/2023/10/30/aschenbroedel/",
+    );
+    assert_eq!(a.authors, vec!["Carola Pönisch"]);
+    assert_eq!(
+        a.title,
+        "Drei Haselnüsse für Aschenbrödel: Jetzt Tickets sichern für Winterausstellung"
+    );
+
+    let a = extract_at(
+        "jsonld_organisation_author.html",
+        "http://www.news.example/politics/20240513/c_1130.htm",
+    );
+    assert!(
+        a.authors.is_empty(),
+        "an organisation as author: {:?}",
+        a.authors
+    );
+    assert_no_non_person(&a);
+    assert_eq!(
+        published(&a),
+        ("2024-05-13T10:20:00+08:00".to_string(), Precision::Second)
+    );
+}
+
+/// A Latin byline with the date glued on (`By JEFFREY GETTLEMAN JAN. 1, 2016`) gives the name alone.
+#[test]
+fn latin_byline_with_a_glued_date_gives_the_name_alone() {
+    let a = extract_at(
+        "byline_date_glued.html",
+        "https://ledger.example/business/union-drive-contract.html",
+    );
+    assert_eq!(a.authors, vec!["JEFFREY GETTLEMAN"]);
+    assert_eq!(
+        a.title,
+        "Union Drive Brings New Contract for Warehouse Workers"
+    );
+}
+
+/// Dates in elements rather than `<meta>`: a Blogger `abbr.published` (the time in `title`, with its own
+/// offset), a `span[itemprop=datePublished]` with a `content` attribute, and a bare `span.date` above the
+/// headline of a German club page.
+#[test]
+fn dates_in_marked_and_date_classed_elements() {
+    let a = extract_at(
+        "date_elements.html",
+        "https://sibenlab.example/p/privacy.html",
+    );
+    assert_eq!(
+        published(&a),
+        ("2018-06-05T08:00:00-07:00".to_string(), Precision::Second)
+    );
+    assert!(a.authors.is_empty(), "`Unknown` is no one: {:?}", a.authors);
+
+    let a = extract_at(
+        "date_itemprop_text.html",
+        "http://zgh.district.example/gzdt/5521.html",
+    );
+    assert_eq!(
+        published(&a),
+        ("2024-07-18T10:20:00+08:00".to_string(), Precision::Second)
+    );
+
+    let a = extract_at(
+        "date_span_class.html",
+        "https://tennis.example/news/jugendturnier",
+    );
+    assert_eq!(
+        published(&a),
+        ("2022-02-03T00:00:00+08:00".to_string(), Precision::Day)
+    );
+}
+
+/// A labelled date line away from the title and the body (`Datum: 19.11.2021` in an author/date block above
+/// the headline, the label and the date in separate elements) is the date; the event dates in the sidebar are not.
+#[test]
+fn a_labelled_date_line_in_a_block_above_the_headline() {
+    let a = extract_at(
+        "date_labelled_line.html",
+        "https://livenet.example/themen/gesellschaft/398805-sprachregeln.html",
+    );
+    assert_eq!(
+        published(&a),
+        ("2021-11-19T00:00:00+08:00".to_string(), Precision::Day)
+    );
+    assert!(
+        a.authors.is_empty(),
+        "`Redaktion Livenet` is no one: {:?}",
+        a.authors
+    );
+}
+
+/// The headline is not the site's name in a logo `<h1>` (a link to the home page), nor a screen-reader-only
+/// `<h1>`; a `<title>` that starts with the site's domain (`example.de // » Name`) gives the part after it.
+#[test]
+fn site_and_hidden_headings_never_win_the_title() {
+    let a = extract_at(
+        "title_site_headings.html",
+        "http://www.szgh.example/gzdt/content/2024-06/12/content_881.html",
+    );
+    assert_eq!(a.title, "市总工会举办第三届职工技能大赛");
+    assert_eq!(
+        published(&a),
+        ("2024-06-12T09:30:00+08:00".to_string(), Precision::Minute)
+    );
+
+    let a = extract_at(
+        "title_domain_prefix.html",
+        "http://mediaarchitecture.example/jens-weber/",
+    );
+    assert_eq!(a.title, "Jens Weber");
 }
