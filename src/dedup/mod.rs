@@ -607,7 +607,7 @@ pub fn hamming(a: u64, b: u64) -> u32 {
 /// time, once: the build targets every x86-64, and the baseline has no such instruction); elsewhere, and on
 /// CPUs without it, [`popcount_portable`], which is the reference both are tested against.
 #[must_use]
-pub fn popcount(x: u64) -> u32 {
+pub(crate) fn popcount(x: u64) -> u32 {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("popcnt") {
@@ -628,7 +628,7 @@ fn popcount_popcnt(x: u64) -> u32 {
 /// The portable population count (SWAR: bits summed in pairs, nibbles, then bytes), the reference for
 /// [`popcount`].
 #[must_use]
-pub fn popcount_portable(x: u64) -> u32 {
+pub(crate) fn popcount_portable(x: u64) -> u32 {
     let x = x - ((x >> 1) & 0x5555_5555_5555_5555);
     let x = (x & 0x3333_3333_3333_3333) + ((x >> 2) & 0x3333_3333_3333_3333);
     let x = (x + (x >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;

@@ -118,7 +118,7 @@ fn cut_span_keep_colon(span: &str) -> &str {
 /// Authors credited in an article's first paragraph: `本报讯（记者 叶婉）…`, `据新华社拉萨电（记者 格桑边觉）…`,
 /// `新华社北京9月27日电（记者张三、李四）…`, `本报记者罗科苏盈发自北京…`, `本报实习生 王五 …`.
 #[must_use]
-pub fn from_lead(paragraph: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn from_lead(paragraph: &str, not: &NotPersons) -> Vec<String> {
     let p = paragraph.trim();
     if let Some(c) = LEAD_PAREN.captures(p) {
         let inner = c.name("inner").map_or("", |m| m.as_str());
@@ -144,7 +144,7 @@ pub fn from_lead(paragraph: &str, not: &NotPersons) -> Vec<String> {
 /// `(文/图 张三)`, `[ 黄宇 ]`, `中青报·中青网记者 魏其濛`, `本报记者 王磊 李卓尔`, `作者：赵 培 ：北京物资学院`,
 /// `采写：…`, `文/张三`, `By Jane Doe`.
 #[must_use]
-pub fn from_line(line: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn from_line(line: &str, not: &NotPersons) -> Vec<String> {
     let l = line.trim();
     let n = l.chars().count();
     if !(2..=60).contains(&n) || l.contains(['。', '！', '？']) {
@@ -186,7 +186,7 @@ fn english_head(line: &str) -> &str {
 
 /// Authors credited inside a longer line, after a label: `2024-09-27 来源：工人日报 作者：本报记者 张三`.
 #[must_use]
-pub fn from_labelled(text: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn from_labelled(text: &str, not: &NotPersons) -> Vec<String> {
     for c in LABEL_INLINE.captures_iter(text) {
         let names = c.name("names").map_or("", |m| m.as_str());
         let found = validated_names(cut_span(names), true, not);
@@ -207,7 +207,7 @@ pub fn from_labelled(text: &str, not: &NotPersons) -> Vec<String> {
 
 /// A credit in parentheses glued to the end of the last paragraph: `…正式开通。（记者 胡晓蓉）`.
 #[must_use]
-pub fn from_paragraph_end(paragraph: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn from_paragraph_end(paragraph: &str, not: &NotPersons) -> Vec<String> {
     TRAILING_PAREN
         .captures(paragraph.trim())
         .map(|c| names_in_credit(c.name("inner").map_or("", |m| m.as_str()), not))
@@ -217,7 +217,7 @@ pub fn from_paragraph_end(paragraph: &str, not: &NotPersons) -> Vec<String> {
 /// Whether the line is only a byline (so it stays out of the body): a role-labelled or parenthesised credit
 /// whose names all validate.
 #[must_use]
-pub fn is_byline_line(line: &str, not: &NotPersons) -> bool {
+pub(crate) fn is_byline_line(line: &str, not: &NotPersons) -> bool {
     let l = line.trim();
     if l.chars().count() > 40 {
         return false;
@@ -231,7 +231,7 @@ pub fn is_byline_line(line: &str, not: &NotPersons) -> bool {
 
 /// A header line that is only a short list of names (`黄洪涛`, `王磊 李卓尔`).
 #[must_use]
-pub fn bare_names(line: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn bare_names(line: &str, not: &NotPersons) -> Vec<String> {
     let l = line.trim();
     let n = l.chars().count();
     let shape = (2..=24).contains(&n)
@@ -258,7 +258,7 @@ pub fn parse_authors(text: &str) -> Vec<String> {
 
 /// [`parse_authors`], also refusing the page's own site and outlet names.
 #[must_use]
-pub fn parse_authors_not(text: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn parse_authors_not(text: &str, not: &NotPersons) -> Vec<String> {
     let text = text.trim();
     if text.is_empty()
         || text
@@ -293,7 +293,7 @@ pub fn parse_authors_not(text: &str, not: &NotPersons) -> Vec<String> {
 /// Whether a line is only a byline (`本报记者 赵六`, `通讯员 李卓尔`, `（记者 胡晓蓉）`), so it can be kept
 /// out of the body.
 #[must_use]
-pub fn is_byline(line: &str) -> bool {
+pub(crate) fn is_byline(line: &str) -> bool {
     let l = line.trim();
     let labelled_role = l.chars().count() <= 30
         && !l.contains(['，', '。', ',', '；'])
@@ -306,7 +306,7 @@ pub fn is_byline(line: &str) -> bool {
 
 /// Whether a `meta author` value is a placeholder rather than a name (all digits, an e-mail, too short or long).
 #[must_use]
-pub fn is_bogus_author(value: &str) -> bool {
+pub(crate) fn is_bogus_author(value: &str) -> bool {
     let v = value.trim();
     let n = v.chars().count();
     !(2..=30).contains(&n) || v.chars().all(|c| c.is_ascii_digit()) || v.contains('@')
@@ -316,7 +316,7 @@ pub fn is_bogus_author(value: &str) -> bool {
 /// `BlogPosting`, `Report`, `WebPage`…), as a string, a `Person` object, a list of them, or an `@id` that names
 /// a `Person` elsewhere in the same `@graph`. Organisations are never authors; every name is validated.
 #[must_use]
-pub fn from_json_ld(script_text: &str, not: &NotPersons) -> Vec<String> {
+pub(crate) fn from_json_ld(script_text: &str, not: &NotPersons) -> Vec<String> {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(script_text.trim()) else {
         return Vec::new();
     };

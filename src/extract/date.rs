@@ -17,32 +17,32 @@ use crate::model::{Precision, Published};
 /// Base scores by place.
 pub mod place {
     /// The profile's own date node.
-    pub const PROFILE: i32 = 100;
+    pub(crate) const PROFILE: i32 = 100;
     /// The meta line(s) between the title and the body.
-    pub const HEADER: i32 = 90;
+    pub(crate) const HEADER: i32 = 90;
     /// A dateline that opens the body (`2022.01.20 16:31 来源：河南日报客户端`).
-    pub const DATELINE: i32 = 88;
+    pub(crate) const DATELINE: i32 = 88;
     /// JSON-LD `datePublished`.
-    pub const JSON_LD: i32 = 85;
+    pub(crate) const JSON_LD: i32 = 85;
     /// A publication `<meta>` tag (`article:published_time`, `PubDate`, `publishdate`…).
-    pub const META: i32 = 80;
+    pub(crate) const META: i32 = 80;
     /// `<time datetime>` marked as the publication time.
-    pub const TIME_PUB: i32 = 80;
+    pub(crate) const TIME_PUB: i32 = 80;
     /// A labelled line after the body (`发布日期：…`, `发表于:…`).
-    pub const AFTER_LABELLED: i32 = 75;
+    pub(crate) const AFTER_LABELLED: i32 = 75;
     /// A plain `<time datetime>`.
     pub const TIME: i32 = 68;
     /// The e-paper line `《工人日报》（2024年09月27日 02版）`.
-    pub const EPAPER: i32 = 65;
+    pub(crate) const EPAPER: i32 = 65;
     /// A generic `<meta name=date>` style tag.
-    pub const META_WEAK: i32 = 55;
+    pub(crate) const META_WEAK: i32 = 55;
     /// An element whose class only says "date" (`span.date`, `.entry-meta`).
-    pub const DATE_CLASS: i32 = 50;
+    pub(crate) const DATE_CLASS: i32 = 50;
     /// A short labelled date line somewhere on the page (`Datum: 03.11.2021`).
-    pub const PAGE_LABELLED: i32 = 45;
+    pub(crate) const PAGE_LABELLED: i32 = 45;
     /// A short line after the body holding only a date: weaker than the URL's date, since lists of
     /// related stories after the body are full of such lines.
-    pub const AFTER_BARE: i32 = 28;
+    pub(crate) const AFTER_BARE: i32 = 28;
     /// The date in the URL path.
     pub const URL: i32 = 30;
 }
@@ -64,7 +64,7 @@ const LABEL_WINDOW: usize = 36;
 /// The score of the first date in `line` found in a place scoring `base`, or `None` when the line has no
 /// date or the date is a site, update, "today" or comment date.
 #[must_use]
-pub fn line_candidate(line: &str, base: i32) -> Option<(FoundDate, i32)> {
+pub(crate) fn line_candidate(line: &str, base: i32) -> Option<(FoundDate, i32)> {
     // A note that the text appeared elsewhere first (`Originally published at … on November 18, 2011`,
     // `Zuerst erschienen in …`) dates that other publication, not this page.
     static EARLIER: LazyLock<Regex> = LazyLock::new(|| {
@@ -107,7 +107,7 @@ pub fn line_candidate(line: &str, base: i32) -> Option<(FoundDate, i32)> {
 /// Whether a line after the body carries a publication label (`发布日期：…`, `发表于:…`,
 /// `本贴由 X 于2005年8月12日16:12:21发表`, `发布时间 2005/05/17 22:11:42 by …`).
 #[must_use]
-pub fn is_labelled_after_line(line: &str) -> bool {
+pub(crate) fn is_labelled_after_line(line: &str) -> bool {
     static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)发布时间|发布日期|发表时间|发表日期|发表于|发布于|于\s*\d{4}.{0,20}发表|^\s*(?:时间|日期)\s*[:：]|posted|published")
             .expect("static regex is valid")
@@ -118,7 +118,7 @@ pub fn is_labelled_after_line(line: &str) -> bool {
 /// Whether a short line is a labelled publication date (`Datum: 03.11.2021`, `Veröffentlicht am 4. Mai 2022`,
 /// `Published on March 3, 2020`, `发布时间：2024-05-13`): a label, then the date, and little else.
 #[must_use]
-pub fn is_labelled_date_line(line: &str) -> bool {
+pub(crate) fn is_labelled_date_line(line: &str) -> bool {
     static LABELLED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)^\s*(?:datum|veröffentlicht(?: am)?|erstellt am|publiziert am|publié le|publicado(?: el)?|published(?: on)?|posted(?: on)?|date|发布时间|发布日期|发表时间|发表日期|日期)\s*[:：-]?\s*\S")
             .expect("static regex is valid")
@@ -132,7 +132,7 @@ pub fn is_labelled_date_line(line: &str) -> bool {
 /// Whether a line is only a dateline: a date and time, maybe with 来源 / 作者 / 编辑 / view counts, and
 /// nothing that reads as a sentence.
 #[must_use]
-pub fn is_dateline(line: &str) -> bool {
+pub(crate) fn is_dateline(line: &str) -> bool {
     let l = line.trim();
     let n = l.chars().count();
     if n > 80 || l.contains(['。', '！', '？']) {
@@ -157,7 +157,7 @@ pub fn is_dateline(line: &str) -> bool {
 
 /// Scored date candidates of one page.
 #[derive(Debug, Default, Clone)]
-pub struct Candidates {
+pub(crate) struct Candidates {
     list: Vec<(FoundDate, i32)>,
 }
 
@@ -168,7 +168,7 @@ impl Candidates {
     }
 
     /// Adds the first date of `line` found in a place scoring `base` (see [`line_candidate`]).
-    pub fn push_line(&mut self, line: &str, base: i32) -> bool {
+    pub(crate) fn push_line(&mut self, line: &str, base: i32) -> bool {
         match line_candidate(line, base) {
             Some((f, s)) => {
                 self.list.push((f, s));
@@ -176,12 +176,6 @@ impl Candidates {
             }
             None => false,
         }
-    }
-
-    /// Whether there is no candidate.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 
     /// The publication time and its precision: the best-scoring candidate (earliest added on a tie;
@@ -235,7 +229,7 @@ fn local_date(f: &FoundDate) -> Option<Date> {
 
 /// `datePublished` values of the page's JSON-LD blocks (first found).
 #[must_use]
-pub fn json_ld_published(script_text: &str) -> Option<FoundDate> {
+pub(crate) fn json_ld_published(script_text: &str) -> Option<FoundDate> {
     static KEY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#""(?:datePublished|dateCreated|uploadDate)"\s*:\s*"(?P<v>[^"]{8,40})""#)
             .expect("static regex is valid")

@@ -7,11 +7,11 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Html, Node, Selector};
 
 /// Elements deeper than this are not descended into (guards against pathological nesting).
-pub const MAX_DEPTH: usize = 400;
+pub(crate) const MAX_DEPTH: usize = 400;
 
 /// Tags whose content is never article text.
 #[must_use]
-pub fn is_skipped_tag(name: &str) -> bool {
+pub(crate) fn is_skipped_tag(name: &str) -> bool {
     matches!(
         name,
         "script"
@@ -43,7 +43,7 @@ pub fn is_skipped_tag(name: &str) -> bool {
 
 /// Tags that start a new line of text.
 #[must_use]
-pub fn is_block_tag(name: &str) -> bool {
+pub(crate) fn is_block_tag(name: &str) -> bool {
     matches!(
         name,
         "p" | "div"
@@ -150,7 +150,7 @@ fn whitespace_at(bytes: &[u8], text: &str, i: usize) -> Option<usize> {
 }
 
 /// Appends `text` to `line`, collapsing whitespace runs (including NBSP and ideographic spaces) to one space.
-pub fn push_collapsed(line: &mut String, text: &str) {
+pub(crate) fn push_collapsed(line: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut start = 0; // start of the pending run copied verbatim
     let mut i = 0;
@@ -191,7 +191,7 @@ fn flush(line: &mut String, out: &mut Vec<String>) {
 
 /// Lines of visible text under `root`: a new line at each block element and `<br>`; skipped tags,
 /// hidden elements and nodes for which `skip` is true are left out. Iterative, depth-guarded.
-pub fn text_lines<F>(root: NodeRef<'_, Node>, skip: F) -> Vec<String>
+pub(crate) fn text_lines<F>(root: NodeRef<'_, Node>, skip: F) -> Vec<String>
 where
     F: Fn(NodeRef<'_, Node>) -> bool,
 {
@@ -241,7 +241,7 @@ where
 
 /// The visible text of `el` on one line (whitespace collapsed).
 #[must_use]
-pub fn inline_text(el: ElementRef<'_>) -> String {
+pub(crate) fn inline_text(el: ElementRef<'_>) -> String {
     text_lines(*el, |_| false).join(" ")
 }
 
@@ -499,7 +499,7 @@ impl<'a> DocIndex<'a> {
 
     /// The first non-empty text of an element matching any selector, in selector order.
     #[must_use]
-    pub fn first_text(&self, selectors: &[Css]) -> Option<String> {
+    pub(crate) fn first_text(&self, selectors: &[Css]) -> Option<String> {
         selectors.iter().find_map(|s| {
             self.select(s)
                 .map(inline_text)
@@ -531,7 +531,7 @@ impl<'a> DocIndex<'a> {
 
     /// The node ids matched by any of `selectors`.
     #[must_use]
-    pub fn matched_ids(&self, selectors: &[Css]) -> HashSet<NodeId> {
+    pub(crate) fn matched_ids(&self, selectors: &[Css]) -> HashSet<NodeId> {
         selectors
             .iter()
             .flat_map(|s| self.select(s).map(|e| e.id()))
@@ -541,7 +541,7 @@ impl<'a> DocIndex<'a> {
 
 /// Resolves `href` against `base`, keeping only http(s) results.
 #[must_use]
-pub fn resolve_http(base: &url::Url, href: &str) -> Option<url::Url> {
+pub(crate) fn resolve_http(base: &url::Url, href: &str) -> Option<url::Url> {
     let href = href.trim();
     if href.is_empty() || href.starts_with('#') {
         return None;

@@ -13,7 +13,7 @@ use super::ExtractError;
 use crate::model::{Article, Published};
 
 /// Content shorter than this (characters of text) counts as a summary, not the full article.
-pub const SUMMARY_MAX_CHARS: usize = 200;
+pub(crate) const SUMMARY_MAX_CHARS: usize = 200;
 
 /// One feed entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,10 +131,10 @@ fn without_forbidden_chars(text: String) -> String {
 }
 
 /// Deepest element nesting accepted in a feed (real feeds nest fewer than 20 deep).
-pub const MAX_FEED_DEPTH: usize = 256;
+pub(crate) const MAX_FEED_DEPTH: usize = 256;
 
 /// Most attributes accepted on one feed element.
-pub const MAX_FEED_ATTRIBUTES: usize = 256;
+pub(crate) const MAX_FEED_ATTRIBUTES: usize = 256;
 
 /// A streaming pre-pass (quick-xml, no tree) that refuses feeds built to hurt the parser: nesting deeper
 /// than [`MAX_FEED_DEPTH`] or an element with more than [`MAX_FEED_ATTRIBUTES`] attributes (a million

@@ -33,7 +33,7 @@ static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether a body line is page furniture: a lone interface word or a short published/updated dateline.
 #[must_use]
-pub fn is_chrome_line(line: &str) -> bool {
+pub(crate) fn is_chrome_line(line: &str) -> bool {
     let t = line.trim();
     CHROME_LINE.is_match(t) || (DATELINE.is_match(t) && t.split_whitespace().count() <= 16)
 }
@@ -86,7 +86,7 @@ impl Stats {
 
     /// Share of the text that is link text.
     #[must_use]
-    pub fn link_density(&self) -> f64 {
+    pub(crate) fn link_density(&self) -> f64 {
         if self.weight == 0 {
             0.0
         } else {
@@ -327,13 +327,13 @@ fn is_text_block(name: &str) -> bool {
 
 /// Weighted text length under which the body is retried without dropping chrome-named nodes
 /// (a page whose main column carries a class such as `right-sidebar`).
-pub const RETRY_BELOW_WEIGHT: usize = 500;
+pub(crate) const RETRY_BELOW_WEIGHT: usize = 500;
 
 /// Finds the article body in `doc`; nodes in `exclude` (and their subtrees) are ignored. Chrome-named
 /// nodes are dropped first; when that leaves too little text, the page is scored again without dropping
 /// them and the longer body wins.
 #[must_use]
-pub fn extract_body(doc: &Html, exclude: &HashSet<NodeId>) -> Body {
+pub(crate) fn extract_body(doc: &Html, exclude: &HashSet<NodeId>) -> Body {
     let first = extract_body_with(doc, exclude, true);
     let weight = |b: &Body| -> usize {
         b.paragraphs

@@ -31,7 +31,7 @@ static ANY_A: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("a[href]").expect("static selector is valid"));
 
 /// Default items per dataproxy page when the listing does not say.
-pub const DEFAULT_PER_PAGE: u32 = 15;
+pub(crate) const DEFAULT_PER_PAGE: u32 = 15;
 
 /// The jpage settings of a Hanweb listing.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -249,7 +249,7 @@ fn offset_of(z: &str) -> Option<i32> {
 /// `M/D/YYYY [h:mm[:ss] AM]` and English month names (`November 19, 2019`, `19 Nov 2019`).
 /// Impossible dates are skipped.
 #[must_use]
-pub fn find_dates(text: &str) -> Vec<FoundDate> {
+pub(crate) fn find_dates(text: &str) -> Vec<FoundDate> {
     let mut out: Vec<FoundDate> = Vec::new();
     if text.contains('年') {
         for c in CN_DATETIME.captures_iter(text) {
@@ -378,7 +378,7 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
 
 /// The first date in `text` (with its time when given).
 #[must_use]
-pub fn first_date(text: &str) -> Option<FoundDate> {
+pub(crate) fn first_date(text: &str) -> Option<FoundDate> {
     find_dates(text).into_iter().next()
 }
 
@@ -390,7 +390,7 @@ pub fn parse_datetime(text: &str) -> Option<Published> {
 
 /// A `<meta>` date value: RFC 3339 with its own offset first, then the Chinese and numeric forms.
 #[must_use]
-pub fn parse_meta_datetime(value: &str) -> Option<FoundDate> {
+pub(crate) fn parse_meta_datetime(value: &str) -> Option<FoundDate> {
     let value = value.trim();
     if let Some(p) = Published::parse_rfc3339(value) {
         let dt = p.offset.to_datetime(p.instant);
@@ -424,7 +424,7 @@ pub fn parse_meta_datetime(value: &str) -> Option<FoundDate> {
 /// The publication date encoded in a news URL path (`/n1/2024/0927/`, `/c/2024-09-27/`, `t20240927_`,
 /// `/art/2024/9/27/`, `/2024/09/27/`).
 #[must_use]
-pub fn date_from_url(url: &url::Url) -> Option<Date> {
+pub(crate) fn date_from_url(url: &url::Url) -> Option<Date> {
     let path = url.path();
     for c in URL_DATE.captures_iter(path) {
         let get = |n: &str| num(&c, n);
@@ -456,7 +456,7 @@ pub fn date_from_url(url: &url::Url) -> Option<Date> {
 
 /// The date of an e-paper line such as `《工人日报》（2024年09月27日 02版）`, with the page number.
 #[must_use]
-pub fn epaper_line(text: &str) -> Option<(Date, Option<u32>)> {
+pub(crate) fn epaper_line(text: &str) -> Option<(Date, Option<u32>)> {
     if !text.contains('《') {
         return None; // the pattern's first literal: most lines are rejected without running the regex
     }
@@ -470,7 +470,7 @@ pub fn epaper_line(text: &str) -> Option<(Date, Option<u32>)> {
 /// pages glue after the outlet (a date, `参与互动`, `字号`…). The outlet and channel stay as written
 /// (`人民网-文化频道`), and so does `本站原创`. `None` when nothing usable is left.
 #[must_use]
-pub fn clean_source(value: &str) -> Option<String> {
+pub(crate) fn clean_source(value: &str) -> Option<String> {
     let mut s = value.trim().replace(['\u{a0}', '\u{3000}'], " ");
     loop {
         let before = s.len();
@@ -522,7 +522,7 @@ pub fn parse_source(text: &str) -> Option<String> {
 
 /// Editors from `(责编：闫涵、张鑫)`, `（责任编辑：…）`, `【编辑：姚昊】` or `责任编辑：李四`.
 #[must_use]
-pub fn parse_editors(text: &str) -> Vec<String> {
+pub(crate) fn parse_editors(text: &str) -> Vec<String> {
     let text = text.replace('\u{a0}', " ");
     let not = super::names::NotPersons::default();
     let keep = |names: Vec<String>| -> Vec<String> {
@@ -545,7 +545,7 @@ pub fn parse_editors(text: &str) -> Vec<String> {
 /// Whether a line is an editor credit (so it can be kept out of the body): `(责编：单芳、陈悦)`,
 /// `【编辑：姚昊】`, `责任编辑：李四`, `编辑 王五`, `[责任编辑:赵六]`.
 #[must_use]
-pub fn is_editor_line(text: &str) -> bool {
+pub(crate) fn is_editor_line(text: &str) -> bool {
     let t = text.trim();
     t.chars().count() <= 80
         && (EDITOR_PAREN
@@ -558,7 +558,7 @@ pub fn is_editor_line(text: &str) -> bool {
 
 /// The paragraph without an editor credit glued to its end (`…。（责任编辑：王五）`, `…。【编辑：姚昊】`).
 #[must_use]
-pub fn strip_trailing_editor(paragraph: &str) -> Option<String> {
+pub(crate) fn strip_trailing_editor(paragraph: &str) -> Option<String> {
     let t = paragraph.trim_end();
     let m = EDITOR_PAREN.find_iter(t).last()?;
     if m.end() != t.len() || m.start() == 0 {
@@ -574,7 +574,7 @@ static DOMAIN_LIKE: LazyLock<Regex> =
 /// first part when it is substantial (at least 4 characters), else the whole title. A site prefix written as
 /// a domain (`example.de // » Title`) gives the part after it.
 #[must_use]
-pub fn title_from_head(title: &str) -> String {
+pub(crate) fn title_from_head(title: &str) -> String {
     let t = title.trim();
     // A site prefix written as a domain (`mediaarchitecture.de // » Jens Weber`): the part after it.
     for sep in [" // ", " » ", " :: ", " | ", " - ", " – ", " — "] {

@@ -26,7 +26,7 @@ static SURNAME_SET: LazyLock<HashSet<char>> = LazyLock::new(|| SURNAMES.chars().
 
 /// Whether `c` is a common surname.
 #[must_use]
-pub fn is_common_surname(c: char) -> bool {
+pub(crate) fn is_common_surname(c: char) -> bool {
     SURNAME_SET.contains(&c)
 }
 
@@ -314,7 +314,7 @@ fn is_name_char(c: char) -> bool {
 /// name joined by `·`, or a capitalised Latin name; and not an interface word, an outlet, a column, a
 /// place, an organisation or one of `not`.
 #[must_use]
-pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
+pub(crate) fn is_person_name(name: &str, not: &NotPersons) -> bool {
     let n = name.trim();
     if n.is_empty() || NOT_NAMES.contains(&n) || not.contains(n) {
         return false;
@@ -477,7 +477,7 @@ pub fn is_person_name(name: &str, not: &NotPersons) -> bool {
 /// A name that stands with no role word in front of it must also start with a common surname (or be a
 /// transliterated name), so a bare `（待续）` or `[ 图集 ]` is not taken for a person.
 #[must_use]
-pub fn is_unlabelled_name(name: &str, not: &NotPersons) -> bool {
+pub(crate) fn is_unlabelled_name(name: &str, not: &NotPersons) -> bool {
     if !is_person_name(name, not) {
         return false;
     }
@@ -512,7 +512,7 @@ fn split_glued(name: &str) -> Vec<String> {
 /// word or label stood in front, so surnames are not required. Empty when any token is not a person:
 /// a list that holds a non-person is not a byline.
 #[must_use]
-pub fn validated_names(text: &str, labelled: bool, not: &NotPersons) -> Vec<String> {
+pub(crate) fn validated_names(text: &str, labelled: bool, not: &NotPersons) -> Vec<String> {
     let names = split_names(text);
     if names.is_empty() || names.len() > 8 {
         return Vec::new();
@@ -566,7 +566,7 @@ static HAN_NAME: LazyLock<Regex> = LazyLock::new(|| {
 /// Splits a list of names on spaces, `、`, `，`, `,` and `/`, re-joining names that were padded
 /// with spaces (`王  磊` → `王磊`). Role words (`本报记者`, `通讯员`…) are dropped.
 #[must_use]
-pub fn split_names(text: &str) -> Vec<String> {
+pub(crate) fn split_names(text: &str) -> Vec<String> {
     let text = text.replace(['\u{a0}', '\u{3000}'], " ");
     let mut names = Vec::new();
     for group in text.split(['、', '，', ',', '/', '／', ';', '；', '|', '｜']) {

@@ -179,7 +179,7 @@ impl Signature {
     /// well, the one whose signature checks the most wins (a CMS's meta tags plus its body container beat the
     /// meta tags alone; see [`Profiles::choose`]).
     #[must_use]
-    pub fn strength(&self) -> usize {
+    pub(crate) fn strength(&self) -> usize {
         self.meta.len() + self.selectors.len() + usize::from(self.url.is_some()) + self.html.len()
     }
 
@@ -380,7 +380,7 @@ impl Profile {
 
     /// The strongest of this profile's signatures that the page carries, as its strength.
     #[must_use]
-    pub fn signature_strength(
+    pub(crate) fn signature_strength(
         &self,
         url: &url::Url,
         html: &str,

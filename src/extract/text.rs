@@ -182,7 +182,7 @@ fn can_be_title(line: &str) -> bool {
 /// A plain-text article laid out as a minimal HTML page: the breadcrumb (if the first line is one) in a
 /// `nav`, the first line that can be a title as `<title>` and `<h1>`, every other non-empty line a `<p>`.
 #[must_use]
-pub fn text_to_html(text: &str) -> String {
+pub(crate) fn text_to_html(text: &str) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))

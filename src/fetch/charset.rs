@@ -20,45 +20,45 @@ use encoding_rs::{
 use crate::model::Flag;
 
 /// How many bytes the `<meta>` prescan reads.
-pub const PRESCAN_BYTES: usize = 1024;
+pub(crate) const PRESCAN_BYTES: usize = 1024;
 
 /// How many bytes `chardetng` is first given to guess from. A longer body is cut there (at a tag or line
 /// start, which is a character boundary in every encoding it can guess) when that prefix already holds
 /// [`DETECT_MIN_NON_ASCII`] non-ASCII bytes; otherwise the prefix doubles until it does, or is the whole
 /// body. The whole body is decoded either way. (Feeding all of a 40 KB GBK page cost 8.6 ms.)
-pub const DETECT_BYTES: usize = 16 * 1024;
+pub(crate) const DETECT_BYTES: usize = 16 * 1024;
 
 /// Non-ASCII bytes a prefix must hold for `chardetng` to judge from it alone (about 500 Chinese characters).
-pub const DETECT_MIN_NON_ASCII: usize = 1024;
+pub(crate) const DETECT_MIN_NON_ASCII: usize = 1024;
 
 /// Han characters a valid-UTF-8 body must hold to overrule a declared legacy charset.
-pub const UTF8_OVERRULE_MIN_HAN: usize = 2;
+pub(crate) const UTF8_OVERRULE_MIN_HAN: usize = 2;
 
 /// Share of U+FFFD among the non-ASCII characters of a decoding from which on it is bad — the page is
 /// `degraded` — (with at least [`BAD_MIN_REPLACEMENTS`] of them): a few broken bytes are common on real pages
 /// (a Latin-1 `alt` text on a UTF-8 page), a run of them is not.
-pub const BAD_REPLACEMENT_SHARE: f64 = 0.05;
+pub(crate) const BAD_REPLACEMENT_SHARE: f64 = 0.05;
 
 /// Fewest U+FFFD that make a decoding bad.
-pub const BAD_MIN_REPLACEMENTS: usize = 8;
+pub(crate) const BAD_MIN_REPLACEMENTS: usize = 8;
 
 /// Share of U+FFFD from which on a declared charset is taken to be wrong and `chardetng`'s reading is tried:
 /// the declaration then misreads much of the page, not a few stray bytes. (Below it the declared decoding
 /// stays: a single-byte reading would decode without a U+FFFD but turn every correct character into mojibake.)
-pub const OVERRULE_REPLACEMENT_SHARE: f64 = 0.25;
+pub(crate) const OVERRULE_REPLACEMENT_SHARE: f64 = 0.25;
 
 /// Non-ASCII bytes a body needs before a declared charset that decodes badly may be overruled by a guess
 /// (a few stray bytes say nothing about the encoding; they only make the page `degraded`).
-pub const OVERRULE_MIN_NON_ASCII: usize = 32;
+pub(crate) const OVERRULE_MIN_NON_ASCII: usize = 32;
 
 /// Double-byte pairs a GB-family body needs before its plausibility is judged.
-pub const PLAUSIBILITY_MIN_PAIRS: usize = 40;
+pub(crate) const PLAUSIBILITY_MIN_PAIRS: usize = 40;
 
 /// Least share of GB2312 characters (lead bytes A1–F7, trail bytes A1–FE: the common Hanzi and full-width
 /// punctuation) among the double-byte pairs of a GB-family body. Real Simplified Chinese pages are above
 /// 0.95 (GBK's extension characters are rare in news text); Big5 bytes read as GBK fall to about 0.6, because
 /// two in five Big5 trail bytes lie in 40–7E, where GB2312 has no characters.
-pub const GB2312_MIN_SHARE: f64 = 0.8;
+pub(crate) const GB2312_MIN_SHARE: f64 = 0.8;
 
 /// Text decoded from bytes, with the encoding that was used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub enum Source {
 impl Source {
     /// Whether the page (or its server) named this encoding, rather than it being guessed.
     #[must_use]
-    pub fn is_declared(self) -> bool {
+    pub(crate) fn is_declared(self) -> bool {
         matches!(self, Self::Http | Self::XmlDeclaration | Self::Meta)
     }
 }
@@ -359,7 +359,7 @@ pub fn detect(
 
 /// The part of `bytes` given to `chardetng`: see [`DETECT_BYTES`].
 #[must_use]
-pub fn detection_prefix(bytes: &[u8]) -> &[u8] {
+pub(crate) fn detection_prefix(bytes: &[u8]) -> &[u8] {
     let mut limit = DETECT_BYTES;
     while limit < bytes.len() {
         // Cut just before a `<` or a line feed in the second half of the window: neither byte occurs inside
@@ -399,7 +399,7 @@ fn top_level_domain(host: &str) -> Option<&str> {
 
 /// The `charset` parameter of a `Content-Type` value, unquoted.
 #[must_use]
-pub fn charset_param(content_type: &str) -> Option<String> {
+pub(crate) fn charset_param(content_type: &str) -> Option<String> {
     for param in content_type.split(';').skip(1) {
         let Some((name, value)) = param.split_once('=') else {
             continue;
