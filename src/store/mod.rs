@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::dedup::Fingerprint;
 use crate::model::{Article, ArticleId, SourceId, StoryId};
 
+pub mod postgres;
 pub mod query;
 pub mod sled;
 
@@ -106,6 +107,14 @@ pub enum StoreError {
         /// serde's error.
         #[source]
         source: serde_json::Error,
+    },
+    /// The database server cannot be reached (or its URL is not one), so nothing was opened.
+    #[error("cannot open store {location}: {detail}")]
+    Unavailable {
+        /// The database address, without its password.
+        location: String,
+        /// What went wrong.
+        detail: String,
     },
     /// An article without any URL cannot be identified.
     #[error("ingesting article {title:?}: it has no URL")]
@@ -483,6 +492,33 @@ pub fn open(path: &Path) -> Result<SharedStore, StoreError> {
 /// [`StoreError::Missing`], or as [`open`].
 pub fn open_existing(path: &Path) -> Result<SharedStore, StoreError> {
     Ok(Arc::new(sled::SledStore::open_existing(path)?))
+}
+
+/// Opens (creating or migrating the schema if needed) the store a URL names: PostgreSQL for
+/// `postgres://` and `postgresql://` URLs, else the sled store at the path.
+///
+/// # Errors
+/// [`StoreError::Unavailable`] when the database cannot be reached; [`StoreError::NewerSchema`]; as
+/// [`open`] for a path.
+pub fn open_url(url: &str) -> Result<SharedStore, StoreError> {
+    if postgres::is_postgres_url(url) {
+        Ok(Arc::new(postgres::PgStore::open(url)?))
+    } else {
+        open(Path::new(url))
+    }
+}
+
+/// [`open_url`] for a command that only reads: a database without the schema (or a missing
+/// directory) is [`StoreError::Missing`], and nothing is created.
+///
+/// # Errors
+/// [`StoreError::Missing`], or as [`open_url`].
+pub fn open_url_existing(url: &str) -> Result<SharedStore, StoreError> {
+    if postgres::is_postgres_url(url) {
+        Ok(Arc::new(postgres::PgStore::open_existing(url)?))
+    } else {
+        open_existing(Path::new(url))
+    }
 }
 
 /// Copies every readable record of the store at `from` into a new store at `to` (`db salvage`).
