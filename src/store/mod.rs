@@ -1,9 +1,9 @@
 //! The store: the [`Store`] trait every engine implements, the plain types it takes and returns, and the
 //! engine-neutral [`StoreError`].
 //!
-//! The rest of the program holds a [`SharedStore`] (`Arc<dyn Store>`) and never names an engine. The one
-//! engine today is [`sled`] (embedded, the default); [`open`] and [`open_existing`] choose it from the
-//! configured path.
+//! The rest of the program holds a [`SharedStore`] (`Arc<dyn Store>`) and never names an engine. The
+//! engines are [`sled`] (embedded, the default; [`open`] and [`open_existing`] take its path) and
+//! [`postgres`] (a shared database); [`open_url`] and [`open_url_existing`] choose by the URL.
 //!
 //! Calling convention: every operation is synchronous and may block on I/O, so it runs on a worker thread
 //! (the crawl's store writer, or tokio's blocking pool through [`blocking`]), never on the async reactor.
