@@ -14,8 +14,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use unionwire::dedup::Fingerprint;
 use unionwire::model::{Article, ArticleId, SourceId};
-use unionwire::store::sled::SledStore;
 use unionwire::store::postgres::PgStore;
+use unionwire::store::sled::SledStore;
 use unionwire::store::Store;
 
 /// Common characters of union news, to make distinct synthetic articles.
@@ -255,7 +255,8 @@ fn compare(full: bool) {
     for (label, store, index) in engines {
         let rate = ingest_rate(store, n, 3);
         let mut rng = StdRng::seed_from_u64(5);
-        let mut line = format!("  {label:<8} ingest {rate:>7.0} articles/s ({n} articles, batches of 100)");
+        let mut line =
+            format!("  {label:<8} ingest {rate:>7.0} articles/s ({n} articles, batches of 100)");
         let mut have = n;
         for size in sizes {
             fill_with(index, have, size, &mut rng);
@@ -265,5 +266,8 @@ fn compare(full: bool) {
         println!("{line}");
     }
     drop(pg);
-    admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    admin(
+        &server,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
 }

@@ -30,12 +30,11 @@ pub fn is_postgres_url(url: &str) -> bool {
 
 /// Parses `url` and finds its password.
 pub(super) fn target(url: &str) -> Result<Target, StoreError> {
-    let mut config = tokio_postgres::Config::from_str(url.trim()).map_err(|e| {
-        StoreError::Unavailable {
+    let mut config =
+        tokio_postgres::Config::from_str(url.trim()).map_err(|e| StoreError::Unavailable {
             location: redact(url),
             detail: format!("not a PostgreSQL URL (postgres://user@host:port/database): {e}"),
-        }
-    })?;
+        })?;
     if config.get_user().is_none() {
         if let Ok(user) = std::env::var("PGUSER").or_else(|_| std::env::var("USER")) {
             config.user(user);

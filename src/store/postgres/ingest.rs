@@ -9,7 +9,7 @@ use deadpool_postgres::{GenericClient, Object};
 use jiff::Timestamp;
 
 use super::read::{decode_article, decode_logged, to_json};
-use super::{pg_err, INGEST_LOCK};
+use super::{cached, pg_err, INGEST_LOCK};
 use crate::dedup::story::{self, Member};
 use crate::dedup::{self, Fingerprint};
 use crate::model::{ArticleId, Ingested, StoredArticle, StoryId};
@@ -67,7 +67,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
 
     let err = pg_err("write article");
     let tx = c.transaction().await.map_err(pg_err("write article"))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
+    cached::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
         .await
         .map_err(pg_err("write article"))?;
     let existing = load(&tx, &id).await?;
@@ -122,20 +122,20 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
 
     // The story row.
     let story_id = record.story;
-    let old_story = tx
-        .query_opt(
-            "SELECT members::text, sort_time FROM uw_stories WHERE id = $1",
-            &[&&story_id.0[..]],
-        )
-        .await
-        .map_err(pg_err("read story"))?
-        .and_then(|r| {
-            let members: Vec<Member> = decode_logged(&story_key(&story_id), r.get(0))?;
-            Some(StoryRow {
-                members,
-                time: r.get(1),
-            })
-        });
+    let old_story = cached::query_opt(
+        &tx,
+        "SELECT members::text, sort_time FROM uw_stories WHERE id = $1",
+        &[&&story_id.0[..]],
+    )
+    .await
+    .map_err(pg_err("read story"))?
+    .and_then(|r| {
+        let members: Vec<Member> = decode_logged(&story_key(&story_id), r.get(0))?;
+        Some(StoryRow {
+            members,
+            time: r.get(1),
+        })
+    });
     if old_story.is_none() && !new_story {
         // The story row was lost (damage): this article re-founds it.
         new_story = true;
@@ -154,7 +154,8 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
         bump(&tx, "stories").await?;
     }
     let members = to_json("story", &row.members)?;
-    tx.execute(
+    cached::execute(
+        &tx,
         "INSERT INTO uw_stories (id, sort_time, members) VALUES ($1, $2, $3::text::json)
          ON CONFLICT (id) DO UPDATE SET sort_time = EXCLUDED.sort_time, members = EXCLUDED.members",
         &[&&story_id.0[..], &row.time, &members],
@@ -164,7 +165,8 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
 
     let json = to_json("article", &record)?;
     let anchors: Vec<i64> = indexed.anchors.iter().map(|a| signed(*a)).collect();
-    tx.execute(
+    cached::execute(
+        &tx,
         "INSERT INTO uw_articles (id, story, source, sort_time, fp_simhash, fp_anchors, record)
          VALUES ($1, $2, $3, $4, $5, $6, $7::text::json)
          ON CONFLICT (id) DO UPDATE SET story = EXCLUDED.story, source = EXCLUDED.source,
@@ -195,7 +197,8 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
                 urls.push(asked_key.clone());
             }
             let st = to_json("fetch state", state)?;
-            tx.execute(
+            cached::execute(
+                &tx,
                 "INSERT INTO uw_fetch_state (url_key, state) VALUES ($1, $2::text::json)
                  ON CONFLICT (url_key) DO UPDATE SET state = EXCLUDED.state",
                 &[&asked_key, &st],
@@ -204,7 +207,8 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
             .map_err(pg_err("write fetch state"))?;
         }
     }
-    tx.execute(
+    cached::execute(
+        &tx,
         "INSERT INTO uw_urls (url_key, article) SELECT u, $2 FROM unnest($1::text[]) AS u
          ON CONFLICT (url_key) DO UPDATE SET article = EXCLUDED.article",
         &[&urls, &&id.0[..]],
@@ -230,7 +234,8 @@ fn story_key(id: &StoryId) -> String {
 }
 
 async fn bump(c: &impl GenericClient, name: &str) -> Result<(), StoreError> {
-    c.execute(
+    cached::execute(
+        c,
         "UPDATE uw_meta SET value = value + 1 WHERE name = $1",
         &[&name],
     )
@@ -244,13 +249,13 @@ async fn load(
     c: &impl GenericClient,
     id: &ArticleId,
 ) -> Result<Option<(StoredArticle, Fingerprint)>, StoreError> {
-    let row = c
-        .query_opt(
-            "SELECT record::text, fp_simhash, fp_anchors FROM uw_articles WHERE id = $1",
-            &[&&id.0[..]],
-        )
-        .await
-        .map_err(pg_err("read article"))?;
+    let row = cached::query_opt(
+        c,
+        "SELECT record::text, fp_simhash, fp_anchors FROM uw_articles WHERE id = $1",
+        &[&&id.0[..]],
+    )
+    .await
+    .map_err(pg_err("read article"))?;
     Ok(row.and_then(|r| {
         let a = decode_article(id, r.get(0))?;
         let anchors: Vec<i64> = r.get(2);
@@ -272,7 +277,8 @@ async fn index(
     story: &StoryId,
 ) -> Result<(), StoreError> {
     let (nos, bands) = band_keys(fp.simhash);
-    c.execute(
+    cached::execute(
+        c,
         "INSERT INTO uw_bands (band_no, band, simhash, article)
          SELECT k.n, k.b, $3, $4 FROM unnest($1::smallint[], $2::integer[]) AS k(n, b)
          WHERE (SELECT count(*) FROM uw_bands x WHERE x.band_no = k.n AND x.band = k.b) < $5
@@ -288,7 +294,8 @@ async fn index(
     .await
     .map_err(pg_err("write band index"))?;
     let anchors: Vec<i64> = fp.anchors.iter().map(|a| signed(*a)).collect();
-    c.execute(
+    cached::execute(
+        c,
         "INSERT INTO uw_anchors (anchor, article, story)
          SELECT a, $2, $3 FROM (SELECT DISTINCT a FROM unnest($1::bigint[]) AS a) AS k
          WHERE (SELECT count(*) FROM uw_anchors x WHERE x.anchor = k.a) < $4
@@ -306,7 +313,7 @@ async fn unindex(c: &impl GenericClient, id: &ArticleId) -> Result<(), StoreErro
         "DELETE FROM uw_bands WHERE article = $1",
         "DELETE FROM uw_anchors WHERE article = $1",
     ] {
-        c.execute(sql, &[&&id.0[..]])
+        cached::execute(c, sql, &[&&id.0[..]])
             .await
             .map_err(pg_err("write index"))?;
     }
@@ -330,9 +337,7 @@ pub(super) async fn find_story(
 ) -> Result<Option<StoryId>, StoreError> {
     let (nos, bands) = band_keys(fp.simhash);
     let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
-    for r in c
-        .query(
-            "SELECT b.simhash, b.article FROM uw_bands b
+    for r in cached::query(c, "SELECT b.simhash, b.article FROM uw_bands b
              JOIN unnest($1::smallint[], $2::integer[]) AS k(n, v) ON b.band_no = k.n AND b.band = k.v",
             &[&nos, &bands],
         )
@@ -350,13 +355,13 @@ pub(super) async fn find_story(
     if !fp.anchors.is_empty() {
         let keys: Vec<i64> = fp.anchors.iter().map(|a| signed(*a)).collect();
         let mut by_anchor: BTreeMap<u64, Vec<(ArticleId, StoryId)>> = BTreeMap::new();
-        for r in c
-            .query(
-                "SELECT anchor, article, story FROM uw_anchors WHERE anchor = ANY($1)",
-                &[&keys],
-            )
-            .await
-            .map_err(pg_err("read anchor index"))?
+        for r in cached::query(
+            c,
+            "SELECT anchor, article, story FROM uw_anchors WHERE anchor = ANY($1)",
+            &[&keys],
+        )
+        .await
+        .map_err(pg_err("read anchor index"))?
         {
             if let (Some(a), Some(s)) = (id_of(r.get(1)), id_of(r.get(2))) {
                 by_anchor
@@ -382,13 +387,13 @@ pub(super) async fn find_story(
     let ids: Vec<&[u8]> = candidates.iter().map(|c| &c.0[..]).collect();
     let mut found = Vec::with_capacity(ids.len());
     let mut story_of: BTreeMap<ArticleId, StoryId> = BTreeMap::new();
-    for r in c
-        .query(
-            "SELECT id, story, fp_simhash, fp_anchors FROM uw_articles WHERE id = ANY($1)",
-            &[&ids],
-        )
-        .await
-        .map_err(pg_err("read fingerprints"))?
+    for r in cached::query(
+        c,
+        "SELECT id, story, fp_simhash, fp_anchors FROM uw_articles WHERE id = ANY($1)",
+        &[&ids],
+    )
+    .await
+    .map_err(pg_err("read fingerprints"))?
     {
         let (Some(a), Some(s)) = (id_of(r.get(0)), id_of(r.get(1))) else {
             continue;
@@ -419,7 +424,8 @@ pub(super) async fn bench_bands(c: &Object, items: &[(ArticleId, u64)]) -> Resul
         hashes.extend([signed(*h); 4]);
         ids.extend([&id.0[..]; 4]);
     }
-    c.execute(
+    cached::execute(
+        c,
         "INSERT INTO uw_bands (band_no, band, simhash, article)
          SELECT * FROM unnest($1::smallint[], $2::integer[], $3::bigint[], $4::bytea[])
          ON CONFLICT DO NOTHING",

@@ -60,6 +60,52 @@ const INGEST_LOCK: i64 = 0x7577_2d69_6e67_6573;
 /// The advisory lock a migration holds.
 const MIGRATE_LOCK: i64 = 0x7577_2d6d_6967_7261;
 
+/// Queries through the connection's statement cache: each statement is parsed once per connection,
+/// then only bound and executed (one round trip instead of two).
+mod cached {
+    use deadpool_postgres::GenericClient;
+    use tokio_postgres::types::ToSql;
+    use tokio_postgres::{Error, Row};
+
+    type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+    pub(super) async fn query(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.query(&st, params).await
+    }
+
+    pub(super) async fn query_opt(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.query_opt(&st, params).await
+    }
+
+    pub(super) async fn query_one(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Row, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.query_one(&st, params).await
+    }
+
+    pub(super) async fn execute(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<u64, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.execute(&st, params).await
+    }
+}
+
 /// A PostgreSQL failure in `op`, as the engine-neutral [`StoreError::Backend`].
 pub(crate) fn pg_err(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
     move |source| StoreError::Backend {
@@ -158,7 +204,10 @@ impl PgStore {
         let found = store
             .run("connect", |c| async move { schema_version(&c).await })
             .map_err(|e| match e {
-                StoreError::Backend { op: "connect", source } => unavailable(source.to_string()),
+                StoreError::Backend {
+                    op: "connect",
+                    source,
+                } => unavailable(source.to_string()),
                 other => other,
             })?;
         match found {
@@ -305,7 +354,10 @@ impl Store for PgStore {
     }
     fn get(&self, id: &ArticleId) -> Result<Option<StoredArticle>, StoreError> {
         let id = *id;
-        self.run("read article", move |c| async move { read::get(&c, &id).await })
+        self.run(
+            "read article",
+            move |c| async move { read::get(&c, &id).await },
+        )
     }
     fn by_url(&self, url: &str) -> Result<Option<StoredArticle>, StoreError> {
         let url = url.to_owned();
@@ -324,7 +376,10 @@ impl Store for PgStore {
     }
     fn story(&self, id: &StoryId) -> Result<Option<StoryView>, StoreError> {
         let id = *id;
-        self.run("read story", move |c| async move { read::story(&c, id).await })
+        self.run(
+            "read story",
+            move |c| async move { read::story(&c, id).await },
+        )
     }
     fn stories_page(
         &self,

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::ingest::id_of;
-use super::{pg_err, PgStore, SCHEMA_VERSION};
+use super::{cached, pg_err, PgStore, SCHEMA_VERSION};
 use crate::dedup;
 use crate::dedup::story::Member;
 use crate::model::{
@@ -54,13 +54,13 @@ pub(super) async fn get(
     c: &impl GenericClient,
     id: &ArticleId,
 ) -> Result<Option<StoredArticle>, StoreError> {
-    let row = c
-        .query_opt(
-            "SELECT record::text FROM uw_articles WHERE id = $1",
-            &[&&id.0[..]],
-        )
-        .await
-        .map_err(pg_err("read article"))?;
+    let row = cached::query_opt(
+        c,
+        "SELECT record::text FROM uw_articles WHERE id = $1",
+        &[&&id.0[..]],
+    )
+    .await
+    .map_err(pg_err("read article"))?;
     Ok(row.and_then(|r| decode_article(id, r.get(0))))
 }
 
@@ -84,8 +84,7 @@ pub(super) async fn url_id(
     url: &str,
 ) -> Result<Option<ArticleId>, StoreError> {
     for k in lookup_keys(url) {
-        let row = c
-            .query_opt("SELECT article FROM uw_urls WHERE url_key = $1", &[&k])
+        let row = cached::query_opt(c, "SELECT article FROM uw_urls WHERE url_key = $1", &[&k])
             .await
             .map_err(pg_err("read URL index"))?;
         if let Some(id) = row.and_then(|r| id_of(r.get(0))) {
@@ -100,13 +99,13 @@ pub(super) async fn story(
     c: &impl GenericClient,
     id: StoryId,
 ) -> Result<Option<StoryView>, StoreError> {
-    let row = c
-        .query_opt(
-            "SELECT members::text FROM uw_stories WHERE id = $1",
-            &[&&id.0[..]],
-        )
-        .await
-        .map_err(pg_err("read story"))?;
+    let row = cached::query_opt(
+        c,
+        "SELECT members::text FROM uw_stories WHERE id = $1",
+        &[&&id.0[..]],
+    )
+    .await
+    .map_err(pg_err("read story"))?;
     let Some(members) = row.and_then(|r| members_of(&id, r.get(0))) else {
         return Ok(None);
     };
@@ -125,13 +124,13 @@ async fn view(
 ) -> Result<Option<StoryView>, StoreError> {
     let ids: Vec<&[u8]> = members.iter().map(|m| &m.id.0[..]).collect();
     let mut by_id: HashMap<ArticleId, StoredArticle> = HashMap::new();
-    for r in c
-        .query(
-            "SELECT id, record::text FROM uw_articles WHERE id = ANY($1)",
-            &[&ids],
-        )
-        .await
-        .map_err(pg_err("read story"))?
+    for r in cached::query(
+        c,
+        "SELECT id, record::text FROM uw_articles WHERE id = ANY($1)",
+        &[&ids],
+    )
+    .await
+    .map_err(pg_err("read story"))?
     {
         if let Some(aid) = id_of(r.get(0)) {
             if let Some(a) = decode_article(&aid, r.get(1)) {
@@ -139,10 +138,7 @@ async fn view(
             }
         }
     }
-    let mut list: Vec<StoredArticle> = members
-        .iter()
-        .filter_map(|m| by_id.remove(&m.id))
-        .collect();
+    let mut list: Vec<StoredArticle> = members.iter().filter_map(|m| by_id.remove(&m.id)).collect();
     if list.is_empty() {
         return Ok(None);
     }
@@ -171,14 +167,14 @@ pub(super) async fn stories_page(
     let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let (mut time, mut after) = start_of(before);
     loop {
-        let rows = c
-            .query(
-                "SELECT id, sort_time, members::text FROM uw_stories
+        let rows = cached::query(
+            c,
+            "SELECT id, sort_time, members::text FROM uw_stories
                  WHERE (sort_time, id) < ($1, $2) ORDER BY sort_time DESC, id DESC LIMIT $3",
-                &[&time, &after, &SCAN_STEP],
-            )
-            .await
-            .map_err(pg_err("scan stories"))?;
+            &[&time, &after, &SCAN_STEP],
+        )
+        .await
+        .map_err(pg_err("scan stories"))?;
         let done = rows.len() < usize::try_from(SCAN_STEP).unwrap_or(usize::MAX);
         for r in rows {
             let raw: Vec<u8> = r.get(0);
@@ -225,15 +221,15 @@ async fn source_step(
     time: i64,
     after: &[u8],
 ) -> Result<Vec<(i64, ArticleId, Option<StoredArticle>)>, StoreError> {
-    let rows = c
-        .query(
-            "SELECT id, sort_time, record::text FROM uw_articles
+    let rows = cached::query(
+        c,
+        "SELECT id, sort_time, record::text FROM uw_articles
              WHERE source = $1 AND (sort_time, id) < ($2, $3)
              ORDER BY sort_time DESC, id DESC LIMIT $4",
-            &[&source.as_str(), &time, &after, &SCAN_STEP],
-        )
-        .await
-        .map_err(pg_err("scan source"))?;
+        &[&source.as_str(), &time, &after, &SCAN_STEP],
+    )
+    .await
+    .map_err(pg_err("scan source"))?;
     Ok(rows
         .iter()
         .filter_map(|r| {
@@ -343,13 +339,13 @@ impl Iterator for Articles<'_> {
         while self.buf.is_empty() && !self.done {
             let after = self.after.clone();
             let step = self.store.run("scan articles", move |c| async move {
-                let rows = c
-                    .query(
-                        "SELECT id, record::text FROM uw_articles WHERE id > $1 ORDER BY id LIMIT $2",
-                        &[&after, &SCAN_STEP],
-                    )
-                    .await
-                    .map_err(pg_err("scan articles"))?;
+                let rows = cached::query(
+                    &c,
+                    "SELECT id, record::text FROM uw_articles WHERE id > $1 ORDER BY id LIMIT $2",
+                    &[&after, &SCAN_STEP],
+                )
+                .await
+                .map_err(pg_err("scan articles"))?;
                 Ok(rows
                     .iter()
                     .map(|r| {
@@ -382,13 +378,13 @@ pub(super) async fn fetch_state(
     url: &str,
 ) -> Result<Option<FetchState>, StoreError> {
     let k = dedup::url_key_str(url);
-    let row = c
-        .query_opt(
-            "SELECT state::text FROM uw_fetch_state WHERE url_key = $1",
-            &[&k],
-        )
-        .await
-        .map_err(pg_err("read fetch state"))?;
+    let row = cached::query_opt(
+        c,
+        "SELECT state::text FROM uw_fetch_state WHERE url_key = $1",
+        &[&k],
+    )
+    .await
+    .map_err(pg_err("read fetch state"))?;
     Ok(row.and_then(|r| decode_logged(&format!("F/{k}"), r.get(0))))
 }
 
@@ -398,7 +394,8 @@ pub(super) async fn set_fetch_state(
     url: &str,
     json: &str,
 ) -> Result<(), StoreError> {
-    c.execute(
+    cached::execute(
+        c,
         "INSERT INTO uw_fetch_state (url_key, state) VALUES ($1, $2::text::json)
          ON CONFLICT (url_key) DO UPDATE SET state = EXCLUDED.state",
         &[&dedup::url_key_str(url), &json],
@@ -413,13 +410,13 @@ pub(super) async fn source_state(
     c: &impl GenericClient,
     id: &SourceId,
 ) -> Result<Option<SourceState>, StoreError> {
-    let row = c
-        .query_opt(
-            "SELECT state::text FROM uw_source_state WHERE source = $1",
-            &[&id.as_str()],
-        )
-        .await
-        .map_err(pg_err("read source state"))?;
+    let row = cached::query_opt(
+        c,
+        "SELECT state::text FROM uw_source_state WHERE source = $1",
+        &[&id.as_str()],
+    )
+    .await
+    .map_err(pg_err("read source state"))?;
     Ok(row.and_then(|r| decode_logged(&format!("S/{}", id.as_str()), r.get(0))))
 }
 
@@ -429,7 +426,8 @@ pub(super) async fn set_source_state(
     id: &SourceId,
     json: &str,
 ) -> Result<(), StoreError> {
-    c.execute(
+    cached::execute(
+        c,
         "INSERT INTO uw_source_state (source, state) VALUES ($1, $2::text::json)
          ON CONFLICT (source) DO UPDATE SET state = EXCLUDED.state",
         &[&id.as_str(), &json],
@@ -441,8 +439,7 @@ pub(super) async fn set_source_state(
 
 /// A counter of `uw_meta` (0 when absent).
 pub(super) async fn meta(c: &impl GenericClient, name: &str) -> Result<u64, StoreError> {
-    let row = c
-        .query_opt("SELECT value FROM uw_meta WHERE name = $1", &[&name])
+    let row = cached::query_opt(c, "SELECT value FROM uw_meta WHERE name = $1", &[&name])
         .await
         .map_err(pg_err("read counter"))?;
     Ok(row
@@ -452,8 +449,7 @@ pub(super) async fn meta(c: &impl GenericClient, name: &str) -> Result<u64, Stor
 
 /// Articles, stories, the database's size, the schema version, the generation.
 pub(super) async fn stats(c: &impl GenericClient) -> Result<Stats, StoreError> {
-    let size: i64 = c
-        .query_one("SELECT pg_database_size(current_database())", &[])
+    let size: i64 = cached::query_one(c, "SELECT pg_database_size(current_database())", &[])
         .await
         .map_err(pg_err("measure size"))?
         .get(0);

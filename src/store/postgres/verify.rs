@@ -10,7 +10,7 @@ use deadpool_postgres::GenericClient;
 
 use super::ingest::id_of;
 use super::read::{meta, url_id};
-use super::pg_err;
+use super::{cached, pg_err};
 use crate::dedup::story::Member;
 use crate::model::{ArticleId, FetchState, PageRole, SourceState, StoredArticle, StoryId};
 use crate::store::{Problem, StoreError, VerifyReport};
@@ -60,9 +60,7 @@ async fn fetch_state_problems(c: &impl GenericClient) -> Result<Vec<Problem>, St
     let mut out = Vec::new();
     let mut after = String::new();
     loop {
-        let rows = c
-            .query(
-                "SELECT url_key, state::text FROM uw_fetch_state WHERE url_key > $1 ORDER BY url_key LIMIT $2",
+        let rows = cached::query(c, "SELECT url_key, state::text FROM uw_fetch_state WHERE url_key > $1 ORDER BY url_key LIMIT $2",
                 &[&after, &STEP],
             )
             .await
@@ -90,9 +88,13 @@ pub(super) async fn repair_fetch_states(
         .iter()
         .filter_map(|p| p.key.strip_prefix("F/"))
         .collect();
-    c.execute("DELETE FROM uw_fetch_state WHERE url_key = ANY($1)", &[&keys])
-        .await
-        .map_err(pg_err("remove fetch state"))?;
+    cached::execute(
+        c,
+        "DELETE FROM uw_fetch_state WHERE url_key = ANY($1)",
+        &[&keys],
+    )
+    .await
+    .map_err(pg_err("remove fetch state"))?;
     Ok(removed)
 }
 
@@ -107,13 +109,13 @@ pub(super) async fn verify(c: &impl GenericClient) -> Result<VerifyReport, Store
     let mut bad: Vec<Vec<u8>> = Vec::new();
     let mut after: Vec<u8> = Vec::new();
     loop {
-        let rows = c
-            .query(
-                "SELECT id, record::text FROM uw_articles WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&after, &STEP],
-            )
-            .await
-            .map_err(pg_err("scan articles"))?;
+        let rows = cached::query(
+            c,
+            "SELECT id, record::text FROM uw_articles WHERE id > $1 ORDER BY id LIMIT $2",
+            &[&after, &STEP],
+        )
+        .await
+        .map_err(pg_err("scan articles"))?;
         let done = rows.len() < usize::try_from(STEP).unwrap_or(usize::MAX);
         for r in rows {
             records += 1;
@@ -141,10 +143,13 @@ pub(super) async fn verify(c: &impl GenericClient) -> Result<VerifyReport, Store
 
     // Stories: members decode and exist.
     let mut stories: HashSet<StoryId> = HashSet::new();
-    for r in c
-        .query("SELECT id, members::text FROM uw_stories ORDER BY id", &[])
-        .await
-        .map_err(pg_err("scan stories"))?
+    for r in cached::query(
+        c,
+        "SELECT id, members::text FROM uw_stories ORDER BY id",
+        &[],
+    )
+    .await
+    .map_err(pg_err("scan stories"))?
     {
         records += 1;
         let raw: Vec<u8> = r.get(0);
@@ -164,10 +169,8 @@ pub(super) async fn verify(c: &impl GenericClient) -> Result<VerifyReport, Store
             }
         }
     }
-    let mut orphans: Vec<(&ArticleId, &StoryId)> = good
-        .iter()
-        .filter(|(_, s)| !stories.contains(*s))
-        .collect();
+    let mut orphans: Vec<(&ArticleId, &StoryId)> =
+        good.iter().filter(|(_, s)| !stories.contains(*s)).collect();
     orphans.sort();
     for (a, s) in orphans {
         problems.push(problem(
@@ -199,7 +202,9 @@ pub(super) async fn verify(c: &impl GenericClient) -> Result<VerifyReport, Store
         ),
     ];
     for (sql, what) in dangling {
-        let rows = c.query(sql, &[&bad]).await.map_err(pg_err("scan index"))?;
+        let rows = cached::query(c, sql, &[&bad])
+            .await
+            .map_err(pg_err("scan index"))?;
         for r in rows {
             let k: String = r.get(0);
             let article: Option<Vec<u8>> = r.get(1);
@@ -222,9 +227,7 @@ pub(super) async fn verify(c: &impl GenericClient) -> Result<VerifyReport, Store
             });
         }
     }
-    let counts = c
-        .query_one(
-            "SELECT (SELECT count(*) FROM uw_urls), (SELECT count(DISTINCT (band_no, band)) FROM uw_bands),
+    let counts = cached::query_one(c, "SELECT (SELECT count(*) FROM uw_urls), (SELECT count(DISTINCT (band_no, band)) FROM uw_bands),
                     (SELECT count(DISTINCT anchor) FROM uw_anchors), (SELECT count(*) FROM uw_fetch_state),
                     (SELECT count(*) FROM uw_source_state), (SELECT count(*) FROM uw_meta)",
             &[],
@@ -236,10 +239,13 @@ pub(super) async fn verify(c: &impl GenericClient) -> Result<VerifyReport, Store
     }
 
     problems.extend(fetch_state_problems(c).await?);
-    for r in c
-        .query("SELECT source, state::text FROM uw_source_state ORDER BY source", &[])
-        .await
-        .map_err(pg_err("scan source state"))?
+    for r in cached::query(
+        c,
+        "SELECT source, state::text FROM uw_source_state ORDER BY source",
+        &[],
+    )
+    .await
+    .map_err(pg_err("scan source state"))?
     {
         if let Err(e) = serde_json::from_str::<SourceState>(r.get(1)) {
             let k: String = r.get(0);

@@ -71,7 +71,10 @@ fn new_database(server: &str) -> Place {
         dir: tempfile::tempdir().expect("temp dir"),
         url: Some(url),
         cleanup: Some(Box::new(move || {
-            admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            admin(
+                &server,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
         })),
     }
 }
@@ -131,7 +134,11 @@ fn migrate_is_idempotent_and_keeps_the_data() {
     let store = PgStore::open(&url).expect("open");
     let done = store
         .ingest(
-            article("http://a.example/1.html", "安康杯竞赛推进会召开", &super::story_text()),
+            article(
+                "http://a.example/1.html",
+                "安康杯竞赛推进会召开",
+                &super::story_text(),
+            ),
             &sid("a"),
             0,
         )
@@ -171,7 +178,10 @@ fn a_server_that_is_down_is_a_clear_error_naming_the_host_without_the_password()
     let err = unionwire::store::open_url(u.as_str()).unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(matches!(err, StoreError::Unavailable { .. }), "{text}");
-    assert!(!text.contains("wrong-pw-31337"), "the password leaked: {text}");
+    assert!(
+        !text.contains("wrong-pw-31337"),
+        "the password leaked: {text}"
+    );
 
     // An open store names itself without the password.
     let place = new_database(&server);
