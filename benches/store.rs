@@ -209,7 +209,10 @@ fn probe_micros(store: &dyn Store, probes: &[Fingerprint]) -> f64 {
 }
 
 /// Fills `index` with bare fingerprints `from..to` (ids distinct from ingested articles).
-fn fill_with(index: &dyn Fn(&[(ArticleId, u64)]), from: usize, to: usize, rng: &mut StdRng) {
+/// Posts bare fingerprints in an engine's band index.
+type Indexer<'a> = &'a dyn Fn(&[(ArticleId, u64)]);
+
+fn fill_with(index: Indexer<'_>, from: usize, to: usize, rng: &mut StdRng) {
     let items: Vec<(ArticleId, u64)> = (from..to)
         .map(|i| {
             let mut id = [0xb0u8; 16];
@@ -244,7 +247,7 @@ fn compare(full: bool) {
     let sled = SledStore::open(dir.path()).expect("open sled");
     let pg = PgStore::open(url.as_str()).expect("open PostgreSQL");
     println!("sled vs PostgreSQL ({}):", pg.location());
-    let engines: [(&str, &dyn Store, &dyn Fn(&[(ArticleId, u64)])); 2] = [
+    let engines: [(&str, &dyn Store, Indexer<'_>); 2] = [
         ("sled", &sled, &|items| {
             sled.bench_index_fingerprints(items).expect("index")
         }),
