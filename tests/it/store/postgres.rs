@@ -255,3 +255,78 @@ fn writers_in_parallel_put_copies_of_one_story_in_one_story() {
     assert_eq!(stats.stories, rounds as u64);
     assert!(stores[1].verify().expect("verify").is_ok());
 }
+
+/// The password may come from `PGPASSWORD` or a password file (0600) instead of the URL; without either,
+/// or from a file others may read, the server refuses. Each case runs this test again as a child process
+/// with its own environment (the environment is process-wide).
+#[test]
+fn the_password_comes_from_pgpassword_or_the_password_file() {
+    const CHILD: &str = "UNIONWIRE_PG_PASSWORD_CHILD_URL";
+    if let Ok(url) = std::env::var(CHILD) {
+        let store =
+            unionwire::store::open_url(&url).expect("open with the password from the environment");
+        store.stats().expect("read");
+        return;
+    }
+    let Some(server) = server("store::postgres::password_from_environment") else {
+        return;
+    };
+    let given = url::Url::parse(&server).expect("a URL");
+    let Some(password) = given.password().map(str::to_owned) else {
+        crate::support::skip(
+            "store::postgres::password_from_environment",
+            "UNIONWIRE_TEST_PG has no password, so the server does not ask for one",
+        );
+        return;
+    };
+    let place = new_database(&server);
+    let mut bare = url::Url::parse(place.url.as_deref().expect("url")).expect("a URL");
+    bare.set_password(None).expect("no password");
+    let home = tempfile::tempdir().expect("temp dir");
+    let passfile = home.path().join("pgpass");
+    let line = format!(
+        "{}:{}:*:{}:{}\n",
+        given.host_str().expect("a host"),
+        given.port().unwrap_or(5432),
+        given.username(),
+        password.replace('\\', "\\\\").replace(':', "\\:")
+    );
+    std::fs::write(&passfile, line).expect("write the password file");
+    let run = |pgpassword: Option<&str>, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let mut cmd = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+        cmd.args([
+            "--exact",
+            "store::postgres::the_password_comes_from_pgpassword_or_the_password_file",
+            "--test-threads=1",
+        ])
+        .env(CHILD, bare.as_str())
+        .env("HOME", home.path())
+        .env("PGPASSFILE", &passfile)
+        .env_remove("PGPASSWORD");
+        if let Some(pw) = pgpassword {
+            cmd.env("PGPASSWORD", pw);
+        }
+        let out = cmd.output().expect("run the child");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = run(Some(&password), 0o644);
+    assert!(ok, "PGPASSWORD: {out}");
+    let (ok, out) = run(None, 0o600);
+    assert!(ok, "the password file: {out}");
+    let (ok, out) = run(None, 0o644);
+    assert!(!ok, "a password file others may read is ignored: {out}");
+    assert!(
+        !out.contains(&password) || password == given.username(),
+        "{out}"
+    );
+    let (ok, out) = run(Some("wrong-pw-31337"), 0o600);
+    assert!(
+        !ok,
+        "PGPASSWORD wins over the file, and a wrong one is refused: {out}"
+    );
+}
