@@ -103,7 +103,6 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
                 }
             };
             index(&tx, &id, &fp, &story).await?;
-            bump(&tx, "articles").await?;
             let rec = StoredArticle {
                 id,
                 story,
@@ -150,75 +149,105 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     }
     story::order_members(&mut row.members);
     row.time = row.members.first().map_or(0, |m| m.time);
-    if !had_story {
-        bump(&tx, "stories").await?;
-    }
     let members = to_json("story", &row.members)?;
-    cached::execute(
-        &tx,
-        "INSERT INTO uw_stories (id, sort_time, members) VALUES ($1, $2, $3::text::json)
-         ON CONFLICT (id) DO UPDATE SET sort_time = EXCLUDED.sort_time, members = EXCLUDED.members",
-        &[&&story_id.0[..], &row.time, &members],
-    )
-    .await
-    .map_err(pg_err("write story"))?;
-
     let json = to_json("article", &record)?;
     let anchors: Vec<i64> = indexed.anchors.iter().map(|a| signed(*a)).collect();
-    cached::execute(
-        &tx,
-        "INSERT INTO uw_articles (id, story, source, sort_time, fp_simhash, fp_anchors, record)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::text::json)
-         ON CONFLICT (id) DO UPDATE SET story = EXCLUDED.story, source = EXCLUDED.source,
-           sort_time = EXCLUDED.sort_time, fp_simhash = EXCLUDED.fp_simhash,
-           fp_anchors = EXCLUDED.fp_anchors, record = EXCLUDED.record",
-        &[
-            &&id.0[..],
-            &&story_id.0[..],
-            &record.source_id.as_str(),
-            &record.sort_time().as_second(),
-            &signed(indexed.simhash),
-            &anchors,
-            &json,
-        ],
-    )
-    .await
-    .map_err(pg_err("write article"))?;
-
     let mut urls = vec![id_key.clone()];
     if !fetched_key.is_empty() && fetched_key != id_key {
         urls.push(fetched_key);
     }
+    // The URL the crawler asked for finds the article too, and its validators land with the article.
+    let mut asked_state: Option<(String, String)> = None;
     if let Some((asked, state)) = &fetched {
-        // The URL the crawler asked for finds the article too, and its validators land with the article.
         let asked_key = dedup::url_key_str(asked);
         if !asked_key.is_empty() {
             if !urls.contains(&asked_key) {
                 urls.push(asked_key.clone());
             }
-            let st = to_json("fetch state", state)?;
-            cached::execute(
+            asked_state = Some((asked_key, to_json("fetch state", state)?));
+        }
+    }
+    // The counters live in the database, so a reader in another process sees them move.
+    let deltas: [i64; 3] = [
+        i64::from(new_article),
+        i64::from(!had_story),
+        i64::from(changed),
+    ];
+    let sort_time = record.sort_time().as_second();
+    let fp_simhash = signed(indexed.simhash);
+    // Independent writes, sent together (the connection pipelines them; the server runs them in order).
+    let story_write = async {
+        cached::execute(
+            &tx,
+            "INSERT INTO uw_stories (id, sort_time, members) VALUES ($1, $2, $3::text::json)
+             ON CONFLICT (id) DO UPDATE SET sort_time = EXCLUDED.sort_time, members = EXCLUDED.members",
+            &[&&story_id.0[..], &row.time, &members],
+        )
+        .await
+        .map_err(pg_err("write story"))
+    };
+    let article_write = async {
+        cached::execute(
+            &tx,
+            "INSERT INTO uw_articles (id, story, source, sort_time, fp_simhash, fp_anchors, record)
+             VALUES ($1, $2, $3, $4, $5, $6, $7::text::json)
+             ON CONFLICT (id) DO UPDATE SET story = EXCLUDED.story, source = EXCLUDED.source,
+               sort_time = EXCLUDED.sort_time, fp_simhash = EXCLUDED.fp_simhash,
+               fp_anchors = EXCLUDED.fp_anchors, record = EXCLUDED.record",
+            &[
+                &&id.0[..],
+                &&story_id.0[..],
+                &record.source_id.as_str(),
+                &sort_time,
+                &fp_simhash,
+                &anchors,
+                &json,
+            ],
+        )
+        .await
+        .map_err(pg_err("write article"))
+    };
+    let urls_write = async {
+        cached::execute(
+            &tx,
+            "INSERT INTO uw_urls (url_key, article) SELECT u, $2 FROM unnest($1::text[]) AS u
+             ON CONFLICT (url_key) DO UPDATE SET article = EXCLUDED.article",
+            &[&urls, &&id.0[..]],
+        )
+        .await
+        .map_err(pg_err("write URL index"))
+    };
+    let state_write = async {
+        match &asked_state {
+            Some((k, st)) => cached::execute(
                 &tx,
                 "INSERT INTO uw_fetch_state (url_key, state) VALUES ($1, $2::text::json)
                  ON CONFLICT (url_key) DO UPDATE SET state = EXCLUDED.state",
-                &[&asked_key, &st],
+                &[k, st],
             )
             .await
-            .map_err(pg_err("write fetch state"))?;
+            .map_err(pg_err("write fetch state")),
+            None => Ok(0),
         }
-    }
-    cached::execute(
-        &tx,
-        "INSERT INTO uw_urls (url_key, article) SELECT u, $2 FROM unnest($1::text[]) AS u
-         ON CONFLICT (url_key) DO UPDATE SET article = EXCLUDED.article",
-        &[&urls, &&id.0[..]],
-    )
-    .await
-    .map_err(pg_err("write URL index"))?;
-    if changed {
-        // The counter lives in the database, so a reader in another process sees it move.
-        bump(&tx, "generation").await?;
-    }
+    };
+    let meta_write = async {
+        cached::execute(
+            &tx,
+            "UPDATE uw_meta SET value = value + CASE name WHEN 'articles' THEN $1::bigint
+                 WHEN 'stories' THEN $2::bigint ELSE $3::bigint END
+             WHERE name IN ('articles', 'stories', 'generation')",
+            &[&deltas[0], &deltas[1], &deltas[2]],
+        )
+        .await
+        .map_err(pg_err("write counters"))
+    };
+    futures::try_join!(
+        story_write,
+        article_write,
+        urls_write,
+        state_write,
+        meta_write
+    )?;
     tx.commit().await.map_err(err)?;
     Ok(Ingested {
         id,
@@ -231,17 +260,6 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
 
 fn story_key(id: &StoryId) -> String {
     format!("s/{}", hex::encode(id.0))
-}
-
-async fn bump(c: &impl GenericClient, name: &str) -> Result<(), StoreError> {
-    cached::execute(
-        c,
-        "UPDATE uw_meta SET value = value + 1 WHERE name = $1",
-        &[&name],
-    )
-    .await
-    .map_err(pg_err("write counter"))?;
-    Ok(())
 }
 
 /// The stored article and the fingerprint it is indexed under.
