@@ -67,6 +67,8 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
 
     let err = pg_err("write article");
     let tx = c.transaction().await.map_err(pg_err("write article"))?;
+    // Every writer in every process places articles one at a time: the story placement below reads what
+    // earlier writers committed (each statement takes a new snapshot once the lock is granted).
     cached::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
         .await
         .map_err(pg_err("write article"))?;
@@ -354,14 +356,33 @@ pub(super) async fn find_story(
     fp: &Fingerprint,
 ) -> Result<Option<StoryId>, StoreError> {
     let (nos, bands) = band_keys(fp.simhash);
-    let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
-    for r in cached::query(c, "SELECT b.simhash, b.article FROM uw_bands b
+    let keys: Vec<i64> = fp.anchors.iter().map(|a| signed(*a)).collect();
+    // Both indexes are asked at once (pipelined on the connection).
+    let band_rows = async {
+        cached::query(
+            c,
+            "SELECT b.simhash, b.article FROM uw_bands b
              JOIN unnest($1::smallint[], $2::integer[]) AS k(n, v) ON b.band_no = k.n AND b.band = k.v",
             &[&nos, &bands],
         )
         .await
-        .map_err(pg_err("read band index"))?
-    {
+        .map_err(pg_err("read band index"))
+    };
+    let anchor_rows = async {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        cached::query(
+            c,
+            "SELECT anchor, article, story FROM uw_anchors WHERE anchor = ANY($1)",
+            &[&keys],
+        )
+        .await
+        .map_err(pg_err("read anchor index"))
+    };
+    let (band_rows, anchor_rows) = futures::try_join!(band_rows, anchor_rows)?;
+    let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
+    for r in band_rows {
         let h = unsigned(r.get(0));
         if let Some(a) = id_of(r.get(1)) {
             if story::band_candidate(h, fp) {
@@ -369,33 +390,23 @@ pub(super) async fn find_story(
             }
         }
     }
-    let mut stock: Vec<u64> = Vec::new();
-    if !fp.anchors.is_empty() {
-        let keys: Vec<i64> = fp.anchors.iter().map(|a| signed(*a)).collect();
-        let mut by_anchor: BTreeMap<u64, Vec<(ArticleId, StoryId)>> = BTreeMap::new();
-        for r in cached::query(
-            c,
-            "SELECT anchor, article, story FROM uw_anchors WHERE anchor = ANY($1)",
-            &[&keys],
-        )
-        .await
-        .map_err(pg_err("read anchor index"))?
-        {
-            if let (Some(a), Some(s)) = (id_of(r.get(1)), id_of(r.get(2))) {
-                by_anchor
-                    .entry(unsigned(r.get(0)))
-                    .or_default()
-                    .push((a, StoryId(s.0)));
-            }
+    let mut by_anchor: BTreeMap<u64, Vec<(ArticleId, StoryId)>> = BTreeMap::new();
+    for r in anchor_rows {
+        if let (Some(a), Some(s)) = (id_of(r.get(1)), id_of(r.get(2))) {
+            by_anchor
+                .entry(unsigned(r.get(0)))
+                .or_default()
+                .push((a, StoryId(s.0)));
         }
-        for a in &fp.anchors {
-            let postings = by_anchor.get(a).map_or(&[][..], Vec::as_slice);
-            let stories: BTreeSet<StoryId> = postings.iter().map(|(_, s)| *s).collect();
-            if story::is_stock_anchor(stories.len()) {
-                stock.push(*a);
-            } else {
-                candidates.extend(postings.iter().map(|(c, _)| *c));
-            }
+    }
+    let mut stock: Vec<u64> = Vec::new();
+    for a in &fp.anchors {
+        let postings = by_anchor.get(a).map_or(&[][..], Vec::as_slice);
+        let stories: BTreeSet<StoryId> = postings.iter().map(|(_, s)| *s).collect();
+        if story::is_stock_anchor(stories.len()) {
+            stock.push(*a);
+        } else {
+            candidates.extend(postings.iter().map(|(c, _)| *c));
         }
     }
     candidates.remove(id);
