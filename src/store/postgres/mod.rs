@@ -207,7 +207,7 @@ impl PgStore {
                 StoreError::Backend {
                     op: "connect",
                     source,
-                } => unavailable(source.to_string()),
+                } => unavailable(chain(source.as_ref())),
                 other => other,
             })?;
         match found {
@@ -313,6 +313,20 @@ impl PgStore {
         }
         Ok(())
     }
+}
+
+/// An error and its causes, `: `-separated (tokio-postgres puts the server's message in a cause).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// The schema version recorded in the database; `None` when it has none (never migrated).

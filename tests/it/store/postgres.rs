@@ -168,6 +168,7 @@ fn a_server_that_is_down_is_a_clear_error_naming_the_host_without_the_password()
         "{text}"
     );
     assert!(!text.contains("hunter2"), "the password leaked: {text}");
+    eprintln!("server down: {err}");
 
     // A real server with a wrong password: refused, and the password is not in the message either.
     let Some(server) = server("store::postgres::server_down") else {
@@ -182,6 +183,7 @@ fn a_server_that_is_down_is_a_clear_error_naming_the_host_without_the_password()
         !text.contains("wrong-pw-31337"),
         "the password leaked: {text}"
     );
+    assert!(text.contains("password authentication failed"), "{text}");
 
     // An open store names itself without the password.
     let place = new_database(&server);
