@@ -240,6 +240,17 @@ fn compare(full: bool) {
         .collect();
     let name = format!("uw_bench_{:016x}", rand::random::<u64>());
     admin(&server, &format!("CREATE DATABASE {name}"));
+    /// Drops the bench database however the comparison ends (after the store's connections close).
+    struct Dropper(String, String);
+    impl Drop for Dropper {
+        fn drop(&mut self) {
+            admin(
+                &self.0,
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1),
+            );
+        }
+    }
+    let _dropper = Dropper(server.clone(), name.clone());
     let mut url = url::Url::parse(&server).expect("UNIONWIRE_TEST_PG is a URL");
     url.set_path(&format!("/{name}"));
 
@@ -269,8 +280,4 @@ fn compare(full: bool) {
         println!("{line}");
     }
     drop(pg);
-    admin(
-        &server,
-        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-    );
 }
