@@ -1,11 +1,11 @@
-//! Writing articles into PostgreSQL: one transaction per article (its row, URL index entries, band and
-//! anchor rows, story row, counters and the fetch state it came with) under the ingest advisory lock,
-//! and the near-duplicate lookup through the indexed band and anchor tables. What to keep and where it
+//! Writing articles into PostgreSQL: one transaction per batch under the ingest advisory lock, writing for
+//! each article its row, URL index entries, band and anchor rows, story row, counters and the fetch state
+//! it came with; and the near-duplicate lookup through the indexed band and anchor tables. What to keep and where it
 //! goes is decided by [`crate::dedup::story`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use deadpool_postgres::{GenericClient, Object};
+use deadpool_postgres::{GenericClient, Object, Transaction};
 use jiff::Timestamp;
 
 use super::read::{decode_article, decode_logged, to_json};
@@ -43,8 +43,36 @@ struct StoryRow {
     time: i64,
 }
 
-/// Writes one article in its own transaction ([`crate::store::Store::write`]); committed on return.
-pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested, StoreError> {
+/// Writes a batch of articles ([`crate::store::Store::write`]) in one transaction under the ingest lock;
+/// committed on return. An article without URL ends the batch: the ones before it are committed, then
+/// [`StoreError::NoUrl`] is returned. Any other failure rolls the whole batch back.
+pub(super) async fn write_batch(
+    c: &mut Object,
+    items: Vec<Incoming>,
+) -> Result<Vec<Ingested>, StoreError> {
+    let tx = c.transaction().await.map_err(pg_err("write article"))?;
+    // Writers in every process place articles one at a time: each story placement reads what earlier
+    // writers committed (a statement takes a new snapshot, and this one waits for the lock).
+    cached::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
+        .await
+        .map_err(pg_err("write article"))?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match write_one(&tx, item).await {
+            Ok(done) => out.push(done),
+            Err(e @ StoreError::NoUrl { .. }) => {
+                tx.commit().await.map_err(pg_err("commit"))?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await.map_err(pg_err("commit"))?;
+    Ok(out)
+}
+
+/// Writes one article inside the batch's transaction.
+async fn write_one(tx: &Transaction<'_>, item: Incoming) -> Result<Ingested, StoreError> {
     let Incoming {
         mut article,
         source,
@@ -65,14 +93,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     let fetched_key = dedup::url_key_str(&article.url);
     article.canonical_url = canonical;
 
-    let err = pg_err("write article");
-    let tx = c.transaction().await.map_err(pg_err("write article"))?;
-    // Every writer in every process places articles one at a time: the story placement below reads what
-    // earlier writers committed (each statement takes a new snapshot once the lock is granted).
-    cached::execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&INGEST_LOCK])
-        .await
-        .map_err(pg_err("write article"))?;
-    let existing = load(&tx, &id).await?;
+    let existing = load(tx, &id).await?;
     let new_article = existing.is_none();
     let mut new_story = false;
     let mut changed;
@@ -86,8 +107,8 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
             if changed {
                 let new_fp = if next.kept_old { old_fp.clone() } else { fp };
                 if new_fp != old_fp {
-                    unindex(&tx, &id).await?;
-                    index(&tx, &id, &new_fp, &rec.story).await?;
+                    unindex(tx, &id).await?;
+                    index(tx, &id, &new_fp, &rec.story).await?;
                     rec.simhash = new_fp.simhash;
                     keep = new_fp;
                 }
@@ -97,14 +118,14 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
         }
         None => {
             changed = true;
-            let story = match find_story(&tx, &id, &fp).await? {
+            let story = match find_story(tx, &id, &fp).await? {
                 Some(s) => s,
                 None => {
                     new_story = true;
                     StoryId::from(id)
                 }
             };
-            index(&tx, &id, &fp, &story).await?;
+            index(tx, &id, &fp, &story).await?;
             let rec = StoredArticle {
                 id,
                 story,
@@ -124,7 +145,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     // The story row.
     let story_id = record.story;
     let old_story = cached::query_opt(
-        &tx,
+        tx,
         "SELECT members::text, sort_time FROM uw_stories WHERE id = $1",
         &[&&story_id.0[..]],
     )
@@ -180,7 +201,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     // Independent writes, sent together (the connection pipelines them; the server runs them in order).
     let story_write = async {
         cached::execute(
-            &tx,
+            tx,
             "INSERT INTO uw_stories (id, sort_time, members) VALUES ($1, $2, $3::text::json)
              ON CONFLICT (id) DO UPDATE SET sort_time = EXCLUDED.sort_time, members = EXCLUDED.members",
             &[&&story_id.0[..], &row.time, &members],
@@ -190,7 +211,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     };
     let article_write = async {
         cached::execute(
-            &tx,
+            tx,
             "INSERT INTO uw_articles (id, story, source, sort_time, fp_simhash, fp_anchors, record)
              VALUES ($1, $2, $3, $4, $5, $6, $7::text::json)
              ON CONFLICT (id) DO UPDATE SET story = EXCLUDED.story, source = EXCLUDED.source,
@@ -211,7 +232,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     };
     let urls_write = async {
         cached::execute(
-            &tx,
+            tx,
             "INSERT INTO uw_urls (url_key, article) SELECT u, $2 FROM unnest($1::text[]) AS u
              ON CONFLICT (url_key) DO UPDATE SET article = EXCLUDED.article",
             &[&urls, &&id.0[..]],
@@ -222,7 +243,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     let state_write = async {
         match &asked_state {
             Some((k, st)) => cached::execute(
-                &tx,
+                tx,
                 "INSERT INTO uw_fetch_state (url_key, state) VALUES ($1, $2::text::json)
                  ON CONFLICT (url_key) DO UPDATE SET state = EXCLUDED.state",
                 &[k, st],
@@ -234,7 +255,7 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
     };
     let meta_write = async {
         cached::execute(
-            &tx,
+            tx,
             "UPDATE uw_meta SET value = value + CASE name WHEN 'articles' THEN $1::bigint
                  WHEN 'stories' THEN $2::bigint ELSE $3::bigint END
              WHERE name IN ('articles', 'stories', 'generation')",
@@ -250,7 +271,6 @@ pub(super) async fn write_one(c: &mut Object, item: Incoming) -> Result<Ingested
         state_write,
         meta_write
     )?;
-    tx.commit().await.map_err(err)?;
     Ok(Ingested {
         id,
         story: story_id,

@@ -20,11 +20,12 @@
 //! operation on it and waits for the result from the calling thread with `futures::executor::block_on`,
 //! which neither panics nor starves anything when the caller is itself a worker of another runtime.
 //!
-//! Writes: each article of [`crate::store::Store::write`] is one transaction, committed before the next
-//! starts, so what `write` returns is already durable and `flush` has nothing left to do. Every ingest
-//! transaction first takes one transaction-level advisory lock (`pg_advisory_xact_lock`): writers in all
-//! processes that share the database place articles in stories one at a time, so two crawlers ingesting
-//! copies of one story end with one story. Reads take no lock.
+//! Writes: each [`crate::store::Store::write`] batch is one transaction, committed before `write`
+//! returns, so what it returns is already durable and `flush` has nothing left to do (an article without
+//! URL commits the articles before it, as on sled). Every ingest transaction first takes one
+//! transaction-level advisory lock (`pg_advisory_xact_lock`): writers in all processes that share the
+//! database place articles in stories one at a time, so two crawlers ingesting copies of one story end
+//! with one story. Reads take no lock.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -354,13 +355,12 @@ impl Store for PgStore {
         self.inner.location.clone()
     }
     fn write(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
-        let mut out = Vec::with_capacity(items.len());
-        for item in items {
-            out.push(self.run("write article", move |mut c| async move {
-                ingest::write_one(&mut c, item).await
-            })?);
+        if items.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        self.run("write articles", move |mut c| async move {
+            ingest::write_batch(&mut c, items).await
+        })
     }
     fn flush(&self) -> Result<(), StoreError> {
         // Every write is a committed transaction already.
