@@ -3,6 +3,10 @@
 //! store), bytes on disk per article, and the process's peak RSS after each phase. Lookup time is
 //! given as wall time and as the thread's CPU time (Linux schedstat), which other load on the machine
 //! disturbs less. Prints its figures; asserts nothing about speed.
+//!
+//! Then sled against PostgreSQL (when `UNIONWIRE_TEST_PG` names a server where a database may be created):
+//! ingest articles/s through the `Store` trait, and near-duplicate lookup time with 10k and 100k indexed
+//! fingerprints, probed with the fingerprints of new articles (bands and anchors both looked up).
 
 use std::time::Instant;
 
@@ -10,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use unionwire::dedup::Fingerprint;
 use unionwire::model::{Article, ArticleId, SourceId};
+use unionwire::store::postgres::PgStore;
 use unionwire::store::sled::SledStore;
 use unionwire::store::Store;
 
@@ -101,6 +106,8 @@ fn main() {
     let mut rng = StdRng::seed_from_u64(1);
     let src = SourceId::new("bench").expect("valid id");
 
+    compare(full);
+
     // Ingest throughput and bytes per article.
     let dir = tempfile::tempdir().expect("tempdir");
     let store = unionwire::store::open(dir.path()).expect("open");
@@ -159,4 +166,120 @@ fn main() {
         store.stats().expect("stats").size_on_disk,
         rss_note()
     );
+}
+
+/// Runs SQL on the server at `url` (creating and dropping the bench database).
+fn admin(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to UNIONWIRE_TEST_PG");
+        let task = tokio::spawn(conn);
+        client.batch_execute(sql).await.expect(sql);
+        drop(client);
+        let _ = task.await;
+    });
+}
+
+/// Ingest articles/s of `n` synthetic articles in batches of 100.
+fn ingest_rate(store: &dyn Store, n: usize, seed: u64) -> f64 {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let src = SourceId::new("bench").expect("valid id");
+    let items: Vec<_> = (0..n)
+        .map(|i| unionwire::store::Incoming::new(synthetic(i, &mut rng), src.clone(), 1))
+        .collect();
+    let start = Instant::now();
+    for batch in items.chunks(100) {
+        store.ingest_batch(batch.to_vec()).expect("ingest");
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Mean wall microseconds per lookup of each probe.
+fn probe_micros(store: &dyn Store, probes: &[Fingerprint]) -> f64 {
+    let start = Instant::now();
+    for fp in probes {
+        std::hint::black_box(store.near_duplicate_story(fp).expect("lookup"));
+    }
+    start.elapsed().as_secs_f64() * 1e6 / probes.len() as f64
+}
+
+/// Fills `index` with bare fingerprints `from..to` (ids distinct from ingested articles).
+/// Posts bare fingerprints in an engine's band index.
+type Indexer<'a> = &'a dyn Fn(&[(ArticleId, u64)]);
+
+fn fill_with(index: Indexer<'_>, from: usize, to: usize, rng: &mut StdRng) {
+    let items: Vec<(ArticleId, u64)> = (from..to)
+        .map(|i| {
+            let mut id = [0xb0u8; 16];
+            id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            (ArticleId(id), rng.random::<u64>())
+        })
+        .collect();
+    index(&items);
+}
+
+/// sled against PostgreSQL: ingest rate, lookup at `sizes`.
+fn compare(full: bool) {
+    let Ok(server) = std::env::var("UNIONWIRE_TEST_PG") else {
+        println!("sled vs PostgreSQL: skipped (UNIONWIRE_TEST_PG is not set)");
+        return;
+    };
+    let (n, sizes) = if full {
+        (2_000, [10_000, 100_000])
+    } else {
+        (50, [500, 1_000])
+    };
+    let mut rng = StdRng::seed_from_u64(9);
+    let probes: Vec<Fingerprint> = (0..if full { 500 } else { 20 })
+        .map(|i| unionwire::dedup::fingerprint_article(&synthetic(1_000_000 + i, &mut rng)))
+        .collect();
+    let name = format!("uw_bench_{:016x}", rand::random::<u64>());
+    admin(&server, &format!("CREATE DATABASE {name}"));
+    /// Drops the bench database however the comparison ends (after the store's connections close).
+    struct Dropper(String, String);
+    impl Drop for Dropper {
+        fn drop(&mut self) {
+            admin(
+                &self.0,
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1),
+            );
+        }
+    }
+    let _dropper = Dropper(server.clone(), name.clone());
+    let mut url = url::Url::parse(&server).expect("UNIONWIRE_TEST_PG is a URL");
+    url.set_path(&format!("/{name}"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sled = SledStore::open(dir.path()).expect("open sled");
+    let pg = PgStore::open(url.as_str()).expect("open PostgreSQL");
+    println!("sled vs PostgreSQL ({}):", pg.location());
+    let engines: [(&str, &dyn Store, Indexer<'_>); 2] = [
+        ("sled", &sled, &|items| {
+            sled.bench_index_fingerprints(items).expect("index")
+        }),
+        ("postgres", &pg, &|items| {
+            pg.bench_index_fingerprints(items).expect("index");
+            // As autovacuum would after a bulk load: the planner then uses the indexes.
+            admin(url.as_str(), "ANALYZE");
+        }),
+    ];
+    for (label, store, index) in engines {
+        let rate = ingest_rate(store, n, 3);
+        let mut rng = StdRng::seed_from_u64(5);
+        let mut line =
+            format!("  {label:<8} ingest {rate:>7.0} articles/s ({n} articles, batches of 100)");
+        let mut have = n;
+        for size in sizes {
+            fill_with(index, have, size, &mut rng);
+            have = size;
+            line += &format!("; lookup at {size}: {:.0} µs", probe_micros(store, &probes));
+        }
+        println!("{line}");
+    }
+    drop(pg);
 }

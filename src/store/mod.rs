@@ -1,9 +1,9 @@
 //! The store: the [`Store`] trait every engine implements, the plain types it takes and returns, and the
 //! engine-neutral [`StoreError`].
 //!
-//! The rest of the program holds a [`SharedStore`] (`Arc<dyn Store>`) and never names an engine. The one
-//! engine today is [`sled`] (embedded, the default); [`open`] and [`open_existing`] choose it from the
-//! configured path.
+//! The rest of the program holds a [`SharedStore`] (`Arc<dyn Store>`) and never names an engine. The
+//! engines are [`sled`] (embedded, the default; [`open`] and [`open_existing`] take its path) and
+//! [`postgres`] (a shared database); [`open_url`] and [`open_url_existing`] choose by the URL.
 //!
 //! Calling convention: every operation is synchronous and may block on I/O, so it runs on a worker thread
 //! (the crawl's store writer, or tokio's blocking pool through [`blocking`]), never on the async reactor.
@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::dedup::Fingerprint;
 use crate::model::{Article, ArticleId, SourceId, StoryId};
 
+pub mod postgres;
 pub mod query;
 pub mod sled;
 
@@ -106,6 +107,14 @@ pub enum StoreError {
         /// serde's error.
         #[source]
         source: serde_json::Error,
+    },
+    /// The database server cannot be reached (or its URL is not one), so nothing was opened.
+    #[error("cannot open store {location}: {detail}")]
+    Unavailable {
+        /// The database address, without its password.
+        location: String,
+        /// What went wrong.
+        detail: String,
     },
     /// An article without any URL cannot be identified.
     #[error("ingesting article {title:?}: it has no URL")]
@@ -506,6 +515,33 @@ pub fn open(path: &Path) -> Result<SharedStore, StoreError> {
 /// [`StoreError::Missing`], or as [`open`].
 pub fn open_existing(path: &Path) -> Result<SharedStore, StoreError> {
     Ok(Arc::new(sled::SledStore::open_existing(path)?))
+}
+
+/// Opens (creating or migrating the schema if needed) the store a URL names: PostgreSQL for
+/// `postgres://` and `postgresql://` URLs, else the sled store at the path.
+///
+/// # Errors
+/// [`StoreError::Unavailable`] when the database cannot be reached; [`StoreError::NewerSchema`]; as
+/// [`open`] for a path.
+pub fn open_url(url: &str) -> Result<SharedStore, StoreError> {
+    if postgres::is_postgres_url(url) {
+        Ok(Arc::new(postgres::PgStore::open(url)?))
+    } else {
+        open(Path::new(url))
+    }
+}
+
+/// [`open_url`] for a command that only reads: a database without the schema (or a missing
+/// directory) is [`StoreError::Missing`], and nothing is created.
+///
+/// # Errors
+/// [`StoreError::Missing`], or as [`open_url`].
+pub fn open_url_existing(url: &str) -> Result<SharedStore, StoreError> {
+    if postgres::is_postgres_url(url) {
+        Ok(Arc::new(postgres::PgStore::open_existing(url)?))
+    } else {
+        open_existing(Path::new(url))
+    }
 }
 
 /// Copies every readable record of the store at `from` into a new store at `to` (`db salvage`).

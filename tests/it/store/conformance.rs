@@ -620,3 +620,41 @@ pub fn what_a_flushed_batch_acknowledges_survives_reopening(b: &Backend) {
     assert!(store.verify().unwrap().is_ok());
     assert_eq!(store.generation().unwrap(), stats.generation);
 }
+
+/// A batch with an article without URL: the articles before it are written (and durable once flushed),
+/// the ones after it are not, and the error names the article.
+pub fn a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before(b: &Backend) {
+    let (place, store) = (b.fresh)();
+    let before = article(
+        "http://a.example/1.html",
+        "安康杯竞赛推进会召开",
+        &story_text(),
+    );
+    let nameless = Article {
+        title: "没有网址的文章".into(),
+        ..Article::default()
+    };
+    let after = article(
+        "http://b.example/2.html",
+        "职工书屋建到工地上",
+        &["职工书屋的灯亮了起来，工人们拿起书本认真翻看，这是建筑工人下班后的充电站。"],
+    );
+    let err = store
+        .ingest_batch(vec![
+            (before, sid("a"), 0).into(),
+            (nameless, sid("a"), 0).into(),
+            (after, sid("a"), 0).into(),
+        ])
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::NoUrl { title } if title == "没有网址的文章"),
+        "{err:?}"
+    );
+    store.flush().unwrap();
+    drop(store);
+    let store = (b.reopen)(&place);
+    assert!(store.contains_url("http://a.example/1.html").unwrap());
+    assert!(!store.contains_url("http://b.example/2.html").unwrap());
+    assert_eq!(store.stats().unwrap().articles, 1);
+    assert!(store.verify().unwrap().is_ok());
+}

@@ -1,6 +1,8 @@
 //! Integration tests: the store. [`conformance`] is one suite written against the `Store` trait and run
 //! on every engine (sled here, always; PostgreSQL when `UNIONWIRE_TEST_PG` names a server); [`sled`]
-//! holds what only the sled engine has (its directory lock, damage, schema migration, salvage).
+//! holds what only the sled engine has (its directory lock, damage, schema migration, salvage), and
+//! [`postgres`] what only the PostgreSQL engine has (schema versions, a server that is down, writers in
+//! parallel).
 
 use std::path::Path;
 use std::process::Output;
@@ -10,6 +12,7 @@ use unionwire::model::{Article, SourceId};
 use unionwire::store::{FetchState, PageRole, SharedStore};
 
 mod conformance;
+mod postgres;
 mod sled;
 
 /// A store engine under test.
@@ -20,10 +23,34 @@ pub struct Backend {
     pub reopen: fn(&Place) -> SharedStore,
 }
 
-/// Where a store under test lives: a temporary directory (removed when dropped).
+/// Where a store under test lives: a temporary directory (removed when dropped), or a database (dropped
+/// by `cleanup` when the place is dropped).
 pub struct Place {
     /// The directory.
     pub dir: tempfile::TempDir,
+    /// The database URL, for a PostgreSQL store.
+    pub url: Option<String>,
+    /// Run when the place is dropped (drops the test database).
+    pub cleanup: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Place {
+    /// A temporary directory.
+    pub fn dir(dir: tempfile::TempDir) -> Self {
+        Self {
+            dir,
+            url: None,
+            cleanup: None,
+        }
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Some(f) = self.cleanup.take() {
+            f();
+        }
+    }
 }
 
 fn sled_backend() -> Option<Backend> {
@@ -32,7 +59,7 @@ fn sled_backend() -> Option<Backend> {
             let dir = tempfile::tempdir().expect("temp dir");
             let store =
                 unionwire::store::open(&dir.path().join("store")).expect("open a sled store");
-            (Place { dir }, store)
+            (Place::dir(dir), store)
         },
         reopen: |place| {
             unionwire::store::open(&place.dir.path().join("store")).expect("reopen the sled store")
@@ -59,6 +86,7 @@ macro_rules! conformance_suite {
                 feed_queries_page_newest_first_with_cursors_filters_and_search,
                 the_near_duplicate_lookup_finds_the_story_a_copy_would_join,
                 what_a_flushed_batch_acknowledges_survives_reopening,
+                a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before,
             );
         }
     };
@@ -75,6 +103,7 @@ macro_rules! conformance_suite {
 }
 
 conformance_suite!(sled_engine, super::sled_backend());
+conformance_suite!(postgres_engine, super::postgres::pg_backend());
 
 pub fn sid(s: &str) -> SourceId {
     SourceId::new(s).unwrap()

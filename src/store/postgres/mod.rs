@@ -1,0 +1,481 @@
+//! The PostgreSQL engine (tokio-postgres 0.7 with a deadpool-postgres 0.14 pool): a
+//! [`crate::store::Store`] many processes on many machines can share, and the only code that names
+//! PostgreSQL. Files: `conn` (URL, password, location), `ingest`, `read` (lookups and paged queries),
+//! `verify`.
+//!
+//! Tables (`migrations/postgres/*.sql`, versioned in `uw_schema`):
+//!
+//! | table | key | what |
+//! |---|---|---|
+//! | `uw_articles` | id | the `StoredArticle` as JSON, with its story, source, sort time and fingerprint as columns (index: source, sort time) |
+//! | `uw_urls` | URL identity key | article id |
+//! | `uw_stories` | id | members in lead order (JSON) and the lead's sort time (index: sort time) |
+//! | `uw_bands` | band number, band, article | the article's full SimHash: the near-duplicate band index |
+//! | `uw_anchors` | anchor, article | the article's story: the sentence-anchor index |
+//! | `uw_fetch_state` | URL identity key | `FetchState` as JSON |
+//! | `uw_source_state` | source id | `SourceState` as JSON |
+//! | `uw_meta` | name | `generation`, `articles`, `stories` counters |
+//!
+//! Calling convention: the trait is synchronous; the engine owns a small tokio runtime, spawns each
+//! operation on it and waits for the result from the calling thread with `futures::executor::block_on`,
+//! which neither panics nor starves anything when the caller is itself a worker of another runtime.
+//!
+//! Writes: each [`crate::store::Store::write`] batch is one transaction, committed before `write`
+//! returns, so what it returns is already durable and `flush` has nothing left to do (an article without
+//! URL commits the articles before it, as on sled). Every ingest transaction first takes one
+//! transaction-level advisory lock (`pg_advisory_xact_lock`): writers in all processes that share the
+//! database place articles in stories one at a time, so two crawlers ingesting copies of one story end
+//! with one story. Reads take no lock.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use crate::dedup::Fingerprint;
+use crate::model::{
+    ArticleId, FetchState, Ingested, SourceId, SourceState, StoredArticle, StoryId, StoryView,
+};
+use crate::store::query::{Cursor, StoryPage};
+use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, VerifyReport};
+
+mod conn;
+mod ingest;
+mod read;
+mod verify;
+
+pub use conn::is_postgres_url;
+
+/// The schema this build reads and writes: the number of the newest migration.
+pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+/// The migrations, in order: migration `n` (1-based) brings the schema to version `n`.
+const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
+
+/// Connections kept per process (one writer, readers from the blocking pool).
+const POOL_SIZE: usize = 8;
+
+/// The advisory lock every ingest transaction holds (an arbitrary constant: "uw-ingest").
+const INGEST_LOCK: i64 = 0x7577_2d69_6e67_6573;
+/// The advisory lock a migration holds.
+const MIGRATE_LOCK: i64 = 0x7577_2d6d_6967_7261;
+
+/// Queries through the connection's statement cache: each statement is parsed once per connection,
+/// then only bound and executed (one round trip instead of two).
+mod cached {
+    use deadpool_postgres::GenericClient;
+    use tokio_postgres::types::ToSql;
+    use tokio_postgres::{Error, Row};
+
+    type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+    pub(super) async fn query(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Vec<Row>, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.query(&st, params).await
+    }
+
+    pub(super) async fn query_opt(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<Row>, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.query_opt(&st, params).await
+    }
+
+    pub(super) async fn query_one(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Row, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.query_one(&st, params).await
+    }
+
+    pub(super) async fn execute(
+        c: &impl GenericClient,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<u64, Error> {
+        let st = c.prepare_cached(sql).await?;
+        c.execute(&st, params).await
+    }
+}
+
+/// A PostgreSQL failure in `op`, as the engine-neutral [`StoreError::Backend`].
+pub(crate) fn pg_err(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
+    move |source| StoreError::Backend {
+        op,
+        source: Box::new(source),
+    }
+}
+
+struct Inner {
+    location: String,
+    pool: Pool,
+    handle: tokio::runtime::Handle,
+    /// Shut down in the background on drop (dropping a runtime may happen inside another one).
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.pool.close();
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The PostgreSQL store. Cheap to clone; any number of processes may open one database.
+#[derive(Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("location", &self.inner.location)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` and migrates it to this build's schema if it is older or
+    /// empty (the crawler and the daemon).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the URL is bad or the server cannot be reached;
+    /// [`StoreError::NewerSchema`] for a database from a newer build; engine failures.
+    pub fn open(url: &str) -> Result<PgStore, StoreError> {
+        Self::connect(url, true)
+    }
+
+    /// Connects for a command that only reads: a database without the schema is
+    /// [`StoreError::Missing`], and nothing is created.
+    ///
+    /// # Errors
+    /// [`StoreError::Missing`], or as [`PgStore::open`].
+    pub fn open_existing(url: &str) -> Result<PgStore, StoreError> {
+        Self::connect(url, false)
+    }
+
+    fn connect(url: &str, create: bool) -> Result<PgStore, StoreError> {
+        let target = conn::target(url)?;
+        let location = target.location.clone();
+        let unavailable = |detail: String| StoreError::Unavailable {
+            location: location.clone(),
+            detail,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("store-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| unavailable(format!("starting the client runtime: {e}")))?;
+        let manager = Manager::from_config(
+            target.config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .create_timeout(Some(std::time::Duration::from_secs(15)))
+            .wait_timeout(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .map_err(|e| unavailable(format!("building the connection pool: {e}")))?;
+        let store = PgStore {
+            inner: Arc::new(Inner {
+                location: location.clone(),
+                pool,
+                handle: runtime.handle().clone(),
+                runtime: Some(runtime),
+            }),
+        };
+        // The first connection tells whether the server is there at all.
+        let found = store
+            .run("connect", |c| async move { schema_version(&c).await })
+            .map_err(|e| match e {
+                StoreError::Backend {
+                    op: "connect",
+                    source,
+                } => unavailable(chain(source.as_ref())),
+                other => other,
+            })?;
+        match found {
+            None if !create => return Err(StoreError::Missing { location }),
+            Some(found) if found > SCHEMA_VERSION => {
+                return Err(StoreError::NewerSchema {
+                    location,
+                    found,
+                    supported: SCHEMA_VERSION,
+                })
+            }
+            Some(found) if found == SCHEMA_VERSION => {}
+            _ => {
+                store.migrate()?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Applies every migration newer than the database's schema, in one transaction under an advisory
+    /// lock (so concurrent migrators apply each once). Returns the schema version before and after.
+    ///
+    /// # Errors
+    /// [`StoreError::NewerSchema`] when the database is newer than this build; engine failures (then
+    /// nothing was applied).
+    pub fn migrate(&self) -> Result<(u32, u32), StoreError> {
+        let location = self.inner.location.clone();
+        self.run("migrate", move |mut c| async move {
+            let tx = c.transaction().await.map_err(pg_err("migrate"))?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+                .await
+                .map_err(pg_err("migrate"))?;
+            tx.batch_execute("CREATE TABLE IF NOT EXISTS uw_schema (version integer NOT NULL)")
+                .await
+                .map_err(pg_err("migrate"))?;
+            let before = match tx
+                .query_opt("SELECT version FROM uw_schema", &[])
+                .await
+                .map_err(pg_err("migrate"))?
+            {
+                Some(row) => u32::try_from(row.get::<_, i32>(0)).unwrap_or(0),
+                None => {
+                    tx.execute("INSERT INTO uw_schema (version) VALUES (0)", &[])
+                        .await
+                        .map_err(pg_err("migrate"))?;
+                    0
+                }
+            };
+            if before > SCHEMA_VERSION {
+                return Err(StoreError::NewerSchema {
+                    location,
+                    found: before,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            for (n, sql) in (1u32..).zip(MIGRATIONS) {
+                if n > before {
+                    tx.batch_execute(sql).await.map_err(pg_err("migrate"))?;
+                }
+            }
+            let after = i32::try_from(SCHEMA_VERSION).unwrap_or(i32::MAX);
+            tx.execute("UPDATE uw_schema SET version = $1", &[&after])
+                .await
+                .map_err(pg_err("migrate"))?;
+            tx.commit().await.map_err(pg_err("migrate"))?;
+            Ok((before, SCHEMA_VERSION))
+        })
+    }
+
+    /// Runs `f` with a pooled connection on the engine's runtime and waits for it.
+    fn run<T, F, Fut>(&self, op: &'static str, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(Object) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.inner.pool.clone();
+        let task = self.inner.handle.spawn(async move {
+            let client = pool.get().await.map_err(|e| StoreError::Backend {
+                op: "connect",
+                source: Box::new(e),
+            })?;
+            f(client).await
+        });
+        futures::executor::block_on(task).map_err(|e| StoreError::Backend {
+            op,
+            source: Box::new(e),
+        })?
+    }
+
+    /// Benchmark support: posts bare SimHashes under `id`s in the band index (no article record), like
+    /// the sled engine's hook. Not for production data: `verify` reports such entries as dangling.
+    ///
+    /// # Errors
+    /// Engine failures.
+    #[doc(hidden)]
+    pub fn bench_index_fingerprints(&self, items: &[(ArticleId, u64)]) -> Result<(), StoreError> {
+        for chunk in items.chunks(4096) {
+            let chunk = chunk.to_vec();
+            self.run("write fingerprints", move |c| async move {
+                ingest::bench_bands(&c, &chunk).await
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// An error and its causes, `: `-separated (tokio-postgres puts the server's message in a cause).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// The schema version recorded in the database; `None` when it has none (never migrated).
+async fn schema_version(c: &impl GenericClient) -> Result<Option<u32>, StoreError> {
+    let exists: bool = c
+        .query_one("SELECT to_regclass('uw_schema') IS NOT NULL", &[])
+        .await
+        .map_err(pg_err("read schema"))?
+        .get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let row = c
+        .query_opt("SELECT version FROM uw_schema", &[])
+        .await
+        .map_err(pg_err("read schema"))?;
+    Ok(row
+        .map(|r| r.get::<_, i32>(0))
+        .and_then(|v| u32::try_from(v).ok())
+        .filter(|v| *v > 0))
+}
+
+impl Store for PgStore {
+    fn location(&self) -> String {
+        self.inner.location.clone()
+    }
+    fn write(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.run("write articles", move |mut c| async move {
+            ingest::write_batch(&mut c, items).await
+        })
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        // Every write is a committed transaction already.
+        Ok(())
+    }
+    fn get(&self, id: &ArticleId) -> Result<Option<StoredArticle>, StoreError> {
+        let id = *id;
+        self.run(
+            "read article",
+            move |c| async move { read::get(&c, &id).await },
+        )
+    }
+    fn by_url(&self, url: &str) -> Result<Option<StoredArticle>, StoreError> {
+        let url = url.to_owned();
+        self.run("read article", move |c| async move {
+            match read::url_id(&c, &url).await? {
+                Some(id) => read::get(&c, &id).await,
+                None => Ok(None),
+            }
+        })
+    }
+    fn contains_url(&self, url: &str) -> Result<bool, StoreError> {
+        let url = url.to_owned();
+        self.run("read URL index", move |c| async move {
+            Ok(read::url_id(&c, &url).await?.is_some())
+        })
+    }
+    fn story(&self, id: &StoryId) -> Result<Option<StoryView>, StoreError> {
+        let id = *id;
+        self.run(
+            "read story",
+            move |c| async move { read::story(&c, id).await },
+        )
+    }
+    fn stories_page(
+        &self,
+        filter: &StoryFilter,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<StoryPage, StoreError> {
+        let (filter, before) = (filter.clone(), before.copied());
+        self.run("scan stories", move |c| async move {
+            read::stories_page(&c, &filter, before, limit).await
+        })
+    }
+    fn source_stories_page(
+        &self,
+        source: &SourceId,
+        q: Option<&str>,
+        before: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<StoryPage, StoreError> {
+        let (source, q, before) = (source.clone(), q.map(str::to_owned), before.copied());
+        self.run("scan source", move |c| async move {
+            read::source_stories_page(&c, &source, q.as_deref(), before, limit).await
+        })
+    }
+    fn recent_articles(
+        &self,
+        source: &SourceId,
+        q: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        let (source, q) = (source.clone(), q.map(str::to_owned));
+        self.run("scan source", move |c| async move {
+            read::recent_articles(&c, &source, q.as_deref(), limit).await
+        })
+    }
+    fn articles(&self) -> Box<dyn Iterator<Item = Result<StoredArticle, StoreError>> + '_> {
+        Box::new(read::Articles::new(self))
+    }
+    fn near_duplicate_story(&self, fp: &Fingerprint) -> Result<Option<StoryId>, StoreError> {
+        let fp = fp.clone();
+        self.run("near-duplicate lookup", move |c| async move {
+            ingest::find_story(&c, &ArticleId([0; 16]), &fp).await
+        })
+    }
+    fn fetch_state(&self, url: &str) -> Result<Option<FetchState>, StoreError> {
+        let url = url.to_owned();
+        self.run("read fetch state", move |c| async move {
+            read::fetch_state(&c, &url).await
+        })
+    }
+    fn set_fetch_state(&self, url: &str, st: &FetchState) -> Result<(), StoreError> {
+        let (url, json) = (url.to_owned(), read::to_json("fetch state", st)?);
+        self.run("write fetch state", move |c| async move {
+            read::set_fetch_state(&c, &url, &json).await
+        })
+    }
+    fn repair_fetch_states(&self) -> Result<Vec<Problem>, StoreError> {
+        self.run("repair fetch states", |c| async move {
+            verify::repair_fetch_states(&c).await
+        })
+    }
+    fn source_state(&self, id: &SourceId) -> Result<Option<SourceState>, StoreError> {
+        let id = id.clone();
+        self.run("read source state", move |c| async move {
+            read::source_state(&c, &id).await
+        })
+    }
+    fn set_source_state(&self, id: &SourceId, st: &SourceState) -> Result<(), StoreError> {
+        let (id, json) = (id.clone(), read::to_json("source state", st)?);
+        self.run("write source state", move |c| async move {
+            read::set_source_state(&c, &id, &json).await
+        })
+    }
+    fn generation(&self) -> Result<u64, StoreError> {
+        self.run("read generation", |c| async move {
+            read::meta(&c, "generation").await
+        })
+    }
+    fn stats(&self) -> Result<Stats, StoreError> {
+        self.run("read stats", |c| async move { read::stats(&c).await })
+    }
+    fn verify(&self) -> Result<VerifyReport, StoreError> {
+        self.run("verify", |c| async move { verify::verify(&c).await })
+    }
+}

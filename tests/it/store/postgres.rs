@@ -1,0 +1,383 @@
+//! The PostgreSQL engine: its conformance backend (one new database per store, dropped with its
+//! [`Place`]) and what only it has — schema versions (a newer one refused, migration idempotent, an
+//! unmigrated database refused by read-only opens), a server that is not there, passwords kept out of
+//! messages, and writers in parallel placing copies of one story in one story.
+//!
+//! The server is the one `UNIONWIRE_TEST_PG` names (a libpq URL of a role that may create databases;
+//! `.ci/run` starts one and sets it). Unset, every test here prints that it is skipped and why, unless
+//! `UNIONWIRE_REQUIRE_PG=1` (CI), when that is a failure.
+
+use std::sync::{Arc, Barrier};
+
+use unionwire::model::Published;
+use unionwire::store::postgres::PgStore;
+use unionwire::store::{SharedStore, Store, StoreError};
+
+use super::{article, sid, Backend, Place};
+
+/// The server's URL, or `None` (after saying so) when the tests cannot reach one.
+fn server(test: &str) -> Option<String> {
+    match std::env::var("UNIONWIRE_TEST_PG") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("UNIONWIRE_REQUIRE_PG").as_deref() != Ok("1"),
+                "UNIONWIRE_REQUIRE_PG=1 but UNIONWIRE_TEST_PG is not set"
+            );
+            crate::support::skip(
+                test,
+                "UNIONWIRE_TEST_PG is not set (a postgres:// URL of a role with CREATEDB; .ci/run starts \
+                 PostgreSQL 15 and sets it)",
+            );
+            None
+        }
+    }
+}
+
+/// Runs SQL statements on the database at `url`.
+fn admin(url: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test server");
+        let task = tokio::spawn(conn);
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        drop(client);
+        let _ = task.await;
+    });
+}
+
+/// The URL of database `name` on the server at `server`.
+fn with_db(server: &str, name: &str) -> String {
+    let mut u = url::Url::parse(server).expect("UNIONWIRE_TEST_PG is a URL");
+    u.set_path(&format!("/{name}"));
+    u.to_string()
+}
+
+/// A new, empty database on the server, dropped when the place is dropped.
+fn new_database(server: &str) -> Place {
+    let name = format!("uw_test_{:016x}", rand::random::<u64>());
+    admin(server, &format!("CREATE DATABASE {name}"));
+    let server = server.to_owned();
+    let url = with_db(&server, &name);
+    Place {
+        dir: tempfile::tempdir().expect("temp dir"),
+        url: Some(url),
+        cleanup: Some(Box::new(move || {
+            admin(
+                &server,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        })),
+    }
+}
+
+fn open(place: &Place) -> SharedStore {
+    unionwire::store::open_url(place.url.as_deref().expect("a database place"))
+        .expect("open the PostgreSQL store")
+}
+
+/// The conformance suite's PostgreSQL engine, when a server is configured.
+pub fn pg_backend() -> Option<Backend> {
+    server("store::postgres_engine")?;
+    Some(Backend {
+        fresh: || {
+            let server = std::env::var("UNIONWIRE_TEST_PG").expect("checked");
+            let place = new_database(&server);
+            let store = open(&place);
+            (place, store)
+        },
+        reopen: open,
+    })
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_an_unmigrated_database_only_by_read_only_opens() {
+    let Some(server) = server("store::postgres::newer_schema") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    // Read-only opens refuse an unmigrated database and create nothing in it.
+    let err = PgStore::open_existing(&url).unwrap_err();
+    assert!(matches!(err, StoreError::Missing { .. }), "{err:?}");
+    let err = PgStore::open_existing(&url).unwrap_err();
+    assert!(matches!(err, StoreError::Missing { .. }), "{err:?}");
+    // A read-write open migrates it; then the read-only one opens.
+    drop(PgStore::open(&url).expect("open migrates"));
+    drop(PgStore::open_existing(&url).expect("migrated"));
+    admin(&url, "UPDATE uw_schema SET version = 99");
+    for result in [PgStore::open(&url), PgStore::open_existing(&url)] {
+        match result.unwrap_err() {
+            StoreError::NewerSchema {
+                found, supported, ..
+            } => assert_eq!((found, supported), (99, 1)),
+            other => panic!("expected NewerSchema, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn migrate_is_idempotent_and_keeps_the_data() {
+    let Some(server) = server("store::postgres::migrate_idempotent") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    let store = PgStore::open(&url).expect("open");
+    let done = store
+        .ingest(
+            article(
+                "http://a.example/1.html",
+                "安康杯竞赛推进会召开",
+                &super::story_text(),
+            ),
+            &sid("a"),
+            0,
+        )
+        .expect("ingest");
+    assert_eq!(store.migrate().expect("migrate again"), (1, 1));
+    assert_eq!(store.migrate().expect("and again"), (1, 1));
+    drop(store);
+    let store = PgStore::open(&url).expect("reopen");
+    assert!(store.get(&done.id).expect("read").is_some());
+    assert_eq!(store.stats().expect("stats").articles, 1);
+    assert!(store.verify().expect("verify").is_ok());
+}
+
+#[test]
+fn a_server_that_is_down_is_a_clear_error_naming_the_host_without_the_password() {
+    // A port nothing listens on: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("postgres://uw:hunter2-secret@127.0.0.1:{port}/news");
+    let err = unionwire::store::open_url(&url).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{text}");
+    assert!(
+        text.contains(&format!("postgres://uw@127.0.0.1:{port}/news")),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "the password leaked: {text}");
+    eprintln!("server down: {err}");
+
+    // A real server with a wrong password: refused, and the password is not in the message either.
+    let Some(server) = server("store::postgres::server_down") else {
+        return;
+    };
+    let mut u = url::Url::parse(&server).expect("a URL");
+    u.set_password(Some("wrong-pw-31337")).expect("a password");
+    let err = unionwire::store::open_url(u.as_str()).unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{text}");
+    assert!(
+        !text.contains("wrong-pw-31337"),
+        "the password leaked: {text}"
+    );
+    assert!(text.contains("password authentication failed"), "{text}");
+
+    // An open store names itself without the password.
+    let place = new_database(&server);
+    let store = open(&place);
+    let given = url::Url::parse(place.url.as_deref().expect("url")).expect("url");
+    let expected = format!(
+        "postgres://{}@{}:{}{}",
+        given.username(),
+        given.host_str().expect("a host"),
+        given.port().unwrap_or(5432),
+        given.path()
+    );
+    assert_eq!(store.location(), expected);
+}
+
+/// Two handles (as two crawler processes would have) ingest copies of one story at the same moment, many
+/// times over: every time, both copies land in one story.
+#[test]
+fn writers_in_parallel_put_copies_of_one_story_in_one_story() {
+    let Some(server) = server("store::postgres::parallel_writers") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    let stores: Vec<SharedStore> = (0..2)
+        .map(|_| unionwire::store::open_url(&url).expect("open"))
+        .collect();
+    let docs = crate::dedup::corpus();
+    let rounds = docs.len().min(40);
+    for (i, doc) in docs.iter().take(rounds).enumerate() {
+        let barrier = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = stores
+            .iter()
+            .enumerate()
+            .map(|(w, store)| {
+                let (store, barrier) = (Arc::clone(store), Arc::clone(&barrier));
+                let mut a = unionwire::model::Article {
+                    url: format!("http://site{w}.example/news/{i}.html"),
+                    title: doc.title.clone(),
+                    paragraphs: doc.paragraphs.clone(),
+                    published: Published::beijing(2024, 9, 27, 8, 0, 0),
+                    ..unionwire::model::Article::default()
+                };
+                unionwire::clean::clean_article(&mut a);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    store
+                        .ingest_batch(vec![(a, sid(&format!("w{w}")), 0).into()])
+                        .expect("ingest")
+                        .remove(0)
+                })
+            })
+            .collect();
+        let done: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("a writer"))
+            .collect();
+        assert_eq!(
+            done[0].story, done[1].story,
+            "round {i} ({}): two copies, two stories",
+            doc.id
+        );
+        assert_eq!(
+            done.iter().filter(|d| d.new_story).count(),
+            1,
+            "round {i}: exactly one copy founds the story"
+        );
+    }
+    let stats = stores[0].stats().expect("stats");
+    assert_eq!(stats.articles, 2 * rounds as u64);
+    assert_eq!(stats.stories, rounds as u64);
+    assert!(stores[1].verify().expect("verify").is_ok());
+}
+
+/// The password may come from `PGPASSWORD` or a password file (0600) instead of the URL; without either,
+/// or from a file others may read, the server refuses. Each case runs this test again as a child process
+/// with its own environment (the environment is process-wide).
+#[test]
+fn the_password_comes_from_pgpassword_or_the_password_file() {
+    const CHILD: &str = "UNIONWIRE_PG_PASSWORD_CHILD_URL";
+    if let Ok(url) = std::env::var(CHILD) {
+        let store =
+            unionwire::store::open_url(&url).expect("open with the password from the environment");
+        store.stats().expect("read");
+        return;
+    }
+    let Some(server) = server("store::postgres::password_from_environment") else {
+        return;
+    };
+    let given = url::Url::parse(&server).expect("a URL");
+    let Some(password) = given.password().map(str::to_owned) else {
+        crate::support::skip(
+            "store::postgres::password_from_environment",
+            "UNIONWIRE_TEST_PG has no password, so the server does not ask for one",
+        );
+        return;
+    };
+    let place = new_database(&server);
+    let mut bare = url::Url::parse(place.url.as_deref().expect("url")).expect("a URL");
+    bare.set_password(None).expect("no password");
+    let home = tempfile::tempdir().expect("temp dir");
+    let passfile = home.path().join("pgpass");
+    let line = format!(
+        "{}:{}:*:{}:{}\n",
+        given.host_str().expect("a host"),
+        given.port().unwrap_or(5432),
+        given.username(),
+        password.replace('\\', "\\\\").replace(':', "\\:")
+    );
+    std::fs::write(&passfile, line).expect("write the password file");
+    let run = |pgpassword: Option<&str>, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        let mut cmd = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+        cmd.args([
+            "--exact",
+            "store::postgres::the_password_comes_from_pgpassword_or_the_password_file",
+            "--test-threads=1",
+        ])
+        .env(CHILD, bare.as_str())
+        .env("HOME", home.path())
+        .env("PGPASSFILE", &passfile)
+        .env_remove("PGPASSWORD");
+        if let Some(pw) = pgpassword {
+            cmd.env("PGPASSWORD", pw);
+        }
+        let out = cmd.output().expect("run the child");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, out) = run(Some(&password), 0o644);
+    assert!(ok, "PGPASSWORD: {out}");
+    let (ok, out) = run(None, 0o600);
+    assert!(ok, "the password file: {out}");
+    let (ok, out) = run(None, 0o644);
+    assert!(!ok, "a password file others may read is ignored: {out}");
+    assert!(
+        !out.contains(&password) || password == given.username(),
+        "{out}"
+    );
+    let (ok, out) = run(Some("wrong-pw-31337"), 0o600);
+    assert!(
+        !ok,
+        "PGPASSWORD wins over the file, and a wrong one is refused: {out}"
+    );
+}
+
+/// A row deleted behind the engine's back: verify names every index row and story that points at it,
+/// with keys spelled as on sled, and changes nothing.
+#[test]
+fn verify_reports_index_rows_and_stories_left_pointing_at_a_deleted_article() {
+    let Some(server) = server("store::postgres::verify_dangling") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    let store = open(&place);
+    let a = article(
+        "http://a.example/1.html",
+        "安康杯竞赛推进会召开",
+        &super::story_text(),
+    );
+    let done = store.ingest(a, &sid("a"), 0).expect("ingest");
+    assert!(store.verify().expect("verify").is_ok());
+    let hex_id = hex::encode(done.id.0);
+    admin(
+        &url,
+        &format!("DELETE FROM uw_articles WHERE id = '\\x{hex_id}'::bytea"),
+    );
+    let report = store.verify().expect("verify");
+    let prefixes: std::collections::BTreeSet<&str> =
+        report.problems.iter().map(|p| &p.key[..2]).collect();
+    assert_eq!(
+        prefixes,
+        ["B/", "H/", "s/", "u/"].into_iter().collect(),
+        "{:?}",
+        report.problems
+    );
+    let url_key = format!(
+        "u/{}",
+        unionwire::dedup::url_key_str("http://a.example/1.html")
+    );
+    assert!(
+        report.problems.iter().any(|p| p.key == url_key),
+        "{url_key}: {:?}",
+        report.problems
+    );
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.key == format!("s/{}", hex::encode(done.story.0))
+            && p.what.contains("story member")));
+    // verify changed nothing.
+    assert_eq!(store.verify().expect("verify"), report);
+}
