@@ -42,6 +42,7 @@ use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, Ver
 
 mod conn;
 mod ingest;
+mod prune;
 mod read;
 mod verify;
 
@@ -477,5 +478,8 @@ impl Store for PgStore {
     }
     fn verify(&self) -> Result<VerifyReport, StoreError> {
         self.run("verify", |c| async move { verify::verify(&c).await })
+    }
+    fn prune(&self, cutoff: jiff::Timestamp) -> Result<crate::store::PruneReport, StoreError> {
+        self.run("prune", move |c| prune::prune(c, cutoff))
     }
 }

@@ -658,3 +658,62 @@ pub fn a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before(b: &Bac
     assert_eq!(store.stats().unwrap().articles, 1);
     assert!(store.verify().unwrap().is_ok());
 }
+
+/// Retention: a story none of whose copies is current since the cutoff goes with its articles, their
+/// URLs, fetch states and near-duplicate entries; a story with one recent copy stays whole; counters and
+/// verify stay right.
+pub fn prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_clean(b: &Backend) {
+    let (_place, store) = (b.fresh)();
+    let old_time = ts("2020-03-01T00:00:00Z");
+    let new_time = ts("2024-09-27T00:00:00Z");
+    let old = article(
+        "http://a.example/old.html",
+        "旧闻：职工书屋建到工地上",
+        &["职工书屋的灯亮了起来，工人们拿起书本认真翻看，这是建筑工人下班后的充电站。"],
+    );
+    let asked = "http://a.example/list-link-old.html";
+    let incoming = unionwire::store::Incoming::new(old.clone(), sid("a"), 0)
+        .with_fetch_state(asked.into(), validators(PageRole::Article))
+        .at(old_time);
+    let gone = store.ingest_batch(vec![incoming]).unwrap().remove(0);
+    // A story first carried long ago and carried again now: kept whole.
+    let kept_old = store
+        .ingest_at(
+            article("http://b.example/1.html", "江苏工会深入推进安康杯竞赛", &story_text()),
+            &sid("b"),
+            0,
+            old_time,
+        )
+        .unwrap();
+    let kept_new = store
+        .ingest_at(
+            article("http://c.example/2.html", "江苏工会深入推进安康杯竞赛", &story_text()),
+            &sid("c"),
+            0,
+            new_time,
+        )
+        .unwrap();
+    assert_eq!(kept_old.story, kept_new.story);
+    store.flush().unwrap();
+    let g = store.generation().unwrap();
+
+    let report = store.prune(ts("2023-01-01T00:00:00Z")).unwrap();
+    assert_eq!((report.stories, report.articles, report.fetch_states), (1, 1, 1));
+    assert!(report.url_entries >= 2, "{report:?}");
+    assert!(store.get(&gone.id).unwrap().is_none());
+    assert!(store.story(&gone.story).unwrap().is_none());
+    assert!(!store.contains_url("http://a.example/old.html").unwrap());
+    assert!(!store.contains_url(asked).unwrap());
+    assert!(store.fetch_state(asked).unwrap().is_none());
+    let fp = unionwire::dedup::fingerprint_article(&old);
+    assert_eq!(store.near_duplicate_story(&fp).unwrap(), None);
+    let story = store.story(&kept_old.story).unwrap().expect("the kept story");
+    assert_eq!(story.also.len(), 1);
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.articles, stats.stories), (2, 1));
+    assert!(store.generation().unwrap() > g);
+    assert!(store.verify().unwrap().is_ok(), "{:?}", store.verify().unwrap());
+    // Nothing more is past the cutoff.
+    let again = store.prune(ts("2023-01-01T00:00:00Z")).unwrap();
+    assert_eq!(again.stories, 0);
+}

@@ -86,6 +86,7 @@ macro_rules! conformance_suite {
                 feed_queries_page_newest_first_with_cursors_filters_and_search,
                 the_near_duplicate_lookup_finds_the_story_a_copy_would_join,
                 what_a_flushed_batch_acknowledges_survives_reopening,
+                prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_clean,
                 a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before,
             );
         }
