@@ -12,8 +12,9 @@ pub struct Cli {
     /// Configuration file (default: $UNIONWIRE_CONFIG, else the embedded default).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Store directory (overrides store.path).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Store directory, or a PostgreSQL URL `postgres://USER@HOST:PORT/DB` (overrides store.path and
+    /// store.url).
+    #[arg(long, global = true, value_name = "DIR|URL")]
     pub store: Option<PathBuf>,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
@@ -164,6 +165,10 @@ pub enum DbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Bring the store's schema up to this build's (PostgreSQL: apply the versioned migrations, which
+    /// `run` and `crawl` also apply when they open it; sled migrates on open). A store from a newer build
+    /// is refused (exit 4).
+    Migrate,
     /// Copy every record of a damaged store that can still be read into a new store at DIR (a new or
     /// empty directory), and report what could not be read. The damaged store is only read.
     Salvage {

@@ -41,7 +41,7 @@ pub fn run(cli: &Cli, args: &CrawlArgs, terminal: &Terminal) -> CmdResult {
     let opts = RunOptions {
         epaper_range: backfill_range(args)?,
     };
-    let store = match crate::store::open(&cfg.store.path) {
+    let store = match crate::commands::open_store(&cfg) {
         Ok(store) => store,
         Err(e @ crate::store::StoreError::Locked { .. }) => {
             return crawl_through_daemon(&cfg, e, args, opts.epaper_range.is_some());

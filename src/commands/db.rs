@@ -24,7 +24,19 @@ use crate::store::StoreError;
 pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
     let cfg = load_config(cli, crate::config::Overrides::default())?;
     match cmd {
-        DbCommand::Salvage { to, json } => salvage(&cfg.store.path, to, *json),
+        DbCommand::Salvage { to, json } => {
+            if let Some(u) = &cfg.store.url {
+                return Err(Failure::new(
+                    EXIT_USAGE,
+                    anyhow::anyhow!(
+                        "db salvage copies a damaged sled store directory; the store is the PostgreSQL \
+                         database {u} (use PostgreSQL's own backups and `db verify`)"
+                    ),
+                ));
+            }
+            salvage(&cfg.store.path, to, *json)
+        }
+        DbCommand::Migrate => migrate(&cfg),
         DbCommand::Stats { json } => stats(&cfg, *json),
         DbCommand::Verify { repair } => verify(&cfg, *repair),
         DbCommand::Prune { older_than, json } => prune(&cfg, older_than.as_deref(), *json),
@@ -56,7 +68,7 @@ fn prune(cfg: &Config, older_than: Option<&str>, json: bool) -> CmdResult {
         })?,
     };
     let cutoff = retention_cutoff(Timestamp::now(), retention);
-    let report = match crate::store::open_existing(&cfg.store.path) {
+    let report = match crate::commands::open_store_existing(cfg) {
         Ok(store) => store.prune(cutoff)?,
         Err(e) => match control::daemon_for(cfg, &e)? {
             Some(daemon) => daemon.prune(cutoff)?,
@@ -85,7 +97,7 @@ fn prune(cfg: &Config, older_than: Option<&str>, json: bool) -> CmdResult {
 }
 
 fn stats(cfg: &Config, json: bool) -> CmdResult {
-    let s = match crate::store::open_existing(&cfg.store.path) {
+    let s = match crate::commands::open_store_existing(cfg) {
         Ok(store) => serde_json::to_value(store.stats()?).map_err(anyhow::Error::from)?,
         Err(e) => match control::daemon_for(cfg, &e)? {
             Some(daemon) => daemon.db_stats()?,
@@ -100,7 +112,7 @@ fn stats(cfg: &Config, json: bool) -> CmdResult {
             s[k].as_u64()
                 .map_or_else(|| "?".to_owned(), |n| n.to_string())
         };
-        writeln!(out, "store:          {}", cfg.store.path.display())?;
+        writeln!(out, "store:          {}", crate::commands::store_place(cfg))?;
         writeln!(out, "articles:       {}", field("articles"))?;
         writeln!(out, "stories:        {}", field("stories"))?;
         writeln!(out, "size on disk:   {} bytes", field("size_on_disk"))?;
@@ -138,7 +150,7 @@ fn verify_needs_the_store(cfg: &Config, locked: StoreError) -> Failure {
 }
 
 fn verify(cfg: &Config, repair: bool) -> CmdResult {
-    let store = match crate::store::open_existing(&cfg.store.path) {
+    let store = match crate::commands::open_store_existing(cfg) {
         Ok(store) => store,
         Err(e @ StoreError::Locked { .. }) => return Err(verify_needs_the_store(cfg, e)),
         Err(e) => return Err(e.into()),
@@ -205,5 +217,33 @@ fn salvage(from: &std::path::Path, to: &std::path::Path, json: bool) -> CmdResul
         )?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// `db migrate`: brings the store's schema up to this build's and says from which version.
+fn migrate(cfg: &Config) -> CmdResult {
+    let mut out = Stdout::new();
+    match &cfg.store.url {
+        Some(u) => {
+            let store = crate::store::postgres::PgStore::open_for_migration(u.expose())?;
+            let (before, after) = store.migrate()?;
+            if before == after {
+                writeln!(out, "store {u}: schema {after}, up to date")?;
+            } else {
+                writeln!(out, "store {u}: schema {before} -> {after}")?;
+            }
+        }
+        None => {
+            // Opening a sled store migrates it (crash-safe steps), or refuses a newer one.
+            let store = crate::store::open_existing(&cfg.store.path)?;
+            let s = store.stats()?;
+            writeln!(
+                out,
+                "store {}: schema {}, up to date",
+                store.location(),
+                s.schema_version
+            )?;
+        }
+    }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub(crate) fn write_jsonl(out: &mut dyn Write, a: &StoredArticle) -> anyhow::Res
 /// be written.
 pub fn run(cli: &Cli, args: &ExportArgs) -> CmdResult {
     let cfg = load_config(cli, crate::config::Overrides::default())?;
-    let source = match crate::store::open_existing(&cfg.store.path) {
+    let source = match crate::commands::open_store_existing(&cfg) {
         Ok(store) => Ok(store),
         Err(e) => match control::daemon_for(&cfg, &e)? {
             Some(daemon) => Err(daemon),

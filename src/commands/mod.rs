@@ -270,3 +270,39 @@ pub fn exit_code_for(error: &(dyn std::error::Error + 'static)) -> Option<u8> {
         _ => None,
     }
 }
+
+/// Opens the configured store (PostgreSQL when `store.url` is set, else the sled directory
+/// `store.path`), creating or migrating it if needed: for the commands that write (`run`, `crawl`).
+///
+/// # Errors
+/// The store's [`crate::store::StoreError`].
+pub(crate) fn open_store(
+    cfg: &crate::config::Config,
+) -> Result<crate::store::SharedStore, crate::store::StoreError> {
+    match &cfg.store.url {
+        Some(u) => crate::store::open_url(u.expose()),
+        None => crate::store::open(&cfg.store.path),
+    }
+}
+
+/// Opens the configured store for a command that only reads it: nothing is created.
+///
+/// # Errors
+/// The store's [`crate::store::StoreError`] ([`crate::store::StoreError::Missing`] when there is none).
+pub(crate) fn open_store_existing(
+    cfg: &crate::config::Config,
+) -> Result<crate::store::SharedStore, crate::store::StoreError> {
+    match &cfg.store.url {
+        Some(u) => crate::store::open_url_existing(u.expose()),
+        None => crate::store::open_existing(&cfg.store.path),
+    }
+}
+
+/// Where the configured store is, for messages (a PostgreSQL URL without its password).
+#[must_use]
+pub(crate) fn store_place(cfg: &crate::config::Config) -> String {
+    match &cfg.store.url {
+        Some(u) => u.to_string(),
+        None => cfg.store.path.display().to_string(),
+    }
+}

@@ -37,7 +37,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             ..Overrides::default()
         },
     )?;
-    let store = crate::store::open(&cfg.store.path)?;
+    let store = crate::commands::open_store(&cfg)?;
     let cfg = Arc::new(cfg);
     let fetcher =
         Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
@@ -49,7 +49,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             .await
             .with_context(|| format!("binding {}", cfg.server.listen))?;
         let addr = listener.local_addr()?;
-        info!(%addr, store = %cfg.store.path.display(), sources = cfg.sources.len(), "unionwire running");
+        info!(%addr, store = %crate::commands::store_place(&cfg), sources = cfg.sources.len(), "unionwire running");
         // A machine-readable line for scripts and tests that start the daemon on port 0.
         println!("listening on http://{addr}");
         let token = CancellationToken::new();

@@ -23,7 +23,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             ..Overrides::default()
         },
     )?;
-    let store = crate::store::open_existing(&cfg.store.path).map_err(Failure::from)?;
+    let store = crate::commands::open_store_existing(&cfg).map_err(Failure::from)?;
     let cfg = Arc::new(cfg);
     let metrics = Arc::new(crate::metrics::Metrics::new());
     let rt = runtime()?;
@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             .await
             .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr().unwrap_or(listen);
-        tracing::info!(%addr, store = %cfg.store.path.display(), "serving feeds");
+        tracing::info!(%addr, store = %crate::commands::store_place(&cfg), "serving feeds");
         let token = CancellationToken::new();
         let signals = tokio::spawn(cancel_on_signal(token.clone()));
         let control = crate::server::control::Control::new(

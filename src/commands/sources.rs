@@ -15,37 +15,37 @@ use crate::store::SourceState;
 /// A bad configuration or a damaged store.
 pub fn run(cli: &Cli, args: &SourcesArgs) -> CmdResult {
     let cfg = load_config(cli, Overrides::default())?;
-    let health: Option<Vec<Option<SourceState>>> =
-        match crate::store::open_existing(&cfg.store.path) {
-            Ok(store) => Some(
-                cfg.sources
-                    .iter()
-                    .map(|s| store.source_state(&s.id))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Err(e @ crate::store::StoreError::Locked { .. }) => {
-                match control::daemon_for(&cfg, &e).and_then(|d| match d {
-                    Some(d) => d.source_health(),
-                    None => Err(e.into()),
-                }) {
-                    Ok(by_id) => Some(
-                        cfg.sources
-                            .iter()
-                            .map(|s| by_id.get(s.id.as_str()).cloned())
-                            .collect(),
-                    ),
-                    Err(f) => {
-                        eprintln!("note: {:#}; health is not shown", f.error);
-                        None
-                    }
+    let health: Option<Vec<Option<SourceState>>> = match crate::commands::open_store_existing(&cfg)
+    {
+        Ok(store) => Some(
+            cfg.sources
+                .iter()
+                .map(|s| store.source_state(&s.id))
+                .collect::<Result<_, _>>()?,
+        ),
+        Err(e @ crate::store::StoreError::Locked { .. }) => {
+            match control::daemon_for(&cfg, &e).and_then(|d| match d {
+                Some(d) => d.source_health(),
+                None => Err(e.into()),
+            }) {
+                Ok(by_id) => Some(
+                    cfg.sources
+                        .iter()
+                        .map(|s| by_id.get(s.id.as_str()).cloned())
+                        .collect(),
+                ),
+                Err(f) => {
+                    eprintln!("note: {:#}; health is not shown", f.error);
+                    None
                 }
             }
-            Err(e @ crate::store::StoreError::Missing { .. }) => {
-                eprintln!("note: {e}; no source has been crawled, so no health is shown");
-                None
-            }
-            Err(e) => return Err(e.into()),
-        };
+        }
+        Err(e @ crate::store::StoreError::Missing { .. }) => {
+            eprintln!("note: {e}; no source has been crawled, so no health is shown");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     let rows: Vec<[String; 6]> = cfg
         .sources
         .iter()

@@ -25,7 +25,7 @@ pub use feeds::FeedsConfig;
 pub(crate) use server::SERVER_HEAD_BYTES_MIN;
 pub use server::{parse_listen, AdminToken, ServerConfig, ADMIN_TOKEN_MIN_CHARS};
 pub use sources::{SourceConfig, SourceKind};
-pub use store::{parse_retention, StoreConfig, RETENTION_MIN};
+pub use store::{parse_retention, StoreConfig, StoreUrl, RETENTION_MIN};
 pub use values::{parse_duration, selector_error_words};
 
 /// The embedded default configuration (the real union sources and safe defaults).
@@ -192,7 +192,17 @@ impl Config {
             None => Self::embedded()?,
         };
         if let Some(v) = std::env::var_os("UNIONWIRE_STORE_PATH") {
+            // A directory named here selects the embedded store.
             cfg.store.path = PathBuf::from(v);
+            cfg.store.url = None;
+        }
+        if let Ok(v) = std::env::var("UNIONWIRE_STORE_URL") {
+            cfg.store.url = Some(StoreUrl::parse(&v).map_err(|message| ConfigError::Invalid {
+                origin: "UNIONWIRE_STORE_URL".into(),
+                line: None,
+                key: "store.url".into(),
+                message,
+            })?);
         }
         if let Ok(v) = std::env::var("UNIONWIRE_LISTEN") {
             cfg.server.listen = parse_listen(&v).map_err(|message| ConfigError::Invalid {
@@ -221,7 +231,22 @@ impl Config {
                 })?;
         }
         if let Some(p) = &overrides.store_path {
-            cfg.store.path.clone_from(p);
+            // `--store postgres://…` selects PostgreSQL; `--store DIR` the embedded store at DIR.
+            let text = p.to_string_lossy();
+            if StoreUrl::looks_like(&text) {
+                cfg.store.url =
+                    Some(
+                        StoreUrl::parse(&text).map_err(|message| ConfigError::Invalid {
+                            origin: "--store".into(),
+                            line: None,
+                            key: "store.url".into(),
+                            message,
+                        })?,
+                    );
+            } else {
+                cfg.store.path.clone_from(p);
+                cfg.store.url = None;
+            }
         }
         if let Some(l) = overrides.listen {
             cfg.server.listen = l;
@@ -229,7 +254,7 @@ impl Config {
         if let Some(d) = overrides.per_host_delay {
             cfg.crawl.per_host_delay = d;
         }
-        if cfg.store.path.as_os_str().is_empty() {
+        if cfg.store.url.is_none() && cfg.store.path.as_os_str().is_empty() {
             return Err(cfg.document.invalid(
                 "store.path".into(),
                 &[Seg::Key("store"), Seg::Key("path")],

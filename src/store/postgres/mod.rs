@@ -57,6 +57,15 @@ const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_in
 /// Connections kept per process (one writer, readers from the blocking pool).
 const POOL_SIZE: usize = 8;
 
+/// How a store is opened: by a command that writes (schema created or migrated), one that only reads
+/// (nothing created), or `db migrate` (checked, then migrated by the caller).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    Create,
+    Existing,
+    Migrate,
+}
+
 /// The advisory lock every ingest transaction holds (an arbitrary constant: "uw-ingest").
 const INGEST_LOCK: i64 = 0x7577_2d69_6e67_6573;
 /// The advisory lock a migration holds.
@@ -155,7 +164,16 @@ impl PgStore {
     /// [`StoreError::Unavailable`] when the URL is bad or the server cannot be reached;
     /// [`StoreError::NewerSchema`] for a database from a newer build; engine failures.
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
-        Self::connect(url, true)
+        Self::connect(url, Opening::Create)
+    }
+
+    /// Connects for `db migrate`: the schema is checked (a newer one is refused) but not changed; the
+    /// caller then runs [`PgStore::migrate`] and reports what it did.
+    ///
+    /// # Errors
+    /// As [`PgStore::open`].
+    pub fn open_for_migration(url: &str) -> Result<PgStore, StoreError> {
+        Self::connect(url, Opening::Migrate)
     }
 
     /// Connects for a command that only reads: a database without the schema is
@@ -164,10 +182,10 @@ impl PgStore {
     /// # Errors
     /// [`StoreError::Missing`], or as [`PgStore::open`].
     pub fn open_existing(url: &str) -> Result<PgStore, StoreError> {
-        Self::connect(url, false)
+        Self::connect(url, Opening::Existing)
     }
 
-    fn connect(url: &str, create: bool) -> Result<PgStore, StoreError> {
+    fn connect(url: &str, opening: Opening) -> Result<PgStore, StoreError> {
         let target = conn::target(url)?;
         let location = target.location.clone();
         let unavailable = |detail: String| StoreError::Unavailable {
@@ -213,7 +231,7 @@ impl PgStore {
                 other => other,
             })?;
         match found {
-            None if !create => return Err(StoreError::Missing { location }),
+            None if opening == Opening::Existing => return Err(StoreError::Missing { location }),
             Some(found) if found > SCHEMA_VERSION => {
                 return Err(StoreError::NewerSchema {
                     location,
@@ -222,6 +240,7 @@ impl PgStore {
                 })
             }
             Some(found) if found == SCHEMA_VERSION => {}
+            _ if opening == Opening::Migrate => {}
             _ => {
                 store.migrate()?;
             }

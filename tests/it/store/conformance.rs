@@ -679,7 +679,11 @@ pub fn prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_
     // A story first carried long ago and carried again now: kept whole.
     let kept_old = store
         .ingest_at(
-            article("http://b.example/1.html", "江苏工会深入推进安康杯竞赛", &story_text()),
+            article(
+                "http://b.example/1.html",
+                "江苏工会深入推进安康杯竞赛",
+                &story_text(),
+            ),
             &sid("b"),
             0,
             old_time,
@@ -687,7 +691,11 @@ pub fn prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_
         .unwrap();
     let kept_new = store
         .ingest_at(
-            article("http://c.example/2.html", "江苏工会深入推进安康杯竞赛", &story_text()),
+            article(
+                "http://c.example/2.html",
+                "江苏工会深入推进安康杯竞赛",
+                &story_text(),
+            ),
             &sid("c"),
             0,
             new_time,
@@ -698,7 +706,10 @@ pub fn prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_
     let g = store.generation().unwrap();
 
     let report = store.prune(ts("2023-01-01T00:00:00Z")).unwrap();
-    assert_eq!((report.stories, report.articles, report.fetch_states), (1, 1, 1));
+    assert_eq!(
+        (report.stories, report.articles, report.fetch_states),
+        (1, 1, 1)
+    );
     assert!(report.url_entries >= 2, "{report:?}");
     assert!(store.get(&gone.id).unwrap().is_none());
     assert!(store.story(&gone.story).unwrap().is_none());
@@ -707,12 +718,19 @@ pub fn prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_
     assert!(store.fetch_state(asked).unwrap().is_none());
     let fp = unionwire::dedup::fingerprint_article(&old);
     assert_eq!(store.near_duplicate_story(&fp).unwrap(), None);
-    let story = store.story(&kept_old.story).unwrap().expect("the kept story");
+    let story = store
+        .story(&kept_old.story)
+        .unwrap()
+        .expect("the kept story");
     assert_eq!(story.also.len(), 1);
     let stats = store.stats().unwrap();
     assert_eq!((stats.articles, stats.stories), (2, 1));
     assert!(store.generation().unwrap() > g);
-    assert!(store.verify().unwrap().is_ok(), "{:?}", store.verify().unwrap());
+    assert!(
+        store.verify().unwrap().is_ok(),
+        "{:?}",
+        store.verify().unwrap()
+    );
     // Nothing more is past the cutoff.
     let again = store.prune(ts("2023-01-01T00:00:00Z")).unwrap();
     assert_eq!(again.stories, 0);

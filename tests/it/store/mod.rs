@@ -13,6 +13,7 @@ use unionwire::store::{FetchState, PageRole, SharedStore};
 
 mod conformance;
 mod postgres;
+mod postgres_cli;
 mod sled;
 
 /// A store engine under test.
