@@ -87,8 +87,14 @@ impl Crawler {
             .read_store(move |s| {
                 Ok(canons
                     .iter()
-                    .map(|c| needs_fetch(s, c, recheck))
-                    .collect::<Vec<_>>())
+                    .map(|c| {
+                        let need = needs_fetch(s, c, recheck)?;
+                        // The state a conditional request needs, read here with the rest rather than once
+                        // per article on the blocking pool.
+                        let state = if need { s.fetch_state(c)? } else { None };
+                        Ok((need, state))
+                    })
+                    .collect::<Vec<Result<_, crate::store::StoreError>>>())
             })
             .await;
         let needs = match needs {
@@ -102,8 +108,8 @@ impl Crawler {
         for ((canon, d), need) in links.into_iter().zip(needs) {
             sum.links_found += 1;
             match need {
-                Ok(true) => todo.push(d),
-                Ok(false) => sum.already_stored += 1,
+                Ok((true, state)) => todo.push((d, state.unwrap_or_default())),
+                Ok((false, _)) => sum.already_stored += 1,
                 Err(e) => sum.errors.push(format!("{canon}: store: {e}")),
             }
             if todo.len() >= self.cfg.crawl.max_articles_per_run {
@@ -123,7 +129,7 @@ impl Crawler {
         let mut queued: VecDeque<Pending<WriteOutcome>> = VecDeque::new();
         let mut outcome = WriteOutcome::default();
         let mut results = stream::iter(todo)
-            .map(|d| self.fetch_one(src, d, token))
+            .map(|(d, state)| self.fetch_one(src, d, state, token))
             .buffer_unordered(self.cfg.crawl.concurrency);
         let mut batch: Vec<Incoming> = Vec::new();
         // Fetch states that describe no new article (failures, stored articles still current): written by the
@@ -185,6 +191,7 @@ impl Crawler {
         &self,
         src: &SourceConfig,
         d: Discovered,
+        state: FetchState,
         token: &CancellationToken,
     ) -> FetchOutcome {
         let url = d.url().clone();
@@ -198,13 +205,6 @@ impl Crawler {
                     .map(|i| Fetched::Article(Box::new(i), 0)),
             );
         }
-        let key = canon.clone();
-        let state = self
-            .read_store(move |s| s.fetch_state(&key))
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
         let mut req = Request::html(url.clone());
         if state.claims_article() {
             req.etag.clone_from(&state.etag);
