@@ -251,13 +251,35 @@ impl Store for SledStore {
     }
 }
 
-/// How often and how long [`open_db`] waits for a lock that may be in the middle of being released.
-const LOCK_RETRIES: u32 = 10;
+/// How long [`open_db`] waits for a lock that may be in the middle of being released: briefly for
+/// a lock another process may hold, longer for a store this process has held (sled releases the
+/// lock from background threads after the last handle is dropped, which can take a while on a busy
+/// machine).
 const LOCK_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+const LOCK_WAIT_FOREIGN: std::time::Duration = std::time::Duration::from_millis(200);
+const LOCK_WAIT_OWN: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Opens sled at `path` with a bounded cache ([`CACHE_BYTES`]). A lock still held by a handle this
-/// process has just dropped (sled releases it from a background thread) is retried for up to
-/// 200 ms; a lock held by another process is then reported as [`StoreError::Locked`].
+/// The store directories this process has opened, so that a lock it still holds while a dropped
+/// handle winds down is waited for rather than reported as another process's.
+static OPENED_HERE: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn opened_here(path: &Path) -> bool {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    OPENED_HERE
+        .lock()
+        .map(|v| v.contains(&key))
+        .unwrap_or(false)
+}
+
+fn remember_opened(path: &Path) {
+    let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(mut v) = OPENED_HERE.lock() {
+        if !v.contains(&key) {
+            v.push(key);
+        }
+    }
+}
+
 /// Whether `path` may hold a store: a sled store directory (its `conf` and `db` files), or, when
 /// `create` is set, a missing or empty directory. A non-empty directory without them is refused before
 /// sled writes anything into it.
@@ -294,21 +316,31 @@ fn check_store_dir(path: &Path, create: bool) -> Result<(), StoreError> {
     }
 }
 
+/// Opens sled at `path` with a bounded cache ([`CACHE_BYTES`]). A lock still held by a handle this
+/// process has dropped is waited for (up to [`LOCK_WAIT_OWN`]); any other held lock is retried for
+/// [`LOCK_WAIT_FOREIGN`] and then reported as [`StoreError::Locked`].
 fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
-    let mut attempt = 0;
+    let started = std::time::Instant::now();
     loop {
         let opened = sled::Config::new()
             .path(path)
             .cache_capacity(CACHE_BYTES)
             .open();
         let err = match opened {
-            Ok(db) => return Ok(db),
+            Ok(db) => {
+                remember_opened(path);
+                return Ok(db);
+            }
             Err(e) => e,
         };
         match err {
             sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
-                attempt += 1;
-                if attempt > LOCK_RETRIES {
+                let limit = if opened_here(path) {
+                    LOCK_WAIT_OWN
+                } else {
+                    LOCK_WAIT_FOREIGN
+                };
+                if started.elapsed() >= limit {
                     return Err(StoreError::Locked {
                         location: path.display().to_string(),
                     });

@@ -91,9 +91,28 @@ fn export_writes_one_json_object_per_article() {
     assert_eq!(a["native_ids"][0][1], "40320000");
 }
 
+/// Opens a closed store with sled itself. sled releases its file lock from a background thread
+/// after the last handle is dropped, so the open is retried for a few seconds while the lock is
+/// still held (as the engine's own open does).
+fn raw_sled(path: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("sled::open {}: {e}", path.display()),
+        }
+    }
+}
+
 /// Damages a closed store with sled directly: a truncated article record and a dangling URL index entry.
 fn damage(path: &Path, victim: &[u8; 16]) {
-    let db = sled::open(path).unwrap();
+    let db = raw_sled(path);
     let tree = db.open_tree("unionwire/v1").unwrap();
     let mut k = vec![b'a'];
     k.extend_from_slice(victim);
@@ -170,7 +189,7 @@ fn a_store_from_a_newer_schema_is_refused_with_exit_4() {
     let dir = tempfile::tempdir().unwrap();
     drop(unionwire::store::open(dir.path()).unwrap());
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let tree = db.open_tree("unionwire/v1").unwrap();
         tree.insert(b"mschema", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
@@ -199,7 +218,7 @@ fn a_store_from_a_newer_schema_is_refused_with_exit_4() {
 /// `b` and `h` keys get the empty values of the earliest schema 1 stores. Returns the number of
 /// `b` and `h` keys written.
 fn downgrade_to_schema_1(path: &Path) -> (usize, usize) {
-    let db = sled::open(path).unwrap();
+    let db = raw_sled(path);
     let tree = db.open_tree("unionwire/v1").unwrap();
     let (mut bands, mut anchors) = (0, 0);
     for item in tree.scan_prefix(b"B") {
@@ -292,7 +311,7 @@ fn a_schema_1_store_is_migrated_and_its_stories_still_gather_their_copies() {
 
     // No schema 1 key is left, and the store reopens as schema 2 without migrating again.
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = raw_sled(dir.path());
         let tree = db.open_tree("unionwire/v1").unwrap();
         assert_eq!(tree.scan_prefix(b"b").count(), 0);
         assert_eq!(tree.scan_prefix(b"h").count(), 0);
