@@ -5,7 +5,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::model::StoryView;
+use std::collections::BTreeSet;
+
+use crate::model::{SourceId, StoredArticle, StoryId, StoryView};
+
+use super::{matches_q, StoryFilter};
 
 /// Where a page of stories continues: everything strictly older than (time, id) in the index it came
 /// from. Written as `{unix seconds}.{32 hex digits}` in `before=` query parameters.
@@ -70,6 +74,94 @@ pub struct StoryPage {
     pub stories: Vec<(StoryView, Cursor)>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,
+}
+
+/// The paging policy every engine applies while it walks its time index newest first: the source
+/// filter, the search, each story once on a source's pages, the page size and where the next page
+/// starts. The engine reads records; this decides what the page holds.
+pub(crate) struct PageFill {
+    page: StoryPage,
+    limit: usize,
+    q: Option<String>,
+    seen: BTreeSet<StoryId>,
+}
+
+impl PageFill {
+    /// A page of up to `limit` stories, searching for `q` (trimmed; empty means no search).
+    pub(crate) fn new(limit: usize, q: Option<&str>) -> Self {
+        Self {
+            page: StoryPage {
+                stories: Vec::new(),
+                next: None,
+            },
+            limit,
+            q: q.map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_owned),
+            seen: BTreeSet::new(),
+        }
+    }
+
+    /// Whether nothing can be added (a page of size 0): the engine need not read at all.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.limit == 0 || self.page.next.is_some()
+    }
+
+    /// Whether a story whose members come from `sources` passes the filter's source list.
+    pub(crate) fn sources_pass<'a>(
+        filter: &StoryFilter,
+        mut sources: impl Iterator<Item = &'a SourceId>,
+    ) -> bool {
+        filter
+            .sources
+            .as_ref()
+            .is_none_or(|wanted| sources.any(|s| wanted.contains(s)))
+    }
+
+    /// Offers a story of a story page at `cursor`; it is taken when the search (if any) matches its
+    /// lead or a member. Returns `false` once the page is full (then `next` is set and the walk stops).
+    pub(crate) fn offer_story(&mut self, view: StoryView, cursor: Cursor) -> bool {
+        if let Some(q) = &self.q {
+            let hit = std::iter::once(&view.lead)
+                .chain(&view.also)
+                .any(|a| matches_q(&a.article, q));
+            if !hit {
+                return true;
+            }
+        }
+        self.take(view, cursor)
+    }
+
+    /// Whether a source's article should bring its story onto a source page: it matches the search
+    /// (if any) and its story is not on the page yet.
+    pub(crate) fn wants_article(&self, a: &StoredArticle) -> bool {
+        !self.seen.contains(&a.story) && self.q.as_deref().is_none_or(|q| matches_q(&a.article, q))
+    }
+
+    /// Takes the story of a source's article at `cursor` (the article's). Returns `false` once the
+    /// page is full.
+    pub(crate) fn offer_source_story(&mut self, view: StoryView, cursor: Cursor) -> bool {
+        let id = view.id;
+        let open = self.take(view, cursor);
+        if open {
+            self.seen.insert(id);
+        }
+        open
+    }
+
+    fn take(&mut self, view: StoryView, cursor: Cursor) -> bool {
+        if self.page.stories.len() >= self.limit {
+            self.page.next = self.page.stories.last().map(|(_, c)| *c);
+            return false;
+        }
+        self.page.stories.push((view, cursor));
+        true
+    }
+
+    /// The page.
+    pub(crate) fn finish(self) -> StoryPage {
+        self.page
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Reading PostgreSQL: articles by id and URL, stories, paged feed queries over the time indexes, fetch
 //! state, source health, counters. Nothing here takes a lock.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use deadpool_postgres::GenericClient;
 use serde::de::DeserializeOwned;
@@ -14,7 +14,7 @@ use crate::dedup::story::Member;
 use crate::model::{
     ArticleId, FetchState, SourceId, SourceState, StoredArticle, StoryId, StoryView,
 };
-use crate::store::query::{Cursor, StoryPage};
+use crate::store::query::{Cursor, PageFill, StoryPage};
 use crate::store::{matches_q, Stats, StoreError, StoryFilter};
 
 /// Rows fetched per round trip of a paged scan.
@@ -157,14 +157,10 @@ pub(super) async fn stories_page(
     before: Option<Cursor>,
     limit: usize,
 ) -> Result<StoryPage, StoreError> {
-    let mut page = StoryPage {
-        stories: Vec::new(),
-        next: None,
-    };
-    if limit == 0 {
-        return Ok(page);
+    let mut fill = PageFill::new(limit, filter.q.as_deref());
+    if fill.is_closed() {
+        return Ok(fill.finish());
     }
-    let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let (mut time, mut after) = start_of(before);
     loop {
         let rows = cached::query(
@@ -186,30 +182,18 @@ pub(super) async fn stories_page(
             let Some(members) = members_of(&sid, r.get(2)) else {
                 continue;
             };
-            if let Some(sources) = &filter.sources {
-                if !members.iter().any(|m| sources.contains(&m.source)) {
-                    continue;
-                }
+            if !PageFill::sources_pass(filter, members.iter().map(|m| &m.source)) {
+                continue;
             }
             let Some(v) = view(c, sid, &members).await? else {
                 continue;
             };
-            if let Some(q) = q {
-                let hit = std::iter::once(&v.lead)
-                    .chain(&v.also)
-                    .any(|a| matches_q(&a.article, q));
-                if !hit {
-                    continue;
-                }
+            if !fill.offer_story(v, Cursor { time, id: sid.0 }) {
+                return Ok(fill.finish());
             }
-            if page.stories.len() == limit {
-                page.next = page.stories.last().map(|(_, c)| *c);
-                return Ok(page);
-            }
-            page.stories.push((v, Cursor { time, id: sid.0 }));
         }
         if done {
-            return Ok(page);
+            return Ok(fill.finish());
         }
     }
 }
@@ -247,15 +231,10 @@ pub(super) async fn source_stories_page(
     before: Option<Cursor>,
     limit: usize,
 ) -> Result<StoryPage, StoreError> {
-    let mut page = StoryPage {
-        stories: Vec::new(),
-        next: None,
-    };
-    if limit == 0 {
-        return Ok(page);
+    let mut fill = PageFill::new(limit, q);
+    if fill.is_closed() {
+        return Ok(fill.finish());
     }
-    let q = q.map(str::trim).filter(|q| !q.is_empty());
-    let mut seen: BTreeSet<StoryId> = BTreeSet::new();
     let (mut time, mut after) = start_of(before);
     loop {
         let rows = source_step(c, source, time, &after).await?;
@@ -263,21 +242,18 @@ pub(super) async fn source_stories_page(
         for (t, aid, a) in rows {
             (time, after) = (t, aid.0.to_vec());
             let Some(a) = a else { continue };
-            if q.is_some_and(|q| !matches_q(&a.article, q)) || seen.contains(&a.story) {
+            if !fill.wants_article(&a) {
                 continue;
             }
             let Some(v) = story(c, a.story).await? else {
                 continue;
             };
-            if page.stories.len() == limit {
-                page.next = page.stories.last().map(|(_, c)| *c);
-                return Ok(page);
+            if !fill.offer_source_story(v, Cursor { time, id: aid.0 }) {
+                return Ok(fill.finish());
             }
-            seen.insert(a.story);
-            page.stories.push((v, Cursor { time, id: aid.0 }));
         }
         if done {
-            return Ok(page);
+            return Ok(fill.finish());
         }
     }
 }

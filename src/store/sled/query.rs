@@ -1,13 +1,11 @@
 //! Pages of stories on the sled engine: the `t` index (stories by lead time) for all stories and
 //! searches, the `x` index (a source's articles by time) for a source's stories. Nothing here writes.
 
-use std::collections::BTreeSet;
-
 use super::codec::{decode_logged, id_from, key, story_key, time_bytes, StoryRecord};
 use super::{sled_err, SledStore};
 use crate::model::{SourceId, StoryId};
-use crate::store::query::{Cursor, StoryPage};
-use crate::store::{matches_q, StoreError, StoryFilter};
+use crate::store::query::{Cursor, PageFill, StoryPage};
+use crate::store::{StoreError, StoryFilter};
 
 impl SledStore {
     /// Up to `limit` stories newest first (by the lead's published, else first seen) matching `filter`,
@@ -21,19 +19,15 @@ impl SledStore {
         before: Option<&Cursor>,
         limit: usize,
     ) -> Result<StoryPage, StoreError> {
-        let mut page = StoryPage {
-            stories: Vec::new(),
-            next: None,
-        };
-        if limit == 0 {
-            return Ok(page);
+        let mut fill = PageFill::new(limit, filter.q.as_deref());
+        if fill.is_closed() {
+            return Ok(fill.finish());
         }
         let start = key(b't', &[]);
         let end = match before {
             Some(c) => key(b't', &[&time_bytes(c.time), &c.id]),
             None => key(b'u', &[]),
         };
-        let q = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
         for item in self.tree().range(start..end).keys().rev() {
             let k = item.map_err(sled_err("scan stories"))?;
             let (Some(time), Some(sid)) = (
@@ -49,29 +43,17 @@ impl SledStore {
             else {
                 continue;
             };
-            if let Some(sources) = &filter.sources {
-                if !rec.members.iter().any(|m| sources.contains(&m.source)) {
-                    continue;
-                }
+            if !PageFill::sources_pass(filter, rec.members.iter().map(|m| &m.source)) {
+                continue;
             }
             let Some(view) = self.view(sid, &rec)? else {
                 continue;
             };
-            if let Some(q) = q {
-                let hit = std::iter::once(&view.lead)
-                    .chain(&view.also)
-                    .any(|a| matches_q(&a.article, q));
-                if !hit {
-                    continue;
-                }
-            }
-            if page.stories.len() == limit {
-                page.next = page.stories.last().map(|(_, c)| *c);
+            if !fill.offer_story(view, Cursor { time, id: sid.0 }) {
                 break;
             }
-            page.stories.push((view, Cursor { time, id: sid.0 }));
         }
-        Ok(page)
+        Ok(fill.finish())
     }
 
     /// Up to `limit` stories `source` carried, newest first by that source's article (published,
@@ -87,20 +69,15 @@ impl SledStore {
         before: Option<&Cursor>,
         limit: usize,
     ) -> Result<StoryPage, StoreError> {
-        let mut page = StoryPage {
-            stories: Vec::new(),
-            next: None,
-        };
-        if limit == 0 {
-            return Ok(page);
+        let mut fill = PageFill::new(limit, q);
+        if fill.is_closed() {
+            return Ok(fill.finish());
         }
         let prefix = key(b'x', &[source.as_str().as_bytes(), &[0]]);
         let end = match before {
             Some(c) => key(b'x', &[&prefix[1..], &time_bytes(c.time), &c.id]),
             None => key(b'x', &[source.as_str().as_bytes(), &[1]]),
         };
-        let q = q.map(str::trim).filter(|q| !q.is_empty());
-        let mut seen: BTreeSet<StoryId> = BTreeSet::new();
         for item in self.tree().range(prefix.clone()..end).keys().rev() {
             let k = item.map_err(sled_err("scan source"))?;
             let Some(rest) = k.get(prefix.len()..) else {
@@ -117,23 +94,17 @@ impl SledStore {
             if a.source_id != *source || a.sort_time().as_second() != time {
                 continue;
             }
-            if q.is_some_and(|q| !matches_q(&a.article, q)) {
-                continue;
-            }
-            if seen.contains(&a.story) {
+            if !fill.wants_article(&a) {
                 continue;
             }
             let Some(view) = self.story(&a.story)? else {
                 continue;
             };
-            if page.stories.len() == limit {
-                page.next = page.stories.last().map(|(_, c)| *c);
+            if !fill.offer_source_story(view, Cursor { time, id: aid.0 }) {
                 break;
             }
-            seen.insert(a.story);
-            page.stories.push((view, Cursor { time, id: aid.0 }));
         }
-        Ok(page)
+        Ok(fill.finish())
     }
 }
 
