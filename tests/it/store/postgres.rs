@@ -45,10 +45,22 @@ fn admin(url: &str, sql: &str) {
             .await
             .expect("connect to the test server");
         let task = tokio::spawn(conn);
-        client
-            .batch_execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        // CREATE DATABASE copies template1 and fails with "object in use" (55006) while another
+        // CREATE DATABASE from it is running; tests make databases in parallel, so that is retried.
+        let mut tries = 0;
+        loop {
+            match client.batch_execute(sql).await {
+                Ok(()) => break,
+                Err(e)
+                    if e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE)
+                        && tries < 100 =>
+                {
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("{sql}: {e:?}"),
+            }
+        }
         drop(client);
         let _ = task.await;
     });
