@@ -570,8 +570,23 @@ pub(crate) fn strip_trailing_editor(paragraph: &str) -> Option<String> {
 static DOMAIN_LIKE: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"));
 
+/// `t` split at the first `sep` that separates a site part: a bare `-` or `_` between two ASCII letters or
+/// digits joins a word (`night-shift`, `page_2`) and is passed over.
+fn split_site<'a>(t: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
+    let joins_words = sep == "-" || sep == "_";
+    t.match_indices(sep).find_map(|(i, m)| {
+        let (before, after) = (&t[..i], &t[i + m.len()..]);
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if joins_words && word(before.chars().next_back()) && word(after.chars().next()) {
+            return None;
+        }
+        Some((before, after))
+    })
+}
+
 /// Splits a page `<title>` on the site suffix separators (`--`, `-`, `_`, `|`) and returns the
-/// first part when it is substantial (at least 4 characters), else the whole title. A site prefix written as
+/// first part when it is substantial (at least 4 characters); else cuts a short site name after the last
+/// ` – `, ` — `, ` · ` or ` :: `; else the whole title. A site prefix written as
 /// a domain (`example.de // » Title`) gives the part after it.
 #[must_use]
 pub(crate) fn title_from_head(title: &str) -> String {
@@ -586,9 +601,20 @@ pub(crate) fn title_from_head(title: &str) -> String {
         }
     }
     for sep in ["--", " - ", "_", "|", "｜", "-"] {
-        if let Some((first, _)) = t.split_once(sep) {
+        if let Some((first, _)) = split_site(t, sep) {
             let first = first.trim();
             if first.chars().count() >= 4 {
+                return first.to_string();
+            }
+        }
+    }
+    // Dashes and dots that also appear inside headlines (`Brexit – what next – The Site`): only the last
+    // one is taken as the site's, and only when what follows it is short beside what precedes it.
+    for sep in [" – ", " — ", " · ", " :: "] {
+        if let Some((first, site)) = t.rsplit_once(sep) {
+            let (first, site) = (first.trim(), site.trim());
+            let (n_first, n_site) = (first.chars().count(), site.chars().count());
+            if n_first >= 4 && n_site <= 40 && n_site < n_first {
                 return first.to_string();
             }
         }

@@ -687,3 +687,20 @@ fn site_and_hidden_headings_never_win_the_title() {
     );
     assert_eq!(a.title, "Jens Weber");
 }
+
+/// A short `<h1>` that `<title>` does not hold is a column name (`工会动态`), not the headline: the
+/// `<title>` wins. A WordPress-style `Post – Site` title loses the site after its last dash.
+#[test]
+fn a_column_name_h1_and_a_dashed_site_suffix_are_not_the_title() {
+    let a = extract_at(
+        "title_column_h1.html",
+        "http://www.qzgh.example/gzdt/2024/0718/c1.html",
+    );
+    assert_eq!(a.title, "区总工会为环卫工人送去夏季慰问品");
+
+    let a = extract_at(
+        "title_wordpress_dash.html",
+        "http://riverside-labour.example/2024/07/back-pay/",
+    );
+    assert_eq!(a.title, "Union wins back pay for night-shift nurses");
+}

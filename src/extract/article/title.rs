@@ -86,6 +86,16 @@ fn is_site_or_hidden_heading(h: ElementRef<'_>) -> bool {
             || links[0].value().attr("href").is_some_and(is_home))
 }
 
+/// Whether a title text is long enough to be a headline rather than a column, section or site name:
+/// at least six Han characters, or two words, or one long word (`Essen-Westviertel`).
+fn headline_like(t: &str) -> bool {
+    let han = t
+        .chars()
+        .filter(|c| matches!(*c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF))
+        .count();
+    han >= 6 || (han == 0 && (t.split_whitespace().count() >= 2 || t.chars().count() >= 12))
+}
+
 /// Whitespace-free form for comparing titles.
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
@@ -103,7 +113,8 @@ pub(super) struct PickedTitle {
 /// The headline. A profile's selectors first. Otherwise the title texts the page offers (`<h1>`, `og:title`,
 /// CMS meta titles such as `ArticleTitle`, then `<h2>`) are compared with `<title>`: the one `<title>`
 /// contains, with whatever site prefix or suffix `<title>` adds around it left out. With no agreement: the
-/// first `<h1>`, else a meta title, else `<title>` cut at its site separator.
+/// first `<h1>`, else a meta title, else `<title>` cut at its site separator — each only when it is long
+/// enough to be a headline ([`headline_like`]), then the same order without that condition.
 pub(super) fn pick_title(
     doc: &DocIndex<'_>,
     profile: Option<&Profile>,
@@ -206,6 +217,14 @@ pub(super) fn pick_title(
                     m.chars().count() >= 4 && (head_sq.starts_with(&m) || head_sq.ends_with(&m))
                 })
                 .cloned()
+        })
+        .or_else(|| h1s.first().filter(|h| headline_like(h)).cloned())
+        .or_else(|| metas.iter().find(|m| headline_like(m)).cloned())
+        .or_else(|| {
+            // A short `<h1>` that `<title>` does not hold is a column or section name (`工会动态`,
+            // `News`) more often than the headline: the `<title>` without its site part comes first.
+            let t = meta::title_from_head(&head);
+            headline_like(&t).then_some(t)
         })
         .or_else(|| h1s.first().cloned())
         .or_else(|| metas.first().cloned())

@@ -184,4 +184,28 @@ fn head_titles_lose_their_site_suffix() {
         title_from_head("以文化滋养精神家园 --时政--人民网"),
         "以文化滋养精神家园"
     );
+    // WordPress writes "Post – Site"; only the last dash is the site's.
+    assert_eq!(
+        title_from_head("Lorem ipsum dolor sit amet – My website"),
+        "Lorem ipsum dolor sit amet"
+    );
+    assert_eq!(
+        title_from_head("Brexit – what comes next – The Daily"),
+        "Brexit – what comes next"
+    );
+    assert_eq!(
+        title_from_head("standalone WebAssembly binaries · V8"),
+        "standalone WebAssembly binaries"
+    );
+    // A hyphen inside a word is not a separator.
+    assert_eq!(
+        title_from_head("Night-shift nurses win back pay - Labour News"),
+        "Night-shift nurses win back pay"
+    );
+    assert_eq!(title_from_head("COVID-19 Update"), "COVID-19 Update");
+    // A dash whose right side is not a short site name stays.
+    assert_eq!(
+        title_from_head("Short – a much longer second half of the headline"),
+        "Short – a much longer second half of the headline"
+    );
 }
