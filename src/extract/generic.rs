@@ -421,7 +421,8 @@ const REPEAT_LEVELS: usize = 3;
 
 /// Publishing systems that cut an article into chunks (around ads or pull quotes) give every chunk the
 /// same tag and class. When the best container's tag and class recur near it (under an ancestor at most
-/// [`REPEAT_LEVELS`] up, at the same depth below it) on other kept elements that carry punctuated,
+/// [`REPEAT_LEVELS`] up, at the same place below it: the same tags and classes between, bare inline
+/// wrappers aside) on other kept elements that carry punctuated,
 /// barely linked text, all of them (in page order) are the body. Returns no parts when the best container has no class or no repeat.
 fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     let Some(bel) = best.value().as_element() else {
@@ -431,6 +432,18 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
         return Vec::new();
     };
     let mut found: Vec<NodeId> = Vec::new();
+    let best_shape = {
+        let mut shape = Vec::new();
+        for a in best.ancestors().take(REPEAT_LEVELS) {
+            if let Some(el) = a.value().as_element() {
+                if !is_bare_wrapper(el) {
+                    shape.push((el.name(), el.attr("class")));
+                }
+            }
+        }
+        shape
+    };
+    let mut shape_len = 0;
     for (level, anc) in best.ancestors().enumerate() {
         if level >= REPEAT_LEVELS {
             break;
@@ -440,6 +453,10 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
         };
         if matches!(ael.name(), "body" | "html") || scorer.dropped.contains(&anc.id()) {
             break;
+        }
+        let level = shape_len;
+        if !is_bare_wrapper(ael) {
+            shape_len += 1;
         }
         let mut here: Vec<NodeId> = Vec::new();
         for n in anc.descendants() {
@@ -453,9 +470,11 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
             let Some(st) = scorer.stats.get(&n.id()) else {
                 continue;
             };
-            let depth = n.ancestors().take_while(|a| a.id() != anc.id()).count();
             if n.id() != best.id()
-                && (depth != level || st.weight < 200 || st.punct < 5 || st.link_density() > 0.3)
+                && (path_shape(n, anc.id()) != best_shape[..level]
+                    || st.weight < 200
+                    || st.punct < 5
+                    || st.link_density() > 0.3)
             {
                 continue;
             }
@@ -472,6 +491,25 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
         return Vec::new();
     }
     found
+}
+
+/// An inline wrapper without class or id (`<span>`, `<font>`): templates wrap some chunks of an
+/// article in one and not others, so it does not count in a chunk's place.
+fn is_bare_wrapper(el: &scraper::node::Element) -> bool {
+    matches!(el.name(), "span" | "font" | "b" | "i" | "em" | "strong")
+        && el.attr("class").is_none_or(|c| c.trim().is_empty())
+        && el.attr("id").is_none()
+}
+
+/// The tags and classes between `n` and its ancestor `top` (exclusive), nearest first, bare inline
+/// wrappers left out: where a chunk sits below the ancestor its repeats share.
+fn path_shape(n: NodeRef<'_, Node>, top: NodeId) -> Vec<(&str, Option<&str>)> {
+    n.ancestors()
+        .take_while(|a| a.id() != top)
+        .filter_map(|a| a.value().as_element())
+        .filter(|el| !is_bare_wrapper(el))
+        .map(|el| (el.name(), el.attr("class")))
+        .collect()
 }
 
 /// A container that is its parent's only kept element child (no text beside it) says nothing the

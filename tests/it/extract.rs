@@ -852,3 +852,35 @@ fn generic_body_reads_text_written_beside_line_breaks_in_a_div() {
     assert!(p.contains(&text), "{p:#?}");
     assert!(!p.iter().any(|l| l.contains("Archive month")), "{p:#?}");
 }
+
+/// An article cut into chunks that share a tag and class, where the template wraps every chunk but the
+/// first in a bare `<span>` (a real page: readability's `ehow-2`): every step is body, in page order.
+#[test]
+fn chunks_wrapped_in_bare_spans_are_all_body() {
+    let gz = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/readability-testpages/ehow-2.source.html.gz"),
+    )
+    .unwrap();
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut html).unwrap();
+    let u = url("https://www.ehow.com/how_4851888_throw-graduation-party-budget.html");
+    let a = extract::extract_article(&html, &u, Profiles::builtin().for_url(&u))
+        .unwrap()
+        .article;
+    let text = a.paragraphs.join("\n");
+    for step in [
+        "Graduation parties are a great way",
+        "Parties hosted at restaurants, clubhouses",
+        "Instead of hiring a DJ",
+        "Skip carving stations of prime rib",
+        "Decorate your party in the graduate",
+    ] {
+        assert!(
+            text.contains(step),
+            "missing {step:?} in {:?}",
+            a.paragraphs
+        );
+    }
+    assert!(!text.contains("Leaf Group"), "{:?}", a.paragraphs);
+}
