@@ -278,3 +278,32 @@ fn source_last_success(s: &SourceState) -> Option<jiff::Timestamp> {
 fn source_articles(s: &SourceState) -> Option<u64> {
     Some(s.articles_total)
 }
+
+/// Appends the store's connection-pool gauges (PostgreSQL; deadpool's status) to `out`.
+pub fn render_pool(out: &mut String, pool: &crate::store::PoolStatus) {
+    let gauges: [(&str, &str, usize); 4] = [
+        (
+            "unionwire_store_pool_max_size",
+            "Most connections the store's pool opens.",
+            pool.max_size,
+        ),
+        (
+            "unionwire_store_pool_size",
+            "Connections the store's pool holds open (in use or idle).",
+            pool.size,
+        ),
+        (
+            "unionwire_store_pool_available",
+            "Idle connections in the store's pool, ready to use.",
+            pool.available,
+        ),
+        (
+            "unionwire_store_pool_waiting",
+            "Store operations waiting for a connection.",
+            pool.waiting,
+        ),
+    ];
+    for (name, help, v) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+    }
+}

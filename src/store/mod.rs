@@ -277,6 +277,51 @@ pub struct PruneReport {
     pub fetch_states: u64,
 }
 
+/// A counter of the changes to the store this process knows of: each write or prune this process commits
+/// moves it, and so does, on PostgreSQL, a change another process announces (LISTEN/NOTIFY, when asked
+/// for with [`Store::changes`]). Servers wait on it to re-read [`Store::generation`] at once instead of at
+/// their next refresh; it says only "look again", never what changed, and nothing depends on it moving.
+#[derive(Debug, Clone)]
+pub struct ChangeCounter(Arc<tokio::sync::watch::Sender<u64>>);
+
+impl ChangeCounter {
+    /// A counter at zero.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+
+    /// Counts one change and wakes every subscriber.
+    pub fn bump(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that sees the counter move.
+    #[must_use]
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+impl Default for ChangeCounter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The state of an engine's connection pool (PostgreSQL): what `/metrics` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PoolStatus {
+    /// Most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now (in use or idle).
+    pub size: usize,
+    /// Idle connections ready to use.
+    pub available: usize,
+    /// Operations waiting for a connection.
+    pub waiting: usize,
+}
+
 /// A store engine. Every operation is synchronous (see the module's calling convention); an engine is
 /// shared between threads as a [`SharedStore`].
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -409,6 +454,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Engine failures.
     fn generation(&self) -> Result<u64, StoreError>;
+
+    /// The change counter of this process ([`ChangeCounter`]): a receiver that moves after every write
+    /// or prune this process commits. With `remote`, an engine shared between processes also moves it
+    /// when another process announces a change (PostgreSQL: LISTEN, started on the first such call and
+    /// reconnected when the connection drops); sled, which one process owns, has nothing to add.
+    fn changes(&self, remote: bool) -> tokio::sync::watch::Receiver<u64>;
+
+    /// The state of the engine's connection pool; `None` for an engine without one (sled).
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 
     /// Articles, stories, size on disk.
     ///
