@@ -125,6 +125,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the operation may succeed if tried again: the database server was unreachable, went
+    /// away mid-operation (a restart) or refused it for the moment (starting up, a serialization
+    /// conflict). A write that failed so is safe to repeat: ingest is idempotent.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Unavailable { .. } => true,
+            StoreError::Backend { source, .. } => postgres::is_transient(source.as_ref()),
+            _ => false,
+        }
+    }
+
     /// An engine failure in `op`.
     pub fn backend(
         op: &'static str,

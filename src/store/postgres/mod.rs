@@ -429,6 +429,47 @@ async fn listen_once(
     }
 }
 
+/// Whether `e` (or a cause) is a failure a retry may get past: a connection that could not be made or
+/// was lost, a pool that timed out waiting for one, a server shutting down or starting up (SQLSTATE
+/// class 08, 57P01-57P03), a serialization failure or deadlock (40001, 40P01).
+pub(crate) fn is_transient(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(pg) = err.downcast_ref::<tokio_postgres::Error>() {
+            return pg_transient(pg);
+        }
+        if let Some(pool) = err.downcast_ref::<deadpool_postgres::PoolError>() {
+            return match pool {
+                deadpool_postgres::PoolError::Timeout(_) => true,
+                deadpool_postgres::PoolError::Backend(pg) => pg_transient(pg),
+                _ => false,
+            };
+        }
+        cur = err.source();
+    }
+    false
+}
+
+fn pg_transient(pg: &tokio_postgres::Error) -> bool {
+    if pg.is_closed() {
+        return true;
+    }
+    if let Some(code) = pg.code() {
+        let code = code.code();
+        return code.starts_with("08")
+            || matches!(code, "57P01" | "57P02" | "57P03" | "40001" | "40P01");
+    }
+    // A connection refused, reset or timed out: an I/O error under the client's.
+    let mut cur = std::error::Error::source(pg);
+    while let Some(err) = cur {
+        if err.downcast_ref::<std::io::Error>().is_some() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// An error and its causes, `: `-separated (tokio-postgres puts the server's message in a cause).
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();

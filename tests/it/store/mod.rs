@@ -14,6 +14,7 @@ use unionwire::store::{FetchState, PageRole, SharedStore};
 mod conformance;
 mod postgres;
 mod postgres_cli;
+mod serving;
 mod sled;
 
 /// A store engine under test.
