@@ -17,6 +17,20 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::{SharedStore, Store, StoreError};
 
+/// An error and its causes, `: `-separated (the cause says what happened to the connection).
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// What the last reads of the generation found.
 #[derive(Debug, Default)]
 struct Seen {
@@ -85,7 +99,7 @@ impl Freshness {
                 seen.local = seen.local.max(local);
                 seen.failed = None;
             }
-            Err(e) => seen.failed = Some(e.to_string()),
+            Err(e) => seen.failed = Some(format!("{}: {}", store.location(), chain(e))),
         }
         read
     }
@@ -102,7 +116,7 @@ impl Freshness {
         let local = *self.changes.borrow();
         self.read(store, local)
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("{}: {}", store.location(), chain(&e)))
     }
 
     /// Keeps the generation until `token` is cancelled: reads it now, then every `every` and whenever

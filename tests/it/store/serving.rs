@@ -18,8 +18,6 @@ pub(super) struct Serve {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub(super) base: String,
-    /// Its log lines so far (JSON), collected on a thread.
-    pub(super) log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Serve {
@@ -59,7 +57,7 @@ pub(super) fn start_serve(config: &Path) -> Serve {
     let base = rx
         .recv_timeout(HANG)
         .unwrap_or_else(|_| panic!("serve did not start listening: {:?}", log.lock().unwrap()));
-    Serve { child, base, log }
+    Serve { child, base }
 }
 
 /// An HTTP answer: status, ETag, body.
