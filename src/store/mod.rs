@@ -473,6 +473,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// reconnected when the connection drops); sled, which one process owns, has nothing to add.
     fn changes(&self, remote: bool) -> tokio::sync::watch::Receiver<u64>;
 
+    /// The fingerprint an article is indexed under (`db copy` moves it with the record).
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError>;
+
+    /// `db copy`: writes a story as another store keeps it — its members' records as they are (ids,
+    /// times, story), in lead order, each indexed under its fingerprint, with its URL index entries
+    /// (canonical and fetched URL), source index and counters — in one atomic write, durable on return.
+    /// A story the store has already is left alone (`false`): a copy run again goes on where it stopped.
+    ///
+    /// # Errors
+    /// Engine failures; a member stored here already under another story.
+    fn import_story(
+        &self,
+        id: &StoryId,
+        members: Vec<(StoredArticle, Fingerprint)>,
+    ) -> Result<bool, StoreError>;
+
+    /// Every fetch state, by URL identity key ([`crate::dedup::url_key_str`]; [`Store::set_fetch_state`]
+    /// takes the key back as it is), in key order.
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn fetch_states(&self) -> Result<Vec<(String, FetchState)>, StoreError>;
+
+    /// Every source's health record, in id order.
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn source_states(&self) -> Result<Vec<(SourceId, SourceState)>, StoreError>;
+
     /// The state of the engine's connection pool; `None` for an engine without one (sled).
     fn pool_status(&self) -> Option<PoolStatus> {
         None

@@ -313,7 +313,7 @@ async fn load(
 }
 
 /// Records `fp` in the band and anchor tables for `id` (of `story`), within the per-key bounds.
-async fn index(
+pub(super) async fn index(
     c: &impl GenericClient,
     id: &ArticleId,
     fp: &Fingerprint,

@@ -41,6 +41,7 @@ use crate::store::query::{Cursor, StoryPage};
 use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, VerifyReport};
 
 mod conn;
+mod copy;
 mod ingest;
 mod prune;
 mod read;
@@ -639,6 +640,32 @@ impl Store for PgStore {
         let done = self.run("prune", move |c| prune::prune(c, cutoff));
         self.inner.changes.bump();
         done
+    }
+    fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError> {
+        let id = *id;
+        self.run("read fingerprint", move |c| async move {
+            copy::fingerprint(&c, &id).await
+        })
+    }
+    fn import_story(
+        &self,
+        id: &StoryId,
+        members: Vec<(StoredArticle, Fingerprint)>,
+    ) -> Result<bool, StoreError> {
+        let id = *id;
+        let done = self.run("copy story", move |c| copy::import_story(c, id, members));
+        self.inner.changes.bump();
+        done
+    }
+    fn fetch_states(&self) -> Result<Vec<(String, FetchState)>, StoreError> {
+        self.run("scan fetch states", |c| async move {
+            copy::fetch_states(&c).await
+        })
+    }
+    fn source_states(&self) -> Result<Vec<(SourceId, SourceState)>, StoreError> {
+        self.run("scan source states", |c| async move {
+            copy::source_states(&c).await
+        })
     }
     fn changes(&self, remote: bool) -> tokio::sync::watch::Receiver<u64> {
         use std::sync::atomic::Ordering;

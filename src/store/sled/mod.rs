@@ -43,6 +43,7 @@ use crate::store::{
 };
 
 pub(crate) mod codec;
+mod copy;
 mod ingest;
 mod migrate;
 mod prune;
@@ -256,6 +257,24 @@ impl Store for SledStore {
         let done = SledStore::prune(self, cutoff);
         self.inner.changes.bump();
         done
+    }
+    fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError> {
+        self.fingerprint_of(id)
+    }
+    fn import_story(
+        &self,
+        id: &StoryId,
+        members: Vec<(StoredArticle, Fingerprint)>,
+    ) -> Result<bool, StoreError> {
+        let done = SledStore::import_story(self, id, members);
+        self.inner.changes.bump();
+        done
+    }
+    fn fetch_states(&self) -> Result<Vec<(String, FetchState)>, StoreError> {
+        SledStore::fetch_states(self)
+    }
+    fn source_states(&self) -> Result<Vec<(SourceId, SourceState)>, StoreError> {
+        SledStore::source_states(self)
     }
     fn changes(&self, _remote: bool) -> tokio::sync::watch::Receiver<u64> {
         // One process owns a sled store: its own writes are all there is.

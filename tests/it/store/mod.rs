@@ -12,6 +12,7 @@ use unionwire::model::{Article, SourceId};
 use unionwire::store::{FetchState, PageRole, SharedStore};
 
 mod conformance;
+mod copy;
 mod faults;
 mod postgres;
 mod postgres_cli;
