@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use unionwire::store::{Incoming, PageRole, SourceState, SourceStatus, Store};
+use unionwire::store::{Incoming, PageRole, SourceState, SourceStatus};
 
 use super::postgres::{new_database, server};
 use super::{article, sid, story_text, ts, validators};
