@@ -279,8 +279,21 @@ fn source_articles(s: &SourceState) -> Option<u64> {
     Some(s.articles_total)
 }
 
-/// Appends the store's connection-pool gauges (PostgreSQL; deadpool's status) to `out`.
-pub fn render_pool(out: &mut String, pool: &crate::store::PoolStatus) {
+/// The store's connection pool, as `/metrics` reports it (PostgreSQL; deadpool's status).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolGauges {
+    /// Most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Idle connections.
+    pub available: usize,
+    /// Operations waiting for a connection.
+    pub waiting: usize,
+}
+
+/// Appends the store's connection-pool gauges to `out`.
+pub fn render_pool(out: &mut String, pool: &PoolGauges) {
     let gauges: [(&str, &str, usize); 4] = [
         (
             "unionwire_store_pool_max_size",

@@ -348,8 +348,14 @@ async fn metrics(State(state): State<AppState>) -> Response {
         )],
         {
             let mut text = state.metrics.render_prometheus(&health);
-            if let Some(pool) = state.store.pool_status() {
-                crate::metrics::render_pool(&mut text, &pool);
+            if let Some(p) = state.store.pool_status() {
+                let gauges = crate::metrics::PoolGauges {
+                    max_size: p.max_size,
+                    size: p.size,
+                    available: p.available,
+                    waiting: p.waiting,
+                };
+                crate::metrics::render_pool(&mut text, &gauges);
             }
             text
         },
