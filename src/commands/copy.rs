@@ -86,6 +86,8 @@ pub fn run(from: &str, to: &str) -> CmdResult {
             tracing::warn!(story = %hex::encode(id.0), "a story of the source cannot be read; not copied");
         }
         if n % PROGRESS_EVERY == 0 {
+            // What was copied so far stays copied if the run is stopped (sled writes become durable here).
+            target.flush()?;
             tracing::info!(done = n, of = ids.len(), copied, skipped, "copying stories");
         }
     }

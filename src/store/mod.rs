@@ -481,8 +481,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// `db copy`: writes a story as another store keeps it — its members' records as they are (ids,
     /// times, story), in lead order, each indexed under its fingerprint, with its URL index entries
-    /// (canonical and fetched URL), source index and counters — in one atomic write, durable on return.
-    /// A story the store has already is left alone (`false`): a copy run again goes on where it stopped.
+    /// (canonical and fetched URL), source index and counters — in one atomic write (durable at the next
+    /// [`Store::flush`]; on PostgreSQL committed on return). A story the store has already is left alone
+    /// (`false`): a copy run again goes on where it stopped.
     ///
     /// # Errors
     /// Engine failures; a member stored here already under another story.

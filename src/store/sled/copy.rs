@@ -10,7 +10,7 @@ use crate::model::{FetchState, SourceId, SourceState, StoredArticle, StoryId};
 use crate::store::StoreError;
 
 impl SledStore {
-    /// [`crate::store::Store::import_story`]: flushed before it returns.
+    /// [`crate::store::Store::import_story`]: one atomic batch, durable at the next flush.
     pub(crate) fn import_story(
         &self,
         id: &StoryId,
@@ -67,7 +67,6 @@ impl SledStore {
         }
         postings.write(&mut batch);
         tree.apply_batch(batch).map_err(sled_err("copy story"))?;
-        self.flush()?;
         Ok(true)
     }
 

@@ -36,6 +36,11 @@ pub(super) fn server(test: &str) -> Option<String> {
 
 /// Runs SQL statements on the database at `url`.
 fn admin(url: &str, sql: &str) {
+    try_admin(url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// [`admin`], saying what failed instead of panicking.
+fn try_admin(url: &str, sql: &str) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -45,13 +50,14 @@ fn admin(url: &str, sql: &str) {
             .await
             .expect("connect to the test server");
         let task = tokio::spawn(conn);
-        client
+        let done = client
             .batch_execute(sql)
             .await
-            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+            .map_err(|e| format!("{e:?}"));
         drop(client);
         let _ = task.await;
-    });
+        done
+    })
 }
 
 /// The URL of database `name` on the server at `server`.
@@ -71,10 +77,16 @@ pub(super) fn new_database(server: &str) -> Place {
         dir: tempfile::tempdir().expect("temp dir"),
         url: Some(url),
         cleanup: Some(Box::new(move || {
-            admin(
-                &server,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+            // An autovacuum worker in the database makes `WITH (FORCE)` fail for a role that is not a
+            // superuser ("must be a member of the role whose process is being terminated"); it is gone
+            // a moment later.
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let mut tries = 0;
+            while let Err(e) = try_admin(&server, &sql) {
+                tries += 1;
+                assert!(tries < 50, "{sql}: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
         })),
     }
 }
