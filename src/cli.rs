@@ -169,6 +169,17 @@ pub enum DbCommand {
     /// `run` and `crawl` also apply when they open it; sled migrates on open). A store from a newer build
     /// is refused (exit 4).
     Migrate,
+    /// Copy one store into another (sled → PostgreSQL and back): every story with its articles as they
+    /// are, the fetch states and the source states; then compare counts and checksums of both sides
+    /// (exit 1 when they differ). Run again, it copies only what is missing (resumable, idempotent).
+    Copy {
+        /// The store to copy: a sled directory or a `postgres://` URL (only read).
+        #[arg(long, value_name = "STORE")]
+        from: String,
+        /// The store to copy into: a sled directory or a `postgres://` URL (created or migrated).
+        #[arg(long, value_name = "STORE")]
+        to: String,
+    },
     /// Copy every record of a damaged store that can still be read into a new store at DIR (a new or
     /// empty directory), and report what could not be read. The damaged store is only read.
     Salvage {

@@ -278,3 +278,45 @@ fn source_last_success(s: &SourceState) -> Option<jiff::Timestamp> {
 fn source_articles(s: &SourceState) -> Option<u64> {
     Some(s.articles_total)
 }
+
+/// The store's connection pool, as `/metrics` reports it (PostgreSQL; deadpool's status).
+#[derive(Debug, Clone, Copy)]
+pub struct PoolGauges {
+    /// Most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Idle connections.
+    pub available: usize,
+    /// Operations waiting for a connection.
+    pub waiting: usize,
+}
+
+/// Appends the store's connection-pool gauges to `out`.
+pub fn render_pool(out: &mut String, pool: &PoolGauges) {
+    let gauges: [(&str, &str, usize); 4] = [
+        (
+            "unionwire_store_pool_max_size",
+            "Most connections the store's pool opens.",
+            pool.max_size,
+        ),
+        (
+            "unionwire_store_pool_size",
+            "Connections the store's pool holds open (in use or idle).",
+            pool.size,
+        ),
+        (
+            "unionwire_store_pool_available",
+            "Idle connections in the store's pool, ready to use.",
+            pool.available,
+        ),
+        (
+            "unionwire_store_pool_waiting",
+            "Store operations waiting for a connection.",
+            pool.waiting,
+        ),
+    ];
+    for (name, help, v) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+    }
+}

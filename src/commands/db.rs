@@ -22,6 +22,10 @@ use crate::store::StoreError;
 /// A store that cannot be opened (locked: exit 3; damaged or newer: exit 4); `verify` finding damage
 /// (exit 4).
 pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
+    // Both stores are named on the command line: the configuration's store is not involved.
+    if let DbCommand::Copy { from, to } = cmd {
+        return crate::commands::copy::run(from, to);
+    }
     let cfg = load_config(cli, crate::config::Overrides::default())?;
     match cmd {
         DbCommand::Salvage { to, json } => {
@@ -40,6 +44,7 @@ pub fn run(cli: &Cli, cmd: &DbCommand) -> CmdResult {
         DbCommand::Stats { json } => stats(&cfg, *json),
         DbCommand::Verify { repair } => verify(&cfg, *repair),
         DbCommand::Prune { older_than, json } => prune(&cfg, older_than.as_deref(), *json),
+        DbCommand::Copy { from, to } => crate::commands::copy::run(from, to),
     }
 }
 

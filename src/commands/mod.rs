@@ -7,6 +7,7 @@ use crate::cli::{Cli, Command, LogFormat};
 
 pub mod check;
 pub mod control;
+pub mod copy;
 pub mod crawl;
 pub mod db;
 pub mod export;

@@ -62,6 +62,14 @@ pub struct ServerConfig {
     /// loopback address; with it every API request must carry `Authorization: Bearer TOKEN`.
     #[serde(default, deserialize_with = "de_admin_token")]
     pub admin_token: Option<AdminToken>,
+    /// How often the server reads the store's change counter (the generation) to see what other
+    /// processes stored; its own process's writes, and on PostgreSQL a NOTIFY, wake it sooner.
+    #[serde(default = "default_refresh", deserialize_with = "de_refresh")]
+    pub refresh: Duration,
+    /// Whether, on PostgreSQL, the server LISTENs for the changes writers announce (NOTIFY) to see them
+    /// before the next `refresh`. Off behind a pooler or on a database without LISTEN.
+    #[serde(default = "default_notify")]
+    pub notify: bool,
 }
 
 /// Shortest `server.admin_token` accepted.
@@ -174,6 +182,12 @@ fn default_max_head_bytes() -> usize {
 fn default_server_max_body_bytes() -> usize {
     16 * 1024
 }
+fn default_refresh() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_notify() -> bool {
+    true
+}
 
 /// Shortest server timeout accepted: below it ordinary clients on a slow link would be cut off.
 const SERVER_TIMEOUT_MIN: Duration = Duration::from_millis(100);
@@ -223,6 +237,9 @@ fn server_count<'de, D: Deserializer<'de>>(
 fn de_request_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     server_timeout(d, "server.request_timeout")
 }
+fn de_refresh<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    server_timeout(d, "server.refresh")
+}
 fn de_header_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     server_timeout(d, "server.header_timeout")
 }
@@ -267,6 +284,8 @@ impl Default for ServerConfig {
             max_head_bytes: default_max_head_bytes(),
             max_body_bytes: default_server_max_body_bytes(),
             admin_token: None,
+            refresh: default_refresh(),
+            notify: default_notify(),
         }
     }
 }

@@ -147,7 +147,7 @@ fn ingest(
             .collect::<Vec<_>>()
             .join(" ")
     });
-    match store.ingest_batch(batch) {
+    match ingest_retrying(store, source, batch) {
         Ok(done) => {
             for i in done {
                 if i.new_article {
@@ -173,6 +173,38 @@ fn ingest(
             let e = error_chain(&e);
             warn!(source = %source, error = %e, "ingest failed");
             out.errors.push(format!("storing {n} articles: {e}"));
+        }
+    }
+}
+
+/// The first wait before a write that failed for a transient reason is tried again.
+const WRITE_RETRY_FIRST: std::time::Duration = std::time::Duration::from_millis(250);
+/// The longest wait between two tries of a write.
+const WRITE_RETRY_MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a write is tried again before its failure is reported (a database restart takes seconds).
+const WRITE_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// [`Store::ingest_batch`], tried again with backoff while it fails for a transient reason (the database
+/// restarted, a pooled connection went stale: [`crate::store::StoreError::is_transient`]) for up to
+/// [`WRITE_RETRY_FOR`]. Repeating a batch is safe: ingest is idempotent, so a batch whose commit
+/// happened but was not confirmed is stored once.
+fn ingest_retrying(
+    store: &dyn Store,
+    source: &SourceId,
+    batch: Vec<Incoming>,
+) -> Result<Vec<crate::store::Ingested>, crate::store::StoreError> {
+    let started = std::time::Instant::now();
+    let mut wait = WRITE_RETRY_FIRST;
+    let mut tries = 1u32;
+    loop {
+        match store.ingest_batch(batch.clone()) {
+            Err(e) if e.is_transient() && started.elapsed() + wait <= WRITE_RETRY_FOR => {
+                warn!(source = %source, error = %error_chain(&e), tries, retry_in = ?wait, "ingest failed for now; trying the batch again");
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(WRITE_RETRY_MAX_WAIT);
+                tries += 1;
+            }
+            done => return done,
         }
     }
 }

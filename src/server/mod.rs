@@ -37,6 +37,7 @@ pub mod control;
 mod index;
 pub mod limits;
 mod pages;
+mod refresh;
 
 pub use limits::{
     parse_query, ConnectionStats, FeedQuery, GuardedStream, QueryError, ServerLimits,
@@ -73,18 +74,22 @@ pub struct AppState {
     cache: Arc<Mutex<HashMap<CacheKey, Arc<Rendered>>>>,
     /// The control API (`/api/`), when the server runs in `run` or `serve` ([`AppState::with_control`]).
     control: Option<Arc<control::Control>>,
+    /// The generation the feeds show, kept by a task of [`serve_with`] (`server.refresh`).
+    freshness: Arc<refresh::Freshness>,
 }
 
 impl AppState {
     /// State over an open store.
     #[must_use]
     pub fn new(store: SharedStore, cfg: Arc<Config>, metrics: Arc<Metrics>) -> Self {
+        let freshness = Arc::new(refresh::Freshness::new(store.as_ref(), cfg.server.notify));
         Self {
             store,
             cfg,
             metrics,
             cache: Arc::new(Mutex::new(HashMap::new())),
             control: None,
+            freshness,
         }
     }
 
@@ -217,6 +222,16 @@ pub async fn serve_with(
     limits: ServerLimits,
     stats: Arc<ConnectionStats>,
 ) -> std::io::Result<()> {
+    // The generation the feeds show is kept by its own task while the server runs.
+    let refresher = {
+        let token = shutdown.child_token();
+        let task = tokio::spawn(Arc::clone(&state.freshness).run(
+            state.store.clone(),
+            state.cfg.server.refresh,
+            token.clone(),
+        ));
+        (task, token)
+    };
     let app = router_with(state, &limits);
     let slots = Arc::new(tokio::sync::Semaphore::new(
         limits
@@ -268,6 +283,10 @@ pub async fn serve_with(
     }
     drop(listener);
     graceful.shutdown().await;
+    refresher.1.cancel();
+    if let Err(e) = refresher.0.await {
+        tracing::error!(error = %e, "the generation refresher failed");
+    }
     Ok(())
 }
 
@@ -299,8 +318,22 @@ async fn not_found() -> Response {
     plain(StatusCode::NOT_FOUND, "not found")
 }
 
-async fn healthz() -> Response {
-    plain(StatusCode::OK, "ok")
+/// `ok` while the store answers; 503 saying why when it does not (the feeds are then served from the
+/// last good renderings).
+async fn healthz(State(state): State<AppState>) -> Response {
+    let st = state.clone();
+    let health = tokio::task::spawn_blocking(move || st.freshness.health(st.store.as_ref())).await;
+    match health {
+        Ok(Ok(())) => plain(StatusCode::OK, "ok"),
+        Ok(Err(e)) => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("unhealthy: the store is unreachable ({e})"),
+        ),
+        Err(e) => plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("unhealthy: checking the store failed ({e})"),
+        ),
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -313,7 +346,19 @@ async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render_prometheus(&health),
+        {
+            let mut text = state.metrics.render_prometheus(&health);
+            if let Some(p) = state.store.pool_status() {
+                let gauges = crate::metrics::PoolGauges {
+                    max_size: p.max_size,
+                    size: p.size,
+                    available: p.available,
+                    waiting: p.waiting,
+                };
+                crate::metrics::render_pool(&mut text, &gauges);
+            }
+            text
+        },
     )
         .into_response()
 }
@@ -532,7 +577,10 @@ async fn feed(
     let st = state.clone();
     let k = key.clone();
     let looked = tokio::task::spawn_blocking(move || -> Result<(Arc<Rendered>, bool), String> {
-        let generation = st.store.generation().map_err(|e| e.to_string())?;
+        let generation = st
+            .freshness
+            .generation(st.store.as_ref())
+            .map_err(|e| e.to_string())?;
         if let Some(hit) = st.cached(&k, generation) {
             return Ok((hit, true));
         }

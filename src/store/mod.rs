@@ -125,6 +125,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the operation may succeed if tried again: the database server was unreachable, went
+    /// away mid-operation (a restart) or refused it for the moment (starting up, a serialization
+    /// conflict). A write that failed so is safe to repeat: ingest is idempotent.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Unavailable { .. } => true,
+            StoreError::Backend { source, .. } => postgres::is_transient(source.as_ref()),
+            _ => false,
+        }
+    }
+
     /// An engine failure in `op`.
     pub fn backend(
         op: &'static str,
@@ -277,6 +289,51 @@ pub struct PruneReport {
     pub fetch_states: u64,
 }
 
+/// A counter of the changes to the store this process knows of: each write or prune this process commits
+/// moves it, and so does, on PostgreSQL, a change another process announces (LISTEN/NOTIFY, when asked
+/// for with [`Store::changes`]). Servers wait on it to re-read [`Store::generation`] at once instead of at
+/// their next refresh; it says only "look again", never what changed, and nothing depends on it moving.
+#[derive(Debug, Clone)]
+pub struct ChangeCounter(Arc<tokio::sync::watch::Sender<u64>>);
+
+impl ChangeCounter {
+    /// A counter at zero.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::Sender::new(0)))
+    }
+
+    /// Counts one change and wakes every subscriber.
+    pub fn bump(&self) {
+        self.0.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that sees the counter move.
+    #[must_use]
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+impl Default for ChangeCounter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The state of an engine's connection pool (PostgreSQL): what `/metrics` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PoolStatus {
+    /// Most connections the pool opens.
+    pub max_size: usize,
+    /// Connections open now (in use or idle).
+    pub size: usize,
+    /// Idle connections ready to use.
+    pub available: usize,
+    /// Operations waiting for a connection.
+    pub waiting: usize,
+}
+
 /// A store engine. Every operation is synchronous (see the module's calling convention); an engine is
 /// shared between threads as a [`SharedStore`].
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -409,6 +466,50 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// Engine failures.
     fn generation(&self) -> Result<u64, StoreError>;
+
+    /// The change counter of this process ([`ChangeCounter`]): a receiver that moves after every write
+    /// or prune this process commits. With `remote`, an engine shared between processes also moves it
+    /// when another process announces a change (PostgreSQL: LISTEN, started on the first such call and
+    /// reconnected when the connection drops); sled, which one process owns, has nothing to add.
+    fn changes(&self, remote: bool) -> tokio::sync::watch::Receiver<u64>;
+
+    /// The fingerprint an article is indexed under (`db copy` moves it with the record).
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError>;
+
+    /// `db copy`: writes a story as another store keeps it — its members' records as they are (ids,
+    /// times, story), in lead order, each indexed under its fingerprint, with its URL index entries
+    /// (canonical and fetched URL), source index and counters — in one atomic write (durable at the next
+    /// [`Store::flush`]; on PostgreSQL committed on return). A story the store has already is left alone
+    /// (`false`): a copy run again goes on where it stopped.
+    ///
+    /// # Errors
+    /// Engine failures; a member stored here already under another story.
+    fn import_story(
+        &self,
+        id: &StoryId,
+        members: Vec<(StoredArticle, Fingerprint)>,
+    ) -> Result<bool, StoreError>;
+
+    /// Every fetch state, by URL identity key ([`crate::dedup::url_key_str`]; [`Store::set_fetch_state`]
+    /// takes the key back as it is), in key order.
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn fetch_states(&self) -> Result<Vec<(String, FetchState)>, StoreError>;
+
+    /// Every source's health record, in id order.
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn source_states(&self) -> Result<Vec<(SourceId, SourceState)>, StoreError>;
+
+    /// The state of the engine's connection pool; `None` for an engine without one (sled).
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 
     /// Articles, stories, size on disk.
     ///

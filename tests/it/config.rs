@@ -33,7 +33,7 @@ fn embedded_default_has_the_real_union_sources() {
 }
 
 /// The `[server]` keys with a value in config/example.toml.
-const SERVER_KEYS: [&str; 8] = [
+const SERVER_KEYS: [&str; 10] = [
     "listen",
     "request_timeout",
     "max_connections",
@@ -42,6 +42,8 @@ const SERVER_KEYS: [&str; 8] = [
     "write_timeout",
     "max_head_bytes",
     "max_body_bytes",
+    "refresh",
+    "notify",
 ];
 
 fn example_text() -> String {
@@ -78,6 +80,11 @@ fn example_server_section_documents_every_limit_with_its_default() {
         "example.toml shows the defaults"
     );
     let d = ServerLimits::default();
+    assert_eq!(cfg.server.refresh, Duration::from_secs(5));
+    assert!(cfg.server.notify);
+    let default = Config::from_toml("", "empty.toml").unwrap();
+    assert_eq!(default.server.refresh, Duration::from_secs(5));
+    assert!(default.server.notify);
     assert_eq!(d.header_timeout, Duration::from_secs(10));
     assert_eq!(d.idle_timeout, Duration::from_secs(60));
     assert_eq!(d.write_timeout, Duration::from_secs(30));
@@ -124,6 +131,9 @@ fn zero_and_absurd_server_limits_are_refused_naming_file_line_and_key() {
         ("write_timeout", "\"0ms\""),
         ("write_timeout", "\"100years\""),
         ("request_timeout", "\"0\""),
+        ("refresh", "\"0s\""),
+        ("refresh", "\"10ms\""),
+        ("refresh", "\"2h\""),
         ("max_connections", "0"),
         ("max_connections", "10000000"),
         ("max_head_bytes", "0"),
@@ -156,6 +166,8 @@ fn malformed_server_limits_are_refused_naming_file_line_and_key() {
         ("write_timeout", "30", "string"),
         ("max_head_bytes", "\"64KiB\"", "whole number"),
         ("max_body_bytes", "1.5", "whole number"),
+        ("refresh", "\"often\"", "invalid duration"),
+        ("refresh", "5", "string"),
     ] {
         let text = format!("[server]\n\n{key} = {value}\n");
         let err = Config::from_toml(&text, "bad.toml")

@@ -9,7 +9,7 @@ use deadpool_postgres::{GenericClient, Object, Transaction};
 use jiff::Timestamp;
 
 use super::read::{decode_article, decode_logged, to_json};
-use super::{cached, pg_err, INGEST_LOCK};
+use super::{announce, cached, pg_err, INGEST_LOCK};
 use crate::dedup::story::{self, Member};
 use crate::dedup::{self, Fingerprint};
 use crate::model::{ArticleId, Ingested, StoredArticle, StoryId};
@@ -61,12 +61,15 @@ pub(super) async fn write_batch(
         match write_one(&tx, item).await {
             Ok(done) => out.push(done),
             Err(e @ StoreError::NoUrl { .. }) => {
+                announce(&tx).await?;
                 tx.commit().await.map_err(pg_err("commit"))?;
                 return Err(e);
             }
             Err(e) => return Err(e),
         }
     }
+    // Servers in other processes wake at the commit (see `super::listen`).
+    announce(&tx).await?;
     tx.commit().await.map_err(pg_err("commit"))?;
     Ok(out)
 }
@@ -310,7 +313,7 @@ async fn load(
 }
 
 /// Records `fp` in the band and anchor tables for `id` (of `story`), within the per-key bounds.
-async fn index(
+pub(super) async fn index(
     c: &impl GenericClient,
     id: &ArticleId,
     fp: &Fingerprint,

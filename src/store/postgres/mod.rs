@@ -41,6 +41,7 @@ use crate::store::query::{Cursor, StoryPage};
 use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, VerifyReport};
 
 mod conn;
+mod copy;
 mod ingest;
 mod prune;
 mod read;
@@ -68,6 +69,23 @@ enum Opening {
 
 /// The advisory lock every ingest transaction holds (an arbitrary constant: "uw-ingest").
 const INGEST_LOCK: i64 = 0x7577_2d69_6e67_6573;
+/// The channel every committed write and prune announces itself on (`pg_notify` inside the transaction,
+/// so the notification is delivered exactly when the change is visible), and servers LISTEN on.
+pub(crate) const CHANGES_CHANNEL: &str = "uw_changes";
+
+/// How long the change listener waits before connecting again after its connection failed.
+const LISTEN_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+/// The longest wait between two connection attempts of the change listener.
+const LISTEN_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Announces a change on [`CHANGES_CHANNEL`] inside the caller's transaction (delivered at commit).
+pub(crate) async fn announce(c: &impl GenericClient) -> Result<(), StoreError> {
+    cached::execute(c, "SELECT pg_notify($1, '')", &[&CHANGES_CHANNEL])
+        .await
+        .map(|_| ())
+        .map_err(pg_err("announce change"))
+}
+
 /// The advisory lock a migration holds.
 const MIGRATE_LOCK: i64 = 0x7577_2d6d_6967_7261;
 
@@ -127,7 +145,13 @@ pub(crate) fn pg_err(op: &'static str) -> impl FnOnce(tokio_postgres::Error) -> 
 
 struct Inner {
     location: String,
+    /// The connection settings, for the change listener's own connection (outside the pool).
+    config: tokio_postgres::Config,
     pool: Pool,
+    /// Moved after every write and prune of this process, and by the change listener.
+    changes: crate::store::ChangeCounter,
+    /// Whether the change listener was started.
+    listening: std::sync::atomic::AtomicBool,
     handle: tokio::runtime::Handle,
     /// Shut down in the background on drop (dropping a runtime may happen inside another one).
     runtime: Option<tokio::runtime::Runtime>,
@@ -198,6 +222,7 @@ impl PgStore {
             .enable_all()
             .build()
             .map_err(|e| unavailable(format!("starting the client runtime: {e}")))?;
+        let config = target.config.clone();
         let manager = Manager::from_config(
             target.config,
             NoTls,
@@ -215,7 +240,10 @@ impl PgStore {
         let store = PgStore {
             inner: Arc::new(Inner {
                 location: location.clone(),
+                config,
                 pool,
+                changes: crate::store::ChangeCounter::new(),
+                listening: std::sync::atomic::AtomicBool::new(false),
                 handle: runtime.handle().clone(),
                 runtime: Some(runtime),
             }),
@@ -336,6 +364,113 @@ impl PgStore {
     }
 }
 
+/// The change listener: its own connection LISTENs on [`CHANGES_CHANNEL`] and moves `changes` on every
+/// notification. When the connection fails it connects again (backing off from [`LISTEN_RETRY`] to
+/// [`LISTEN_RETRY_MAX`]) and moves `changes` once it listens again, since notifications sent meanwhile are
+/// lost. Nothing depends on it: servers also read the generation every `server.refresh`.
+async fn listen(
+    config: tokio_postgres::Config,
+    changes: crate::store::ChangeCounter,
+    location: String,
+) {
+    let mut wait = LISTEN_RETRY;
+    loop {
+        match listen_once(&config, &changes).await {
+            Ok(()) => {
+                tracing::warn!(store = %location, "the change listener's connection closed; connecting again");
+                wait = LISTEN_RETRY;
+            }
+            Err(e) => {
+                tracing::warn!(store = %location, error = %chain(&e), retry_in = ?wait, "listening for store changes failed");
+            }
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(LISTEN_RETRY_MAX);
+    }
+}
+
+/// One connection of the change listener, until it ends.
+async fn listen_once(
+    config: &tokio_postgres::Config,
+    changes: &crate::store::ChangeCounter,
+) -> Result<(), tokio_postgres::Error> {
+    let (client, mut connection) = config.connect(NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // The connection is driven here; notifications are passed on, the end of the connection ends `rx`.
+    let driver = tokio::spawn(async move {
+        loop {
+            match futures::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => {
+                    if tx.send(()).is_err() {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            }
+        }
+    });
+    let listened = client
+        .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+        .await;
+    if let Err(e) = listened {
+        driver.abort();
+        return Err(e);
+    }
+    // Whatever was announced while this listener was not connected.
+    changes.bump();
+    while rx.recv().await.is_some() {
+        changes.bump();
+    }
+    drop(client);
+    match driver.await {
+        Ok(r) => r,
+        Err(_) => Ok(()),
+    }
+}
+
+/// Whether `e` (or a cause) is a failure a retry may get past: a connection that could not be made or
+/// was lost, a pool that timed out waiting for one, a server shutting down or starting up (SQLSTATE
+/// class 08, 57P01-57P03), a serialization failure or deadlock (40001, 40P01).
+pub(crate) fn is_transient(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(pg) = err.downcast_ref::<tokio_postgres::Error>() {
+            return pg_transient(pg);
+        }
+        if let Some(pool) = err.downcast_ref::<deadpool_postgres::PoolError>() {
+            return match pool {
+                deadpool_postgres::PoolError::Timeout(_) => true,
+                deadpool_postgres::PoolError::Backend(pg) => pg_transient(pg),
+                _ => false,
+            };
+        }
+        cur = err.source();
+    }
+    false
+}
+
+fn pg_transient(pg: &tokio_postgres::Error) -> bool {
+    if pg.is_closed() {
+        return true;
+    }
+    if let Some(code) = pg.code() {
+        let code = code.code();
+        return code.starts_with("08")
+            || matches!(code, "57P01" | "57P02" | "57P03" | "40001" | "40P01");
+    }
+    // A connection refused, reset or timed out: an I/O error under the client's.
+    let mut cur = std::error::Error::source(pg);
+    while let Some(err) = cur {
+        if err.downcast_ref::<std::io::Error>().is_some() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 /// An error and its causes, `: `-separated (tokio-postgres puts the server's message in a cause).
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
@@ -378,9 +513,12 @@ impl Store for PgStore {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        self.run("write articles", move |mut c| async move {
+        let done = self.run("write articles", move |mut c| async move {
             ingest::write_batch(&mut c, items).await
-        })
+        });
+        // Also after a failure: an article without URL commits the ones before it.
+        self.inner.changes.bump();
+        done
     }
     fn flush(&self) -> Result<(), StoreError> {
         // Every write is a committed transaction already.
@@ -499,6 +637,55 @@ impl Store for PgStore {
         self.run("verify", |c| async move { verify::verify(&c).await })
     }
     fn prune(&self, cutoff: jiff::Timestamp) -> Result<crate::store::PruneReport, StoreError> {
-        self.run("prune", move |c| prune::prune(c, cutoff))
+        let done = self.run("prune", move |c| prune::prune(c, cutoff));
+        self.inner.changes.bump();
+        done
+    }
+    fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError> {
+        let id = *id;
+        self.run("read fingerprint", move |c| async move {
+            copy::fingerprint(&c, &id).await
+        })
+    }
+    fn import_story(
+        &self,
+        id: &StoryId,
+        members: Vec<(StoredArticle, Fingerprint)>,
+    ) -> Result<bool, StoreError> {
+        let id = *id;
+        let done = self.run("copy story", move |c| copy::import_story(c, id, members));
+        self.inner.changes.bump();
+        done
+    }
+    fn fetch_states(&self) -> Result<Vec<(String, FetchState)>, StoreError> {
+        self.run("scan fetch states", |c| async move {
+            copy::fetch_states(&c).await
+        })
+    }
+    fn source_states(&self) -> Result<Vec<(SourceId, SourceState)>, StoreError> {
+        self.run("scan source states", |c| async move {
+            copy::source_states(&c).await
+        })
+    }
+    fn changes(&self, remote: bool) -> tokio::sync::watch::Receiver<u64> {
+        use std::sync::atomic::Ordering;
+        if remote && !self.inner.listening.swap(true, Ordering::SeqCst) {
+            // Runs until the engine's runtime shuts down with the store.
+            self.inner.handle.spawn(listen(
+                self.inner.config.clone(),
+                self.inner.changes.clone(),
+                self.inner.location.clone(),
+            ));
+        }
+        self.inner.changes.subscribe()
+    }
+    fn pool_status(&self) -> Option<crate::store::PoolStatus> {
+        let s = self.inner.pool.status();
+        Some(crate::store::PoolStatus {
+            max_size: s.max_size,
+            size: s.size,
+            available: s.available,
+            waiting: s.waiting,
+        })
     }
 }

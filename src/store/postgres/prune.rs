@@ -8,7 +8,7 @@ use deadpool_postgres::{GenericClient, Object};
 use jiff::Timestamp;
 
 use super::read::decode_logged;
-use super::{cached, pg_err, INGEST_LOCK};
+use super::{announce, cached, pg_err, INGEST_LOCK};
 use crate::dedup::story::Member;
 use crate::store::{PruneReport, StoreError};
 
@@ -97,6 +97,7 @@ pub(super) async fn prune(mut c: Object, cutoff: Timestamp) -> Result<PruneRepor
         )
         .await
         .map_err(pg_err("prune counters"))?;
+        announce(&tx).await?;
         tx.commit().await.map_err(pg_err("prune"))?;
         report.stories += 1;
         report.articles += articles;

@@ -43,6 +43,7 @@ use crate::store::{
 };
 
 pub(crate) mod codec;
+mod copy;
 mod ingest;
 mod migrate;
 mod prune;
@@ -78,6 +79,8 @@ struct Inner {
     tree: sled::Tree,
     /// Held by every write, so each read-modify-write of the posting lists and story records is whole.
     ingest: Mutex<()>,
+    /// Moved after every write and prune ([`crate::store::ChangeCounter`]).
+    changes: crate::store::ChangeCounter,
 }
 
 /// The sled store. Cheap to clone; one process owns the directory.
@@ -154,6 +157,7 @@ impl SledStore {
                 db,
                 tree,
                 ingest: Mutex::new(()),
+                changes: crate::store::ChangeCounter::new(),
             }),
         })
     }
@@ -174,7 +178,10 @@ impl Store for SledStore {
         self.inner.path.display().to_string()
     }
     fn write(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
-        SledStore::write(self, items)
+        let done = SledStore::write(self, items);
+        // Also after a failure: the articles before it are written.
+        self.inner.changes.bump();
+        done
     }
     fn flush(&self) -> Result<(), StoreError> {
         SledStore::flush(self)
@@ -247,7 +254,31 @@ impl Store for SledStore {
         SledStore::verify(self)
     }
     fn prune(&self, cutoff: jiff::Timestamp) -> Result<PruneReport, StoreError> {
-        SledStore::prune(self, cutoff)
+        let done = SledStore::prune(self, cutoff);
+        self.inner.changes.bump();
+        done
+    }
+    fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError> {
+        self.fingerprint_of(id)
+    }
+    fn import_story(
+        &self,
+        id: &StoryId,
+        members: Vec<(StoredArticle, Fingerprint)>,
+    ) -> Result<bool, StoreError> {
+        let done = SledStore::import_story(self, id, members);
+        self.inner.changes.bump();
+        done
+    }
+    fn fetch_states(&self) -> Result<Vec<(String, FetchState)>, StoreError> {
+        SledStore::fetch_states(self)
+    }
+    fn source_states(&self) -> Result<Vec<(SourceId, SourceState)>, StoreError> {
+        SledStore::source_states(self)
+    }
+    fn changes(&self, _remote: bool) -> tokio::sync::watch::Receiver<u64> {
+        // One process owns a sled store: its own writes are all there is.
+        self.inner.changes.subscribe()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests for `publish` (renderers, OPML) and `server` (routes, conditional GET, limits),
 //! over a real sled store in a temporary directory and the real server on 127.0.0.1:0.
 
+mod freshness;
 mod render;
 mod server;
 

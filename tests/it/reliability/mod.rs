@@ -8,7 +8,7 @@
 
 mod abuse;
 mod content;
-mod crash;
+pub(crate) mod crash;
 mod crash_conditional;
 mod disk;
 mod fuzz;

@@ -735,3 +735,103 @@ pub fn prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_
     let again = store.prune(ts("2023-01-01T00:00:00Z")).unwrap();
     assert_eq!(again.stories, 0);
 }
+
+/// `db copy`'s operations: a story imported from another store reads back as it was (records, lead order,
+/// URL lookups, the near-duplicate index), counts move, a second import of it is refused as already there,
+/// verify stays clean; fetch and source states list what was set, by URL identity key and id.
+pub fn an_imported_story_reads_back_as_it_was_and_importing_it_again_changes_nothing(b: &Backend) {
+    let (_from_place, from) = (b.fresh)();
+    let (_to_place, to) = (b.fresh)();
+    for (site, when, prio) in [
+        ("a", "2025-07-01T08:00:00Z", 1),
+        ("b", "2025-07-01T09:00:00Z", 5),
+    ] {
+        from.ingest_at(
+            article(
+                &format!("http://{site}.example/akb.html"),
+                "安康杯竞赛推进会召开",
+                &story_text(),
+            ),
+            &sid(site),
+            prio,
+            ts(when),
+        )
+        .unwrap();
+    }
+    from.set_fetch_state(
+        "http://a.example/list.html?x=1#top",
+        &validators(PageRole::NoArticle),
+    )
+    .unwrap();
+    from.set_source_state(
+        &sid("a"),
+        &SourceState {
+            runs: 3,
+            ..SourceState::default()
+        },
+    )
+    .unwrap();
+    from.flush().unwrap();
+    let lead = from.by_url("http://a.example/akb.html").unwrap().unwrap();
+    let view = from.story(&lead.story).unwrap().unwrap();
+    let members: Vec<_> = std::iter::once(view.lead.clone())
+        .chain(view.also.clone())
+        .map(|a| {
+            let fp = from.fingerprint(&a.id).unwrap().expect("indexed");
+            (a, fp)
+        })
+        .collect();
+    assert_eq!(members.len(), 2);
+
+    let g = to.generation().unwrap();
+    assert!(to.import_story(&lead.story, members.clone()).unwrap());
+    assert!(
+        to.generation().unwrap() > g,
+        "an import moves the generation"
+    );
+    assert_eq!(to.story(&lead.story).unwrap().unwrap(), view);
+    assert_eq!(
+        to.by_url("http://b.example/akb.html").unwrap().unwrap(),
+        from.by_url("http://b.example/akb.html").unwrap().unwrap()
+    );
+    let probe = unionwire::dedup::fingerprint_article(&article(
+        "http://c.example/x.html",
+        "安康杯",
+        &story_text(),
+    ));
+    assert_eq!(to.near_duplicate_story(&probe).unwrap(), Some(lead.story));
+    let stats = to.stats().unwrap();
+    assert_eq!((stats.articles, stats.stories), (2, 1));
+    assert!(
+        !to.import_story(&lead.story, members).unwrap(),
+        "already there"
+    );
+    let stats = to.stats().unwrap();
+    assert_eq!((stats.articles, stats.stories), (2, 1));
+    assert!(to.verify().unwrap().is_ok(), "{:?}", to.verify().unwrap());
+
+    let states = from.fetch_states().unwrap();
+    assert_eq!(states.len(), 1);
+    let (key, st) = &states[0];
+    assert_eq!(st, &validators(PageRole::NoArticle));
+    to.set_fetch_state(key, st).unwrap();
+    assert_eq!(
+        to.fetch_states().unwrap(),
+        states,
+        "the key is taken back as it is"
+    );
+    assert_eq!(
+        to.fetch_state("http://a.example/list.html?x=1").unwrap(),
+        Some(validators(PageRole::NoArticle))
+    );
+    assert_eq!(
+        from.source_states().unwrap(),
+        vec![(
+            sid("a"),
+            SourceState {
+                runs: 3,
+                ..SourceState::default()
+            }
+        )]
+    );
+}

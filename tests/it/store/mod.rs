@@ -12,8 +12,11 @@ use unionwire::model::{Article, SourceId};
 use unionwire::store::{FetchState, PageRole, SharedStore};
 
 mod conformance;
+mod copy;
+mod faults;
 mod postgres;
 mod postgres_cli;
+mod serving;
 mod sled;
 
 /// A store engine under test.
@@ -89,6 +92,7 @@ macro_rules! conformance_suite {
                 what_a_flushed_batch_acknowledges_survives_reopening,
                 prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_clean,
                 a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before,
+                an_imported_story_reads_back_as_it_was_and_importing_it_again_changes_nothing,
             );
         }
     };

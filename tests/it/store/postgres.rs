@@ -36,6 +36,11 @@ pub(super) fn server(test: &str) -> Option<String> {
 
 /// Runs SQL statements on the database at `url`.
 fn admin(url: &str, sql: &str) {
+    try_admin(url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// [`admin`], saying what failed instead of panicking.
+fn try_admin(url: &str, sql: &str) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -45,25 +50,14 @@ fn admin(url: &str, sql: &str) {
             .await
             .expect("connect to the test server");
         let task = tokio::spawn(conn);
-        // CREATE DATABASE copies template1 and fails with "object in use" (55006) while another
-        // CREATE DATABASE from it is running; tests make databases in parallel, so that is retried.
-        let mut tries = 0;
-        loop {
-            match client.batch_execute(sql).await {
-                Ok(()) => break,
-                Err(e)
-                    if e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE)
-                        && tries < 100 =>
-                {
-                    tries += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-                Err(e) => panic!("{sql}: {e:?}"),
-            }
-        }
+        let done = client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| format!("{e:?}"));
         drop(client);
         let _ = task.await;
-    });
+        done
+    })
 }
 
 /// The URL of database `name` on the server at `server`.
@@ -76,17 +70,31 @@ fn with_db(server: &str, name: &str) -> String {
 /// A new, empty database on the server, dropped when the place is dropped.
 pub(super) fn new_database(server: &str) -> Place {
     let name = format!("uw_test_{:016x}", rand::random::<u64>());
-    admin(server, &format!("CREATE DATABASE {name}"));
+    // CREATE DATABASE copies template1 and fails with "object in use" (55006) while another CREATE
+    // DATABASE from it is running; tests make databases in parallel, so that is retried.
+    let create = format!("CREATE DATABASE {name}");
+    let mut tries = 0;
+    while let Err(e) = try_admin(server, &create) {
+        tries += 1;
+        assert!(tries < 100 && e.contains("E55006"), "{create}: {e}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let server = server.to_owned();
     let url = with_db(&server, &name);
     Place {
         dir: tempfile::tempdir().expect("temp dir"),
         url: Some(url),
         cleanup: Some(Box::new(move || {
-            admin(
-                &server,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
+            // An autovacuum worker in the database makes `WITH (FORCE)` fail for a role that is not a
+            // superuser ("must be a member of the role whose process is being terminated"); it is gone
+            // a moment later.
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let mut tries = 0;
+            while let Err(e) = try_admin(&server, &sql) {
+                tries += 1;
+                assert!(tries < 50, "{sql}: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
         })),
     }
 }
