@@ -813,7 +813,11 @@ pub fn one_batch_decides_as_the_same_items_written_one_at_a_time(b: &Backend) {
     assert_eq!((sx.articles, sx.stories), (3, 2));
     assert_eq!((sy.articles, sy.stories), (3, 2));
     assert_eq!(
-        batched.stories_page(&StoryFilter::default(), None, 10).unwrap().stories.len(),
+        batched
+            .stories_page(&StoryFilter::default(), None, 10)
+            .unwrap()
+            .stories
+            .len(),
         2
     );
     assert!(batched.verify().unwrap().is_ok());
