@@ -1,4 +1,5 @@
-//! Store benchmark (run with `cargo bench --bench store`): ingest throughput, near-duplicate lookup time
+//! Store benchmark (run with `cargo bench --bench store`; `cargo bench --bench store -- --fill N DIR` instead
+//! fills a store with N synthetic articles, see [`fill_store`]): ingest throughput, near-duplicate lookup time
 //! with 10k and 1M stored fingerprints and their ratio (the band lists: lookup must not grow with the
 //! store), bytes on disk per article, and the process's peak RSS after each phase. Lookup time is
 //! given as wall time and as the thread's CPU time (Linux schedstat), which other load on the machine
@@ -95,9 +96,62 @@ fn fill(store: &SledStore, from: usize, to: usize, rng: &mut StdRng) {
     store.bench_index_fingerprints(&chunk).expect("index");
 }
 
+/// `--fill N DIR`: writes N synthetic articles into the sled store at DIR (created if missing) through the
+/// store's own write path (records, URL index, fingerprints and postings, stories), in batches of
+/// [`FILL_BATCH`] each flushed, printing the rate as it goes. For the growth measurement of
+/// `bench/growth/crawl.sh bigstore`. Article URLs are numbered from the count already stored, so a second
+/// fill adds to the first.
+fn fill_store(n: usize, dir: &std::path::Path) {
+    const FILL_BATCH: usize = 2_000;
+    let store = SledStore::open(dir).expect("open the store to fill");
+    let from = usize::try_from(store.stats().expect("stats").articles).expect("count fits");
+    let src = SourceId::new("fill").expect("valid id");
+    let mut rng = StdRng::seed_from_u64(from as u64 + 17);
+    let start = Instant::now();
+    let mut done = 0;
+    while done < n {
+        let k = FILL_BATCH.min(n - done);
+        let items: Vec<_> = (from + done..from + done + k)
+            .map(|i| {
+                let mut a = synthetic(i, &mut rng);
+                a.url = format!("http://fill.example/n1/2024/0927/c2-{i}.html");
+                unionwire::store::Incoming::new(a, src.clone(), 1)
+            })
+            .collect();
+        store.ingest_batch(items).expect("fill");
+        done += k;
+        if done % 50_000 < k || done == n {
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "filled {done} of {n} in {secs:.0} s ({:.0} articles/s{})",
+                done as f64 / secs,
+                rss_note()
+            );
+        }
+    }
+    let stats = store.stats().expect("stats");
+    println!(
+        "store at {}: {} articles, {} stories, {:.1} GB on disk",
+        dir.display(),
+        stats.articles,
+        stats.stories,
+        stats.size_on_disk as f64 / 1e9
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--fill") {
+        let n: usize = args
+            .get(i + 1)
+            .and_then(|a| a.parse().ok())
+            .expect("usage: --fill N DIR");
+        let dir = args.get(i + 2).expect("usage: --fill N DIR");
+        fill_store(n, std::path::Path::new(dir));
+        return;
+    }
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a smoke test, so keep it small there.
-    let full = std::env::args().any(|a| a == "--bench");
+    let full = args.iter().any(|a| a == "--bench");
     let (n, small, large) = if full {
         (3_000, 10_000, 1_000_000)
     } else {

@@ -3,7 +3,8 @@
 #   unionwire crawl --once (delay 0) vs a minimal Scrapy spider, over a generated local site served by nginx,
 #   plus trafilatura's extraction speed on a sample of the same pages and the html5ever parse ceiling.
 # usage: bench/crawl/run.sh [ARTICLES=2000] [HOSTS=4]
-#   env TRAFILATURA_PAGES=200 (sample size; 0 = every page), PARSE_CEILING=1 (0 skips building the example)
+#   env TRAFILATURA_PAGES=200 (sample size; 0 = every page), PARSE_CEILING=1 (0 skips building the example),
+#   UNIONWIRE_BIN (a built binary to measure instead of building target/release/unionwire: before/after runs)
 # Prints pages/s, CPU seconds and peak RSS for each, and the ratios unionwire/peer. Needs root for apt-get.
 # From a fresh clone the release build dominates; nginx and the Python environment are installed in the
 # background meanwhile, and only the binary is built before the crawl (the parse-ceiling example, which
@@ -34,10 +35,15 @@ stamp "installing nginx and the Python environment (scrapy, trafilatura) in the 
 setup > "$OUT/setup.log" 2>&1 &
 SETUP=$!
 
-stamp "building unionwire (release, the binary only)"
-cargo build --release --quiet --bin unionwire
 TARGET=${CARGO_TARGET_DIR:-$PWD/target}
-UWBIN=$TARGET/release/unionwire
+if [ -n "${UNIONWIRE_BIN:-}" ]; then
+  UWBIN=$UNIONWIRE_BIN
+  stamp "using $UWBIN"
+else
+  stamp "building unionwire (release, the binary only)"
+  cargo build --release --quiet --bin unionwire
+  UWBIN=$TARGET/release/unionwire
+fi
 
 stamp "generating $ARTICLES articles on $HOSTS hosts"
 rm -rf "$OUT/site"

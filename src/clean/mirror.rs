@@ -223,6 +223,30 @@ pub(crate) fn has_tone(text: &str) -> bool {
     })
 }
 
+/// Whether a document's raw text (markup included, before parsing) can hold a tone-marked vowel once parsed:
+/// one written as a character ([`has_tone`]), or a character reference that may decode to one: any numeric
+/// reference (`&#…`), or a named one of a tone letter (a base letter, then `acute`, `grave`, `macr` or
+/// `caron`: `&amacr;`, `&ecaron;`, `&nacute;`…, with or without its `;`). Without any, neither the page's
+/// text nor its body can pass the gate, so the page needs no mirror repair.
+pub(crate) fn may_hold_tones(raw: &str) -> bool {
+    if has_tone(raw) {
+        return true;
+    }
+    let bytes = raw.as_bytes();
+    memchr::memchr_iter(b'&', bytes).any(|i| {
+        let name = &bytes[i + 1..];
+        match name.split_first() {
+            Some((b'#', _)) => true,
+            Some((base, rest)) if b"aeioun".contains(base) => {
+                [&b"acute"[..], b"grave", b"macr", b"caron"]
+                    .iter()
+                    .any(|m| rest.starts_with(m))
+            }
+            _ => false,
+        }
+    })
+}
+
 /// Number of tone-marked annotations in `text`.
 pub(crate) fn annotation_count(text: &str) -> usize {
     if !has_tone(text) {
@@ -456,6 +480,26 @@ mod tests {
             gate: true,
             evidence: true,
         }
+    }
+
+    #[test]
+    fn raw_text_rules_out_a_mirror_only_without_any_possible_tone() {
+        // Ordinary pages: common references, no tone letters.
+        assert!(!may_hold_tones(
+            "<p>工会&nbsp;职工&amp;劳模&ldquo;工匠&rdquo;&mdash;&hellip;</p><a href='?a=1&b=2'>x</a>"
+        ));
+        assert!(!may_hold_tones("&"));
+        // A tone letter as a character, or any reference that may decode to one.
+        assert!(may_hold_tones("<p>工(gōng)会</p>"));
+        assert!(may_hold_tones("<p>工(g&#333;ng)会</p>"));
+        assert!(may_hold_tones("<p>工(g&#x14D;ng)会</p>"));
+        assert!(may_hold_tones("<p>工(g&omacr;ng)会</p>"));
+        assert!(may_hold_tones("<p>人(r&eacute;n)</p>"));
+        assert!(may_hold_tones("<p>嗯(&ncaron;)</p>"));
+        assert!(may_hold_tones("<p>(&agrave</p>"));
+        // Whenever the parsed text passes the gate, the raw text was not ruled out.
+        let mirror = "工(gōng)會(huì)職(zhí)工(gōng)權(quán)益(yì)";
+        assert!(passes_gate(mirror) && may_hold_tones(mirror));
     }
 
     #[test]

@@ -29,6 +29,14 @@ pub fn is_pinyin_mirror(text: &str) -> bool {
     mirror::passes_gate(text)
 }
 
+/// Whether a raw HTML document can be a pinyin mirror copy at all, decided before parsing: false when its
+/// text holds no tone-marked vowel, neither as a character nor as a character reference that could decode
+/// to one (then [`is_pinyin_mirror`] is false for any text of the parsed page).
+#[must_use]
+pub fn may_be_pinyin_mirror(raw_html: &str) -> bool {
+    mirror::may_hold_tones(raw_html)
+}
+
 /// Repairs a pinyin-mirror text: applies the repair table and rebuilds characters the mirror tool split in half,
 /// strips tone-marked annotations (toneless ones from the pinyin inventory only when the text passes the gate),
 /// removes emoji insertions, converts Traditional→Simplified, and turns remaining lost-character `?` after Han

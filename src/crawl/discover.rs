@@ -212,9 +212,7 @@ async fn listing(
                     resp.url.host_str(),
                 )
                 .text;
-                let links = extract::listing_links(&text, &resp.url, &sel, None);
-                let next = extract::next_listing_page(&text, &resp.url);
-                (links, next)
+                extract::listing_page(&text, &resp.url, &sel, None)
             })
             .await
             .unwrap_or_else(|e| {

@@ -294,7 +294,8 @@ fn body_lines(doc: &DocIndex<'_>) -> Vec<String> {
 /// Sets every [`Article`] field except `encoding`.
 ///
 /// The steps, in order: [`parse_page`] (parse, choose the profile), [`repair_mirror_copy`] (a pinyin-annotated
-/// mirror copy is repaired by [`crate::clean::repair_mirror`] and parsed again), [`extract_from_doc`] (the
+/// mirror copy is repaired by [`crate::clean::repair_mirror`] and parsed again; skipped, without looking at the
+/// parsed text, when [`crate::clean::may_be_pinyin_mirror`] rules a mirror out from the raw text), [`extract_from_doc`] (the
 /// fields from the DOM), [`clean_fields`] (the text clean-up of [`crate::clean::clean_article`]) and
 /// [`check_content`] (a page with neither title nor body is an error).
 ///
@@ -306,11 +307,18 @@ pub fn extract_article(
     profile: Option<&Profile>,
 ) -> Result<Extracted, ExtractError> {
     let mut flags: Vec<Flag> = Vec::new();
+    // Decided from the raw text: a page without any tone-marked vowel (as a character or a reference) is
+    // no mirror copy, so it is parsed once and its body text is not searched for annotations.
+    let may_be_mirror = crate::clean::may_be_pinyin_mirror(html);
     let first = super::dom::parse_document(html);
     let first_index = DocIndex::new(&first);
     let (profile, profile_match) = parse_page(profile, url, html, &first_index);
     let first_lines = body_lines(&first_index);
-    let repaired = repair_mirror_copy(html, &first_lines, &mut flags);
+    let repaired = if may_be_mirror {
+        repair_mirror_copy(html, &first_lines, &mut flags)
+    } else {
+        None
+    };
     let mut art = match &repaired {
         Some(doc) => {
             let index = DocIndex::new(doc);

@@ -131,7 +131,27 @@ pub fn listing_links(
 /// `None` on the last page.
 #[must_use]
 pub fn next_listing_page(html: &str, base: &Url) -> Option<Url> {
+    next_in(&super::dom::parse_document(html), html, base)
+}
+
+/// A listing page's article links ([`listing_links`]) and its next page ([`next_listing_page`]) from one
+/// parse of the page.
+#[must_use]
+pub fn listing_page(
+    html: &str,
+    base: &Url,
+    selector: &Selector,
+    pattern: Option<&Regex>,
+) -> (Vec<Link>, Option<Url>) {
     let doc = super::dom::parse_document(html);
+    (
+        links_in(&doc, base, selector, pattern),
+        next_in(&doc, html, base),
+    )
+}
+
+/// [`next_listing_page`] of the parsed `doc` of `html`.
+fn next_in(doc: &Html, html: &str, base: &Url) -> Option<Url> {
     let mut this = base.clone();
     this.set_fragment(None);
     for a in doc.select(&ANCHOR) {
@@ -184,5 +204,23 @@ mod tests {
         );
         let last = r#"<script>createPageHTML(5,4,"index","html");</script>"#;
         assert!(next_listing_page(last, &base).is_none());
+    }
+
+    #[test]
+    fn one_parse_gives_the_links_and_the_next_page_the_two_calls_give() {
+        let base = Url::parse("http://acftu.people.com.cn/GB/67502/index.html").unwrap();
+        let html = "<html><body><div class=list><ul>\
+            <li><a href='/n1/2024/0927/c67502-1.html'>一</a> <i>2024-09-27</i></li>\
+            <li><a href='../n1/2024/0926/c67502-2.html'>二</a></li></ul></div>\
+            <div class=page><a href='index2.html'>下一页</a></div></body></html>";
+        let sel = Selector::parse("div.list li a").unwrap();
+        let (links, next) = listing_page(html, &base, &sel, None);
+        assert_eq!(links, listing_links(html, &base, &sel, None));
+        assert_eq!(links.len(), 2);
+        assert_eq!(next, next_listing_page(html, &base));
+        assert_eq!(
+            next.unwrap().as_str(),
+            "http://acftu.people.com.cn/GB/67502/index2.html"
+        );
     }
 }

@@ -14,7 +14,7 @@
 //! neither) and dates scored candidates with their precision ([`date`]). Plain-text copies of articles and
 //! the sniffing of input kinds (HTML, text, refused binary formats) are in [`text`]. Multi-page articles are
 //! returned with their further page URLs and joined by [`merge_pages`]. Listing pages give [`Link`]s
-//! ([`listing_links`], [`next_listing_page`], [`hanweb`], [`epaper`]); feeds are parsed in [`feed`]. Nothing
+//! ([`listing_links`], [`next_listing_page`], both from one parse by [`listing_page`], [`hanweb`], [`epaper`]); feeds are parsed in [`feed`]. Nothing
 //! here panics on any input: traversal is iterative and depth-guarded.
 
 mod article;
@@ -33,7 +33,7 @@ pub mod text;
 
 pub use article::{extract_article, merge_pages, Extracted};
 pub use dom::Css;
-pub use listing::{listing_links, next_listing_page, Link};
+pub use listing::{listing_links, listing_page, next_listing_page, Link};
 pub use profile::{FieldSelectors, NativeIdRule, Profile, Profiles};
 pub use text::{extract_text, sniff, Kind};
 

@@ -2,7 +2,7 @@
 //! fingerprint record, the band and anchor posting lists (read and edited in memory during one write) and
 //! the story record.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -230,7 +230,7 @@ pub(super) fn anchor_postings(list: &[u8]) -> impl Iterator<Item = (ArticleId, S
 #[derive(Default)]
 pub(super) struct Postings {
     pub(super) lists: HashMap<Vec<u8>, Vec<u8>>,
-    pub(super) dirty: BTreeSet<Vec<u8>>,
+    pub(super) dirty: HashSet<Vec<u8>>,
 }
 
 impl Postings {
@@ -258,7 +258,7 @@ impl Postings {
         Ok(self.load(tree, k)?.as_slice())
     }
 
-    /// Drops `id`'s posting from the list under `k`, if any.
+    /// Drops `id`'s posting from the list under `k`, if any (a torn tail, from damage, goes with it).
     pub(super) fn remove(
         &mut self,
         tree: &sled::Tree,
@@ -267,15 +267,7 @@ impl Postings {
         id: &ArticleId,
     ) -> Result<(), StoreError> {
         let v = self.load(tree, k.clone())?;
-        let before = v.len();
-        let kept: Vec<u8> = v
-            .chunks_exact(list.width())
-            .filter(|p| list.id_of(p).as_ref() != Some(id))
-            .flatten()
-            .copied()
-            .collect();
-        if kept.len() != before {
-            *v = kept;
+        if drop_posting(v, list, id) {
             self.dirty.insert(k);
         }
         Ok(())
@@ -291,12 +283,13 @@ impl Postings {
         id: &ArticleId,
         posting: &[u8],
     ) -> Result<(), StoreError> {
-        self.remove(tree, k.clone(), list, id)?;
         let v = self.load(tree, k.clone())?;
-        // A torn tail (damage) is dropped when the list is next written.
-        v.truncate(v.len() - v.len() % list.width());
+        let mut changed = drop_posting(v, list, id);
         if v.len() / list.width() < list.cap() {
             v.extend_from_slice(posting);
+            changed = true;
+        }
+        if changed {
             self.dirty.insert(k);
         }
         Ok(())
@@ -312,6 +305,26 @@ impl Postings {
             }
         }
     }
+}
+
+/// Takes `id`'s posting, and a torn tail (damage), out of `v` in place; whether anything was taken. A list
+/// without either is left untouched (no copy).
+fn drop_posting(v: &mut Vec<u8>, list: List, id: &ArticleId) -> bool {
+    let (w, at) = (list.width(), list.id_at());
+    let whole = v.len() - v.len() % w;
+    let has = |p: &[u8]| p.get(at..at + 16) == Some(&id.0[..]);
+    let found = v.chunks_exact(w).any(has);
+    if !found {
+        let torn = whole != v.len();
+        v.truncate(whole);
+        return torn;
+    }
+    let mut kept = Vec::with_capacity(whole);
+    for p in v.chunks_exact(w).filter(|p| !has(p)) {
+        kept.extend_from_slice(p);
+    }
+    *v = kept;
+    true
 }
 
 /// A key shown to people: the prefix letter, then text if printable, else hex.

@@ -2,7 +2,7 @@
 //! under their fingerprints) in one atomic batch, and the fetch and source states read out whole.
 
 use super::codec::*;
-use super::ingest::index_fingerprint;
+use super::ingest::{index_fingerprint, Pending};
 use super::{sled_err, SledStore};
 use crate::dedup::story::Member;
 use crate::dedup::{self, Fingerprint};
@@ -25,8 +25,7 @@ impl SledStore {
         if members.is_empty() || self.get_raw(&story_key(id))?.is_some() {
             return Ok(false);
         }
-        let mut batch = sled::Batch::default();
-        let mut postings = Postings::default();
+        let mut pending = Pending::new(tree);
         let mut story = StoryRecord {
             members: Vec::with_capacity(members.len()),
             time: 0,
@@ -44,29 +43,29 @@ impl SledStore {
                     .into(),
                 });
             }
-            index_fingerprint(tree, &mut batch, &mut postings, &rec.id, &fp, id)?;
+            index_fingerprint(&mut pending, &rec.id, &fp, id)?;
             let id_key = dedup::url_key_str(&rec.article.canonical_url);
             let fetched_key = dedup::url_key_str(&rec.article.url);
-            batch.insert(url_index_key(&id_key), &rec.id.0[..]);
+            pending.insert(url_index_key(&id_key), rec.id.0.to_vec());
             if !fetched_key.is_empty() && fetched_key != id_key {
-                batch.insert(url_index_key(&fetched_key), &rec.id.0[..]);
+                pending.insert(url_index_key(&fetched_key), rec.id.0.to_vec());
             }
-            batch.insert(
+            pending.insert(
                 source_time_key(&rec.source_id, rec.sort_time().as_second(), &rec.id),
-                &[][..],
+                Vec::new(),
             );
-            batch.insert(article_key(&rec.id), encode("article", &rec)?);
+            pending.insert(article_key(&rec.id), encode("article", &rec)?);
             story.members.push(Member::of(&rec));
         }
         story.order();
-        batch.insert(story_time_key(story.time, id), &[][..]);
-        batch.insert(story_key(id), encode("story", &story)?);
+        pending.insert(story_time_key(story.time, id), Vec::new());
+        pending.insert(story_key(id), encode("story", &story)?);
         for (k, add) in [(META_ARTICLES, n), (META_STORIES, 1), (META_GENERATION, 1)] {
-            let v = self.meta_u64(k)? + add;
-            batch.insert(k, &v.to_be_bytes());
+            let v = pending.meta_u64(k)? + add;
+            pending.insert(k.to_vec(), v.to_be_bytes().to_vec());
         }
-        postings.write(&mut batch);
-        tree.apply_batch(batch).map_err(sled_err("copy story"))?;
+        tree.apply_batch(pending.into_batch())
+            .map_err(sled_err("copy story"))?;
         Ok(true)
     }
 

@@ -1,8 +1,12 @@
-//! Writing articles into the sled engine: one atomic batch per article (its record, URL index entries,
-//! fingerprint, band and anchor postings, story record, source index and the fetch state it came with),
-//! under a process-local lock. What to keep and where it goes is decided by [`crate::dedup::story`].
+//! Writing articles into the sled engine: each `write` call is one atomic sled batch holding, for every
+//! article, its record, URL index entries, fingerprint, band and anchor postings, story record, source
+//! index and the fetch state it came with, built under a process-local lock. Each article is decided on
+//! the store as the articles before it in the batch left it ([`Pending`] reads through the batch's own
+//! writes), and each band or anchor list is read and written once per batch however many articles it
+//! takes. What to keep and where it goes is decided by [`crate::dedup::story`].
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::Timestamp;
 
@@ -14,26 +18,56 @@ use crate::model::{Article, ArticleId, FetchState, Ingested, SourceId, StoredArt
 use crate::store::{Incoming, StoreError};
 
 impl SledStore {
-    /// Writes each article in its own atomic batch ([`crate::store::Store::write`]); not flushed.
+    /// Writes the articles ([`crate::store::Store::write`]) in one atomic sled batch, under the ingest lock;
+    /// not flushed. Each article is decided on the store as the articles before it left it: reads go
+    /// through the batch's pending writes, and each band and anchor list is read at most once and written
+    /// once however many articles of the batch it takes. An article without URL stops the batch after the
+    /// articles before it are written; an engine failure writes nothing of the batch.
     pub(crate) fn write(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
+        let _guard = self
+            .inner
+            .ingest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tree = self.tree();
+        let mut pending = Pending::new(tree);
         let mut out = Vec::with_capacity(items.len());
+        let mut stopped = None;
         for i in items {
             let now = i.at.unwrap_or_else(Timestamp::now);
-            out.push(self.write_one(
+            match self.write_one(
+                &mut pending,
                 i.article,
                 i.fingerprint,
                 &i.source,
                 i.priority,
                 now,
                 i.fetched.as_ref(),
-            )?);
+            ) {
+                Ok(done) => out.push(done),
+                Err(e @ StoreError::NoUrl { .. }) => {
+                    stopped = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(out)
+        if !pending.is_empty() {
+            tree.apply_batch(pending.into_batch())
+                .map_err(sled_err("write article"))?;
+        }
+        match stopped {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
-    /// One article, its fingerprint, and the fetch state of the URL it was asked for, if any, in one batch.
+    /// One article, its fingerprint, and the fetch state of the URL it was asked for, if any, into
+    /// `pending`. Nothing is put in `pending` when this fails with [`StoreError::NoUrl`].
+    #[allow(clippy::too_many_arguments)]
     fn write_one(
         &self,
+        pending: &mut Pending<'_>,
         mut article: Article,
         fp: Fingerprint,
         source: &SourceId,
@@ -52,16 +86,8 @@ impl SledStore {
         let fetched_key = dedup::url_key_str(&article.url);
         article.canonical_url = canonical;
 
-        let _guard = self
-            .inner
-            .ingest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tree = self.tree();
-        let existing = self.get(&id)?;
+        let existing = pending.article(&id)?;
         let new_article = existing.is_none();
-        let mut batch = sled::Batch::default();
-        let mut postings = Postings::default();
         let mut new_story = false;
         let mut changed;
         let record = match existing {
@@ -70,22 +96,15 @@ impl SledStore {
                 changed = next.changed;
                 let mut rec = next.record;
                 if changed {
-                    let old_fp = self.fingerprint_of(&id)?.unwrap_or_default();
+                    let old_fp = pending.fingerprint(&id)?.unwrap_or_default();
                     let new_fp = if next.kept_old { old_fp.clone() } else { fp };
                     if new_fp != old_fp {
-                        unindex_fingerprint(tree, &mut postings, &id, &old_fp)?;
-                        index_fingerprint(
-                            tree,
-                            &mut batch,
-                            &mut postings,
-                            &id,
-                            &new_fp,
-                            &rec.story,
-                        )?;
+                        unindex_fingerprint(pending.tree, &mut pending.postings, &id, &old_fp)?;
+                        index_fingerprint(pending, &id, &new_fp, &rec.story)?;
                         rec.simhash = new_fp.simhash;
                     }
                     if old.sort_time() != rec.sort_time() {
-                        batch.remove(source_time_key(
+                        pending.remove(source_time_key(
                             &old.source_id,
                             old.sort_time().as_second(),
                             &id,
@@ -96,16 +115,16 @@ impl SledStore {
             }
             None => {
                 changed = true;
-                let story = match self.find_story(&id, &fp, &mut postings)? {
+                let story = match find_story(pending, &id, &fp)? {
                     Some(s) => s,
                     None => {
                         new_story = true;
                         StoryId::from(id)
                     }
                 };
-                index_fingerprint(tree, &mut batch, &mut postings, &id, &fp, &story)?;
-                let n = self.meta_u64(META_ARTICLES)? + 1;
-                batch.insert(META_ARTICLES, &n.to_be_bytes());
+                index_fingerprint(pending, &id, &fp, &story)?;
+                let n = pending.meta_u64(META_ARTICLES)? + 1;
+                pending.insert(META_ARTICLES.to_vec(), n.to_be_bytes().to_vec());
                 StoredArticle {
                     id,
                     story,
@@ -122,10 +141,8 @@ impl SledStore {
 
         // The story record.
         let story_id = record.story;
-        let old_story: Option<StoryRecord> = tree
-            .get(story_key(&story_id))
-            .map_err(sled_err("read story"))?
-            .and_then(|v| decode(&v).ok());
+        let sk = story_key(&story_id);
+        let old_story: Option<StoryRecord> = pending.get(&sk)?.and_then(|v| decode(&v).ok());
         let mut story = old_story.clone().unwrap_or(StoryRecord {
             members: Vec::new(),
             time: 0,
@@ -140,19 +157,19 @@ impl SledStore {
         story.order();
         if let Some(old) = &old_story {
             if old.time != story.time {
-                batch.remove(story_time_key(old.time, &story_id));
+                pending.remove(story_time_key(old.time, &story_id));
             }
         } else {
-            let n = self.meta_u64(META_STORIES)? + 1;
-            batch.insert(META_STORIES, &n.to_be_bytes());
+            let n = pending.meta_u64(META_STORIES)? + 1;
+            pending.insert(META_STORIES.to_vec(), n.to_be_bytes().to_vec());
         }
-        batch.insert(story_time_key(story.time, &story_id), &[][..]);
-        batch.insert(story_key(&story_id), encode("story", &story)?);
+        pending.insert(story_time_key(story.time, &story_id), Vec::new());
+        pending.insert(sk, encode("story", &story)?);
 
-        batch.insert(article_key(&id), encode("article", &record)?);
-        batch.insert(url_index_key(&id_key), &id.0[..]);
+        pending.insert(article_key(&id), encode("article", &record)?);
+        pending.insert(url_index_key(&id_key), id.0.to_vec());
         if !fetched_key.is_empty() && fetched_key != id_key {
-            batch.insert(url_index_key(&fetched_key), &id.0[..]);
+            pending.insert(url_index_key(&fetched_key), id.0.to_vec());
         }
         if let Some((asked, state)) = fetched {
             // The URL the crawler asked for (before redirects and rel=canonical) finds the article too, and its
@@ -160,22 +177,20 @@ impl SledStore {
             let asked_key = dedup::url_key_str(asked);
             if !asked_key.is_empty() {
                 if asked_key != id_key && asked_key != fetched_key {
-                    batch.insert(url_index_key(&asked_key), &id.0[..]);
+                    pending.insert(url_index_key(&asked_key), id.0.to_vec());
                 }
-                batch.insert(fetch_state_key(asked), encode("fetch state", state)?);
+                pending.insert(fetch_state_key(asked), encode("fetch state", state)?);
             }
         }
-        batch.insert(
+        pending.insert(
             source_time_key(&record.source_id, record.sort_time().as_second(), &id),
-            &[][..],
+            Vec::new(),
         );
-        postings.write(&mut batch);
         if changed {
             // The counter lives in the tree, so a reader in another process sees it move.
-            let g = self.meta_u64(META_GENERATION)? + 1;
-            batch.insert(META_GENERATION, &g.to_be_bytes());
+            let g = pending.meta_u64(META_GENERATION)? + 1;
+            pending.insert(META_GENERATION.to_vec(), g.to_be_bytes().to_vec());
         }
-        tree.apply_batch(batch).map_err(sled_err("write article"))?;
         Ok(Ingested {
             id,
             story: story_id,
@@ -205,47 +220,6 @@ impl SledStore {
         Ok(self.get_raw(&fp_key(id))?.and_then(|v| decode_fp(&v)))
     }
 
-    /// The story of the closest stored near-duplicate, found through the band and anchor lists (read
-    /// through `postings`, so the ingest that follows writes them back without reading them again).
-    pub(super) fn find_story(
-        &self,
-        id: &ArticleId,
-        fp: &Fingerprint,
-        postings: &mut Postings,
-    ) -> Result<Option<StoryId>, StoreError> {
-        let tree = self.tree();
-        let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
-        for (n, band) in (0u8..).zip(dedup::bands(fp.simhash)) {
-            let list = postings.read(tree, band_key(n, band))?;
-            candidates.extend(
-                band_postings(list)
-                    .filter(|(h, _)| story::band_candidate(*h, fp))
-                    .map(|(_, c)| c),
-            );
-        }
-        let mut stock: Vec<u64> = Vec::new();
-        for a in &fp.anchors {
-            let list = postings.read(tree, anchor_key(*a))?;
-            let stories: BTreeSet<StoryId> = anchor_postings(list).map(|(_, s)| s).collect();
-            if story::is_stock_anchor(stories.len()) {
-                stock.push(*a);
-            } else {
-                candidates.extend(anchor_postings(list).map(|(c, _)| c));
-            }
-        }
-        candidates.remove(id);
-        let mut found = Vec::with_capacity(candidates.len());
-        for c in candidates {
-            if let Some(cfp) = self.fingerprint_of(&c)? {
-                found.push((c, cfp));
-            }
-        }
-        match story::closest(fp, &stock, found) {
-            Some(c) => Ok(self.get(&c)?.map(|a| a.story)),
-            None => Ok(None),
-        }
-    }
-
     /// The story a fingerprint would join (the closest stored near-duplicate's), through the band and
     /// anchor indexes; `None` when it would found a new story.
     ///
@@ -255,7 +229,7 @@ impl SledStore {
         &self,
         fp: &Fingerprint,
     ) -> Result<Option<StoryId>, StoreError> {
-        self.find_story(&ArticleId([0; 16]), fp, &mut Postings::default())
+        find_story(&mut Pending::new(self.tree()), &ArticleId([0; 16]), fp)
     }
 
     /// Benchmark support: posts bare SimHashes under `id`s in the band lists (no article or fingerprint
@@ -295,16 +269,128 @@ impl SledStore {
     }
 }
 
+/// The writes of one [`SledStore::write`] not yet applied, read through by the articles that follow: keys
+/// set or removed (the last change of a key wins, as in a sled batch), and the band and anchor lists as
+/// edited so far ([`Postings`]: each read from the tree at most once).
+pub(super) struct Pending<'t> {
+    tree: &'t sled::Tree,
+    writes: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    pub(super) postings: Postings,
+}
+
+impl<'t> Pending<'t> {
+    pub(super) fn new(tree: &'t sled::Tree) -> Pending<'t> {
+        Pending {
+            tree,
+            writes: HashMap::new(),
+            postings: Postings::default(),
+        }
+    }
+
+    /// The value under `k` as this batch leaves it.
+    pub(super) fn get(&self, k: &[u8]) -> Result<Option<Cow<'_, [u8]>>, StoreError> {
+        match self.writes.get(k) {
+            Some(v) => Ok(v.as_deref().map(Cow::Borrowed)),
+            None => Ok(self
+                .tree
+                .get(k)
+                .map_err(sled_err("read"))?
+                .map(|v| Cow::Owned(v.to_vec()))),
+        }
+    }
+
+    pub(super) fn insert(&mut self, k: Vec<u8>, v: Vec<u8>) {
+        self.writes.insert(k, Some(v));
+    }
+
+    pub(super) fn remove(&mut self, k: Vec<u8>) {
+        self.writes.insert(k, None);
+    }
+
+    pub(super) fn meta_u64(&self, k: &[u8]) -> Result<u64, StoreError> {
+        Ok(self.get(k)?.and_then(|v| u64_value(&v)).unwrap_or(0))
+    }
+
+    /// The stored article `id` (a damaged record reads as absent).
+    pub(super) fn article(&self, id: &ArticleId) -> Result<Option<StoredArticle>, StoreError> {
+        let k = article_key(id);
+        Ok(self.get(&k)?.and_then(|v| decode_logged(&k, &v)))
+    }
+
+    pub(super) fn fingerprint(&self, id: &ArticleId) -> Result<Option<Fingerprint>, StoreError> {
+        Ok(self.get(&fp_key(id))?.and_then(|v| decode_fp(&v)))
+    }
+
+    /// Whether nothing is to be written.
+    pub(super) fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.postings.dirty.is_empty()
+    }
+
+    /// One sled batch of every change.
+    pub(super) fn into_batch(self) -> sled::Batch {
+        let mut batch = sled::Batch::default();
+        for (k, v) in self.writes {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        self.postings.write(&mut batch);
+        batch
+    }
+}
+
+/// The story of the closest stored near-duplicate of `fp` (other than `id`), found through the band and
+/// anchor lists as `pending` leaves them.
+pub(super) fn find_story(
+    pending: &mut Pending<'_>,
+    id: &ArticleId,
+    fp: &Fingerprint,
+) -> Result<Option<StoryId>, StoreError> {
+    let tree = pending.tree;
+    let postings = &mut pending.postings;
+    let mut candidates: BTreeSet<ArticleId> = BTreeSet::new();
+    for (n, band) in (0u8..).zip(dedup::bands(fp.simhash)) {
+        let list = postings.read(tree, band_key(n, band))?;
+        candidates.extend(
+            band_postings(list)
+                .filter(|(h, _)| story::band_candidate(*h, fp))
+                .map(|(_, c)| c),
+        );
+    }
+    let mut stock: Vec<u64> = Vec::new();
+    for a in &fp.anchors {
+        let list = postings.read(tree, anchor_key(*a))?;
+        let stories: BTreeSet<StoryId> = anchor_postings(list).map(|(_, s)| s).collect();
+        if story::is_stock_anchor(stories.len()) {
+            stock.push(*a);
+        } else {
+            candidates.extend(anchor_postings(list).map(|(c, _)| c));
+        }
+    }
+    candidates.remove(id);
+    let mut found = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        if let Some(cfp) = pending.fingerprint(&c)? {
+            found.push((c, cfp));
+        }
+    }
+    match story::closest(fp, &stock, found) {
+        Some(c) => Ok(pending.article(&c)?.map(|a| a.story)),
+        None => Ok(None),
+    }
+}
+
 /// Records `fp` as `id`'s fingerprint and posts it in its band and anchor lists.
 pub(super) fn index_fingerprint(
-    tree: &sled::Tree,
-    batch: &mut sled::Batch,
-    postings: &mut Postings,
+    pending: &mut Pending<'_>,
     id: &ArticleId,
     fp: &Fingerprint,
     story: &StoryId,
 ) -> Result<(), StoreError> {
-    batch.insert(fp_key(id), encode_fp(fp));
+    pending.insert(fp_key(id), encode_fp(fp));
+    let tree = pending.tree;
+    let postings = &mut pending.postings;
     for (n, b) in (0u8..).zip(dedup::bands(fp.simhash)) {
         // The full SimHash rides along, so a lookup filters candidates without reading them.
         postings.add(

@@ -25,9 +25,10 @@
 //! and article and one `h` key per anchor and article; `migrate` rewrites them).
 //!
 //! "Checked JSON" is a format byte, an 8-byte hash of the JSON, then the JSON: a torn or damaged value
-//! is detected, reported by `verify` with its key, and skipped by readers. Every ingest is one
-//! read-modify-write under a process-local lock, written with one atomic sled batch; an ingest batch is
-//! flushed (fsync) before `Store::ingest_batch` returns. sled locks its directory: a second process
+//! is detected, reported by `verify` with its key, and skipped by readers. Every `write` (a batch of
+//! articles) is one read-modify-write under a process-local lock, written with one atomic sled batch in
+//! which each posting list is read and written once; an ingest batch is flushed (fsync) before
+//! `Store::ingest_batch` returns. sled locks its directory: a second process
 //! gets [`StoreError::Locked`] at once.
 
 use std::path::{Path, PathBuf};

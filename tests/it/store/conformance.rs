@@ -835,3 +835,91 @@ pub fn an_imported_story_reads_back_as_it_was_and_importing_it_again_changes_not
         )]
     );
 }
+
+/// One write holding an article, a copy of it on another site, an edited re-fetch of the article, an
+/// unrelated article and an unchanged re-fetch of that one decides exactly as the same items written one
+/// at a time: each later item sees what the earlier ones in its batch left.
+pub fn one_batch_decides_as_the_same_items_written_one_at_a_time(b: &Backend) {
+    let original = article(
+        "http://acftu.people.com.cn/n1/2024/0927/c67502-40320000.html",
+        "江苏工会深入推进安康杯竞赛",
+        &story_text(),
+    );
+    let mut copy = original.clone();
+    copy.url = "http://site1.example/news/1.html".into();
+    let mut edited = original.clone();
+    edited
+        .paragraphs
+        .push("会议要求，各级工会要把“安康杯”竞赛作为参与安全生产工作的重要载体。".into());
+    let other = article(
+        "http://b.example/2.html",
+        "职工书屋建到工地上",
+        &["职工书屋的灯亮了起来，工人们拿起书本认真翻看，这是建筑工人下班后的充电站。"],
+    );
+    let items = || -> Vec<unionwire::store::Incoming> {
+        let steps = [
+            (original.clone(), "acftu", 10, "2024-09-27T04:00:00Z"),
+            (copy.clone(), "reposts", 1, "2024-09-27T05:00:00Z"),
+            (edited.clone(), "acftu", 10, "2024-09-27T06:00:00Z"),
+            (other.clone(), "shuwu", 1, "2024-09-27T07:00:00Z"),
+            (other.clone(), "shuwu", 1, "2024-09-27T08:00:00Z"),
+        ];
+        steps
+            .into_iter()
+            .map(|(a, s, p, at)| {
+                let mut i: unionwire::store::Incoming = (a, sid(s), p).into();
+                i.at = Some(ts(at));
+                i
+            })
+            .collect()
+    };
+    let (_p1, batched) = (b.fresh)();
+    let together = batched.ingest_batch(items()).unwrap();
+    let (_p2, single) = (b.fresh)();
+    let mut apart = Vec::new();
+    for i in items() {
+        apart.extend(single.ingest_batch(vec![i]).unwrap());
+    }
+    let flags = |r: &[unionwire::model::Ingested]| {
+        r.iter()
+            .map(|i| (i.id, i.story, i.new_article, i.new_story, i.changed))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(flags(&together), flags(&apart));
+    // The copy joined the original's story; the edit changed the article; the unchanged re-fetch did not.
+    assert_eq!(together[1].story, together[0].story);
+    assert!(together[2].changed && !together[2].new_article);
+    assert!(!together[4].changed && !together[4].new_article);
+    for i in &together {
+        let (x, y) = (
+            batched.get(&i.id).unwrap().unwrap(),
+            single.get(&i.id).unwrap().unwrap(),
+        );
+        assert_eq!(x.story, y.story);
+        assert_eq!(x.article, y.article);
+        assert_eq!((x.first_seen, x.last_seen), (y.first_seen, y.last_seen));
+        let (sx, sy) = (
+            batched.story(&i.story).unwrap().unwrap(),
+            single.story(&i.story).unwrap().unwrap(),
+        );
+        let ids = |v: &unionwire::model::StoryView| {
+            std::iter::once(v.lead.id)
+                .chain(v.also.iter().map(|m| m.id))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&sx), ids(&sy));
+    }
+    let (sx, sy) = (batched.stats().unwrap(), single.stats().unwrap());
+    assert_eq!((sx.articles, sx.stories), (3, 2));
+    assert_eq!((sy.articles, sy.stories), (3, 2));
+    assert_eq!(
+        batched
+            .stories_page(&StoryFilter::default(), None, 10)
+            .unwrap()
+            .stories
+            .len(),
+        2
+    );
+    assert!(batched.verify().unwrap().is_ok());
+    assert!(single.verify().unwrap().is_ok());
+}

@@ -93,6 +93,7 @@ macro_rules! conformance_suite {
                 prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_clean,
                 a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before,
                 an_imported_story_reads_back_as_it_was_and_importing_it_again_changes_nothing,
+                one_batch_decides_as_the_same_items_written_one_at_a_time,
             );
         }
     };
