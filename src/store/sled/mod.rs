@@ -78,6 +78,8 @@ struct Inner {
     tree: sled::Tree,
     /// Held by every write, so each read-modify-write of the posting lists and story records is whole.
     ingest: Mutex<()>,
+    /// Source leases: in memory, since one process opens the store.
+    leases: crate::store::lease::MemoryLeases,
 }
 
 /// The sled store. Cheap to clone; one process owns the directory.
@@ -154,6 +156,7 @@ impl SledStore {
                 db,
                 tree,
                 ingest: Mutex::new(()),
+                leases: crate::store::lease::MemoryLeases::default(),
             }),
         })
     }
@@ -248,6 +251,30 @@ impl Store for SledStore {
     }
     fn prune(&self, cutoff: jiff::Timestamp) -> Result<PruneReport, StoreError> {
         SledStore::prune(self, cutoff)
+    }
+    fn claim_sources(
+        &self,
+        req: &crate::store::ClaimRequest<'_>,
+    ) -> Result<Vec<crate::store::Claimed>, StoreError> {
+        self.inner
+            .leases
+            .claim(req, |id| SledStore::source_state(self, id))
+    }
+    fn renew_lease(
+        &self,
+        source: &SourceId,
+        owner: &str,
+        now: jiff::Timestamp,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        Ok(self.inner.leases.renew(source, owner, now, ttl))
+    }
+    fn release_lease(&self, source: &SourceId, owner: &str) -> Result<(), StoreError> {
+        self.inner.leases.release(source, owner);
+        Ok(())
+    }
+    fn leases(&self) -> Result<Vec<crate::store::Lease>, StoreError> {
+        Ok(self.inner.leases.list())
     }
 }
 
