@@ -89,6 +89,7 @@ macro_rules! conformance_suite {
                 what_a_flushed_batch_acknowledges_survives_reopening,
                 prune_removes_expired_stories_with_everything_they_hold_and_verify_stays_clean,
                 a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before,
+                source_leases_give_each_source_to_one_owner_until_released_or_expired,
             );
         }
     };
