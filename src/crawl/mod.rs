@@ -13,12 +13,17 @@
 //! queued after the source's last article batch, and only if every link the page stands for is stored by
 //! then. A 304 for an article the store lacks is a conditional miss: fetched again unconditionally and
 //! counted (`conditional_misses`, `unionwire_conditional_misses_total`).
+//!
+//! Crawlers sharing a store: the scheduler leases sources through the store (`Crawler::claim_due`,
+//! `Crawler::crawl_claimed`), and on a store that shares host turns (PostgreSQL) the fetcher's per-host
+//! politeness also goes through the store (`hosts`), so it holds across every crawler process.
 
 mod article;
 pub mod assemble;
 pub(crate) mod discover;
 mod error;
 pub mod health;
+mod hosts;
 pub mod scheduler;
 pub mod workers;
 mod writer;
@@ -188,6 +193,10 @@ impl Crawler {
                 fetcher.trust_host(host);
             }
         }
+        let owner: Arc<str> = process_owner().into();
+        if let Some(shared) = hosts::StoreHosts::for_store(&store, owner.clone()) {
+            fetcher.share_hosts(Arc::new(shared));
+        }
         let slots = Arc::new(Semaphore::new(cfg.crawl.concurrency));
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         Self {
@@ -199,7 +208,7 @@ impl Crawler {
             cpu: Workers::new("cpu", cores),
             writer: Workers::new("store", 1),
             progress: None,
-            owner: process_owner().into(),
+            owner,
         }
     }
 
