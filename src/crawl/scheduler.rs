@@ -61,6 +61,7 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
     let slots = Arc::new(Semaphore::new(crawler.config().crawl.source_concurrency));
     info!(
         sources = crawler.config().sources.len(),
+        owner = crawler.owner(),
         "scheduler started"
     );
     loop {

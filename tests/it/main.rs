@@ -4,6 +4,7 @@ mod support;
 
 mod assemble;
 mod clean;
+mod cluster;
 mod cli;
 mod config;
 mod control;

@@ -12,7 +12,7 @@ use unionwire::model::{Article, SourceId};
 use unionwire::store::{FetchState, PageRole, SharedStore};
 
 mod conformance;
-mod postgres;
+pub(crate) mod postgres;
 mod postgres_cli;
 mod sled;
 

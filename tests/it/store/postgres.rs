@@ -16,7 +16,7 @@ use unionwire::store::{SharedStore, Store, StoreError};
 use super::{article, sid, Backend, Place};
 
 /// The server's URL, or `None` (after saying so) when the tests cannot reach one.
-pub(super) fn server(test: &str) -> Option<String> {
+pub(crate) fn server(test: &str) -> Option<String> {
     match std::env::var("UNIONWIRE_TEST_PG") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
@@ -62,7 +62,7 @@ fn with_db(server: &str, name: &str) -> String {
 }
 
 /// A new, empty database on the server, dropped when the place is dropped.
-pub(super) fn new_database(server: &str) -> Place {
+pub(crate) fn new_database(server: &str) -> Place {
     let name = format!("uw_test_{:016x}", rand::random::<u64>());
     admin(server, &format!("CREATE DATABASE {name}"));
     let server = server.to_owned();
