@@ -88,10 +88,12 @@ async fn start_site() -> Vec<Faultd> {
     hosts
 }
 
+/// The sources, host after host within each section, so that crawlers taking sources in order work on
+/// the same hosts at once.
 fn sources_toml(hosts: &[Faultd]) -> String {
     let mut out = String::new();
-    for (h, f) in hosts.iter().enumerate() {
-        for s in 0..SECTIONS {
+    for s in 0..SECTIONS {
+        for (h, f) in hosts.iter().enumerate() {
             out.push_str(&format!(
                 "[[sources]]\nid = \"h{h}-s{s}\"\nname = \"站点{h} 栏目{s}\"\nkind = \"listing\"\n\
                  url = \"{}\"\nlinks = \"div.ej_list_box li a\"\nevery = \"1h\"\npages = 1\n\n",
@@ -196,6 +198,15 @@ fn check_politeness(h: usize, f: &Faultd) -> usize {
         );
     }
     spans.len()
+}
+
+/// The hosts whose sources a crawler's log shows it crawling.
+fn hosts_crawled(log: &[serde_json::Value]) -> BTreeSet<usize> {
+    log.iter()
+        .filter(|l| l["fields"]["message"] == "crawling source")
+        .filter_map(|l| l["fields"]["source"].as_str())
+        .filter_map(|s| s.strip_prefix('h')?.split('-').next()?.parse().ok())
+        .collect()
 }
 
 #[test]
@@ -364,12 +375,24 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
     eprintln!("[{:?}] the servers agree", t0.elapsed());
     // Stop the rest; each exits cleanly.
     let mut logs = Vec::new();
-    for d in crawlers.into_iter().chain(servers) {
+    let mut hosts_by_crawler = vec![hosts_crawled(&victim_log)];
+    for (i, d) in crawlers.into_iter().chain(servers).enumerate() {
         d.terminate();
         let (status, lines) = d.finish();
         assert!(status.success(), "a process exited with {status}");
+        if i < 2 {
+            hosts_by_crawler.push(hosts_crawled(&lines));
+        }
         logs.extend(lines);
     }
+    // The politeness above was shared, not a matter of each host having one crawler.
+    let shared_hosts = (0..HOSTS)
+        .filter(|h| hosts_by_crawler.iter().filter(|c| c.contains(h)).count() >= 2)
+        .count();
+    assert!(
+        shared_hosts > 0,
+        "no host was crawled by two crawlers: {hosts_by_crawler:?}"
+    );
     // The killed crawler's sources were taken over from it after its leases ran out.
     for (source, _) in &held_at_kill {
         assert!(
