@@ -346,10 +346,7 @@ impl Crawler {
         };
         self.metrics.leases_held.fetch_sub(1, Ordering::Relaxed);
         let (id, owner) = (claim.id.clone(), self.owner.clone());
-        if let Err(e) = self
-            .read_store(move |s| s.release_lease(&id, &owner))
-            .await
-        {
+        if let Err(e) = self.read_store(move |s| s.release_lease(&id, &owner)).await {
             warn!(source = %claim.id, error = %e, "releasing the source lease failed; it runs out by itself");
         }
         summary

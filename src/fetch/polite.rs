@@ -409,7 +409,8 @@ impl Fetcher {
                 Ok(t) if t.granted => return Ok(()),
                 Ok(t) => {
                     if t.hold_left > self.hold_wait_limit() {
-                        let until = unix_now().saturating_add(t.hold_left.as_secs_f64().ceil() as u64);
+                        let until =
+                            unix_now().saturating_add(t.hold_left.as_secs_f64().ceil() as u64);
                         return Err(on_hold(url, until));
                     }
                     t.wait
@@ -536,9 +537,7 @@ impl Fetcher {
                             if dns_failure.is_none() {
                                 tracing::info!(url = %current, cause, "robots.txt unreachable: host disallowed");
                             }
-                            let _ = self
-                                .after_failure(host, &current, other, retry_after)
-                                .await;
+                            let _ = self.after_failure(host, &current, other, retry_after).await;
                             let answer = RobotsAnswer {
                                 robots: Robots::disallow_all(),
                                 unreachable: Some(cause),

@@ -78,7 +78,10 @@ async fn start_site() -> Vec<Faultd> {
         let f = Faultd::start_on(ip).await;
         let html = "text/html; charset=utf-8";
         for s in 0..SECTIONS {
-            f.set(&format!("/list/{s}.html"), Canned::ok(html, listing_page(h, s)));
+            f.set(
+                &format!("/list/{s}.html"),
+                Canned::ok(html, listing_page(h, s)),
+            );
         }
         for i in 0..PER_HOST {
             f.set(&article_path(h, i), Canned::ok(html, article_page(h, i)));
@@ -281,7 +284,10 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
         "crawler 0 held no lease when it was killed"
     );
     let victim_owner = held_at_kill[0].1.clone();
-    eprintln!("[{:?}] crawler 0 killed holding {held_at_kill:?}", t0.elapsed());
+    eprintln!(
+        "[{:?}] crawler 0 killed holding {held_at_kill:?}",
+        t0.elapsed()
+    );
 
     // Wait until every source has completed a run and no lease is held.
     let ids: Vec<unionwire::model::SourceId> = (0..HOSTS)
@@ -350,7 +356,10 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
                     .canonical_url
             })
             .collect();
-        assert!(stories.contains(&pair), "repost pair of host {h} is not one story of two");
+        assert!(
+            stories.contains(&pair),
+            "repost pair of host {h} is not one story of two"
+        );
     }
 
     // Both servers: the same feed, byte for byte, with the same ETag (once both see the last change).

@@ -4,8 +4,8 @@ mod support;
 
 mod assemble;
 mod clean;
-mod cluster;
 mod cli;
+mod cluster;
 mod config;
 mod control;
 mod crawl;

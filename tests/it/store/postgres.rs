@@ -392,7 +392,11 @@ fn a_version_1_database_is_migrated_to_the_lease_tables_keeping_its_data() {
     let store = PgStore::open(&url).expect("open");
     let done = store
         .ingest(
-            article("http://a.example/1.html", "安康杯竞赛推进会召开", &super::story_text()),
+            article(
+                "http://a.example/1.html",
+                "安康杯竞赛推进会召开",
+                &super::story_text(),
+            ),
             &sid("a"),
             0,
         )
@@ -450,7 +454,10 @@ fn crawlers_claiming_at_once_get_disjoint_sources_and_all_of_them() {
                             ttl: std::time::Duration::from_secs(60),
                         })
                         .expect("claim");
-                    mine.extend(got.into_iter().map(|c| (c.source.as_str().to_owned(), owner.clone())));
+                    mine.extend(
+                        got.into_iter()
+                            .map(|c| (c.source.as_str().to_owned(), owner.clone())),
+                    );
                 }
                 mine
             })
@@ -464,7 +471,10 @@ fn crawlers_claiming_at_once_get_disjoint_sources_and_all_of_them() {
     let sources: Vec<&str> = all.iter().map(|(s, _)| s.as_str()).collect();
     let mut distinct = sources.clone();
     distinct.dedup();
-    assert_eq!(sources, distinct, "a source was given to two claimers: {all:?}");
+    assert_eq!(
+        sources, distinct,
+        "a source was given to two claimers: {all:?}"
+    );
     assert_eq!(sources.len(), 60, "every source is claimed once: {all:?}");
     // The store agrees on who holds what.
     let store = PgStore::open(&url).expect("open");
@@ -489,23 +499,42 @@ fn a_host_turn_is_one_holders_at_a_time_with_the_gap_after_it_and_holds_are_shar
     let gap = std::time::Duration::from_millis(300);
     let ttl = std::time::Duration::from_secs(30);
     assert!(a.shares_host_turns());
-    let first = a.take_host_turn("news.example", "a", gap, ttl).expect("take");
+    let first = a
+        .take_host_turn("news.example", "a", gap, ttl)
+        .expect("take");
     assert!(first.granted);
     // B, another process: not while A's request is in flight.
-    let busy = b.take_host_turn("NEWS.example", "b", gap, ttl).expect("take");
-    assert!(!busy.granted && busy.wait > std::time::Duration::ZERO, "{busy:?}");
+    let busy = b
+        .take_host_turn("NEWS.example", "b", gap, ttl)
+        .expect("take");
+    assert!(
+        !busy.granted && busy.wait > std::time::Duration::ZERO,
+        "{busy:?}"
+    );
     // A other host is free.
-    assert!(b.take_host_turn("other.example", "b", gap, ttl).expect("take").granted);
+    assert!(
+        b.take_host_turn("other.example", "b", gap, ttl)
+            .expect("take")
+            .granted
+    );
     let ended = std::time::Instant::now();
     a.end_host_turn("news.example", "a", gap).expect("end");
     // Ended: still not before the gap has passed since the end.
-    let early = b.take_host_turn("news.example", "b", gap, ttl).expect("take");
+    let early = b
+        .take_host_turn("news.example", "b", gap, ttl)
+        .expect("take");
     if ended.elapsed() < gap {
-        assert!(!early.granted, "granted {:?} after the end", ended.elapsed());
+        assert!(
+            !early.granted,
+            "granted {:?} after the end",
+            ended.elapsed()
+        );
     }
     let mut granted_after = None;
     for _ in 0..100 {
-        let t = b.take_host_turn("news.example", "b", gap, ttl).expect("take");
+        let t = b
+            .take_host_turn("news.example", "b", gap, ttl)
+            .expect("take");
         if t.granted {
             granted_after = Some(ended.elapsed());
             break;
@@ -516,13 +545,31 @@ fn a_host_turn_is_one_holders_at_a_time_with_the_gap_after_it_and_holds_are_shar
     assert!(after >= gap, "granted {after:?} after the end, gap {gap:?}");
     // A turn whose holder vanished runs out after its in-flight limit.
     let short = std::time::Duration::from_millis(200);
-    assert!(b.take_host_turn("gone.example", "dead", std::time::Duration::ZERO, short).expect("take").granted);
-    assert!(!a.take_host_turn("gone.example", "a", std::time::Duration::ZERO, short).expect("take").granted);
+    assert!(
+        b.take_host_turn("gone.example", "dead", std::time::Duration::ZERO, short)
+            .expect("take")
+            .granted
+    );
+    assert!(
+        !a.take_host_turn("gone.example", "a", std::time::Duration::ZERO, short)
+            .expect("take")
+            .granted
+    );
     std::thread::sleep(short * 2);
-    assert!(a.take_host_turn("gone.example", "a", std::time::Duration::ZERO, short).expect("take").granted);
+    assert!(
+        a.take_host_turn("gone.example", "a", std::time::Duration::ZERO, short)
+            .expect("take")
+            .granted
+    );
     // Retry-After from one crawler holds the host for the other.
-    a.hold_host("held.example", std::time::Duration::from_secs(120)).expect("hold");
-    let held = b.take_host_turn("held.example", "b", gap, ttl).expect("take");
+    a.hold_host("held.example", std::time::Duration::from_secs(120))
+        .expect("hold");
+    let held = b
+        .take_host_turn("held.example", "b", gap, ttl)
+        .expect("take");
     assert!(!held.granted);
-    assert!(held.hold_left > std::time::Duration::from_secs(100), "{held:?}");
+    assert!(
+        held.hold_left > std::time::Duration::from_secs(100),
+        "{held:?}"
+    );
 }
