@@ -23,6 +23,9 @@ pub(crate) const MAX_SOURCE_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 pub(crate) const BLOCKED_HOLD: Duration = Duration::from_secs(6 * 3600);
 /// The scheduler looks at the clock at least this often.
 pub(crate) const MAX_TICK: Duration = Duration::from_secs(30);
+/// How soon the scheduler looks again when due sources were left unclaimed (no free slot here, or leased
+/// by another crawler).
+const UNCLAIMED_RECHECK: Duration = Duration::from_secs(1);
 
 /// The wait before a source is due again.
 #[must_use]
@@ -59,6 +62,8 @@ fn is_due(next_due: Option<Timestamp>, now: Timestamp) -> bool {
 pub async fn run(crawler: Crawler, token: CancellationToken) {
     let tracker = TaskTracker::new();
     let slots = Arc::new(Semaphore::new(crawler.config().crawl.source_concurrency));
+    // Woken by each finished crawl, so a freed slot takes the next due source at once.
+    let finished = Arc::new(tokio::sync::Notify::new());
     info!(
         sources = crawler.config().sources.len(),
         owner = crawler.owner(),
@@ -108,7 +113,14 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
         // Due sources are leased (checked due again in the store's transaction); those another crawl holds
         // are skipped. One free slot, one lease: a leased source is crawled at once.
         let free = slots.available_permits();
-        for claim in crawler.claim_due(candidates, free).await {
+        let wanted = candidates.len();
+        let claims = crawler.claim_due(candidates, free).await;
+        if claims.len() < wanted {
+            // Due sources left: for a slot here (a finished crawl wakes the loop) or held by another
+            // crawler (whose lease may end or run out), so look again soon.
+            soonest = soonest.min(UNCLAIMED_RECHECK);
+        }
+        for claim in claims {
             let Some(src) = crawler.config().source(claim.source().as_str()).cloned() else {
                 continue;
             };
@@ -117,17 +129,19 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
                 warn!(source = %src.id, "no free slot for a leased source");
                 continue;
             };
-            let (c, token) = (crawler.clone(), token.clone());
+            let (c, token, finished) = (crawler.clone(), token.clone(), finished.clone());
             tracker.spawn(async move {
                 c.crawl_claimed(claim, &src, &RunOptions::default(), &token)
                     .await;
                 drop(permit);
+                finished.notify_one();
             });
         }
         let tick = soonest.clamp(Duration::from_millis(200), MAX_TICK);
         tokio::select! {
             () = token.cancelled() => break,
             () = tokio::time::sleep(tick) => {}
+            () = finished.notified() => {}
         }
     }
     tracker.close();
