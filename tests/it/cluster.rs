@@ -248,7 +248,8 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
         .map(|_| start_daemon_with(exe, &config, &["--role", "crawler"]))
         .collect();
     let server_urls: Vec<String> = servers.iter().map(|s| s.base_url(HANG)).collect();
-    let crawler_url = crawlers[0].base_url(HANG);
+    let crawler_urls: Vec<String> = crawlers.iter().map(|c| c.base_url(HANG)).collect();
+    let crawler_url = crawler_urls[0].clone();
 
     // The roles: a crawler serves no feeds, a server does not crawl.
     let (status, _, body) = get(&format!("{crawler_url}/feeds/all.atom"));
@@ -382,6 +383,27 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
     assert!(String::from_utf8_lossy(&feeds.2).contains("http://news.example/"));
 
     eprintln!("[{:?}] the servers agree", t0.elapsed());
+
+    // The survivors' lease gauges: none held now, claims made, and the takeovers counted.
+    let mut takeovers = 0;
+    for url in &crawler_urls[1..] {
+        let (status, _, body) = get(&format!("{url}/metrics"));
+        assert_eq!(status, 200);
+        let text = String::from_utf8_lossy(&body).into_owned();
+        let value = |name: &str| -> u64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+        };
+        assert_eq!(value("unionwire_leases_held"), 0);
+        assert!(value("unionwire_lease_claims_total") > 0);
+        takeovers += value("unionwire_lease_takeovers_total");
+    }
+    assert!(
+        takeovers >= held_at_kill.len() as u64,
+        "{takeovers} takeovers counted for {} leases of the killed crawler",
+        held_at_kill.len()
+    );
     // Stop the rest; each exits cleanly.
     let mut logs = Vec::new();
     let mut hosts_by_crawler = vec![hosts_crawled(&victim_log)];
