@@ -36,6 +36,11 @@ pub(crate) fn server(test: &str) -> Option<String> {
 
 /// Runs SQL statements on the database at `url`.
 fn admin(url: &str, sql: &str) {
+    admin_try(url, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// [`admin`], returning the server's error.
+fn admin_try(url: &str, sql: &str) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -45,13 +50,14 @@ fn admin(url: &str, sql: &str) {
             .await
             .expect("connect to the test server");
         let task = tokio::spawn(conn);
-        client
+        let done = client
             .batch_execute(sql)
             .await
-            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+            .map_err(|e| format!("{e:?}"));
         drop(client);
         let _ = task.await;
-    });
+        done
+    })
 }
 
 /// The URL of database `name` on the server at `server`.
@@ -64,7 +70,18 @@ fn with_db(server: &str, name: &str) -> String {
 /// A new, empty database on the server, dropped when the place is dropped.
 pub(crate) fn new_database(server: &str) -> Place {
     let name = format!("uw_test_{:016x}", rand::random::<u64>());
-    admin(server, &format!("CREATE DATABASE {name}"));
+    // Databases created at once copy template1 at once, and PostgreSQL refuses a copy while another
+    // session is in the template ("being accessed by other users"): tests in parallel try again.
+    let create = format!("CREATE DATABASE {name}");
+    let mut tries = 0;
+    while let Err(e) = admin_try(server, &create) {
+        tries += 1;
+        assert!(
+            tries < 50 && e.contains("being accessed by other users"),
+            "{create}: {e}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let server = server.to_owned();
     let url = with_db(&server, &name);
     Place {
