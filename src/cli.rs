@@ -36,8 +36,9 @@ pub enum LogFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Crawl every source on its schedule and serve the feeds (the daemon).
-    Run(ServeArgs),
+    /// Crawl every source on its schedule and serve the feeds (the daemon); `--role` splits the two
+    /// halves between processes that share a PostgreSQL store.
+    Run(RunArgs),
     /// Run the crawl now: every due source, or one.
     Crawl(CrawlArgs),
     /// Fetch pages (URLs or saved files) and print the extracted articles. Needs no store.
@@ -64,6 +65,55 @@ pub struct ServeArgs {
     /// Address to listen on (overrides server.listen): IP:PORT, HOST:PORT or :PORT.
     #[arg(long, value_name = "ADDR", value_parser = crate::config::parse_listen)]
     pub listen: Option<SocketAddr>,
+}
+
+/// `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// What this process does: `all` crawls on the schedule and serves the feeds; `crawler` only
+    /// crawls (its listener answers `/healthz`, `/metrics` and the control API, no feeds); `server` only
+    /// serves the feeds, pages and API from the store (no crawling). Any number of crawlers and servers
+    /// may share one PostgreSQL store; a sled store is held by one process.
+    #[arg(long, value_enum, default_value_t = Role::All)]
+    pub role: Role,
+    /// The listener.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// The role of a `run` process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// Crawl and serve (the default).
+    All,
+    /// Crawl only: the schedule and the crawl, sources leased through the store.
+    Crawler,
+    /// Serve only: feeds, pages and the API, reading the store.
+    Server,
+}
+
+impl Role {
+    /// The name as on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::All => "all",
+            Role::Crawler => "crawler",
+            Role::Server => "server",
+        }
+    }
+
+    /// Whether this role crawls.
+    #[must_use]
+    pub fn crawls(self) -> bool {
+        matches!(self, Role::All | Role::Crawler)
+    }
+
+    /// Whether this role serves the feeds and pages.
+    #[must_use]
+    pub fn serves_feeds(self) -> bool {
+        matches!(self, Role::All | Role::Server)
+    }
 }
 
 /// `crawl`.

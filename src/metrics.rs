@@ -41,6 +41,12 @@ pub struct Metrics {
     render_micros: AtomicU64,
     /// Feed responses served from the render cache.
     pub feed_cache_hits: AtomicU64,
+    /// Source leases this process holds now (a gauge).
+    pub leases_held: AtomicU64,
+    /// Source leases claimed.
+    pub lease_claims: AtomicU64,
+    /// Source leases claimed that had expired in another owner's hands (a crawler that died or stalled).
+    pub lease_takeovers: AtomicU64,
 }
 
 impl Metrics {
@@ -48,6 +54,14 @@ impl Metrics {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Counts one source lease claimed; `taken_over` when it had expired in another owner's hands.
+    pub fn count_lease_claim(&self, taken_over: bool) {
+        self.lease_claims.fetch_add(1, Ordering::Relaxed);
+        if taken_over {
+            self.lease_takeovers.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Counts one failed fetch of `source`, of `kind` (`dns`, `http 5xx`, … as the crawl names them).
@@ -114,7 +128,7 @@ impl Metrics {
     #[must_use]
     pub fn render_prometheus(&self, health: &[(SourceId, SourceState)]) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64); 8] = [
+        let counters: [(&str, &str, &AtomicU64); 10] = [
             (
                 "unionwire_pages_fetched_total",
                 "Pages fetched with a 2xx answer.",
@@ -155,11 +169,26 @@ impl Metrics {
                 "Feed responses served from the render cache.",
                 &self.feed_cache_hits,
             ),
+            (
+                "unionwire_lease_claims_total",
+                "Source leases claimed by this process.",
+                &self.lease_claims,
+            ),
+            (
+                "unionwire_lease_takeovers_total",
+                "Source leases claimed after they expired in another crawler's hands.",
+                &self.lease_takeovers,
+            ),
         ];
         for (name, help, v) in counters {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", v.load(Ordering::Relaxed));
         }
+        let _ = writeln!(
+            out,
+            "# HELP unionwire_leases_held Source leases this process holds now.\n# TYPE unionwire_leases_held gauge\nunionwire_leases_held {}",
+            self.leases_held.load(Ordering::Relaxed)
+        );
 
         let _ = writeln!(
             out,

@@ -1,5 +1,12 @@
 //! `unionwire run`: the daemon — the scheduler, the HTTP server and its control API (`/api/`, see
 //! [`crate::server::control`]) in one process, over one store.
+//!
+//! `--role` splits it: `all` (the default) does both; `crawler` runs the scheduler and the crawl, and
+//! its listener answers only `/healthz`, `/metrics` and the control API (`crawl now` included), no
+//! feeds; `server` serves the feeds, pages and API from the store and never crawls (its control API's
+//! `crawl now` answers 409 saying so). Sources are leased through the store
+//! ([`crate::store::Store::claim_sources`]), so any number of crawlers can share a PostgreSQL store;
+//! a sled store is held by one process whatever its role.
 //! SIGINT/SIGTERM stop new work, cancel in-flight fetches, let the server finish its requests, flush the store
 //! and exit 0 within [`SHUTDOWN_GRACE`].
 
@@ -12,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::cli::{Cli, ServeArgs};
+use crate::cli::{Cli, Role, RunArgs};
 use crate::commands::{load_config, CmdResult, Failure, EXIT_FAILURE};
 use crate::config::{Overrides, SourceConfig};
 use crate::crawl::{scheduler, Crawler, Progress, RunOptions};
@@ -29,27 +36,42 @@ pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 ///
 /// # Errors
 /// Exit 3 when another process holds the store; exit 1 when the address cannot be bound.
-pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
+pub fn run(cli: &Cli, args: &RunArgs) -> CmdResult {
+    let role = args.role;
     let cfg = load_config(
         cli,
         Overrides {
-            listen: args.listen,
+            listen: args.serve.listen,
             ..Overrides::default()
         },
     )?;
     let store = crate::commands::open_store(&cfg)?;
     let cfg = Arc::new(cfg);
-    let fetcher =
-        Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
     let metrics = Arc::new(Metrics::default());
-    let crawler = Crawler::new(cfg.clone(), fetcher, store.clone(), metrics.clone());
+    let crawler = if role.crawls() {
+        let fetcher = Fetcher::new(FetchConfig::from(&cfg.crawl))
+            .map_err(|e| Failure::new(EXIT_FAILURE, e))?;
+        Some(Crawler::new(
+            cfg.clone(),
+            fetcher,
+            store.clone(),
+            metrics.clone(),
+        ))
+    } else {
+        None
+    };
+    let command = match role {
+        Role::All => "run",
+        Role::Crawler => "run --role crawler",
+        Role::Server => "run --role server",
+    };
     let rt = crate::commands::runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(cfg.server.listen)
             .await
             .with_context(|| format!("binding {}", cfg.server.listen))?;
         let addr = listener.local_addr()?;
-        info!(%addr, store = %crate::commands::store_place(&cfg), sources = cfg.sources.len(), "unionwire running");
+        info!(%addr, role = role.as_str(), store = %crate::commands::store_place(&cfg), sources = cfg.sources.len(), "unionwire running");
         // A machine-readable line for scripts and tests that start the daemon on port 0.
         println!("listening on http://{addr}");
         let token = CancellationToken::new();
@@ -57,15 +79,24 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         let control = Control::new(
             &cfg,
             addr,
-            "run",
-            Some(Arc::new(DaemonCrawls(crawler.clone()))),
+            command,
+            crawler
+                .clone()
+                .map(|c| Arc::new(DaemonCrawls(c)) as Arc<dyn CrawlNow>),
             token.child_token(),
             tracker.clone(),
         );
-        let state = AppState::new(store.clone(), cfg.clone(), metrics.clone()).with_control(control);
+        let mut state =
+            AppState::new(store.clone(), cfg.clone(), metrics.clone()).with_control(control);
+        if !role.serves_feeds() {
+            state = state.without_feeds();
+        }
         tracker.spawn(server::serve(listener, state, token.child_token()));
-        tracker.spawn(scheduler::run(crawler, token.child_token()));
-        if let Some(retention) = cfg.store.retention {
+        if let Some(crawler) = crawler {
+            tracker.spawn(scheduler::run(crawler, token.child_token()));
+        }
+        // Retention is a writer's job: the processes that crawl apply it, a server only reads.
+        if let Some(retention) = cfg.store.retention.filter(|_| role.crawls()) {
             tracker.spawn(apply_retention(
                 store.clone(),
                 retention,
@@ -107,12 +138,20 @@ impl CrawlNow for DaemonCrawls {
             Progress::SourceStarted { .. } | Progress::SourceFinished { .. } => {}
         }));
         Box::pin(async move {
-            // After the schedule's crawl of the source, if one is running: one crawl of a source at a time.
-            let claim = crawler.claim_when_free(&source.id, &token).await;
-            let summary = crawler
-                .crawl_source(&source, &RunOptions::default(), &token)
-                .await;
-            drop(claim);
+            // After the running crawl of the source (the schedule's here, or another crawler's sharing the
+            // store), if one is running: one crawl of a source at a time.
+            let summary = match crawler.claim_when_free(&source.id, &token).await {
+                Some(claim) => {
+                    crawler
+                        .crawl_claimed(claim, &source, &RunOptions::default(), &token)
+                        .await
+                }
+                None => {
+                    crawler
+                        .crawl_source(&source, &RunOptions::default(), &token)
+                        .await
+                }
+            };
             serde_json::to_value(&summary).unwrap_or_else(|e| {
                 serde_json::json!({
                     "source": source.id, "failed": true,

@@ -69,6 +69,10 @@ pub struct CrawlConfig {
     /// Allow fetching private and loopback addresses found in content (tests and intranets only).
     #[serde(default)]
     pub allow_private_addresses: bool,
+    /// How long a crawler's lease on a source lasts without renewal: renewed every third of it while the
+    /// crawl runs, released when it ends; a crashed crawler's sources are taken over after this long.
+    #[serde(default = "default_lease_ttl", deserialize_with = "de_duration")]
+    pub lease_ttl: Duration,
 }
 
 fn default_per_host_delay() -> Duration {
@@ -122,6 +126,9 @@ fn default_jitter() -> f64 {
 fn default_max_articles_per_run() -> usize {
     200
 }
+fn default_lease_ttl() -> Duration {
+    Duration::from_secs(60)
+}
 
 impl Default for CrawlConfig {
     fn default() -> Self {
@@ -145,6 +152,7 @@ impl Default for CrawlConfig {
             jitter: default_jitter(),
             max_articles_per_run: default_max_articles_per_run(),
             allow_private_addresses: false,
+            lease_ttl: default_lease_ttl(),
         }
     }
 }

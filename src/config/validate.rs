@@ -37,6 +37,13 @@ impl Config {
         if self.crawl.read_timeout.is_zero() {
             return Err(top("crawl", "read_timeout", "must be above zero"));
         }
+        if self.crawl.lease_ttl < Duration::from_secs(1) {
+            return Err(top(
+                "crawl",
+                "lease_ttl",
+                "must be at least 1s (the lease is renewed every third of it)",
+            ));
+        }
         if self.feeds.default_limit == 0 || self.feeds.default_limit > self.feeds.max_limit {
             return Err(top(
                 "feeds",

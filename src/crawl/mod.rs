@@ -13,16 +13,22 @@
 //! queued after the source's last article batch, and only if every link the page stands for is stored by
 //! then. A 304 for an article the store lacks is a conditional miss: fetched again unconditionally and
 //! counted (`conditional_misses`, `unionwire_conditional_misses_total`).
+//!
+//! Crawlers sharing a store: the scheduler leases sources through the store (`Crawler::claim_due`,
+//! `Crawler::crawl_claimed`), and on a store that shares host turns (PostgreSQL) the fetcher's per-host
+//! politeness also goes through the store (`hosts`), so it holds across every crawler process.
 
 mod article;
 pub mod assemble;
 pub(crate) mod discover;
 mod error;
 pub mod health;
+mod hosts;
 pub mod scheduler;
 pub mod workers;
 mod writer;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -139,24 +145,38 @@ pub struct Crawler {
     /// The store writes: one thread, so batches land in the order they were queued.
     writer: Workers,
     progress: Option<ProgressFn>,
-    /// Sources being crawled now (by the schedule or on request): one crawl of a source at a time.
-    running: Arc<std::sync::Mutex<std::collections::HashSet<SourceId>>>,
+    /// This process's name in source leases and host turns (host name, process id and a random tag).
+    owner: Arc<str>,
 }
 
-/// A source claimed for one crawl ([`Crawler::claim`]); the claim ends when this is dropped.
+/// A source leased for one crawl ([`Crawler::claim`], [`Crawler::claim_due`]): through the store, so no
+/// other crawl of it runs meanwhile in this process or any other that shares the store. Hand it to
+/// [`Crawler::crawl_claimed`], which renews the lease while the crawl runs and releases it after; a
+/// claim dropped otherwise lets its lease run out (`crawl.lease_ttl`).
 #[derive(Debug)]
 pub struct SourceClaim {
     id: SourceId,
-    running: Arc<std::sync::Mutex<std::collections::HashSet<SourceId>>>,
 }
 
-impl Drop for SourceClaim {
-    fn drop(&mut self) {
-        self.running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&self.id);
+impl SourceClaim {
+    /// The source.
+    #[must_use]
+    pub fn source(&self) -> &SourceId {
+        &self.id
     }
+}
+
+/// A name for this process that no other crawler sharing the store has: host name, process id and a
+/// random tag.
+fn process_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned());
+    let tag: u32 = rand::random();
+    format!("{host}/{}/{tag:08x}", std::process::id())
 }
 
 impl Crawler {
@@ -173,6 +193,10 @@ impl Crawler {
                 fetcher.trust_host(host);
             }
         }
+        let owner: Arc<str> = process_owner().into();
+        if let Some(shared) = hosts::StoreHosts::for_store(&store, owner.clone()) {
+            fetcher.share_hosts(Arc::new(shared));
+        }
         let slots = Arc::new(Semaphore::new(cfg.crawl.concurrency));
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         Self {
@@ -184,8 +208,14 @@ impl Crawler {
             cpu: Workers::new("cpu", cores),
             writer: Workers::new("store", 1),
             progress: None,
-            running: Arc::default(),
+            owner,
         }
+    }
+
+    /// This process's name in source leases and host turns.
+    #[must_use]
+    pub fn owner(&self) -> &str {
+        &self.owner
     }
 
     /// Sends progress events to `f`.
@@ -207,27 +237,69 @@ impl Crawler {
         &self.store
     }
 
-    /// Claims `id` for one crawl, unless a crawl of it is running (by the schedule or on request).
-    #[must_use]
-    pub fn claim(&self, id: &SourceId) -> Option<SourceClaim> {
-        let mut running = self
-            .running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        running.insert(id.clone()).then(|| SourceClaim {
-            id: id.clone(),
-            running: Arc::clone(&self.running),
-        })
+    /// Leases `id` for one crawl, due or not, unless a crawl of it runs (here or in another process
+    /// sharing the store); `None` then, or when the store cannot be asked (logged).
+    pub async fn claim(&self, id: &SourceId) -> Option<SourceClaim> {
+        self.claim_sources(vec![id.clone()], 1, false)
+            .await
+            .into_iter()
+            .next()
     }
 
-    /// Claims `id`, waiting for a running crawl of it to end; `None` when `token` is cancelled first.
+    /// Leases up to `limit` of `candidates` (in their order) that are due by their stored state and that
+    /// no crawl holds, here or in any process sharing the store.
+    pub async fn claim_due(&self, candidates: Vec<SourceId>, limit: usize) -> Vec<SourceClaim> {
+        self.claim_sources(candidates, limit, true).await
+    }
+
+    async fn claim_sources(
+        &self,
+        candidates: Vec<SourceId>,
+        limit: usize,
+        only_due: bool,
+    ) -> Vec<SourceClaim> {
+        if candidates.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let (owner, ttl) = (self.owner.clone(), self.cfg.crawl.lease_ttl);
+        let claimed = self
+            .read_store(move |store| {
+                store.claim_sources(&crate::store::ClaimRequest {
+                    owner: &owner,
+                    candidates: &candidates,
+                    limit,
+                    only_due,
+                    now: Timestamp::now(),
+                    ttl,
+                })
+            })
+            .await;
+        match claimed {
+            Ok(claimed) => claimed
+                .into_iter()
+                .map(|c| {
+                    self.metrics.count_lease_claim(c.taken_over.is_some());
+                    if let Some(previous) = &c.taken_over {
+                        info!(source = %c.source, previous = %previous, "took over an expired source lease");
+                    }
+                    SourceClaim { id: c.source }
+                })
+                .collect(),
+            Err(e) => {
+                warn!(error = %e, "claiming sources failed");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Leases `id`, waiting for a running crawl of it to end; `None` when `token` is cancelled first.
     pub async fn claim_when_free(
         &self,
         id: &SourceId,
         token: &CancellationToken,
     ) -> Option<SourceClaim> {
         loop {
-            if let Some(c) = self.claim(id) {
+            if let Some(c) = self.claim(id).await {
                 return Some(c);
             }
             tokio::select! {
@@ -235,6 +307,49 @@ impl Crawler {
                 () = tokio::time::sleep(Duration::from_millis(100)) => {}
             }
         }
+    }
+
+    /// Crawls a leased source once ([`Crawler::crawl_source`]), renewing the lease every third of
+    /// `crawl.lease_ttl` meanwhile, then releases it (after the source's health and next due time are
+    /// stored, so no other crawler sees it due in between). A lease found lost to another crawler (this
+    /// one stalled past the lease) cancels the crawl: the other crawler has the source now.
+    pub async fn crawl_claimed(
+        &self,
+        claim: SourceClaim,
+        src: &SourceConfig,
+        opts: &RunOptions,
+        token: &CancellationToken,
+    ) -> SourceSummary {
+        let ttl = self.cfg.crawl.lease_ttl;
+        let crawl_token = token.child_token();
+        let crawl = self.crawl_source(src, opts, &crawl_token);
+        tokio::pin!(crawl);
+        self.metrics.leases_held.fetch_add(1, Ordering::Relaxed);
+        let mut beat = tokio::time::interval(ttl / 3);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        beat.tick().await;
+        let summary = loop {
+            tokio::select! {
+                sum = &mut crawl => break sum,
+                _ = beat.tick() => {
+                    let (id, owner) = (claim.id.clone(), self.owner.clone());
+                    match self.read_store(move |s| s.renew_lease(&id, &owner, Timestamp::now(), ttl)).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            warn!(source = %claim.id, "source lease lost to another crawler; stopping this crawl of it");
+                            crawl_token.cancel();
+                        }
+                        Err(e) => warn!(source = %claim.id, error = %e, "renewing the source lease failed; trying again"),
+                    }
+                }
+            }
+        };
+        self.metrics.leases_held.fetch_sub(1, Ordering::Relaxed);
+        let (id, owner) = (claim.id.clone(), self.owner.clone());
+        if let Err(e) = self.read_store(move |s| s.release_lease(&id, &owner)).await {
+            warn!(source = %claim.id, error = %e, "releasing the source lease failed; it runs out by itself");
+        }
+        summary
     }
 
     fn emit(&self, p: Progress) {

@@ -1,6 +1,9 @@
 //! When each source is due: `every` plus random jitter, exponential back-off after failures, a long hold for a
-//! host that answers with an anti-bot challenge. The loop runs each due source as a tracked task (never the same
-//! source twice at once), at most `crawl.source_concurrency` together, and stops taking work on cancellation.
+//! host that answers with an anti-bot challenge. The due time is in the store (the source's state), so every
+//! crawler sharing the store sees it. The loop leases due sources through the store ([`Crawler::claim_due`]:
+//! never the same source twice at once, in this process or any other) and runs each as a tracked task
+//! ([`Crawler::crawl_claimed`], which renews and then releases the lease), at most
+//! `crawl.source_concurrency` together, and stops taking work on cancellation.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +23,9 @@ pub(crate) const MAX_SOURCE_BACKOFF: Duration = Duration::from_secs(24 * 3600);
 pub(crate) const BLOCKED_HOLD: Duration = Duration::from_secs(6 * 3600);
 /// The scheduler looks at the clock at least this often.
 pub(crate) const MAX_TICK: Duration = Duration::from_secs(30);
+/// How soon the scheduler looks again when due sources were left unclaimed (no free slot here, or leased
+/// by another crawler).
+const UNCLAIMED_RECHECK: Duration = Duration::from_secs(1);
 
 /// The wait before a source is due again.
 #[must_use]
@@ -56,8 +62,11 @@ fn is_due(next_due: Option<Timestamp>, now: Timestamp) -> bool {
 pub async fn run(crawler: Crawler, token: CancellationToken) {
     let tracker = TaskTracker::new();
     let slots = Arc::new(Semaphore::new(crawler.config().crawl.source_concurrency));
+    // Woken by each finished crawl, so a freed slot takes the next due source at once.
+    let finished = Arc::new(tokio::sync::Notify::new());
     info!(
         sources = crawler.config().sources.len(),
+        owner = crawler.owner(),
         "scheduler started"
     );
     loop {
@@ -81,6 +90,7 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
             .await
             .unwrap_or_default();
         let mut due = due.into_iter();
+        let mut candidates = Vec::new();
         for src in crawler.config().sources.iter().filter(|s| s.enabled) {
             let state = due.next();
             let next_due = match state {
@@ -98,27 +108,40 @@ pub async fn run(crawler: Crawler, token: CancellationToken) {
                 }
                 continue;
             }
-            // A source being crawled now (by the schedule or a `crawl now` request) is left alone.
-            let Some(claim) = crawler.claim(&src.id) else {
+            candidates.push(src.id.clone());
+        }
+        // Due sources are leased (checked due again in the store's transaction); those another crawl holds
+        // are skipped. One free slot, one lease: a leased source is crawled at once.
+        let free = slots.available_permits();
+        let wanted = candidates.len();
+        let claims = crawler.claim_due(candidates, free).await;
+        if claims.len() < wanted {
+            // Due sources left: for a slot here (a finished crawl wakes the loop) or held by another
+            // crawler (whose lease may end or run out), so look again soon.
+            soonest = soonest.min(UNCLAIMED_RECHECK);
+        }
+        for claim in claims {
+            let Some(src) = crawler.config().source(claim.source().as_str()).cloned() else {
                 continue;
             };
-            let (c, src, token, slots) =
-                (crawler.clone(), src.clone(), token.clone(), slots.clone());
+            let Ok(permit) = Arc::clone(&slots).try_acquire_owned() else {
+                // Only this loop takes slots, so this does not happen; the lease runs out if it does.
+                warn!(source = %src.id, "no free slot for a leased source");
+                continue;
+            };
+            let (c, token, finished) = (crawler.clone(), token.clone(), finished.clone());
             tracker.spawn(async move {
-                let permit = tokio::select! {
-                    () = token.cancelled() => None,
-                    p = slots.acquire_owned() => p.ok(),
-                };
-                if permit.is_some() {
-                    c.crawl_source(&src, &RunOptions::default(), &token).await;
-                }
-                drop(claim);
+                c.crawl_claimed(claim, &src, &RunOptions::default(), &token)
+                    .await;
+                drop(permit);
+                finished.notify_one();
             });
         }
         let tick = soonest.clamp(Duration::from_millis(200), MAX_TICK);
         tokio::select! {
             () = token.cancelled() => break,
             () = tokio::time::sleep(tick) => {}
+            () = finished.notified() => {}
         }
     }
     tracker.close();

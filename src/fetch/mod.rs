@@ -3,7 +3,9 @@
 //! streaming, redirects followed one hop at a time (http/https only, at most `max_redirects`), refusal of
 //! private addresses after DNS resolution, conditional GET, and charset decoding ([`charset`]). On top of
 //! that, [`Fetcher::get_polite`] is the crawler's fetch: robots.txt ([`robots`], RFC 9309), one request in
-//! flight per host, a delay between request starts to a host, `Retry-After`, and bounded retries.
+//! flight per host, a delay between request starts to a host, `Retry-After`, and bounded retries. When
+//! several processes crawl together, [`Fetcher::share_hosts`] adds a [`SharedHosts`] (implemented by the
+//! crawl with the store) that every turn at a host and every `Retry-After` hold also goes through.
 //!
 //! Two entry points:
 //! - [`Fetcher::get`]: one fetch with every safety limit but no politeness (for `unionwire fetch URL`);
@@ -27,7 +29,7 @@ use url::Url;
 pub use charset::Decoded;
 pub use error::{BlockKind, FetchError};
 pub use net::is_public;
-pub use polite::HostStats;
+pub use polite::{HostStats, SharedHosts, SharedHostsError, SharedTurn};
 
 use crate::config::CrawlConfig;
 
@@ -204,6 +206,8 @@ struct Inner {
     cfg: FetchConfig,
     net: Arc<net::NetPolicy>,
     hosts: polite::Hosts,
+    /// Politeness shared with other processes ([`Fetcher::share_hosts`]).
+    shared: std::sync::OnceLock<Arc<dyn SharedHosts>>,
 }
 
 /// How one request of a redirect chain ended.
@@ -277,6 +281,7 @@ impl Fetcher {
                 cfg,
                 net,
                 hosts: polite::Hosts::default(),
+                shared: std::sync::OnceLock::new(),
             }),
         })
     }

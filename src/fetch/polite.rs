@@ -2,6 +2,12 @@
 //! a minimum gap between request starts to a host (robots.txt fetches included, raised by `Crawl-delay`),
 //! `Retry-After` applied to the whole host, robots.txt cached per origin, and bounded retries with
 //! exponential backoff and jitter. Also the per-host counters that tests and metrics read.
+//!
+//! Across processes ([`SharedHosts`], installed with [`Fetcher::share_hosts`]): after this process's own
+//! gate, each turn is also taken from the shared state — nobody else's request in flight at the host, the
+//! shared next start passed, no shared hold — and given back when the request ends, when the next start
+//! anywhere is set to `gap` after that end (the end is the one moment every process can place after the
+//! start, whatever their clocks). `Retry-After` holds go to the shared state too.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -18,6 +24,72 @@ use super::{
     Failure, FetchError, Fetcher, Hop, HopOptions, Overflow, Request, Response, MAX_RETRY_BACKOFF,
     ROBOTS_ERROR_TTL, ROBOTS_MAX_REDIRECTS, ROBOTS_TOKEN,
 };
+
+/// What [`SharedHosts::take_turn`] answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedTurn {
+    /// The turn is this process's: one request may start now.
+    pub granted: bool,
+    /// Not granted: ask again after this long.
+    pub wait: Duration,
+    /// How long the host is still on hold (`Retry-After` from any process), zero when not.
+    pub hold_left: Duration,
+}
+
+/// The error of a [`SharedHosts`] operation (the fetch logs it and asks again later).
+pub type SharedHostsError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Per-host politeness shared by every process that crawls together (the crawl implements it with the
+/// store). Each call is atomic where the state is kept.
+pub trait SharedHosts: Send + Sync {
+    /// Takes the turn at `host` if nobody's request is in flight there (a turn older than
+    /// `in_flight_ttl` is over), the next start has come and no hold is on; the next start is then `gap`
+    /// from now at the earliest.
+    fn take_turn(
+        &self,
+        host: &str,
+        gap: Duration,
+        in_flight_ttl: Duration,
+    ) -> futures::future::BoxFuture<'static, Result<SharedTurn, SharedHostsError>>;
+
+    /// Gives the turn back: the next request to `host` starts `gap` after now at the earliest.
+    fn end_turn(
+        &self,
+        host: &str,
+        gap: Duration,
+    ) -> futures::future::BoxFuture<'static, Result<(), SharedHostsError>>;
+
+    /// Puts `host` on hold for `wait` (unless held longer already).
+    fn hold(
+        &self,
+        host: &str,
+        wait: Duration,
+    ) -> futures::future::BoxFuture<'static, Result<(), SharedHostsError>>;
+}
+
+/// How long a shared turn is asked for again after the shared state could not be reached.
+const SHARED_RETRY: Duration = Duration::from_secs(1);
+/// How long past the request timeout a shared turn stands before others may take it (a crawler that
+/// died mid-request).
+const SHARED_TURN_MARGIN: Duration = Duration::from_secs(5);
+
+/// This process's turn at a host: its own gate, and the shared turn when hosts are shared. End it with
+/// [`Turn::end`] when the request is over.
+pub(crate) struct Turn {
+    _gate: OwnedMutexGuard<()>,
+    shared: Option<(Arc<dyn SharedHosts>, String, Duration)>,
+}
+
+impl Turn {
+    /// Gives the shared turn back (a failure is logged: the turn then runs out by itself).
+    async fn end(self) {
+        if let Some((shared, host, gap)) = &self.shared {
+            if let Err(e) = shared.end_turn(host, *gap).await {
+                tracing::warn!(host, error = %e, "giving back the shared host turn failed");
+            }
+        }
+    }
+}
 
 /// Counters for one host.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -208,18 +280,20 @@ impl Fetcher {
             }
             let host_name = url.host_str().unwrap_or_default().to_owned();
             let host = self.inner.hosts.host(&host_name);
-            let _turn = self.take_turn(&host, &url).await?;
+            let turn = self.take_turn(&host, &url).await?;
             let opts = HopOptions {
                 conditional: hop == 0,
                 cap: self.inner.cfg.max_body_bytes,
                 overflow: Overflow::Fail,
                 deadline: Instant::now() + self.inner.cfg.timeout,
             };
-            match self.hop(&url, req, opts).await {
+            let answer = self.hop(&url, req, opts).await;
+            turn.end().await;
+            match answer {
                 Ok(Hop::Done(resp)) => return Ok(resp),
                 Ok(Hop::Redirect(next)) => url = next,
                 Err(Failure { error, retry_after }) => {
-                    return Err(self.after_failure(&host, &url, error, retry_after));
+                    return Err(self.after_failure(&host, &url, error, retry_after).await);
                 }
             }
         }
@@ -229,9 +303,10 @@ impl Fetcher {
         })
     }
 
-    /// Applies `Retry-After` from a 429/503 to the host. A wait the fetch is willing to sleep through keeps
-    /// the status error (so it is retried); a longer one becomes `HostOnHold`.
-    fn after_failure(
+    /// Applies `Retry-After` from a 429/503 to the host (and to the shared state, when hosts are shared). A
+    /// wait the fetch is willing to sleep through keeps the status error (so it is retried); a longer one
+    /// becomes `HostOnHold`.
+    async fn after_failure(
         &self,
         host: &Host,
         url: &Url,
@@ -244,18 +319,34 @@ impl Fetcher {
         };
         let cfg = &self.inner.cfg;
         let wait = wait.min(cfg.max_retry_after);
-        let mut timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
-        let until = Instant::now() + wait;
-        if timing.hold_until.is_none_or(|h| h < until) {
-            timing.hold_until = Some(until);
-            timing.hold_until_unix = unix_now().saturating_add(wait.as_secs_f64().ceil() as u64);
-        }
+        let until_unix = {
+            let mut timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
+            let until = Instant::now() + wait;
+            if timing.hold_until.is_none_or(|h| h < until) {
+                timing.hold_until = Some(until);
+                timing.hold_until_unix =
+                    unix_now().saturating_add(wait.as_secs_f64().ceil() as u64);
+            }
+            timing.hold_until_unix
+        };
         tracing::info!(url = %url, wait_ms = wait.as_millis() as u64, "host asked us to wait (Retry-After)");
+        if let (Some(shared), Some(name)) = (self.inner.shared.get(), url.host_str()) {
+            if let Err(e) = shared.hold(&name.to_ascii_lowercase(), wait).await {
+                tracing::warn!(host = name, error = %e, "sharing the Retry-After hold failed");
+            }
+        }
         if wait > self.hold_wait_limit() {
-            on_hold(url, timing.hold_until_unix)
+            on_hold(url, until_unix)
         } else {
             error
         }
+    }
+
+    /// Shares this fetcher's per-host politeness with other processes through `shared` (set once; later
+    /// calls change nothing): every turn at a host is also taken there, every `Retry-After` hold is also
+    /// put there.
+    pub fn share_hosts(&self, shared: Arc<dyn SharedHosts>) {
+        let _ = self.inner.shared.set(shared);
     }
 
     /// The longest a fetch sleeps for a host that is on hold before giving up with `HostOnHold`.
@@ -267,12 +358,9 @@ impl Fetcher {
     }
 
     /// Waits for this host's turn: no other request in flight, the gap since the last start respected, any
-    /// hold over. Records this start. The guard keeps the turn until the request ends.
-    async fn take_turn(
-        &self,
-        host: &Arc<Host>,
-        url: &Url,
-    ) -> Result<OwnedMutexGuard<()>, FetchError> {
+    /// hold over — in this process, then in the shared state when hosts are shared. Records this start.
+    /// The turn lasts until [`Turn::end`] (or, for this process's gate, until it is dropped).
+    async fn take_turn(&self, host: &Arc<Host>, url: &Url) -> Result<Turn, FetchError> {
         self.check_hold(host, url)?;
         let guard = Arc::clone(&host.gate).lock_owned().await;
         loop {
@@ -286,10 +374,54 @@ impl Fetcher {
                 _ => break,
             }
         }
+        let gap = {
+            let timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
+            self.inner.cfg.per_host_delay.max(timing.crawl_delay)
+        };
+        let shared = match self.inner.shared.get() {
+            Some(shared) => {
+                let name = url.host_str().unwrap_or_default().to_ascii_lowercase();
+                self.take_shared_turn(shared.as_ref(), &name, gap, url)
+                    .await?;
+                Some((Arc::clone(shared), name, gap))
+            }
+            None => None,
+        };
         let mut timing = host.timing.lock().unwrap_or_else(PoisonError::into_inner);
-        let gap = self.inner.cfg.per_host_delay.max(timing.crawl_delay);
         timing.next_start = Some(Instant::now() + gap);
-        Ok(guard)
+        Ok(Turn {
+            _gate: guard,
+            shared,
+        })
+    }
+
+    /// Waits until the shared state gives this process the turn at `host`.
+    async fn take_shared_turn(
+        &self,
+        shared: &dyn SharedHosts,
+        host: &str,
+        gap: Duration,
+        url: &Url,
+    ) -> Result<(), FetchError> {
+        let in_flight_ttl = self.inner.cfg.timeout + SHARED_TURN_MARGIN;
+        loop {
+            let wait = match shared.take_turn(host, gap, in_flight_ttl).await {
+                Ok(t) if t.granted => return Ok(()),
+                Ok(t) => {
+                    if t.hold_left > self.hold_wait_limit() {
+                        let until =
+                            unix_now().saturating_add(t.hold_left.as_secs_f64().ceil() as u64);
+                        return Err(on_hold(url, until));
+                    }
+                    t.wait
+                }
+                Err(e) => {
+                    tracing::warn!(host, error = %e, "asking the shared state for a host turn failed; asking again");
+                    SHARED_RETRY
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
     }
 
     fn check_hold(&self, host: &Host, url: &Url) -> Result<(), FetchError> {
@@ -354,10 +486,26 @@ impl Fetcher {
         };
         let ttl = self.inner.cfg.robots_ttl;
         let error_ttl = ttl.min(ROBOTS_ERROR_TTL);
-        let _turn = self.take_turn(&host, url).await?;
+        let turn = self.take_turn(&host, url).await?;
+        let answer = self
+            .fetch_robots_in_turn(&host, &req, &robots_url, ttl, error_ttl)
+            .await;
+        turn.end().await;
+        answer
+    }
+
+    /// [`Fetcher::fetch_robots`] once the host's turn is taken.
+    async fn fetch_robots_in_turn(
+        &self,
+        host: &Arc<Host>,
+        req: &Request,
+        robots_url: &Url,
+        ttl: Duration,
+        error_ttl: Duration,
+    ) -> Result<(RobotsAnswer, Duration), FetchError> {
         host.robots_fetches.fetch_add(1, Ordering::SeqCst);
         let deadline = Instant::now() + self.inner.cfg.timeout;
-        let mut current = robots_url;
+        let mut current = robots_url.clone();
         for _ in 0..=ROBOTS_MAX_REDIRECTS {
             let opts = HopOptions {
                 conditional: false,
@@ -365,7 +513,7 @@ impl Fetcher {
                 overflow: Overflow::Truncate,
                 deadline,
             };
-            match self.hop(&current, &req, opts).await {
+            match self.hop(&current, req, opts).await {
                 Ok(Hop::Done(resp)) => {
                     return Ok((RobotsAnswer::rules(Robots::parse(&resp.body)), ttl))
                 }
@@ -389,7 +537,7 @@ impl Fetcher {
                             if dns_failure.is_none() {
                                 tracing::info!(url = %current, cause, "robots.txt unreachable: host disallowed");
                             }
-                            let _ = self.after_failure(&host, &current, other, retry_after);
+                            let _ = self.after_failure(host, &current, other, retry_after).await;
                             let answer = RobotsAnswer {
                                 robots: Robots::disallow_all(),
                                 unreachable: Some(cause),

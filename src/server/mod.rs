@@ -76,6 +76,8 @@ pub struct AppState {
     control: Option<Arc<control::Control>>,
     /// The generation the feeds show, kept by a task of [`serve_with`] (`server.refresh`).
     freshness: Arc<refresh::Freshness>,
+    /// Whether feeds and pages are served (not by `run --role crawler`: [`AppState::without_feeds`]).
+    feeds: bool,
 }
 
 impl AppState {
@@ -90,7 +92,16 @@ impl AppState {
             cache: Arc::new(Mutex::new(HashMap::new())),
             control: None,
             freshness,
+            feeds: true,
         }
+    }
+
+    /// Serves no feeds or pages (`run --role crawler`): only `/healthz`, `/metrics` and the control API
+    /// answer; every other path is a 404 that says why.
+    #[must_use]
+    pub fn without_feeds(mut self) -> Self {
+        self.feeds = false;
+        self
     }
 
     /// The metrics this server reports.
@@ -161,6 +172,7 @@ pub(crate) fn router_with(state: AppState, limits: &ServerLimits) -> Router {
         )
         .route("/favicon.ico", get(favicon))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), feeds_gate))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,
@@ -379,6 +391,17 @@ fn route_label(path: &str) -> &'static str {
         p if p.starts_with("/api/") => "api",
         _ => "other",
     }
+}
+
+/// Turns away everything but `/healthz` and `/metrics` in a process that serves no feeds.
+async fn feeds_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.feeds || matches!(req.uri().path(), "/healthz" | "/metrics") {
+        return next.run(req).await;
+    }
+    plain(
+        StatusCode::NOT_FOUND,
+        "this process is `unionwire run --role crawler`: it crawls and serves no feeds or pages; ask a process run with --role server or all",
+    )
 }
 
 async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::dedup::Fingerprint;
 use crate::model::{Article, ArticleId, SourceId, StoryId};
 
+pub mod lease;
 pub mod postgres;
 pub mod query;
 pub mod sled;
@@ -30,6 +31,7 @@ pub use crate::model::{
     FetchState, Ingested, PageRole, SourceError, SourceState, SourceStatus, StoredArticle,
     StoryView,
 };
+pub use lease::{ClaimRequest, Claimed, HostTurnAnswer, Lease};
 pub use query::{Cursor, StoryPage};
 pub use sled::SalvageReport;
 
@@ -587,6 +589,95 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             .into_iter()
             .map(|(view, _)| view)
             .collect())
+    }
+
+    /// Claims up to `req.limit` of `req.candidates` (in their order) for `req.owner`, each for `req.ttl`:
+    /// those no live lease holds (a lease whose expiry has passed is taken over, whoever held it) and,
+    /// with `req.only_due`, whose stored state makes them due at `req.now`. One transaction: every
+    /// process sharing the store sees each source claimed by at most one owner at a time.
+    ///
+    /// # Errors
+    /// Engine failures (then nothing was claimed).
+    fn claim_sources(&self, req: &ClaimRequest<'_>) -> Result<Vec<Claimed>, StoreError>;
+
+    /// Extends `owner`'s lease on `source` to `now + ttl`. `false` when `owner` no longer holds it (it
+    /// expired and another owner took it over, or it was released).
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn renew_lease(
+        &self,
+        source: &SourceId,
+        owner: &str,
+        now: Timestamp,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends `owner`'s lease on `source` (nothing when another owner holds it now).
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn release_lease(&self, source: &SourceId, owner: &str) -> Result<(), StoreError>;
+
+    /// Every source lease held now (live or expired but not yet taken over), by source.
+    ///
+    /// # Errors
+    /// Engine failures.
+    fn leases(&self) -> Result<Vec<Lease>, StoreError>;
+
+    /// Whether politeness per host is kept in the store for every process that shares it
+    /// ([`Store::take_host_turn`]); when `false` (an engine one process opens) the fetcher's own per-host
+    /// gate is the whole of it and the host-turn operations are not used.
+    fn shares_host_turns(&self) -> bool {
+        false
+    }
+
+    /// Takes the turn at `host` for `holder` if no other holder's request is in flight there (a turn
+    /// whose `in_flight_ttl` passed is over), the gap since the last request is over and no hold is on:
+    /// then no other request may start there for `gap`. Otherwise says how long to wait. Atomic across
+    /// every process sharing the store, on the store's clock.
+    ///
+    /// # Errors
+    /// Engine failures; an engine that does not share host turns refuses.
+    fn take_host_turn(
+        &self,
+        host: &str,
+        holder: &str,
+        gap: std::time::Duration,
+        in_flight_ttl: std::time::Duration,
+    ) -> Result<HostTurnAnswer, StoreError> {
+        let _ = (host, holder, gap, in_flight_ttl);
+        Err(unshared())
+    }
+
+    /// Ends `holder`'s turn at `host`: the next request may start `gap` after now, not before.
+    ///
+    /// # Errors
+    /// As [`Store::take_host_turn`].
+    fn end_host_turn(
+        &self,
+        host: &str,
+        holder: &str,
+        gap: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let _ = (host, holder, gap);
+        Err(unshared())
+    }
+
+    /// Puts `host` on hold for `wait` from now (`Retry-After`), unless a longer hold is on already.
+    ///
+    /// # Errors
+    /// As [`Store::take_host_turn`].
+    fn hold_host(&self, host: &str, wait: std::time::Duration) -> Result<(), StoreError> {
+        let _ = (host, wait);
+        Err(unshared())
+    }
+}
+
+fn unshared() -> StoreError {
+    StoreError::Backend {
+        op: "host turns",
+        source: "this engine is opened by one process and keeps no shared host state".into(),
     }
 }
 

@@ -257,3 +257,59 @@ async fn fetch_json_repairs_the_seed_mirror_page() {
     assert_eq!(v["editors"][0], "闫涵");
     assert!(!text.contains("责编"), "the editor line stayed in the body");
 }
+
+/// `run --role` takes exactly `all`, `crawler` and `server`, and `--help` says what each does.
+#[test]
+fn run_role_names_are_all_crawler_and_server() {
+    let out = support::unionwire_command()
+        .args(["run", "--help"])
+        .output()
+        .expect("run the binary");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{help}");
+    for role in ["all", "crawler", "server"] {
+        assert!(help.contains(role), "no {role} in:\n{help}");
+    }
+    assert!(help.contains("[default: all]"), "{help}");
+    let out = support::unionwire_command()
+        .args(["run", "--role", "worker"])
+        .output()
+        .expect("run the binary");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("worker") && err.contains("crawler"), "{err}");
+}
+
+/// On sled one process holds the store whatever its role: a server started beside a running crawler is
+/// refused with the lock error (exit 3), naming the store.
+#[test]
+fn on_sled_a_second_role_process_is_refused_with_the_lock_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("unionwire.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = {:?}\n[server]\nlisten = \"127.0.0.1:0\"\n",
+            dir.path().join("db").display().to_string()
+        ),
+    )
+    .expect("write config");
+    let crawler = support::daemon::start_daemon_with(
+        std::path::Path::new(support::bin()),
+        &config,
+        &["--role", "crawler"],
+    );
+    let _ = crawler.base_url(support::HANG);
+    let out = support::unionwire_command()
+        .arg("--config")
+        .arg(&config)
+        .args(["run", "--role", "server"])
+        .output()
+        .expect("run the binary");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("locked by another process"), "{err}");
+    crawler.terminate();
+    let (status, _) = crawler.finish();
+    assert!(status.success(), "{status}");
+}

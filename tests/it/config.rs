@@ -297,6 +297,20 @@ fn every_bad_config_names_file_line_and_key() {
             "ftp scheme is not supported",
         ),
         (
+            "bad lease_ttl",
+            "[crawl]\nlease_ttl = \"a minute\"\n".into(),
+            2,
+            "crawl.lease_ttl",
+            "duration",
+        ),
+        (
+            "validation: lease_ttl",
+            "[crawl]\nconcurrency = 4\nlease_ttl = \"500ms\"\n".into(),
+            3,
+            "crawl.lease_ttl",
+            "at least 1s",
+        ),
+        (
             "bad listen",
             "[server]\nlisten = \"nowhere\"\n".into(),
             2,

@@ -177,7 +177,7 @@ const WORDS: [&str; 64] = [
 ];
 
 /// A deterministic, story-unique article: every number picks different facts and phrasing.
-fn article_html(site: &str, n: usize) -> String {
+pub(crate) fn article_html(site: &str, n: usize) -> String {
     let pick = |salt: usize, len: usize| {
         let mut x = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
             ^ (salt as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -5,6 +5,7 @@ mod support;
 mod assemble;
 mod clean;
 mod cli;
+mod cluster;
 mod config;
 mod control;
 mod crawl;

@@ -15,6 +15,8 @@
 //! | `uw_fetch_state` | URL identity key | `FetchState` as JSON |
 //! | `uw_source_state` | source id | `SourceState` as JSON |
 //! | `uw_meta` | name | `generation`, `articles`, `stories` counters |
+//! | `uw_source_leases` | source id | which crawler holds the source, until when (`lease`) |
+//! | `uw_host_turns` | host | politeness shared by every crawler: request in flight, next start, hold (`lease`) |
 //!
 //! Calling convention: the trait is synchronous; the engine owns a small tokio runtime, spawns each
 //! operation on it and waits for the result from the calling thread with `futures::executor::block_on`,
@@ -43,6 +45,7 @@ use crate::store::{Incoming, Problem, Stats, Store, StoreError, StoryFilter, Ver
 mod conn;
 mod copy;
 mod ingest;
+mod lease;
 mod prune;
 mod read;
 mod verify;
@@ -50,10 +53,13 @@ mod verify;
 pub use conn::is_postgres_url;
 
 /// The schema this build reads and writes: the number of the newest migration.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-/// The migrations, in order: migration `n` (1-based) brings the schema to version `n`.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_init.sql")];
+/// The migrations, in order: migration `n` (1-based, file `000n_*.sql`) brings the schema to version `n`.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_init.sql"),
+    include_str!("../../../migrations/postgres/0002_leases.sql"),
+];
 
 /// Connections kept per process (one writer, readers from the blocking pool).
 const POOL_SIZE: usize = 8;
@@ -686,6 +692,66 @@ impl Store for PgStore {
             size: s.size,
             available: s.available,
             waiting: s.waiting,
+        })
+    }
+    fn claim_sources(
+        &self,
+        req: &crate::store::ClaimRequest<'_>,
+    ) -> Result<Vec<crate::store::Claimed>, StoreError> {
+        let req = lease::OwnedClaim::from(req);
+        self.run("claim sources", move |c| lease::claim(c, req))
+    }
+    fn renew_lease(
+        &self,
+        source: &SourceId,
+        owner: &str,
+        now: jiff::Timestamp,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let (source, owner) = (source.clone(), owner.to_owned());
+        self.run("renew lease", move |c| async move {
+            lease::renew(&c, &source, &owner, now, ttl).await
+        })
+    }
+    fn release_lease(&self, source: &SourceId, owner: &str) -> Result<(), StoreError> {
+        let (source, owner) = (source.clone(), owner.to_owned());
+        self.run("release lease", move |c| async move {
+            lease::release(&c, &source, &owner).await
+        })
+    }
+    fn leases(&self) -> Result<Vec<crate::store::Lease>, StoreError> {
+        self.run("read leases", |c| async move { lease::list(&c).await })
+    }
+    fn shares_host_turns(&self) -> bool {
+        true
+    }
+    fn take_host_turn(
+        &self,
+        host: &str,
+        holder: &str,
+        gap: std::time::Duration,
+        in_flight_ttl: std::time::Duration,
+    ) -> Result<crate::store::HostTurnAnswer, StoreError> {
+        let (host, holder) = (host.to_ascii_lowercase(), holder.to_owned());
+        self.run("take host turn", move |c| async move {
+            lease::take_host_turn(&c, &host, &holder, gap, in_flight_ttl).await
+        })
+    }
+    fn end_host_turn(
+        &self,
+        host: &str,
+        holder: &str,
+        gap: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let (host, holder) = (host.to_ascii_lowercase(), holder.to_owned());
+        self.run("end host turn", move |c| async move {
+            lease::end_host_turn(&c, &host, &holder, gap).await
+        })
+    }
+    fn hold_host(&self, host: &str, wait: std::time::Duration) -> Result<(), StoreError> {
+        let host = host.to_ascii_lowercase();
+        self.run("hold host", move |c| async move {
+            lease::hold_host(&c, &host, wait).await
         })
     }
 }

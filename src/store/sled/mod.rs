@@ -82,6 +82,8 @@ struct Inner {
     ingest: Mutex<()>,
     /// Moved after every write and prune ([`crate::store::ChangeCounter`]).
     changes: crate::store::ChangeCounter,
+    /// Source leases: in memory, since one process opens the store.
+    leases: crate::store::lease::MemoryLeases,
 }
 
 /// The sled store. Cheap to clone; one process owns the directory.
@@ -159,6 +161,7 @@ impl SledStore {
                 tree,
                 ingest: Mutex::new(()),
                 changes: crate::store::ChangeCounter::new(),
+                leases: crate::store::lease::MemoryLeases::default(),
             }),
         })
     }
@@ -280,6 +283,30 @@ impl Store for SledStore {
     fn changes(&self, _remote: bool) -> tokio::sync::watch::Receiver<u64> {
         // One process owns a sled store: its own writes are all there is.
         self.inner.changes.subscribe()
+    }
+    fn claim_sources(
+        &self,
+        req: &crate::store::ClaimRequest<'_>,
+    ) -> Result<Vec<crate::store::Claimed>, StoreError> {
+        self.inner
+            .leases
+            .claim(req, |id| SledStore::source_state(self, id))
+    }
+    fn renew_lease(
+        &self,
+        source: &SourceId,
+        owner: &str,
+        now: jiff::Timestamp,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        Ok(self.inner.leases.renew(source, owner, now, ttl))
+    }
+    fn release_lease(&self, source: &SourceId, owner: &str) -> Result<(), StoreError> {
+        self.inner.leases.release(source, owner);
+        Ok(())
+    }
+    fn leases(&self) -> Result<Vec<crate::store::Lease>, StoreError> {
+        Ok(self.inner.leases.list())
     }
 }
 

@@ -922,4 +922,91 @@ pub fn one_batch_decides_as_the_same_items_written_one_at_a_time(b: &Backend) {
     );
     assert!(batched.verify().unwrap().is_ok());
     assert!(single.verify().unwrap().is_ok());
+fn claim(
+    store: &dyn unionwire::store::Store,
+    owner: &str,
+    candidates: &[unionwire::model::SourceId],
+    limit: usize,
+    only_due: bool,
+    now: Timestamp,
+) -> Vec<String> {
+    store
+        .claim_sources(&unionwire::store::ClaimRequest {
+            owner,
+            candidates,
+            limit,
+            only_due,
+            now,
+            ttl: std::time::Duration::from_secs(60),
+        })
+        .unwrap()
+        .into_iter()
+        .map(|c| c.source.as_str().to_owned())
+        .collect()
+}
+
+pub fn source_leases_give_each_source_to_one_owner_until_released_or_expired(b: &Backend) {
+    let (_place, store) = (b.fresh)();
+    let now = ts("2025-06-02T08:00:00Z");
+    let ids = [sid("a"), sid("b"), sid("c")];
+    // A source whose state says it is due later is not claimed when only due ones are asked for.
+    let later = SourceState {
+        next_due: Some(ts("2025-06-02T09:00:00Z")),
+        ..SourceState::default()
+    };
+    store.set_source_state(&ids[2], &later).unwrap();
+
+    // In the candidates' order, up to the limit.
+    assert_eq!(claim(&*store, "one", &ids, 1, true, now), ["a"]);
+    // What one owner holds, nobody gets again (the same owner neither); the not-due one stays out.
+    assert_eq!(claim(&*store, "two", &ids, 5, true, now), ["b"]);
+    assert!(claim(&*store, "one", &ids, 5, true, now).is_empty());
+    // Asked for regardless of due time (crawl now), the free one is given.
+    assert_eq!(claim(&*store, "two", &ids, 5, false, now), ["c"]);
+    let held: Vec<(String, String)> = store
+        .leases()
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.source.as_str().to_owned(), l.owner))
+        .collect();
+    assert_eq!(
+        held,
+        [("a", "one"), ("b", "two"), ("c", "two")].map(|(s, o)| (s.to_owned(), o.to_owned()))
+    );
+
+    // Renewal works for the holder only; a release by someone else changes nothing.
+    let soon = ts("2025-06-02T08:00:50Z");
+    assert!(store
+        .renew_lease(&ids[0], "one", soon, std::time::Duration::from_secs(60))
+        .unwrap());
+    assert!(!store
+        .renew_lease(&ids[0], "two", soon, std::time::Duration::from_secs(60))
+        .unwrap());
+    store.release_lease(&ids[0], "two").unwrap();
+    assert!(claim(&*store, "three", &ids[..1], 5, true, soon).is_empty());
+
+    // Released: free again at once.
+    store.release_lease(&ids[1], "two").unwrap();
+    assert_eq!(claim(&*store, "three", &ids, 5, true, soon), ["b"]);
+
+    // Expired: taken over, saying from whom; the old owner's renewal then fails.
+    let after = ts("2025-06-02T08:01:55Z");
+    let taken = store
+        .claim_sources(&unionwire::store::ClaimRequest {
+            owner: "four",
+            candidates: &ids[..1],
+            limit: 5,
+            only_due: true,
+            now: after,
+            ttl: std::time::Duration::from_secs(60),
+        })
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].taken_over.as_deref(), Some("one"));
+    assert!(!store
+        .renew_lease(&ids[0], "one", after, std::time::Duration::from_secs(60))
+        .unwrap());
+    // The expired owner's release does not free what the new owner holds.
+    store.release_lease(&ids[0], "one").unwrap();
+    assert!(claim(&*store, "five", &ids[..1], 5, true, after).is_empty());
 }

@@ -14,7 +14,7 @@ use unionwire::store::{FetchState, PageRole, SharedStore};
 mod conformance;
 mod copy;
 mod faults;
-mod postgres;
+pub(crate) mod postgres;
 mod postgres_cli;
 mod serving;
 mod sled;
@@ -94,6 +94,7 @@ macro_rules! conformance_suite {
                 a_batch_stops_at_an_article_without_url_and_keeps_the_ones_before,
                 an_imported_story_reads_back_as_it_was_and_importing_it_again_changes_nothing,
                 one_batch_decides_as_the_same_items_written_one_at_a_time,
+                source_leases_give_each_source_to_one_owner_until_released_or_expired,
             );
         }
     };

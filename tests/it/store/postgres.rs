@@ -16,7 +16,7 @@ use unionwire::store::{SharedStore, Store, StoreError};
 use super::{article, sid, Backend, Place};
 
 /// The server's URL, or `None` (after saying so) when the tests cannot reach one.
-pub(super) fn server(test: &str) -> Option<String> {
+pub(crate) fn server(test: &str) -> Option<String> {
     match std::env::var("UNIONWIRE_TEST_PG") {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
@@ -68,7 +68,7 @@ fn with_db(server: &str, name: &str) -> String {
 }
 
 /// A new, empty database on the server, dropped when the place is dropped.
-pub(super) fn new_database(server: &str) -> Place {
+pub(crate) fn new_database(server: &str) -> Place {
     let name = format!("uw_test_{:016x}", rand::random::<u64>());
     // CREATE DATABASE copies template1 and fails with "object in use" (55006) while another CREATE
     // DATABASE from it is running; tests make databases in parallel, so that is retried.
@@ -138,7 +138,7 @@ fn a_newer_schema_is_refused_and_an_unmigrated_database_only_by_read_only_opens(
         match result.unwrap_err() {
             StoreError::NewerSchema {
                 found, supported, ..
-            } => assert_eq!((found, supported), (99, 1)),
+            } => assert_eq!((found, supported), (99, 2)),
             other => panic!("expected NewerSchema, got {other:?}"),
         }
     }
@@ -163,8 +163,8 @@ fn migrate_is_idempotent_and_keeps_the_data() {
             0,
         )
         .expect("ingest");
-    assert_eq!(store.migrate().expect("migrate again"), (1, 1));
-    assert_eq!(store.migrate().expect("and again"), (1, 1));
+    assert_eq!(store.migrate().expect("migrate again"), (2, 2));
+    assert_eq!(store.migrate().expect("and again"), (2, 2));
     drop(store);
     let store = PgStore::open(&url).expect("reopen");
     assert!(store.get(&done.id).expect("read").is_some());
@@ -400,4 +400,196 @@ fn verify_reports_index_rows_and_stories_left_pointing_at_a_deleted_article() {
             && p.what.contains("story member")));
     // verify changed nothing.
     assert_eq!(store.verify().expect("verify"), report);
+}
+
+#[test]
+fn a_version_1_database_is_migrated_to_the_lease_tables_keeping_its_data() {
+    let Some(server) = server("store::postgres::migrate_v1_to_v2") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    let store = PgStore::open(&url).expect("open");
+    let done = store
+        .ingest(
+            article(
+                "http://a.example/1.html",
+                "安康杯竞赛推进会召开",
+                &super::story_text(),
+            ),
+            &sid("a"),
+            0,
+        )
+        .expect("ingest");
+    drop(store);
+    // Back to what migration 0001 alone leaves.
+    admin(
+        &url,
+        "DROP TABLE uw_source_leases; DROP TABLE uw_host_turns; UPDATE uw_schema SET version = 1",
+    );
+    let store = PgStore::open_for_migration(&url).expect("open for migration");
+    assert_eq!(store.migrate().expect("migrate"), (1, 2));
+    assert!(store.get(&done.id).expect("read").is_some());
+    let ids = [sid("a")];
+    let got = store
+        .claim_sources(&unionwire::store::ClaimRequest {
+            owner: "one",
+            candidates: &ids,
+            limit: 1,
+            only_due: true,
+            now: jiff::Timestamp::now(),
+            ttl: std::time::Duration::from_secs(60),
+        })
+        .expect("the lease table exists");
+    assert_eq!(got.len(), 1);
+}
+
+#[test]
+fn crawlers_claiming_at_once_get_disjoint_sources_and_all_of_them() {
+    let Some(server) = server("store::postgres::parallel_claims") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    drop(PgStore::open(&url).expect("migrate"));
+    let ids: Arc<Vec<unionwire::model::SourceId>> =
+        Arc::new((0..60).map(|i| sid(&format!("s{i:02}"))).collect());
+    let barrier = Arc::new(Barrier::new(6));
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let (url, ids, barrier) = (url.clone(), Arc::clone(&ids), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let store = PgStore::open(&url).expect("open");
+                let owner = format!("crawler-{t}");
+                barrier.wait();
+                let mut mine = Vec::new();
+                for _ in 0..10 {
+                    let got = store
+                        .claim_sources(&unionwire::store::ClaimRequest {
+                            owner: &owner,
+                            candidates: &ids,
+                            limit: 4,
+                            only_due: true,
+                            now: jiff::Timestamp::now(),
+                            ttl: std::time::Duration::from_secs(60),
+                        })
+                        .expect("claim");
+                    mine.extend(
+                        got.into_iter()
+                            .map(|c| (c.source.as_str().to_owned(), owner.clone())),
+                    );
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all: Vec<(String, String)> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("claimer"))
+        .collect();
+    all.sort();
+    let sources: Vec<&str> = all.iter().map(|(s, _)| s.as_str()).collect();
+    let mut distinct = sources.clone();
+    distinct.dedup();
+    assert_eq!(
+        sources, distinct,
+        "a source was given to two claimers: {all:?}"
+    );
+    assert_eq!(sources.len(), 60, "every source is claimed once: {all:?}");
+    // The store agrees on who holds what.
+    let store = PgStore::open(&url).expect("open");
+    let held: Vec<(String, String)> = store
+        .leases()
+        .expect("leases")
+        .into_iter()
+        .map(|l| (l.source.as_str().to_owned(), l.owner))
+        .collect();
+    assert_eq!(held, all);
+}
+
+#[test]
+fn a_host_turn_is_one_holders_at_a_time_with_the_gap_after_it_and_holds_are_shared() {
+    let Some(server) = server("store::postgres::host_turns") else {
+        return;
+    };
+    let place = new_database(&server);
+    let url = place.url.clone().expect("url");
+    let a = PgStore::open(&url).expect("open a");
+    let b = PgStore::open(&url).expect("open b");
+    let gap = std::time::Duration::from_millis(300);
+    let ttl = std::time::Duration::from_secs(30);
+    assert!(a.shares_host_turns());
+    let first = a
+        .take_host_turn("news.example", "a", gap, ttl)
+        .expect("take");
+    assert!(first.granted);
+    // B, another process: not while A's request is in flight.
+    let busy = b
+        .take_host_turn("NEWS.example", "b", gap, ttl)
+        .expect("take");
+    assert!(
+        !busy.granted && busy.wait > std::time::Duration::ZERO,
+        "{busy:?}"
+    );
+    // A other host is free.
+    assert!(
+        b.take_host_turn("other.example", "b", gap, ttl)
+            .expect("take")
+            .granted
+    );
+    let ended = std::time::Instant::now();
+    a.end_host_turn("news.example", "a", gap).expect("end");
+    // Ended: still not before the gap has passed since the end.
+    let early = b
+        .take_host_turn("news.example", "b", gap, ttl)
+        .expect("take");
+    if ended.elapsed() < gap {
+        assert!(
+            !early.granted,
+            "granted {:?} after the end",
+            ended.elapsed()
+        );
+    }
+    let mut granted_after = None;
+    for _ in 0..100 {
+        let t = b
+            .take_host_turn("news.example", "b", gap, ttl)
+            .expect("take");
+        if t.granted {
+            granted_after = Some(ended.elapsed());
+            break;
+        }
+        std::thread::sleep(t.wait);
+    }
+    let after = granted_after.expect("the turn came");
+    assert!(after >= gap, "granted {after:?} after the end, gap {gap:?}");
+    // A turn whose holder vanished runs out after its in-flight limit.
+    let short = std::time::Duration::from_millis(200);
+    assert!(
+        b.take_host_turn("gone.example", "dead", std::time::Duration::ZERO, short)
+            .expect("take")
+            .granted
+    );
+    assert!(
+        !a.take_host_turn("gone.example", "a", std::time::Duration::ZERO, short)
+            .expect("take")
+            .granted
+    );
+    std::thread::sleep(short * 2);
+    assert!(
+        a.take_host_turn("gone.example", "a", std::time::Duration::ZERO, short)
+            .expect("take")
+            .granted
+    );
+    // Retry-After from one crawler holds the host for the other.
+    a.hold_host("held.example", std::time::Duration::from_secs(120))
+        .expect("hold");
+    let held = b
+        .take_host_turn("held.example", "b", gap, ttl)
+        .expect("take");
+    assert!(!held.granted);
+    assert!(
+        held.hold_left > std::time::Duration::from_secs(100),
+        "{held:?}"
+    );
 }

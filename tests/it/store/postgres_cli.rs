@@ -32,13 +32,13 @@ fn the_commands_work_on_a_postgres_store_named_by_flag_env_or_config() {
     let out = unionwire(&["db", "migrate", "--store", &url], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("schema 0 -> 1"),
+        text(&out.stdout).contains("schema 0 -> 2"),
         "{}",
         text(&out.stdout)
     );
     let out = unionwire(&["db", "migrate", "--store", &url], &[]);
     assert!(
-        text(&out.stdout).contains("schema 1, up to date"),
+        text(&out.stdout).contains("schema 2, up to date"),
         "{}",
         text(&out.stdout)
     );

@@ -26,10 +26,16 @@ pub struct Daemon {
 /// Starts `unionwire --config CONFIG --log-format json run` from the binary at `exe` with
 /// `RUST_LOG=unionwire=debug` (the "batch durable" lines are debug) and no `UNIONWIRE_*` variables.
 pub fn start_daemon_of(exe: &Path, config: &Path) -> Daemon {
+    start_daemon_with(exe, config, &[])
+}
+
+/// [`start_daemon_of`] with more arguments after `run` (`--role crawler`, say).
+pub fn start_daemon_with(exe: &Path, config: &Path, run_args: &[&str]) -> Daemon {
     let mut child = super::clean_command(exe)
         .args(["--config"])
         .arg(config)
         .args(["--log-format", "json", "run"])
+        .args(run_args)
         .env("RUST_LOG", "unionwire=debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

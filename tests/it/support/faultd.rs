@@ -3,8 +3,9 @@
 //! after them, trickle, declare or stream oversize bodies, send compression bombs, truncated or malformed
 //! responses, resets, redirect loops and chains, redirects to other schemes or private addresses, 429/503
 //! with `Retry-After`, and any canned response (robots.txt variants, wrong charsets, hostile feeds and pages).
-//! Every listener records its accepted connections, each request's raw header lines, arrival times and the
-//! body bytes it managed to write, so tests can assert on hits, headers and timings. The stalling routes
+//! Every listener records its accepted connections, each request's raw header lines, arrival times, when
+//! its answer was done ([`Faultd::spans`]) and the body bytes it managed to write, so tests can assert on
+//! hits, headers, timings and requests in flight. The stalling routes
 //! (`/wait`, `/hang-after-headers`, `/trickle`) also record when the client gave up on them ([`Faultd::cuts`]):
 //! the server's own view of a client-side timeout, for checking what happened before and after it.
 //!
@@ -78,6 +79,8 @@ pub struct Hit {
     pub headers: Vec<(String, String)>,
     /// When the request head was read.
     pub at: Instant,
+    /// The connection it came on (one request per connection).
+    pub conn: usize,
 }
 
 impl Hit {
@@ -103,6 +106,8 @@ pub struct Cut {
 #[derive(Default)]
 struct State {
     hits: Mutex<Vec<Hit>>,
+    /// When each connection's handling ended (its answer written and the socket shut), by connection.
+    ends: Mutex<HashMap<usize, Instant>>,
     cuts: Mutex<Vec<Cut>>,
     conns: AtomicUsize,
     body_bytes_sent: AtomicU64,
@@ -134,10 +139,11 @@ impl Faultd {
         let st = Arc::clone(&state);
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
-                st.conns.fetch_add(1, Ordering::SeqCst);
+                let conn = st.conns.fetch_add(1, Ordering::SeqCst);
                 let st = Arc::clone(&st);
                 tokio::spawn(async move {
-                    let _ = serve_one(sock, st).await;
+                    let _ = serve_one(sock, Arc::clone(&st), conn).await;
+                    st.ends.lock().unwrap().insert(conn, Instant::now());
                 });
             }
         });
@@ -175,6 +181,19 @@ impl Faultd {
     /// Every request so far.
     pub fn hits(&self) -> Vec<Hit> {
         self.state.hits.lock().unwrap().clone()
+    }
+
+    /// Every request so far with when its handling ended (`None` while it is still being answered), in
+    /// arrival order.
+    pub fn spans(&self) -> Vec<(Hit, Option<Instant>)> {
+        let hits = self.hits();
+        let ends = self.state.ends.lock().unwrap();
+        hits.into_iter()
+            .map(|h| {
+                let end = ends.get(&h.conn).copied();
+                (h, end)
+            })
+            .collect()
     }
 
     /// Requests whose path starts with `prefix`.
@@ -302,7 +321,7 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().expect("gzip in memory")
 }
 
-async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
+async fn serve_one(mut sock: TcpStream, st: Arc<State>, conn: usize) -> std::io::Result<()> {
     let Some((path, headers)) = read_head(&mut sock).await else {
         return Ok(());
     };
@@ -310,6 +329,7 @@ async fn serve_one(mut sock: TcpStream, st: Arc<State>) -> std::io::Result<()> {
         path: path.clone(),
         headers,
         at: Instant::now(),
+        conn,
     });
     let q = query(&path);
     let route = path.split('?').next().unwrap_or_default().to_owned();
