@@ -922,6 +922,8 @@ pub fn one_batch_decides_as_the_same_items_written_one_at_a_time(b: &Backend) {
     );
     assert!(batched.verify().unwrap().is_ok());
     assert!(single.verify().unwrap().is_ok());
+}
+
 fn claim(
     store: &dyn unionwire::store::Store,
     owner: &str,
