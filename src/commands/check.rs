@@ -17,7 +17,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         out,
         "configuration ok: {} sources, store {}",
         cfg.sources.len(),
-        cfg.store.path.display()
+        super::store_place(&cfg)
     )?;
     for s in &cfg.sources {
         writeln!(
