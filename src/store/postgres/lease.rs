@@ -65,25 +65,27 @@ pub(super) async fn claim(mut c: Object, req: OwnedClaim) -> Result<Vec<Claimed>
     .map_err(pg_err("claim sources"))?;
     let now = millis(req.now);
     let tx = c.transaction().await.map_err(pg_err("claim sources"))?;
-    // Free rows, locked; rows another claimer has locked right now are skipped, not waited for.
+    // The free, due candidates in the caller's order, read without locks; then only the first few of them
+    // are locked (rows another claimer has locked right now are skipped, not waited for), so claimers
+    // running at once split the sources instead of one locking them all. The lock re-reads each row, so
+    // one taken meanwhile is no longer free.
     let rows = cached::query(
         &tx,
-        "SELECT l.source, l.owner, s.state::text FROM uw_source_leases l
+        "SELECT l.source, s.state::text FROM uw_source_leases l
          LEFT JOIN uw_source_state s ON s.source = l.source
-         WHERE l.source = ANY($1) AND (l.owner IS NULL OR l.expires IS NULL OR l.expires <= $2)
-         FOR UPDATE OF l SKIP LOCKED",
+         WHERE l.source = ANY($1) AND (l.owner IS NULL OR l.expires IS NULL OR l.expires <= $2)",
         &[&ids, &now],
     )
     .await
     .map_err(pg_err("claim sources"))?;
-    let mut free: Vec<(usize, SourceId, Option<String>)> = Vec::new();
+    let mut due: Vec<(usize, String)> = Vec::new();
     for row in rows {
         let source: String = row.get(0);
         let Some(pos) = req.candidates.iter().position(|c| c.as_str() == source) else {
             continue;
         };
         if req.only_due {
-            let state: Option<String> = row.get(2);
+            let state: Option<String> = row.get(1);
             let state: Option<SourceState> = state
                 .as_deref()
                 .and_then(|j| read::decode_logged(&format!("S/{source}"), j));
@@ -91,7 +93,26 @@ pub(super) async fn claim(mut c: Object, req: OwnedClaim) -> Result<Vec<Claimed>
                 continue;
             }
         }
-        free.push((pos, req.candidates[pos].clone(), row.get(1)));
+        due.push((pos, source));
+    }
+    due.sort_by_key(|(pos, _)| *pos);
+    due.truncate(req.limit.saturating_mul(3));
+    let wanted: Vec<&str> = due.iter().map(|(_, s)| s.as_str()).collect();
+    let locked = cached::query(
+        &tx,
+        "SELECT l.source, l.owner FROM uw_source_leases l
+         WHERE l.source = ANY($1) AND (l.owner IS NULL OR l.expires IS NULL OR l.expires <= $2)
+         FOR UPDATE OF l SKIP LOCKED",
+        &[&wanted, &now],
+    )
+    .await
+    .map_err(pg_err("claim sources"))?;
+    let mut free: Vec<(usize, SourceId, Option<String>)> = Vec::new();
+    for row in locked {
+        let source: String = row.get(0);
+        if let Some(pos) = req.candidates.iter().position(|c| c.as_str() == source) {
+            free.push((pos, req.candidates[pos].clone(), row.get(1)));
+        }
     }
     free.sort_by_key(|(pos, _, _)| *pos);
     free.truncate(req.limit);

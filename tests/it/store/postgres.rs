@@ -463,7 +463,12 @@ fn crawlers_claiming_at_once_get_disjoint_sources_and_all_of_them() {
                 let owner = format!("crawler-{t}");
                 barrier.wait();
                 let mut mine = Vec::new();
-                for _ in 0..10 {
+                // Claim until every source is held by someone (a claim may come back short while
+                // another claimer holds the rows it wanted); the deadline only guards against a hang.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                while store.leases().expect("leases").len() < ids.len()
+                    && std::time::Instant::now() < deadline
+                {
                     let got = store
                         .claim_sources(&unionwire::store::ClaimRequest {
                             owner: &owner,
