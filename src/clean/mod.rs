@@ -79,7 +79,29 @@ pub fn clean_title(title: &str) -> String {
 pub fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending: Option<bool> = None; // Some(has_newline) while inside a whitespace run
-    for c in text.chars() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // A run of bytes that begin no whitespace or zero-width character is copied as it is. The bytes that
+        // stop it are ASCII or lead bytes, so `i` always sits on a character boundary.
+        let run = bytes[i..]
+            .iter()
+            .position(|&b| MAY_START_SPACE[usize::from(b)])
+            .unwrap_or(bytes.len() - i);
+        if run > 0 {
+            if let Some(nl) = pending.take() {
+                if !out.is_empty() {
+                    out.push(if nl { '\n' } else { ' ' });
+                }
+            }
+            out.push_str(&text[i..i + run]);
+            i += run;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
         if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}') {
             continue;
         }
@@ -97,6 +119,23 @@ pub fn normalize_text(text: &str) -> String {
     }
     out
 }
+
+/// Bytes that can begin a whitespace or zero-width character in UTF-8: the ASCII spaces, and the lead bytes
+/// of U+0085 and U+00A0 (0xC2), U+1680 (0xE1), U+2000–U+2060 (0xE2), U+3000 (0xE3) and U+FEFF (0xEF).
+/// Every other byte (most of a Chinese text: the CJK lead bytes 0xE4–0xE9 and all continuation bytes)
+/// needs no decoding to know it is neither.
+pub(crate) static MAY_START_SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = matches!(
+            i as u8,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C | 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF
+        );
+        i += 1;
+    }
+    t
+};
 
 /// One line of text as a page wrote it: whitespace runs collapse to one space, except a run of
 /// ideographic spaces (U+3000) between words, which a Chinese title uses on purpose and which is kept;
@@ -438,6 +477,29 @@ pub(crate) mod reference {
         out
     }
 
+    /// [`super::normalize_text`], char by char.
+    pub(crate) fn normalize_text(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut pending: Option<bool> = None;
+        for c in text.chars() {
+            if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}') {
+                continue;
+            }
+            if c.is_whitespace() {
+                let nl = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+                pending = Some(pending.unwrap_or(false) || nl);
+                continue;
+            }
+            if let Some(nl) = pending.take() {
+                if !out.is_empty() {
+                    out.push(if nl { '\n' } else { ' ' });
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
+
     /// [`super::comparison_fold`], straightforwardly.
     pub(crate) fn comparison_fold(text: &str) -> String {
         let mut out = String::with_capacity(text.len());
@@ -467,6 +529,31 @@ mod tests {
         );
         assert_eq!(normalize_text("中\u{200B}国"), "中国");
         assert_eq!(normalize_text("   "), "");
+    }
+
+    #[test]
+    fn normalize_text_equals_the_char_by_char_definition() {
+        let atoms = [
+            "a", " ", "\u{3000}", "\n", "工", "，", "\u{2028}", "\u{200B}", "\u{FEFF}", "\u{2060}",
+            "\u{85}", "\u{A0}", "\u{A9}", "\u{1680}", "\u{2013}", "\r\n",
+        ];
+        let mut cases = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for c in &cases {
+                for a in atoms {
+                    next.push(format!("{c}{a}"));
+                }
+            }
+            cases = next;
+        }
+        for text in &cases {
+            assert_eq!(
+                normalize_text(text),
+                reference::normalize_text(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -112,7 +112,7 @@ impl Daemon {
                 .request(reqwest::Method::GET, "api/status")
                 .send()
                 .await
-                .map_err(|e| refuse(format!("nothing answered at {url} ({})", condensed(&e))))?;
+                .map_err(|e| refuse(format!("nothing answered at {url} ({})", crate::model::error_chain(&e))))?;
             match res.status() {
                 reqwest::StatusCode::OK => {}
                 reqwest::StatusCode::UNAUTHORIZED => {
@@ -133,7 +133,7 @@ impl Daemon {
             let text = res
                 .text()
                 .await
-                .map_err(|e| refuse(format!("reading {url} ({})", condensed(&e))))?;
+                .map_err(|e| refuse(format!("reading {url} ({})", crate::model::error_chain(&e))))?;
             serde_json::from_str(&text)
                 .map_err(|e| refuse(format!("{url} is not a unionwire control API ({e})")))
         })?;
@@ -203,11 +203,12 @@ impl Daemon {
         path: &str,
     ) -> Result<reqwest::Response, Failure> {
         let url = self.url(path);
-        let res = self
-            .request(method, path)
-            .send()
-            .await
-            .map_err(|e| anyhow!("asking the daemon at {url}: {}", condensed(&e)))?;
+        let res = self.request(method, path).send().await.map_err(|e| {
+            anyhow!(
+                "asking the daemon at {url}: {}",
+                crate::model::error_chain(&e)
+            )
+        })?;
         if res.status() != reqwest::StatusCode::OK {
             let text = error_text(res).await;
             return Err(Failure::new(
@@ -305,7 +306,10 @@ impl Daemon {
                 let chunk = res.chunk().await.map_err(|e| {
                     Failure::new(
                         EXIT_FAILURE,
-                        anyhow!("the daemon's export was cut short: {}", condensed(&e)),
+                        anyhow!(
+                            "the daemon's export was cut short: {}",
+                            crate::model::error_chain(&e)
+                        ),
                     )
                 })?;
                 let Some(chunk) = chunk else { break };
@@ -335,7 +339,7 @@ impl Daemon {
                         EXIT_FAILURE,
                         anyhow!(
                             "the daemon stopped answering while crawling {source}: {}",
-                            condensed(&e)
+                            crate::model::error_chain(&e)
                         ),
                     )
                 })?;
@@ -368,21 +372,6 @@ impl Daemon {
             ))
         })
     }
-}
-
-/// An error and its causes on one line.
-fn condensed(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        cause = c.source();
-    }
-    out
 }
 
 /// [`SourceSummary`] as it arrives in JSON.

@@ -170,7 +170,7 @@ fn ingest(
         }
         Err(e) => {
             // With its causes: "store write article: … No space left on device" says what to do.
-            let e = error_chain(&e);
+            let e = crate::model::error_chain(&e);
             warn!(source = %source, error = %e, "ingest failed");
             out.errors.push(format!("storing {n} articles: {e}"));
         }
@@ -199,7 +199,7 @@ fn ingest_retrying(
     loop {
         match store.ingest_batch(batch.clone()) {
             Err(e) if e.is_transient() && started.elapsed() + wait <= WRITE_RETRY_FOR => {
-                warn!(source = %source, error = %error_chain(&e), tries, retry_in = ?wait, "ingest failed for now; trying the batch again");
+                warn!(source = %source, error = %crate::model::error_chain(&e), tries, retry_in = ?wait, "ingest failed for now; trying the batch again");
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(WRITE_RETRY_MAX_WAIT);
                 tries += 1;
@@ -223,16 +223,4 @@ pub(super) fn merge_written(
         }
         Err(e) => out.errors.push(format!("the store writer failed: {e}")),
     }
-}
-
-/// An error and its sources, joined with ": ".
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
 }

@@ -155,6 +155,14 @@ pub(crate) fn push_collapsed(line: &mut String, text: &str) {
     let mut start = 0; // start of the pending run copied verbatim
     let mut i = 0;
     while i < bytes.len() {
+        // Skip ahead to the next byte that may begin whitespace (a table lookup per byte, no decoding).
+        match bytes[i..]
+            .iter()
+            .position(|&b| crate::clean::MAY_START_SPACE[usize::from(b)])
+        {
+            Some(n) => i += n,
+            None => break,
+        }
         if bytes[i] == b' ' {
             // A lone space after a non-space is kept as it is: it stays inside the verbatim run.
             let kept = if i > start {

@@ -515,7 +515,7 @@ async fn read_body(
                 }
                 return Err(FetchError::Body {
                     url: url.to_string(),
-                    message: error_chain(&e),
+                    message: crate::model::error_chain(&e),
                 });
             }
             Ok(Ok(None)) => return Ok(Bytes::from(buf)),
@@ -658,21 +658,6 @@ fn is_timeout(e: &reqwest::Error) -> bool {
     false
 }
 
-/// The whole chain of an error as one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
 /// Maps an error from sending a request (before any header arrived) to a [`FetchError`].
 fn map_send_error(url: &Url, e: &reqwest::Error) -> FetchError {
     let mut source = std::error::Error::source(e);
@@ -685,7 +670,7 @@ fn map_send_error(url: &Url, e: &reqwest::Error) -> FetchError {
         }
         source = s.source();
     }
-    let chain = error_chain(e);
+    let chain = crate::model::error_chain(e);
     if is_timeout(e) {
         return timeout(url, if e.is_connect() { "connect" } else { "headers" });
     }

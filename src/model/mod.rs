@@ -15,6 +15,23 @@ mod stored;
 pub use state::{FetchState, PageRole, SourceError, SourceState, SourceStatus};
 pub use stored::{Ingested, StoredArticle, StoryView};
 
+/// An error and its causes on one line, joined with ": " (a cause whose text the line already holds is
+/// left out: many errors repeat their source's words in their own).
+#[must_use]
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
+}
+
 /// The offset every naive time on a Chinese news page is read in (Asia/Shanghai, no DST since 1991).
 pub(crate) const BEIJING_OFFSET_HOURS: i8 = 8;
 

@@ -17,20 +17,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::{SharedStore, Store, StoreError};
 
-/// An error and its causes, `: `-separated (the cause says what happened to the connection).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        cause = c.source();
-    }
-    text
-}
-
 /// What the last reads of the generation found.
 #[derive(Debug, Default)]
 struct Seen {
@@ -99,7 +85,13 @@ impl Freshness {
                 seen.local = seen.local.max(local);
                 seen.failed = None;
             }
-            Err(e) => seen.failed = Some(format!("{}: {}", store.location(), chain(e))),
+            Err(e) => {
+                seen.failed = Some(format!(
+                    "{}: {}",
+                    store.location(),
+                    crate::model::error_chain(e)
+                ))
+            }
         }
         read
     }
@@ -116,7 +108,7 @@ impl Freshness {
         let local = *self.changes.borrow();
         self.read(store, local)
             .map(|_| ())
-            .map_err(|e| format!("{}: {}", store.location(), chain(&e)))
+            .map_err(|e| format!("{}: {}", store.location(), crate::model::error_chain(&e)))
     }
 
     /// Keeps the generation until `token` is cancelled: reads it now, then every `every` and whenever

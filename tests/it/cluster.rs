@@ -141,12 +141,17 @@ fn leases_of(store: &SharedStore, pid: u32) -> Vec<(String, String)> {
         .collect()
 }
 
-fn get(url: &str) -> (u16, Option<String>, Vec<u8>) {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// Runs one request's future on a runtime of its own (the test's body is synchronous).
+fn block_on<F: std::future::Future>(request: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("runtime");
-    rt.block_on(async {
+        .expect("runtime")
+        .block_on(request)
+}
+
+fn get(url: &str) -> (u16, Option<String>, Vec<u8>) {
+    block_on(async {
         let r = reqwest::Client::new()
             .get(url)
             .send()
@@ -163,11 +168,7 @@ fn get(url: &str) -> (u16, Option<String>, Vec<u8>) {
 }
 
 fn post(url: &str) -> (u16, String) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
+    block_on(async {
         let r = reqwest::Client::new()
             .post(url)
             .send()

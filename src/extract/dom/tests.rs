@@ -103,7 +103,8 @@ fn push_collapsed_reference(line: &mut String, text: &str) {
 #[test]
 fn push_collapsed_equals_the_char_by_char_definition() {
     let atoms = [
-        "a", " ", "  ", "\u{a0}", "\u{3000}", "\n", "工", "，", "\u{2028}", "\t ",
+        "a", " ", "  ", "\u{a0}", "\u{3000}", "\n", "工", "，", "\u{2028}", "\t ", "\u{85}",
+        "\u{1680}", "\u{a9}", "\u{2013}", "、",
     ];
     let mut cases = vec![String::new()];
     for _ in 0..4 {

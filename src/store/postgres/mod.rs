@@ -261,7 +261,7 @@ impl PgStore {
                 StoreError::Backend {
                     op: "connect",
                     source,
-                } => unavailable(chain(source.as_ref())),
+                } => unavailable(crate::model::error_chain(source.as_ref())),
                 other => other,
             })?;
         match found {
@@ -387,7 +387,7 @@ async fn listen(
                 wait = LISTEN_RETRY;
             }
             Err(e) => {
-                tracing::warn!(store = %location, error = %chain(&e), retry_in = ?wait, "listening for store changes failed");
+                tracing::warn!(store = %location, error = %crate::model::error_chain(&e), retry_in = ?wait, "listening for store changes failed");
             }
         }
         tokio::time::sleep(wait).await;
@@ -475,20 +475,6 @@ fn pg_transient(pg: &tokio_postgres::Error) -> bool {
         cur = err.source();
     }
     false
-}
-
-/// An error and its causes, `: `-separated (tokio-postgres puts the server's message in a cause).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        cause = c.source();
-    }
-    text
 }
 
 /// The schema version recorded in the database; `None` when it has none (never migrated).

@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use super::{article, client, config, corpus, sid, start_with};
 
+/// The all-stories Atom feed as the server gives it now.
+async fn atom(c: &reqwest::Client, r: &super::Running) -> String {
+    let feed = c.get(r.url("/feeds/all.atom")).send().await.unwrap();
+    feed.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_write_in_this_process_shows_in_the_next_feed_request_without_waiting_for_the_refresh() {
     let mut cfg = config();
@@ -13,14 +19,7 @@ async fn a_write_in_this_process_shows_in_the_next_feed_request_without_waiting_
     let r = start_with(cfg, corpus()).await;
     let c = client();
     for round in 0..5usize {
-        let before = c
-            .get(r.url("/feeds/all.atom"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let before = atom(&c, &r).await;
         let title = format!("第{round}次职工代表大会召开");
         assert!(!before.contains(&title), "round {round}");
         let store = r.store.clone();
@@ -34,14 +33,7 @@ async fn a_write_in_this_process_shows_in_the_next_feed_request_without_waiting_
             .await
             .unwrap()
             .unwrap();
-        let after = c
-            .get(r.url("/feeds/all.atom"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let after = atom(&c, &r).await;
         assert!(after.contains(&title), "round {round}: {after}");
     }
     let h = c.get(r.url("/healthz")).send().await.unwrap();

@@ -144,12 +144,10 @@ fn a_newer_schema_is_refused_and_an_unmigrated_database_only_by_read_only_opens(
     }
 }
 
-#[test]
-fn migrate_is_idempotent_and_keeps_the_data() {
-    let Some(server) = server("store::postgres::migrate_idempotent") else {
-        return;
-    };
-    let place = new_database(&server);
+/// A new database holding one stored article: its place (dropped with it), URL, open store and the
+/// article's ingest result.
+fn database_with_one_story(server: &str) -> (Place, String, PgStore, unionwire::model::Ingested) {
+    let place = new_database(server);
     let url = place.url.clone().expect("url");
     let store = PgStore::open(&url).expect("open");
     let done = store
@@ -163,6 +161,15 @@ fn migrate_is_idempotent_and_keeps_the_data() {
             0,
         )
         .expect("ingest");
+    (place, url, store, done)
+}
+
+#[test]
+fn migrate_is_idempotent_and_keeps_the_data() {
+    let Some(server) = server("store::postgres::migrate_idempotent") else {
+        return;
+    };
+    let (_place, url, store, done) = database_with_one_story(&server);
     assert_eq!(store.migrate().expect("migrate again"), (2, 2));
     assert_eq!(store.migrate().expect("and again"), (2, 2));
     drop(store);
@@ -407,20 +414,7 @@ fn a_version_1_database_is_migrated_to_the_lease_tables_keeping_its_data() {
     let Some(server) = server("store::postgres::migrate_v1_to_v2") else {
         return;
     };
-    let place = new_database(&server);
-    let url = place.url.clone().expect("url");
-    let store = PgStore::open(&url).expect("open");
-    let done = store
-        .ingest(
-            article(
-                "http://a.example/1.html",
-                "安康杯竞赛推进会召开",
-                &super::story_text(),
-            ),
-            &sid("a"),
-            0,
-        )
-        .expect("ingest");
+    let (_place, url, store, done) = database_with_one_story(&server);
     drop(store);
     // Back to what migration 0001 alone leaves.
     admin(
