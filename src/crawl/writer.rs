@@ -187,12 +187,16 @@ const WRITE_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 /// [`Store::ingest_batch`], tried again with backoff while it fails for a transient reason (the database
 /// restarted, a pooled connection went stale: [`crate::store::StoreError::is_transient`]) for up to
 /// [`WRITE_RETRY_FOR`]. Repeating a batch is safe: ingest is idempotent, so a batch whose commit
-/// happened but was not confirmed is stored once.
+/// happened but was not confirmed is stored once. On a store without transient failures the batch is
+/// written once, without keeping a copy.
 fn ingest_retrying(
     store: &dyn Store,
     source: &SourceId,
     batch: Vec<Incoming>,
 ) -> Result<Vec<crate::store::Ingested>, crate::store::StoreError> {
+    if !store.has_transient_failures() {
+        return store.ingest_batch(batch);
+    }
     let started = std::time::Instant::now();
     let mut wait = WRITE_RETRY_FIRST;
     let mut tries = 1u32;

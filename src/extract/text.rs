@@ -121,21 +121,27 @@ fn looks_binary(head: &[u8]) -> bool {
 #[must_use]
 pub fn is_html_text(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim_start();
+    // Most pages open with one of these: decided from the first nine characters.
+    let opening = t.chars().take(9).collect::<String>().to_ascii_lowercase();
+    if [
+        "<!doctype",
+        "<html",
+        "<!--",
+        "<?xml",
+        "<head",
+        "<meta",
+        "<body",
+    ]
+    .iter()
+    .any(|start| opening.starts_with(start))
+    {
+        return true;
+    }
     let window: String = t
         .chars()
         .take(4096)
         .collect::<String>()
         .to_ascii_lowercase();
-    if window.starts_with("<!doctype")
-        || window.starts_with("<html")
-        || window.starts_with("<!--")
-        || window.starts_with("<?xml")
-        || window.starts_with("<head")
-        || window.starts_with("<meta")
-        || window.starts_with("<body")
-    {
-        return true;
-    }
     [
         "<html", "<body", "<head", "<p>", "<p ", "<div", "<br", "<title",
     ]

@@ -342,6 +342,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Where the store is, for messages: a directory, or a database address without its password.
     fn location(&self) -> String;
 
+    /// Whether a write can fail for a moment and succeed when tried again ([`StoreError::is_transient`]:
+    /// a database server restarting). Writers keep a copy of a batch to try again only then; an embedded
+    /// store's failures are final.
+    fn has_transient_failures(&self) -> bool {
+        false
+    }
+
     /// Stores each article, or updates it if its canonical URL is already stored (the version merge of
     /// [`crate::dedup::story::next_version`]), and places it in a story: the story of the closest stored
     /// near-duplicate ([`crate::dedup::story::closest`]), else a new one. Each article is one atomic write

@@ -501,6 +501,9 @@ impl Store for PgStore {
     fn location(&self) -> String {
         self.inner.location.clone()
     }
+    fn has_transient_failures(&self) -> bool {
+        true
+    }
     fn write(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
         if items.is_empty() {
             return Ok(Vec::new());
