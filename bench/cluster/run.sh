@@ -13,6 +13,7 @@
 # Needs nginx and psql.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/site.sh
 ARTICLES=${1:-1200}
 HOSTS=${2:-6}
 PG=${PG:-${UNIONWIRE_TEST_PG:-}}
@@ -23,7 +24,7 @@ PORT=8093
 OUT=$PWD/bench/out/cluster
 [ -n "$PG" ] || { echo "run.sh: set PG (or UNIONWIRE_TEST_PG) to a postgres:// URL of a role with CREATEDB" >&2; exit 2; }
 command -v psql >/dev/null || { echo "run.sh: psql is missing" >&2; exit 2; }
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+NGINX=$(site_nginx)
 [ -x "$NGINX" ] || { echo "run.sh: nginx is missing" >&2; exit 2; }
 mkdir -p "$OUT"
 T0=$(date +%s)
@@ -39,25 +40,13 @@ stamp "generating $ARTICLES articles on $HOSTS hosts"
 rm -rf "$OUT/site"
 PER_PAGE=$(( (ARTICLES / HOSTS + SECTIONS - 1) / SECTIONS ))
 python3 bench/crawl/gensite.py "$OUT/site" --articles "$ARTICLES" --hosts "$HOSTS" --port $PORT --per-page "$PER_PAGE"
-CONF=$OUT/nginx.conf
-{
-  echo "worker_processes 1; daemon on; pid $OUT/nginx.pid; error_log $OUT/nginx-error.log;"
-  echo "events { worker_connections 1024; }"
-  echo "http { access_log off; sendfile on; keepalive_requests 100000; default_type text/html;"
-  while read -r host; do
-    echo "  server { listen $host; root $OUT/site/${host/:/_}; etag on; }"
-  done < "$OUT/site/hosts.txt"
-  echo "}"
-} > "$CONF"
-if [ -f "$OUT/nginx.pid" ]; then kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; sleep 0.3; fi
-"$NGINX" -c "$CONF" -p "$OUT"
+site_start "$OUT"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  "$NGINX" -c "$CONF" -p "$OUT" -s stop 2>/dev/null || true
+  site_stop "$OUT"
 }
 trap cleanup EXIT
-sleep 0.5
 
 # The database URL for database $1 on the server PG names.
 db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$PG" "$1"; }

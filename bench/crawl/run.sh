@@ -11,6 +11,7 @@
 # needs the dev-dependencies, is built after the timed runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/site.sh
 ARTICLES=${1:-2000}
 HOSTS=${2:-4}
 TRAFILATURA_PAGES=${TRAFILATURA_PAGES:-200}
@@ -52,23 +53,9 @@ python3 bench/crawl/gensite.py "$OUT/site" --articles "$ARTICLES" --hosts "$HOST
 if ! wait "$SETUP"; then
   echo "setting up nginx/scrapy failed:"; cat "$OUT/setup.log"; exit 1
 fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 stamp "starting nginx on 127.0.0.2..127.0.0.$((HOSTS + 1)):$PORT"
-CONF=$OUT/nginx.conf
-{
-  echo "worker_processes 1; daemon on; pid $OUT/nginx.pid; error_log $OUT/nginx-error.log;"
-  echo "events { worker_connections 1024; }"
-  echo "http { access_log off; sendfile on; keepalive_requests 100000; default_type text/html;"
-  while read -r host; do
-    echo "  server { listen $host; root $OUT/site/${host/:/_}; etag on; }"
-  done < "$OUT/site/hosts.txt"
-  echo "}"
-} > "$CONF"
-# A server left over from an interrupted run holds the addresses: stop it first.
-if [ -f "$OUT/nginx.pid" ]; then kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; sleep 0.3; fi
-"$NGINX" -c "$CONF" -p "$OUT"
-trap '"$NGINX" -c "$CONF" -p "$OUT" -s stop 2>/dev/null || true' EXIT
-sleep 0.5
+site_start "$OUT"
+trap 'site_stop "$OUT"' EXIT
 
 stamp "unionwire crawl --once (per_host_delay 0)"
 CFG=$OUT/unionwire.toml
