@@ -82,12 +82,30 @@ pub(crate) struct Turn {
 
 impl Turn {
     /// Gives the shared turn back (a failure is logged: the turn then runs out by itself).
-    async fn end(self) {
-        if let Some((shared, host, gap)) = &self.shared {
-            if let Err(e) = shared.end_turn(host, *gap).await {
-                tracing::warn!(host, error = %e, "giving back the shared host turn failed");
-            }
+    async fn end(mut self) {
+        if let Some((shared, host, gap)) = self.shared.take() {
+            give_back(shared.as_ref(), &host, gap).await;
         }
+    }
+}
+
+impl Drop for Turn {
+    /// A turn dropped without [`Turn::end`] belongs to a request that was cancelled mid-flight (a crawl
+    /// stopped or timed out): its shared turn is given back by a task, so that other crawlers do not wait
+    /// for it to run out (the request timeout and a margin).
+    fn drop(&mut self) {
+        let Some((shared, host, gap)) = self.shared.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { give_back(shared.as_ref(), &host, gap).await });
+        }
+    }
+}
+
+async fn give_back(shared: &dyn SharedHosts, host: &str, gap: Duration) {
+    if let Err(e) = shared.end_turn(host, gap).await {
+        tracing::warn!(host, error = %e, "giving back the shared host turn failed");
     }
 }
 

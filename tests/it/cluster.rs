@@ -468,3 +468,130 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
     assert_eq!(stories, single_stories);
     drop(site_rt);
 }
+
+/// The fetcher's shared host turns kept in the store (as `unionwire run --role crawler` keeps them),
+/// under one holder's name.
+struct TurnsIn {
+    store: SharedStore,
+    holder: &'static str,
+}
+
+impl unionwire::fetch::SharedHosts for TurnsIn {
+    fn take_turn(
+        &self,
+        host: &str,
+        gap: Duration,
+        in_flight_ttl: Duration,
+    ) -> futures::future::BoxFuture<
+        'static,
+        Result<unionwire::fetch::SharedTurn, unionwire::fetch::SharedHostsError>,
+    > {
+        let (store, holder, host) = (self.store.clone(), self.holder, host.to_owned());
+        Box::pin(async move {
+            let t = tokio::task::spawn_blocking(move || {
+                store.take_host_turn(&host, holder, gap, in_flight_ttl)
+            })
+            .await
+            .expect("join")?;
+            Ok(unionwire::fetch::SharedTurn {
+                granted: t.granted,
+                wait: t.wait,
+                hold_left: t.hold_left,
+            })
+        })
+    }
+
+    fn end_turn(
+        &self,
+        host: &str,
+        gap: Duration,
+    ) -> futures::future::BoxFuture<'static, Result<(), unionwire::fetch::SharedHostsError>> {
+        let (store, holder, host) = (self.store.clone(), self.holder, host.to_owned());
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || store.end_host_turn(&host, holder, gap))
+                .await
+                .expect("join")
+                .map_err(Into::into)
+        })
+    }
+
+    fn hold(
+        &self,
+        host: &str,
+        wait: Duration,
+    ) -> futures::future::BoxFuture<'static, Result<(), unionwire::fetch::SharedHostsError>> {
+        let (store, host) = (self.store.clone(), host.to_owned());
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || store.hold_host(&host, wait))
+                .await
+                .expect("join")
+                .map_err(Into::into)
+        })
+    }
+}
+
+/// A request cancelled while it waits for its answer (a crawl stopped, a source timed out) gives its
+/// shared host turn back at once: another crawler gets the host without waiting for the in-flight
+/// turn to run out (the request timeout, 60 s here, plus a margin).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_cancelled_mid_flight_gives_its_shared_host_turn_back() {
+    let Some(server) = crate::store::postgres::server("cluster::cancelled_request_turn") else {
+        return;
+    };
+    // The database helpers and the engine block: they run off the test's runtime.
+    let (place, store) = tokio::task::spawn_blocking(move || {
+        let place = crate::store::postgres::new_database(&server);
+        let url = place.url.clone().expect("url");
+        let store = unionwire::store::postgres::PgStore::open(&url).expect("open");
+        (place, std::sync::Arc::new(store) as SharedStore)
+    })
+    .await
+    .expect("join");
+    let site = Faultd::start().await;
+    let mut cfg = crate::fetch::test_config();
+    cfg.timeout = Duration::from_secs(60);
+    cfg.read_timeout = Duration::from_secs(60);
+    let fetcher = unionwire::fetch::Fetcher::new(cfg)
+        .expect("fetcher")
+        .with_host_override("a.test", site.addr);
+    fetcher.trust_host("a.test");
+    fetcher.share_hosts(std::sync::Arc::new(TurnsIn {
+        store: store.clone(),
+        holder: "crawler-a",
+    }));
+    let req = unionwire::fetch::Request::html(
+        url::Url::parse(&site.url_as("a.test", "/wait")).expect("url"),
+    );
+    // The server never answers /wait: the request is cut while in flight, holding the turn.
+    let cut = tokio::time::timeout(Duration::from_millis(1500), fetcher.get_polite(&req)).await;
+    assert!(cut.is_err(), "the request ended by itself: {cut:?}");
+    assert_eq!(site.count("/wait"), 1, "the request was sent");
+    let started = Instant::now();
+    loop {
+        let s = store.clone();
+        let turn = tokio::task::spawn_blocking(move || {
+            s.take_host_turn(
+                "a.test",
+                "crawler-b",
+                Duration::ZERO,
+                Duration::from_secs(65),
+            )
+        })
+        .await
+        .expect("join")
+        .expect("take turn");
+        if turn.granted {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "crawler-b still waits for the cancelled request's turn after 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("the turn was free {:?} after the cut", started.elapsed());
+    drop(fetcher);
+    tokio::task::spawn_blocking(move || drop((store, place)))
+        .await
+        .expect("join");
+}
