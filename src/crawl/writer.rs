@@ -38,11 +38,16 @@ impl Crawler {
 
     /// Saves the validators of the source's index pages on the store writer, after every article batch this
     /// run queued (each flushed): a page whose links are not all stored (or settled) keeps no validators.
-    pub(super) async fn save_index_pages(&self, src: &SourceConfig, pages: Vec<IndexPage>) {
+    pub(super) async fn save_index_pages(
+        &self,
+        src: &SourceConfig,
+        links: Vec<String>,
+        pages: Vec<IndexPage>,
+    ) {
         let store = self.store.clone();
         let job = self
             .writer
-            .submit(move || save_index_pages(store.as_ref(), pages));
+            .submit(move || save_index_pages(store.as_ref(), &links, pages));
         let done = match job {
             Ok(p) => p.wait().await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -86,10 +91,11 @@ fn write_batch(
     out
 }
 
-/// Saves each index page's validators if every link it stands for is stored or settled (answered for good
-/// with no article); a page with a link still missing is saved without validators, so that its next fetch is
-/// a full one. Runs on the store writer, after the batches queued before it. Returns (saved, held back).
-fn save_index_pages(store: &dyn Store, pages: Vec<IndexPage>) -> (usize, usize) {
+/// Saves each index page's validators if every link it stands for (`links[page.from..page.to]`) is stored or
+/// settled (answered for good with no article); a page with a link still missing is saved without
+/// validators, so that its next fetch is a full one. Each link is looked up once however many pages stand
+/// for it. Runs on the store writer, after the batches queued before it. Returns (saved, held back).
+fn save_index_pages(store: &dyn Store, links: &[String], pages: Vec<IndexPage>) -> (usize, usize) {
     let settled = |link: &str| {
         store.contains_url(link).unwrap_or(false)
             || store
@@ -98,10 +104,20 @@ fn save_index_pages(store: &dyn Store, pages: Vec<IndexPage>) -> (usize, usize) 
                 .flatten()
                 .is_some_and(|st| st.role == PageRole::NoArticle)
     };
+    // missing_before[i]: how many of links[..i] are not settled.
+    let mut missing_before = Vec::with_capacity(links.len() + 1);
+    missing_before.push(0usize);
+    for link in links {
+        let last = missing_before.last().copied().unwrap_or(0);
+        missing_before.push(last + usize::from(!settled(link)));
+    }
+    let count = |i: usize| missing_before.get(i).or(missing_before.last()).copied();
     let (mut saved, mut held) = (0, 0);
     for page in pages {
         let mut st = page.state;
-        let missing = page.links.iter().filter(|l| !settled(l)).count();
+        let missing = count(page.to)
+            .unwrap_or(0)
+            .saturating_sub(count(page.from).unwrap_or(0));
         if missing == 0 {
             saved += 1;
         } else {
