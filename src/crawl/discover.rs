@@ -71,6 +71,21 @@ pub struct IndexPage {
     end: Option<usize>,
 }
 
+impl IndexPage {
+    /// An index page standing for `links[from..to]` of its source's [`Found`], as discovery leaves it.
+    #[cfg(test)]
+    pub(super) fn standing_for(url: &str, state: FetchState, from: usize, to: usize) -> Self {
+        Self {
+            url: url.to_owned(),
+            state,
+            from,
+            to,
+            start: 0,
+            end: None,
+        }
+    }
+}
+
 impl Found {
     /// Closes every index page still open: from here on, new items are not reached through them.
     fn close_pages(&mut self) {

@@ -252,3 +252,68 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Article;
+    use crate::store::sled::SledStore;
+
+    fn validated(etag: &str) -> FetchState {
+        FetchState {
+            etag: Some(etag.to_owned()),
+            role: PageRole::Index,
+            ..FetchState::default()
+        }
+    }
+
+    /// Each index page keeps its validators only if every link of its own range is stored: ranges of one
+    /// shared list, overlapping (listing pages: each stands for the rest of the run) or not (e-paper issues).
+    #[test]
+    fn validators_are_saved_only_for_pages_whose_range_is_all_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path()).expect("open");
+        let link = |n: usize| format!("http://news.example/a/{n}.html");
+        let source = SourceId::new("s").expect("id");
+        let stored: Vec<Incoming> = [0, 1, 3, 4]
+            .into_iter()
+            .map(|n| {
+                let a = Article {
+                    url: link(n),
+                    title: format!("第{n}篇"),
+                    paragraphs: vec![format!("第{n}篇文章的正文，讲述工会为职工办实事的经过。")],
+                    ..Article::default()
+                };
+                Incoming::new(a, source.clone(), 1)
+            })
+            .collect();
+        store.ingest_batch(stored).expect("ingest");
+        let links: Vec<String> = (0..5).map(link).collect();
+        let pages = vec![
+            // Listing pages: 0..5 and 2..5 take in the missing link 2; 3..5 does not.
+            IndexPage::standing_for("http://news.example/list/1", validated("\"p1\""), 0, 5),
+            IndexPage::standing_for("http://news.example/list/2", validated("\"p2\""), 2, 5),
+            IndexPage::standing_for("http://news.example/list/3", validated("\"p3\""), 3, 5),
+            // An issue standing for links 0..2 only.
+            IndexPage::standing_for("http://news.example/issue/1", validated("\"i1\""), 0, 2),
+        ];
+        assert_eq!(save_index_pages(&store, &links, pages), (2, 2));
+        let etag = |url: &str| {
+            store
+                .fetch_state(url)
+                .expect("read")
+                .expect("a state is saved either way")
+                .etag
+        };
+        assert_eq!(etag("http://news.example/list/1"), None);
+        assert_eq!(etag("http://news.example/list/2"), None);
+        assert_eq!(
+            etag("http://news.example/list/3").as_deref(),
+            Some("\"p3\"")
+        );
+        assert_eq!(
+            etag("http://news.example/issue/1").as_deref(),
+            Some("\"i1\"")
+        );
+    }
+}
