@@ -41,24 +41,49 @@ impl Discovered {
 pub struct Found {
     /// Articles to fetch, in listing order.
     pub items: Vec<Discovered>,
-    /// Index pages fetched with a body: their validators, and the links a 304 on them would skip.
+    /// The canonical URLs of `items` (after `pattern`), in the same order: each once, however many index
+    /// pages stand for it.
+    pub links: Vec<String>,
+    /// Index pages fetched with a body: their validators, and where in `links` the links a 304 on them would
+    /// skip begin.
     pub validators: Vec<IndexPage>,
 }
 
 /// An index page (listing page, feed, Hanweb column, e-paper issue) fetched with a body. A 304 on it next
 /// time skips every link it stands for, so its validators may be saved only once each of them is stored.
+///
+/// A page stands for what it listed and for what discovery reached only through it (later listing pages,
+/// Hanweb `dataproxy.jsp` pages, an e-paper issue's pages): the links `links[from..to]` of its [`Found`].
+/// These are ranges of one list, so the source's links are held once, not once per page (copies per page
+/// grew with pages × links, quadratically in the size of a run).
 #[derive(Debug, Clone)]
 pub struct IndexPage {
     /// Its URL.
     pub url: String,
     /// Its new fetch state (role [`PageRole::Index`]).
     pub state: FetchState,
-    /// The canonical URLs of the links it stands for: what it listed, and what discovery reached only through
-    /// it (later listing pages, Hanweb `dataproxy.jsp` pages, an e-paper issue's pages), after `pattern`.
-    pub links: Vec<String>,
-    /// The items it stands for while discovery runs: `items[start..end]`.
+    /// The links it stands for: [`Found::links`]`[from..to]` (after `pattern`).
+    pub from: usize,
+    /// See `from`.
+    pub to: usize,
+    /// The items it stands for while discovery runs: `items[start..end]` (before `pattern`).
     start: usize,
     end: Option<usize>,
+}
+
+impl IndexPage {
+    /// An index page standing for `links[from..to]` of its source's [`Found`], as discovery leaves it.
+    #[cfg(test)]
+    pub(super) fn standing_for(url: &str, state: FetchState, from: usize, to: usize) -> Self {
+        Self {
+            url: url.to_owned(),
+            state,
+            from,
+            to,
+            start: 0,
+            end: None,
+        }
+    }
 }
 
 impl Found {
@@ -105,18 +130,25 @@ pub(crate) async fn discover(
             .as_ref()
             .is_none_or(|re| re.is_match(d.url().as_str()))
     };
+    // kept_before[i]: how many of items[..i] are kept, so items[start..end] are links[from..to].
+    let mut kept_before = Vec::with_capacity(found.items.len() + 1);
+    kept_before.push(0usize);
+    for d in &found.items {
+        let last = kept_before.last().copied().unwrap_or(0);
+        kept_before.push(last + usize::from(kept(d)));
+    }
+    let total = kept_before.last().copied().unwrap_or(0);
     for p in &mut found.validators {
-        let end = p.end.unwrap_or(found.items.len()).min(found.items.len());
-        p.links = found
-            .items
-            .get(p.start.min(end)..end)
-            .unwrap_or_default()
-            .iter()
-            .filter(|d| kept(d))
-            .map(|d| crate::dedup::canonical_url(d.url()).to_string())
-            .collect();
+        let end = p.end.unwrap_or(found.items.len());
+        p.to = kept_before.get(end).copied().unwrap_or(total);
+        p.from = kept_before.get(p.start).copied().unwrap_or(total).min(p.to);
     }
     found.items.retain(|d| kept(d));
+    found.links = found
+        .items
+        .iter()
+        .map(|d| crate::dedup::canonical_url(d.url()).to_string())
+        .collect();
     Ok(found)
 }
 
@@ -159,7 +191,8 @@ async fn index_page(
             next_due: None,
             role: PageRole::Index,
         },
-        links: Vec::new(),
+        from: 0,
+        to: 0,
         start: found.items.len(),
         end: None,
     });

@@ -393,11 +393,16 @@ impl Crawler {
         let mut blocked = false;
         match discovered {
             Ok(found) => {
-                self.fetch_articles(src, found.items, token, &mut sum).await;
+                let discover::Found {
+                    items,
+                    links,
+                    validators,
+                } = found;
+                self.fetch_articles(src, items, token, &mut sum).await;
                 // Index validators are kept only once the articles they stand for are stored, so that a run
                 // cut short is not followed by a 304 that hides the links it never fetched.
-                if !token.is_cancelled() && !found.validators.is_empty() {
-                    self.save_index_pages(src, found.validators).await;
+                if !token.is_cancelled() && !validators.is_empty() {
+                    self.save_index_pages(src, links, validators).await;
                 }
             }
             Err(e) => {

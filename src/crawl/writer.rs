@@ -38,11 +38,16 @@ impl Crawler {
 
     /// Saves the validators of the source's index pages on the store writer, after every article batch this
     /// run queued (each flushed): a page whose links are not all stored (or settled) keeps no validators.
-    pub(super) async fn save_index_pages(&self, src: &SourceConfig, pages: Vec<IndexPage>) {
+    pub(super) async fn save_index_pages(
+        &self,
+        src: &SourceConfig,
+        links: Vec<String>,
+        pages: Vec<IndexPage>,
+    ) {
         let store = self.store.clone();
         let job = self
             .writer
-            .submit(move || save_index_pages(store.as_ref(), pages));
+            .submit(move || save_index_pages(store.as_ref(), &links, pages));
         let done = match job {
             Ok(p) => p.wait().await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -86,10 +91,11 @@ fn write_batch(
     out
 }
 
-/// Saves each index page's validators if every link it stands for is stored or settled (answered for good
-/// with no article); a page with a link still missing is saved without validators, so that its next fetch is
-/// a full one. Runs on the store writer, after the batches queued before it. Returns (saved, held back).
-fn save_index_pages(store: &dyn Store, pages: Vec<IndexPage>) -> (usize, usize) {
+/// Saves each index page's validators if every link it stands for (`links[page.from..page.to]`) is stored or
+/// settled (answered for good with no article); a page with a link still missing is saved without
+/// validators, so that its next fetch is a full one. Each link is looked up once however many pages stand
+/// for it. Runs on the store writer, after the batches queued before it. Returns (saved, held back).
+fn save_index_pages(store: &dyn Store, links: &[String], pages: Vec<IndexPage>) -> (usize, usize) {
     let settled = |link: &str| {
         store.contains_url(link).unwrap_or(false)
             || store
@@ -98,10 +104,20 @@ fn save_index_pages(store: &dyn Store, pages: Vec<IndexPage>) -> (usize, usize) 
                 .flatten()
                 .is_some_and(|st| st.role == PageRole::NoArticle)
     };
+    // missing_before[i]: how many of links[..i] are not settled.
+    let mut missing_before = Vec::with_capacity(links.len() + 1);
+    missing_before.push(0usize);
+    for link in links {
+        let last = missing_before.last().copied().unwrap_or(0);
+        missing_before.push(last + usize::from(!settled(link)));
+    }
+    let count = |i: usize| missing_before.get(i).or(missing_before.last()).copied();
     let (mut saved, mut held) = (0, 0);
     for page in pages {
         let mut st = page.state;
-        let missing = page.links.iter().filter(|l| !settled(l)).count();
+        let missing = count(page.to)
+            .unwrap_or(0)
+            .saturating_sub(count(page.from).unwrap_or(0));
         if missing == 0 {
             saved += 1;
         } else {
@@ -226,5 +242,70 @@ pub(super) fn merge_written(
             out.errors.extend(o.errors);
         }
         Err(e) => out.errors.push(format!("the store writer failed: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Article;
+    use crate::store::sled::SledStore;
+
+    fn validated(etag: &str) -> FetchState {
+        FetchState {
+            etag: Some(etag.to_owned()),
+            role: PageRole::Index,
+            ..FetchState::default()
+        }
+    }
+
+    /// Each index page keeps its validators only if every link of its own range is stored: ranges of one
+    /// shared list, overlapping (listing pages: each stands for the rest of the run) or not (e-paper issues).
+    #[test]
+    fn validators_are_saved_only_for_pages_whose_range_is_all_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SledStore::open(dir.path()).expect("open");
+        let link = |n: usize| format!("http://news.example/a/{n}.html");
+        let source = SourceId::new("s").expect("id");
+        let stored: Vec<Incoming> = [0, 1, 3, 4]
+            .into_iter()
+            .map(|n| {
+                let a = Article {
+                    url: link(n),
+                    title: format!("第{n}篇"),
+                    paragraphs: vec![format!("第{n}篇文章的正文，讲述工会为职工办实事的经过。")],
+                    ..Article::default()
+                };
+                Incoming::new(a, source.clone(), 1)
+            })
+            .collect();
+        store.ingest_batch(stored).expect("ingest");
+        let links: Vec<String> = (0..5).map(link).collect();
+        let pages = vec![
+            // Listing pages: 0..5 and 2..5 take in the missing link 2; 3..5 does not.
+            IndexPage::standing_for("http://news.example/list/1", validated("\"p1\""), 0, 5),
+            IndexPage::standing_for("http://news.example/list/2", validated("\"p2\""), 2, 5),
+            IndexPage::standing_for("http://news.example/list/3", validated("\"p3\""), 3, 5),
+            // An issue standing for links 0..2 only.
+            IndexPage::standing_for("http://news.example/issue/1", validated("\"i1\""), 0, 2),
+        ];
+        assert_eq!(save_index_pages(&store, &links, pages), (2, 2));
+        let etag = |url: &str| {
+            store
+                .fetch_state(url)
+                .expect("read")
+                .expect("a state is saved either way")
+                .etag
+        };
+        assert_eq!(etag("http://news.example/list/1"), None);
+        assert_eq!(etag("http://news.example/list/2"), None);
+        assert_eq!(
+            etag("http://news.example/list/3").as_deref(),
+            Some("\"p3\"")
+        );
+        assert_eq!(
+            etag("http://news.example/issue/1").as_deref(),
+            Some("\"i1\"")
+        );
     }
 }

@@ -122,8 +122,23 @@ impl SledStore {
         Self::open_checked(path)
     }
 
+    /// Benchmark support: opens (creating if missing) the store at `path` with a page cache of
+    /// `cache_bytes` instead of [`CACHE_BYTES`], for a bulk fill that may use more memory than a crawl.
+    ///
+    /// # Errors
+    /// As [`SledStore::open`].
+    #[doc(hidden)]
+    pub fn open_with_cache(path: &Path, cache_bytes: u64) -> Result<SledStore, StoreError> {
+        check_store_dir(path, true)?;
+        Self::open_checked_with(path, cache_bytes)
+    }
+
     fn open_checked(path: &Path) -> Result<SledStore, StoreError> {
-        let db = open_db(path)?;
+        Self::open_checked_with(path, CACHE_BYTES)
+    }
+
+    fn open_checked_with(path: &Path, cache_bytes: u64) -> Result<SledStore, StoreError> {
+        let db = open_db(path, cache_bytes)?;
         let tree = db.open_tree(TREE).map_err(sled_err("open tree"))?;
         let damaged = |detail: String| StoreError::Damaged {
             location: path.display().to_string(),
@@ -378,12 +393,12 @@ fn check_store_dir(path: &Path, create: bool) -> Result<(), StoreError> {
 /// Opens sled at `path` with a bounded cache ([`CACHE_BYTES`]). A lock still held by a handle this
 /// process has dropped is waited for (up to [`LOCK_WAIT_OWN`]); any other held lock is retried for
 /// [`LOCK_WAIT_FOREIGN`] and then reported as [`StoreError::Locked`].
-fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
+fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
     let started = std::time::Instant::now();
     loop {
         let opened = sled::Config::new()
             .path(path)
-            .cache_capacity(CACHE_BYTES)
+            .cache_capacity(cache_bytes)
             .open();
         let err = match opened {
             Ok(db) => {

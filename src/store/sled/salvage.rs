@@ -43,7 +43,7 @@ impl SledStore {
                 location: to.display().to_string(),
             });
         }
-        let db = open_db(from)?;
+        let db = open_db(from, super::CACHE_BYTES)?;
         let tree = db.open_tree(TREE).map_err(sled_err("open tree"))?;
         if let Ok(Some(v)) = tree.get(META_SCHEMA) {
             if let Ok(b) = <[u8; 4]>::try_from(v.as_ref()) {
