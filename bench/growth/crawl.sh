@@ -15,6 +15,7 @@
 # Needs nginx (installed with apt-get when missing). Measures; asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib/site.sh
 MODE=${1:-tenths}
 case "$MODE" in
   tenths) ARTICLES=${2:-20000}; HOSTS=${3:-4}; FILL=0 ;;
@@ -39,21 +40,8 @@ fi
 stamp "generating $ARTICLES articles on $HOSTS hosts"
 rm -rf "$OUT/site"
 python3 bench/crawl/gensite.py "$OUT/site" --articles "$ARTICLES" --hosts "$HOSTS" --port $PORT
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-CONF=$OUT/nginx.conf
-{
-  echo "worker_processes 1; daemon on; pid $OUT/nginx.pid; error_log $OUT/nginx-error.log;"
-  echo "events { worker_connections 1024; }"
-  echo "http { access_log off; sendfile on; keepalive_requests 100000; default_type text/html;"
-  while read -r host; do
-    echo "  server { listen $host; root $OUT/site/${host/:/_}; etag on; }"
-  done < "$OUT/site/hosts.txt"
-  echo "}"
-} > "$CONF"
-if [ -f "$OUT/nginx.pid" ]; then kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true; sleep 0.3; fi
-"$NGINX" -c "$CONF" -p "$OUT"
-trap '"$NGINX" -c "$CONF" -p "$OUT" -s stop 2>/dev/null || true' EXIT
-sleep 0.5
+site_start "$OUT"
+trap 'site_stop "$OUT"' EXIT
 
 # crawl STORE LOG: one `crawl --once` into STORE, the writer's batch events logged as JSON to LOG; prints
 # measure.py's JSON line.
