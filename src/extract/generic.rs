@@ -163,10 +163,11 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
-/// Whether scoring drops an element as chrome. Always: a figure, figure caption, photo credit or reader
-/// comment (by tag, class or id). When `unlikely` is set, also what looks like page chrome by tag, role,
-/// class or id (navigation, sharing, related lists…), unless the class also suggests content. The class
-/// and id are read once and the regexes run only on elements that carry one.
+/// Whether scoring drops an element as chrome outright. Always: a figure, figure caption, photo credit or
+/// reader comment (by tag, class or id). When `unlikely` is set, also navigation and other page chrome by
+/// tag or role, and lists, tables and other non-wrapper elements whose class or id names them chrome
+/// (on a wrapper such a name is weighed later: [`is_chrome_named`]). The class and id are read once and
+/// the regexes run only on elements that carry one.
 fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     let name = el.name();
     if matches!(name, "figcaption" | "figure") {
@@ -196,8 +197,41 @@ fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     CAPTION_OR_COMMENT.is_match(&ci)
         || (unlikely
             && !matches!(name, "article" | "a")
+            && !matches!(name, "div" | "section" | "td" | "span" | "font" | "center")
             && UNLIKELY.is_match(&ci)
             && !MAYBE.is_match(&ci))
+}
+
+/// Whether the element's class or id alone names it page chrome (`sidebar`, `widget`, `sharing`…) when
+/// `unlikely` is set, unless the class also suggests content. Such a name on a wrapper (`div`, `section`,
+/// `td`, inline wrappers) is only a hint: scoring keeps the wrapper after all when its text reads as an
+/// article (see [`reads_as_article`]); templates put whole articles in an `above-footer` or a
+/// `widget Blog`. On a list, a table or a paragraph (a gallery's `legends`, a `related` list) it is final.
+fn is_chrome_named(el: &scraper::node::Element, unlikely: bool) -> bool {
+    let name = el.name();
+    if !unlikely || !matches!(name, "div" | "section" | "td" | "span" | "font" | "center") {
+        return false;
+    }
+    if el.attr("class").is_none() && el.attr("id").is_none() {
+        return false;
+    }
+    let ci = class_id(el);
+    UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci)
+}
+
+/// Weighted text length from which a chrome-named element may be an article after all.
+const ARTICLE_WEIGHT: u32 = 1200;
+
+/// Whether a subtree's text reads as an article rather than page chrome: long, several paragraphs,
+/// punctuated like prose and barely linked. Sidebars, share bars, widgets and navigation never are;
+/// a documentation section whose id happens to say `sharing-…`, or a blog engine's `widget Blog`
+/// that holds the posts, is.
+fn reads_as_article(s: &Stats) -> bool {
+    s.weight >= ARTICLE_WEIGHT
+        && s.paras >= 3
+        && s.punct >= 20
+        && s.link_density() < 0.2
+        && f64::from(s.punct) * 120.0 >= f64::from(s.weight)
 }
 
 fn class_weight(el: &scraper::node::Element) -> f64 {
@@ -248,11 +282,14 @@ impl<'a> Scorer<'a> {
             || is_chrome(el, self.strip_unlikely)
     }
 
-    /// Post-order statistics over the whole document, iterative.
+    /// Post-order statistics over the whole document, iterative. An element whose class or id names it
+    /// chrome is measured like any other and dropped on the way out unless its text reads as an article
+    /// (its descendants' statistics go with it, so nothing below it is scored).
     fn collect(&mut self, root: NodeRef<'_, Node>) {
-        let mut stack: Vec<(NodeRef<'_, Node>, usize, bool)> = vec![(root, 0, false)];
+        // (node, depth, leaving, chrome-named)
+        let mut stack: Vec<(NodeRef<'_, Node>, usize, bool, bool)> = vec![(root, 0, false, false)];
         let mut acc: Vec<Stats> = vec![Stats::default()];
-        while let Some((node, depth, leaving)) = stack.pop() {
+        while let Some((node, depth, leaving, named)) = stack.pop() {
             match node.value() {
                 Node::Text(t) => {
                     let s = text_stats(t);
@@ -270,6 +307,13 @@ impl<'a> Scorer<'a> {
                         if el.name() == "p" {
                             s.paras += 1;
                         }
+                        if named && !reads_as_article(&s) {
+                            self.dropped.insert(node.id());
+                            for d in node.descendants().skip(1) {
+                                self.stats.remove(&d.id());
+                            }
+                            continue;
+                        }
                         self.stats.insert(node.id(), s);
                         if let Some(top) = acc.last_mut() {
                             top.add(&s);
@@ -281,13 +325,14 @@ impl<'a> Scorer<'a> {
                         continue;
                     }
                     acc.push(Stats::default());
-                    stack.push((node, depth, true));
+                    let named = is_chrome_named(el, self.strip_unlikely);
+                    stack.push((node, depth, true, named));
                     if depth < MAX_DEPTH {
-                        stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
+                        stack.extend(node.children().rev().map(|c| (c, depth + 1, false, false)));
                     }
                 }
                 Node::Document | Node::Fragment => {
-                    stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
+                    stack.extend(node.children().rev().map(|c| (c, depth + 1, false, false)));
                 }
                 _ => {}
             }
@@ -545,6 +590,50 @@ fn lift_only_child(doc: &Html, scorer: &Scorer<'_>, mut id: NodeId) -> NodeId {
     id
 }
 
+/// The element's tag name, or nothing for other nodes.
+fn tag_of<'a>(n: NodeRef<'a, Node>) -> &'a str {
+    n.value().as_element().map_or("", |e| e.name())
+}
+
+/// Longest weighted text of a heading that [`join_inner_blocks`] takes for a section title.
+const HEADING_WEIGHT: u32 = 300;
+
+/// Articles cut into sections put each section's heading, and the lists and tables that belong to the
+/// text, beside the paragraphs' containers rather than inside them; on their own these score too low to
+/// join the body. Given the best container's element siblings in page order (with whether each joined
+/// on its own score), this also takes:
+/// - a heading (`h2`–`h6`, short, barely linked) whose next sibling joined: the title of the section
+///   that follows;
+/// - a list, definition list or table that sits between two joined siblings (headings taken above
+///   count) and reads as text, not navigation: link density under 0.2.
+///
+/// Link-dense lists are navigation and stay out wherever they sit.
+fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> Vec<bool> {
+    let mut joined: Vec<bool> = row.iter().map(|(_, j)| *j).collect();
+    for i in 0..row.len() {
+        let (node, on_own) = &row[i];
+        if *on_own || !matches!(tag_of(*node), "h2" | "h3" | "h4" | "h5" | "h6") {
+            continue;
+        }
+        let st = scorer.get(node.id());
+        if st.weight <= HEADING_WEIGHT && st.link_density() < 0.3 && row.get(i + 1).is_some_and(|r| r.1) {
+            joined[i] = true;
+        }
+    }
+    let with_headings = joined.clone();
+    for i in 1..row.len().saturating_sub(1) {
+        let (node, on_own) = &row[i];
+        if *on_own || !matches!(tag_of(*node), "ul" | "ol" | "dl" | "table") {
+            continue;
+        }
+        let st = scorer.get(node.id());
+        if st.link_density() < 0.2 && with_headings[i - 1] && with_headings[i + 1] {
+            joined[i] = true;
+        }
+    }
+    joined
+}
+
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
     let mut scorer = Scorer::new(exclude, strip_unlikely);
     let root = doc.tree.root();
@@ -658,9 +747,11 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             _ => vec![best_node],
         }
     };
+    // Each element sibling with text, and whether it joins the body on its own score.
+    let mut row: Vec<(NodeRef<'_, Node>, bool)> = Vec::new();
     for sib in siblings {
         if sib.id() == best_id {
-            parts.push(sib.id());
+            row.push((sib, true));
             continue;
         }
         let Some(el) = sib.value().as_element() else {
@@ -670,6 +761,9 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             continue;
         }
         let st = scorer.get(sib.id());
+        if st.weight == 0 {
+            continue;
+        }
         let mut bonus = 0.0;
         if !best_class.is_empty() && el.attr("class") == Some(best_class) {
             bonus += best_score * 0.2;
@@ -684,10 +778,15 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         } else {
             false
         };
-        if append {
-            parts.push(sib.id());
-        }
+        row.push((sib, append));
     }
+    let joined = join_inner_blocks(&scorer, &row);
+    parts.extend(
+        row.iter()
+            .zip(joined)
+            .filter(|(_, j)| *j)
+            .map(|((n, _), _)| n.id()),
+    );
 
     let mut paragraphs = Vec::new();
     for id in &parts {
