@@ -616,7 +616,10 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
             continue;
         }
         let st = scorer.get(node.id());
-        if st.weight <= HEADING_WEIGHT && st.link_density() < 0.3 && row.get(i + 1).is_some_and(|r| r.1) {
+        if st.weight <= HEADING_WEIGHT
+            && st.link_density() < 0.3
+            && row.get(i + 1).is_some_and(|r| r.1)
+        {
             joined[i] = true;
         }
     }

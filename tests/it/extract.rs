@@ -884,3 +884,102 @@ fn chunks_wrapped_in_bare_spans_are_all_body() {
     }
     assert!(!text.contains("Leaf Group"), "{:?}", a.paragraphs);
 }
+
+/// Reads a gzipped page from `tests/data/readability-testpages/` and extracts it without a profile.
+fn readability_page(name: &str, u: &str) -> Vec<String> {
+    let gz = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/readability-testpages")
+            .join(name),
+    )
+    .unwrap();
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut html).unwrap();
+    let u = url(u);
+    extract::extract_article(&html, &u, Profiles::builtin().for_url(&u))
+        .unwrap()
+        .article
+        .paragraphs
+}
+
+/// A documentation page cut into `div.section`s, two of whose ids (`sharing-with-a-single-developer`,
+/// `sharing-with-multiple-developers-code-review`) match the chrome names (a real page: readability's
+/// `mercurial`). Their text reads as an article, so they stay body, headings included; the link-dense
+/// table of contents stays out.
+#[test]
+fn sections_whose_ids_name_chrome_stay_body_when_they_read_as_text() {
+    let p = readability_page(
+        "mercurial.source.html.gz",
+        "https://www.mercurial-scm.org/doc/evolve/sharing.html",
+    );
+    let text = p.join("\n");
+    for want in [
+        "Sharing with a single developer",
+        "The key to shared mutable history is to keep your changesets in draft phase",
+        "Sharing with multiple developers: code review",
+        "Code review is a good use case for sharing mutable history",
+        "Getting into trouble with shared mutable history",
+        "Mutable history is a powerful tool.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in {p:#?}");
+    }
+    assert!(!p.iter().any(|l| l == "Contents"), "{p:#?}");
+}
+
+/// A template that puts the whole post inside a wrapper whose class names chrome (`above-footer`):
+/// the wrapper's text reads as an article (long, punctuated, several paragraphs, barely linked), so
+/// it is the body, not only the shorter teaser beside it. The link-dense sidebar stays out.
+#[test]
+fn an_article_inside_a_chrome_named_wrapper_is_still_the_body() {
+    let teaser = (20..24).map(sentence).collect::<Vec<_>>().join(" ");
+    let post: String = (0..10).map(|i| format!("<p>{}</p>", sentence(i))).collect();
+    let body = format!(
+        "<div class=\"teaser\"><p>{teaser}</p></div>\
+         <div class=\"above-footer\"><div class=\"post\">{post}</div></div>"
+    );
+    let p = generic_paragraphs(&body);
+    for i in 0..10 {
+        assert!(p.contains(&sentence(i)), "missing paragraph {i} in {p:#?}");
+    }
+    assert!(!p.iter().any(|l| l.contains("Another story")), "{p:#?}");
+}
+
+/// An article cut into parts, with a short plain list between two parts and a section heading before
+/// one, as siblings of the parts rather than inside one: the list and the heading are body, in page
+/// order; a list of links between two parts is navigation and stays out.
+#[test]
+fn headings_and_text_lists_between_the_body_parts_join_it() {
+    let part = |r: std::ops::Range<usize>| -> String {
+        r.map(|i| format!("<p>{}</p>", sentence(i))).collect()
+    };
+    let body = format!(
+        "<div>\
+           <div><div>{}</div></div>\
+           <ul><li>Wages up 5%.</li><li>Shorter shifts.</li><li>Safety reps.</li></ul>\
+           <div><div>{}</div></div>\
+           <h2>What the agreement covers</h2>\
+           <div><div>{}</div></div>\
+           <ul><li><a href=\"/x\">Read also: the strike</a></li><li><a href=\"/y\">Read also: the talks</a></li></ul>\
+           <div><div>{}</div></div>\
+         </div>",
+        part(0..3),
+        part(3..6),
+        part(6..9),
+        part(9..12)
+    );
+    let p = generic_paragraphs(&body);
+    let at = |s: &str| p.iter().position(|l| l == s);
+    let pos = |s: &str| at(s).unwrap_or_else(|| panic!("no {s:?} in {p:#?}"));
+    let item = pos("Wages up 5%.");
+    assert!(
+        pos(&sentence(2)) < item && item < pos(&sentence(3)),
+        "{p:#?}"
+    );
+    let heading = pos("What the agreement covers");
+    assert!(
+        pos(&sentence(5)) < heading && heading < pos(&sentence(6)),
+        "{p:#?}"
+    );
+    pos(&sentence(11));
+    assert!(!p.iter().any(|l| l.contains("Read also")), "{p:#?}");
+}
