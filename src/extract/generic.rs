@@ -602,36 +602,47 @@ const HEADING_WEIGHT: u32 = 300;
 /// text, beside the paragraphs' containers rather than inside them; on their own these score too low to
 /// join the body. Given the best container's element siblings in page order (with whether each joined
 /// on its own score), this also takes:
-/// - a heading (`h2`–`h6`, short, barely linked) whose next sibling joined: the title of the section
-///   that follows;
-/// - a list, definition list or table that sits between two joined siblings (headings taken above
-///   count) and reads as text, not navigation: link density under 0.2.
+/// - a section heading (`h2`–`h6`, short, barely linked) whose next sibling joined: the title of the
+///   section that follows;
+/// - a run of section headings and lists, definition lists or tables that read as text, not navigation
+///   (link density under 0.2), that sits between two siblings that joined: a section's title, its list,
+///   the next section's title… all belong to the article around them, so the run joins as a whole.
 ///
-/// Link-dense lists are navigation and stay out wherever they sit.
+/// Link-dense lists are navigation and stay out wherever they sit, and so does a run that anything
+/// else (a short paragraph, a box that did not join) breaks.
 fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> Vec<bool> {
-    let mut joined: Vec<bool> = row.iter().map(|(_, j)| *j).collect();
-    for i in 0..row.len() {
-        let (node, on_own) = &row[i];
-        if *on_own || !matches!(tag_of(*node), "h2" | "h3" | "h4" | "h5" | "h6") {
-            continue;
-        }
-        let st = scorer.get(node.id());
-        if st.weight <= HEADING_WEIGHT
+    let on_own: Vec<bool> = row.iter().map(|(_, j)| *j).collect();
+    let is_heading = |n: NodeRef<'_, Node>| -> bool {
+        let st = scorer.get(n.id());
+        matches!(tag_of(n), "h2" | "h3" | "h4" | "h5" | "h6")
+            && st.weight <= HEADING_WEIGHT
             && st.link_density() < 0.3
-            && row.get(i + 1).is_some_and(|r| r.1)
-        {
+    };
+    let is_text_list = |n: NodeRef<'_, Node>| -> bool {
+        matches!(tag_of(n), "ul" | "ol" | "dl" | "table") && scorer.get(n.id()).link_density() < 0.2
+    };
+    let mut joined = on_own.clone();
+    for (i, (node, own)) in row.iter().enumerate() {
+        if !own && is_heading(*node) && on_own.get(i + 1) == Some(&true) {
             joined[i] = true;
         }
     }
-    let with_headings = joined.clone();
-    for i in 1..row.len().saturating_sub(1) {
-        let (node, on_own) = &row[i];
-        if *on_own || !matches!(tag_of(*node), "ul" | "ol" | "dl" | "table") {
+    let mut i = 0;
+    while i < row.len() {
+        if on_own[i] {
+            i += 1;
             continue;
         }
-        let st = scorer.get(node.id());
-        if st.link_density() < 0.2 && with_headings[i - 1] && with_headings[i + 1] {
-            joined[i] = true;
+        let start = i;
+        while i < row.len() && !on_own[i] && (is_heading(row[i].0) || is_text_list(row[i].0)) {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+            continue;
+        }
+        if start > 0 && on_own[start - 1] && on_own.get(i) == Some(&true) {
+            joined[start..i].fill(true);
         }
     }
     joined

@@ -1047,3 +1047,46 @@ fn a_chrome_named_caption_list_between_the_body_parts_stays_out() {
         "{p:#?}"
     );
 }
+
+/// A section heading followed by the section's list (or table) and then the section's paragraphs,
+/// between two parts of the report: the heading waits on the part after it, the list on the parts
+/// beside it, so neither alone joins; as a run of headings and text-like lists between two parts that
+/// joined, they all do, in page order. A table of figures between two headings joins the same way.
+#[test]
+fn a_run_of_headings_and_lists_between_the_body_parts_joins_it() {
+    let body = format!(
+        "<div class=\"detail\">\
+           <div>{}</div>\
+           <h2>协议主要内容</h2>\
+           <ul><li>工资增幅不低于5%</li><li>月加班不超36小时</li><li>每年两次安全培训</li></ul>\
+           <div>{}</div>\
+           <h3>各行业签约情况</h3>\
+           <table><tr><td>餐饮业</td><td>3.2万人</td></tr><tr><td>建筑业</td><td>5.1万人</td></tr></table>\
+           <h3>下一步工作</h3>\
+           <div>{}</div>\
+         </div>",
+        zh_part(0..8),
+        zh_part(8..11),
+        zh_part(11..14)
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |s: &str| {
+        p.iter()
+            .position(|l| l.contains(s))
+            .unwrap_or_else(|| panic!("no {s:?} in {p:#?}"))
+    };
+    let order = [
+        pos(ZH_REPORT[7]),
+        pos("协议主要内容"),
+        pos("工资增幅不低于5%"),
+        pos("每年两次安全培训"),
+        pos(ZH_REPORT[8]),
+        pos(ZH_REPORT[10]),
+        pos("各行业签约情况"),
+        pos("建筑业"),
+        pos("下一步工作"),
+        pos(ZH_REPORT[11]),
+        pos(ZH_REPORT[13]),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+}
