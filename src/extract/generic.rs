@@ -468,8 +468,46 @@ const REPEAT_LEVELS: usize = 3;
 /// same tag and class. When the best container's tag and class recur near it (under an ancestor at most
 /// [`REPEAT_LEVELS`] up, at the same place below it: the same tags and classes between, bare inline
 /// wrappers aside) on other kept elements that carry punctuated,
-/// barely linked text, all of them (in page order) are the body. Returns no parts when the best container has no class or no repeat.
+/// barely linked text, all of them (in page order) are the body. When no exact repeat turns up, templates
+/// that give each block its own modifier classes are matched loosely (see [`repeated_parts_with`]).
+/// Returns no parts when the best container has no class or no repeat.
 fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
+    let exact = repeated_parts_with(scorer, best, false);
+    if exact.is_empty() {
+        repeated_parts_with(scorer, best, true)
+    } else {
+        exact
+    }
+}
+
+/// How far up [`repeated_parts`] looks when it matches classes loosely.
+const LOOSE_REPEAT_LEVELS: usize = 5;
+/// How many chunks a loose match must find.
+const LOOSE_REPEATS: usize = 3;
+
+/// Whether two class attributes name the same kind of element: equal or, when `loose`, sharing a class
+/// (`article-text c-gray-1` and `article-text c-gray-1 Array`, or a layout cell with and without a
+/// modifier class).
+fn classes_alike(a: Option<&str>, b: Option<&str>, loose: bool) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) if loose => x
+            .split_whitespace()
+            .any(|t| y.split_whitespace().any(|u| u == t)),
+        _ => a == b,
+    }
+}
+
+/// [`repeated_parts`], matching classes exactly or (`loose`) by a shared class, then further up (at most
+/// [`LOOSE_REPEAT_LEVELS`]) and only when at least [`LOOSE_REPEATS`] chunks turn up: templates that give each
+/// block of an article its own modifier classes.
+fn repeated_parts_with(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, loose: bool) -> Vec<NodeId> {
+    let levels = if loose {
+        LOOSE_REPEAT_LEVELS
+    } else {
+        REPEAT_LEVELS
+    };
+    // A loose match already asks for more chunks; a chunk of it may be one short paragraph.
+    let (min_weight, min_punct) = if loose { (50, 1) } else { (200, 5) };
     let Some(bel) = best.value().as_element() else {
         return Vec::new();
     };
@@ -479,7 +517,7 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     let mut found: Vec<NodeId> = Vec::new();
     let best_shape = {
         let mut shape = Vec::new();
-        for a in best.ancestors().take(REPEAT_LEVELS) {
+        for a in best.ancestors().take(levels) {
             if let Some(el) = a.value().as_element() {
                 if !is_bare_wrapper(el) {
                     shape.push((el.name(), el.attr("class")));
@@ -490,7 +528,7 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     };
     let mut shape_len = 0;
     for (level, anc) in best.ancestors().enumerate() {
-        if level >= REPEAT_LEVELS {
+        if level >= levels {
             break;
         }
         let Some(ael) = anc.value().as_element() else {
@@ -508,7 +546,7 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
             let Some(el) = n.value().as_element() else {
                 continue;
             };
-            if el.name() != bel.name() || el.attr("class") != Some(class) {
+            if el.name() != bel.name() || !classes_alike(el.attr("class"), Some(class), loose) {
                 continue;
             }
             // Only kept nodes have statistics; a repeat inside another repeat is already covered.
@@ -516,9 +554,9 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
                 continue;
             };
             if n.id() != best.id()
-                && (path_shape(n, anc.id()) != best_shape[..level]
-                    || st.weight < 200
-                    || st.punct < 5
+                && (!shapes_alike(&path_shape(n, anc.id()), &best_shape[..level], loose)
+                    || st.weight < min_weight
+                    || st.punct < min_punct
                     || st.link_density() > 0.3)
             {
                 continue;
@@ -532,10 +570,18 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
             found = here;
         }
     }
-    if found.len() < 2 {
+    if found.len() < if loose { LOOSE_REPEATS } else { 2 } {
         return Vec::new();
     }
     found
+}
+
+/// Whether two [`path_shape`]s match: the same tags, with [`classes_alike`] classes.
+fn shapes_alike(a: &[(&str, Option<&str>)], b: &[(&str, Option<&str>)], loose: bool) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.0 == y.0 && classes_alike(x.1, y.1, loose))
 }
 
 /// An inline wrapper without class or id (`<span>`, `<font>`): templates wrap some chunks of an

@@ -1090,3 +1090,42 @@ fn a_run_of_headings_and_lists_between_the_body_parts_joins_it() {
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
 }
+
+/// A template that gives each block of the article its own modifier classes (`o-block pb-15`,
+/// `o-block pb-10 cf`, a cell with and without `move-up`, a `c-copy` text box with an extra `Array`),
+/// nesting each text box four levels below the element the blocks share: no exact repeat of the best
+/// container's place, and the blocks' own scores are far too low to join as siblings. The text boxes
+/// share their classes and their place, loosely, three times over, so they are all body, in page order;
+/// a related-stories block of links beside them stays out.
+#[test]
+fn article_blocks_whose_classes_differ_by_modifiers_are_all_body() {
+    let block = |modifier: &str, cell: &str, text: &str, r: std::ops::Range<usize>| -> String {
+        let ps: String = r.map(|i| format!("<p>{}</p>", sentence(i))).collect();
+        format!(
+            "<div class=\"o-block {modifier}\"><div class=\"grid\">\
+             <div class=\"grid__cell {cell}\"><div class=\"c-copy {text}\">{ps}</div></div></div></div>"
+        )
+    };
+    let body = format!(
+        "<div class=\"o-stack\">{}{}\
+         <div class=\"o-block pb-10\"><div class=\"grid\"><div class=\"grid__cell col-8\">\
+         <ul class=\"story-list\"><li><a href=\"/s/1\">The strike in pictures</a></li>\
+         <li><a href=\"/s/2\">Five things to know about the talks</a></li></ul></div></div></div>{}</div>",
+        block("pb-15", "col-8", "c-gray-1", 0..5),
+        block("pb-10 cf", "move-up col-8", "c-gray-1 Array", 5..6),
+        block("pb-10", "col-8", "c-gray-1", 6..8),
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |i: usize| {
+        p.iter()
+            .position(|l| *l == sentence(i))
+            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
+    };
+    let order: Vec<usize> = (0..8).map(pos).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("in pictures") || l.contains("Five things")),
+        "{p:#?}"
+    );
+}
