@@ -163,10 +163,11 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
-/// Whether scoring drops an element as chrome. Always: a figure, figure caption, photo credit or reader
-/// comment (by tag, class or id). When `unlikely` is set, also what looks like page chrome by tag, role,
-/// class or id (navigation, sharing, related lists…), unless the class also suggests content. The class
-/// and id are read once and the regexes run only on elements that carry one.
+/// Whether scoring drops an element as chrome outright. Always: a figure, figure caption, photo credit or
+/// reader comment (by tag, class or id). When `unlikely` is set, also navigation and other page chrome by
+/// tag or role, and lists, tables and other non-wrapper elements whose class or id names them chrome
+/// (on a wrapper such a name is weighed later: [`is_chrome_named`]). The class and id are read once and
+/// the regexes run only on elements that carry one.
 fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     let name = el.name();
     if matches!(name, "figcaption" | "figure") {
@@ -196,8 +197,41 @@ fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     CAPTION_OR_COMMENT.is_match(&ci)
         || (unlikely
             && !matches!(name, "article" | "a")
+            && !matches!(name, "div" | "section" | "td" | "span" | "font" | "center")
             && UNLIKELY.is_match(&ci)
             && !MAYBE.is_match(&ci))
+}
+
+/// Whether the element's class or id alone names it page chrome (`sidebar`, `widget`, `sharing`…) when
+/// `unlikely` is set, unless the class also suggests content. Such a name on a wrapper (`div`, `section`,
+/// `td`, inline wrappers) is only a hint: scoring keeps the wrapper after all when its text reads as an
+/// article (see [`reads_as_article`]); templates put whole articles in an `above-footer` or a
+/// `widget Blog`. On a list, a table or a paragraph (a gallery's `legends`, a `related` list) it is final.
+fn is_chrome_named(el: &scraper::node::Element, unlikely: bool) -> bool {
+    let name = el.name();
+    if !unlikely || !matches!(name, "div" | "section" | "td" | "span" | "font" | "center") {
+        return false;
+    }
+    if el.attr("class").is_none() && el.attr("id").is_none() {
+        return false;
+    }
+    let ci = class_id(el);
+    UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci)
+}
+
+/// Weighted text length from which a chrome-named element may be an article after all.
+const ARTICLE_WEIGHT: u32 = 1200;
+
+/// Whether a subtree's text reads as an article rather than page chrome: long, several paragraphs,
+/// punctuated like prose and barely linked. Sidebars, share bars, widgets and navigation never are;
+/// a documentation section whose id happens to say `sharing-…`, or a blog engine's `widget Blog`
+/// that holds the posts, is.
+fn reads_as_article(s: &Stats) -> bool {
+    s.weight >= ARTICLE_WEIGHT
+        && s.paras >= 3
+        && s.punct >= 20
+        && s.link_density() < 0.2
+        && f64::from(s.punct) * 120.0 >= f64::from(s.weight)
 }
 
 fn class_weight(el: &scraper::node::Element) -> f64 {
@@ -248,11 +282,14 @@ impl<'a> Scorer<'a> {
             || is_chrome(el, self.strip_unlikely)
     }
 
-    /// Post-order statistics over the whole document, iterative.
+    /// Post-order statistics over the whole document, iterative. An element whose class or id names it
+    /// chrome is measured like any other and dropped on the way out unless its text reads as an article
+    /// (its descendants' statistics go with it, so nothing below it is scored).
     fn collect(&mut self, root: NodeRef<'_, Node>) {
-        let mut stack: Vec<(NodeRef<'_, Node>, usize, bool)> = vec![(root, 0, false)];
+        // (node, depth, leaving, chrome-named)
+        let mut stack: Vec<(NodeRef<'_, Node>, usize, bool, bool)> = vec![(root, 0, false, false)];
         let mut acc: Vec<Stats> = vec![Stats::default()];
-        while let Some((node, depth, leaving)) = stack.pop() {
+        while let Some((node, depth, leaving, named)) = stack.pop() {
             match node.value() {
                 Node::Text(t) => {
                     let s = text_stats(t);
@@ -270,6 +307,13 @@ impl<'a> Scorer<'a> {
                         if el.name() == "p" {
                             s.paras += 1;
                         }
+                        if named && !reads_as_article(&s) {
+                            self.dropped.insert(node.id());
+                            for d in node.descendants().skip(1) {
+                                self.stats.remove(&d.id());
+                            }
+                            continue;
+                        }
                         self.stats.insert(node.id(), s);
                         if let Some(top) = acc.last_mut() {
                             top.add(&s);
@@ -281,13 +325,14 @@ impl<'a> Scorer<'a> {
                         continue;
                     }
                     acc.push(Stats::default());
-                    stack.push((node, depth, true));
+                    let named = is_chrome_named(el, self.strip_unlikely);
+                    stack.push((node, depth, true, named));
                     if depth < MAX_DEPTH {
-                        stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
+                        stack.extend(node.children().rev().map(|c| (c, depth + 1, false, false)));
                     }
                 }
                 Node::Document | Node::Fragment => {
-                    stack.extend(node.children().rev().map(|c| (c, depth + 1, false)));
+                    stack.extend(node.children().rev().map(|c| (c, depth + 1, false, false)));
                 }
                 _ => {}
             }
@@ -423,8 +468,46 @@ const REPEAT_LEVELS: usize = 3;
 /// same tag and class. When the best container's tag and class recur near it (under an ancestor at most
 /// [`REPEAT_LEVELS`] up, at the same place below it: the same tags and classes between, bare inline
 /// wrappers aside) on other kept elements that carry punctuated,
-/// barely linked text, all of them (in page order) are the body. Returns no parts when the best container has no class or no repeat.
+/// barely linked text, all of them (in page order) are the body. When no exact repeat turns up, templates
+/// that give each block its own modifier classes are matched loosely (see [`repeated_parts_with`]).
+/// Returns no parts when the best container has no class or no repeat.
 fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
+    let exact = repeated_parts_with(scorer, best, false);
+    if exact.is_empty() {
+        repeated_parts_with(scorer, best, true)
+    } else {
+        exact
+    }
+}
+
+/// How far up [`repeated_parts`] looks when it matches classes loosely.
+const LOOSE_REPEAT_LEVELS: usize = 5;
+/// How many chunks a loose match must find.
+const LOOSE_REPEATS: usize = 3;
+
+/// Whether two class attributes name the same kind of element: equal or, when `loose`, sharing a class
+/// (`article-text c-gray-1` and `article-text c-gray-1 Array`, or a layout cell with and without a
+/// modifier class).
+fn classes_alike(a: Option<&str>, b: Option<&str>, loose: bool) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) if loose => x
+            .split_whitespace()
+            .any(|t| y.split_whitespace().any(|u| u == t)),
+        _ => a == b,
+    }
+}
+
+/// [`repeated_parts`], matching classes exactly or (`loose`) by a shared class, then further up (at most
+/// [`LOOSE_REPEAT_LEVELS`]) and only when at least [`LOOSE_REPEATS`] chunks turn up: templates that give each
+/// block of an article its own modifier classes.
+fn repeated_parts_with(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, loose: bool) -> Vec<NodeId> {
+    let levels = if loose {
+        LOOSE_REPEAT_LEVELS
+    } else {
+        REPEAT_LEVELS
+    };
+    // A loose match already asks for more chunks; a chunk of it may be one short paragraph.
+    let (min_weight, min_punct) = if loose { (50, 1) } else { (200, 5) };
     let Some(bel) = best.value().as_element() else {
         return Vec::new();
     };
@@ -434,7 +517,7 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     let mut found: Vec<NodeId> = Vec::new();
     let best_shape = {
         let mut shape = Vec::new();
-        for a in best.ancestors().take(REPEAT_LEVELS) {
+        for a in best.ancestors().take(levels) {
             if let Some(el) = a.value().as_element() {
                 if !is_bare_wrapper(el) {
                     shape.push((el.name(), el.attr("class")));
@@ -445,7 +528,7 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     };
     let mut shape_len = 0;
     for (level, anc) in best.ancestors().enumerate() {
-        if level >= REPEAT_LEVELS {
+        if level >= levels {
             break;
         }
         let Some(ael) = anc.value().as_element() else {
@@ -463,7 +546,7 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
             let Some(el) = n.value().as_element() else {
                 continue;
             };
-            if el.name() != bel.name() || el.attr("class") != Some(class) {
+            if el.name() != bel.name() || !classes_alike(el.attr("class"), Some(class), loose) {
                 continue;
             }
             // Only kept nodes have statistics; a repeat inside another repeat is already covered.
@@ -471,9 +554,9 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
                 continue;
             };
             if n.id() != best.id()
-                && (path_shape(n, anc.id()) != best_shape[..level]
-                    || st.weight < 200
-                    || st.punct < 5
+                && (!shapes_alike(&path_shape(n, anc.id()), &best_shape[..level], loose)
+                    || st.weight < min_weight
+                    || st.punct < min_punct
                     || st.link_density() > 0.3)
             {
                 continue;
@@ -487,10 +570,18 @@ fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
             found = here;
         }
     }
-    if found.len() < 2 {
+    if found.len() < if loose { LOOSE_REPEATS } else { 2 } {
         return Vec::new();
     }
     found
+}
+
+/// Whether two [`path_shape`]s match: the same tags, with [`classes_alike`] classes.
+fn shapes_alike(a: &[(&str, Option<&str>)], b: &[(&str, Option<&str>)], loose: bool) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.0 == y.0 && classes_alike(x.1, y.1, loose))
 }
 
 /// An inline wrapper without class or id (`<span>`, `<font>`): templates wrap some chunks of an
@@ -543,6 +634,64 @@ fn lift_only_child(doc: &Html, scorer: &Scorer<'_>, mut id: NodeId) -> NodeId {
         id = parent.id();
     }
     id
+}
+
+/// The element's tag name, or nothing for other nodes.
+fn tag_of<'a>(n: NodeRef<'a, Node>) -> &'a str {
+    n.value().as_element().map_or("", |e| e.name())
+}
+
+/// Longest weighted text of a heading that [`join_inner_blocks`] takes for a section title.
+const HEADING_WEIGHT: u32 = 300;
+
+/// Articles cut into sections put each section's heading, and the lists and tables that belong to the
+/// text, beside the paragraphs' containers rather than inside them; on their own these score too low to
+/// join the body. Given the best container's element siblings in page order (with whether each joined
+/// on its own score), this also takes:
+/// - a section heading (`h2`–`h6`, short, barely linked) whose next sibling joined: the title of the
+///   section that follows;
+/// - a run of section headings and lists, definition lists or tables that read as text, not navigation
+///   (link density under 0.2), that sits between two siblings that joined: a section's title, its list,
+///   the next section's title… all belong to the article around them, so the run joins as a whole.
+///
+/// Link-dense lists are navigation and stay out wherever they sit, and so does a run that anything
+/// else (a short paragraph, a box that did not join) breaks.
+fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> Vec<bool> {
+    let on_own: Vec<bool> = row.iter().map(|(_, j)| *j).collect();
+    let is_heading = |n: NodeRef<'_, Node>| -> bool {
+        let st = scorer.get(n.id());
+        matches!(tag_of(n), "h2" | "h3" | "h4" | "h5" | "h6")
+            && st.weight <= HEADING_WEIGHT
+            && st.link_density() < 0.3
+    };
+    let is_text_list = |n: NodeRef<'_, Node>| -> bool {
+        matches!(tag_of(n), "ul" | "ol" | "dl" | "table") && scorer.get(n.id()).link_density() < 0.2
+    };
+    let mut joined = on_own.clone();
+    for (i, (node, own)) in row.iter().enumerate() {
+        if !own && is_heading(*node) && on_own.get(i + 1) == Some(&true) {
+            joined[i] = true;
+        }
+    }
+    let mut i = 0;
+    while i < row.len() {
+        if on_own[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < row.len() && !on_own[i] && (is_heading(row[i].0) || is_text_list(row[i].0)) {
+            i += 1;
+        }
+        if i == start {
+            i += 1;
+            continue;
+        }
+        if start > 0 && on_own[start - 1] && on_own.get(i) == Some(&true) {
+            joined[start..i].fill(true);
+        }
+    }
+    joined
 }
 
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
@@ -658,9 +807,11 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             _ => vec![best_node],
         }
     };
+    // Each element sibling with text, and whether it joins the body on its own score.
+    let mut row: Vec<(NodeRef<'_, Node>, bool)> = Vec::new();
     for sib in siblings {
         if sib.id() == best_id {
-            parts.push(sib.id());
+            row.push((sib, true));
             continue;
         }
         let Some(el) = sib.value().as_element() else {
@@ -670,6 +821,9 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             continue;
         }
         let st = scorer.get(sib.id());
+        if st.weight == 0 {
+            continue;
+        }
         let mut bonus = 0.0;
         if !best_class.is_empty() && el.attr("class") == Some(best_class) {
             bonus += best_score * 0.2;
@@ -684,10 +838,15 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         } else {
             false
         };
-        if append {
-            parts.push(sib.id());
-        }
+        row.push((sib, append));
     }
+    let joined = join_inner_blocks(&scorer, &row);
+    parts.extend(
+        row.iter()
+            .zip(joined)
+            .filter(|(_, j)| *j)
+            .map(|((n, _), _)| n.id()),
+    );
 
     let mut paragraphs = Vec::new();
     for id in &parts {

@@ -884,3 +884,248 @@ fn chunks_wrapped_in_bare_spans_are_all_body() {
     }
     assert!(!text.contains("Leaf Group"), "{:?}", a.paragraphs);
 }
+
+/// Reads a gzipped page from `tests/data/readability-testpages/` and extracts it without a profile.
+fn readability_page(name: &str, u: &str) -> Vec<String> {
+    let gz = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/readability-testpages")
+            .join(name),
+    )
+    .unwrap();
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut html).unwrap();
+    let u = url(u);
+    extract::extract_article(&html, &u, Profiles::builtin().for_url(&u))
+        .unwrap()
+        .article
+        .paragraphs
+}
+
+/// A documentation page cut into `div.section`s, two of whose ids (`sharing-with-a-single-developer`,
+/// `sharing-with-multiple-developers-code-review`) match the chrome names (a real page: readability's
+/// `mercurial`). Their text reads as an article, so they stay body, headings included; the link-dense
+/// table of contents stays out.
+#[test]
+fn sections_whose_ids_name_chrome_stay_body_when_they_read_as_text() {
+    let p = readability_page(
+        "mercurial.source.html.gz",
+        "https://www.mercurial-scm.org/doc/evolve/sharing.html",
+    );
+    let text = p.join("\n");
+    for want in [
+        "Sharing with a single developer",
+        "The key to shared mutable history is to keep your changesets in draft phase",
+        "Sharing with multiple developers: code review",
+        "Code review is a good use case for sharing mutable history",
+        "Getting into trouble with shared mutable history",
+        "Mutable history is a powerful tool.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in {p:#?}");
+    }
+    assert!(!p.iter().any(|l| l == "Contents"), "{p:#?}");
+}
+
+/// A Blogger template puts the post inside `div.widget.Blog`, a wrapper whose class names chrome, while
+/// a featured-post box higher up carries a long excerpt of another story. The wrapper's text reads as an
+/// article (long, punctuated, several paragraphs, barely linked), so the post is the body, not the
+/// excerpt; the link-dense sidebar stays out. (Dropping every chrome-named wrapper leaves the excerpt,
+/// long enough to pass for a body, as the best candidate.)
+#[test]
+fn an_article_inside_a_chrome_named_wrapper_is_still_the_body() {
+    let excerpt = "Featured: the city's bus drivers voted on Monday to accept the transport authority's \
+        revised offer, ending a dispute over rosters and rest breaks that had run since the spring. \
+        The offer raises basic pay by four per cent this year and three per cent next year, adds a \
+        paid meal break to every shift longer than six hours and sets up a joint committee on \
+        fatigue. Union officials said turnout in the ballot was the highest in a decade, and that \
+        members had backed the deal by a large majority after a month of depot meetings. \
+        The authority said the first new rosters would start in September, once the fatigue \
+        committee has met, and that drivers' back pay would arrive with the July wages.";
+    let post: String = (0..12).map(|i| format!("<p>{}</p>", sentence(i))).collect();
+    let body = format!(
+        "<div class=\"featured-post\"><h3>Featured post</h3><p>{excerpt}</p></div>\
+         <div class=\"widget Blog\" id=\"Blog1\"><div class=\"blog-posts hfeed\">\
+           <div class=\"post hentry\"><h3 class=\"post-title\">Union signs a new agreement</h3>\
+           <div class=\"post-body entry-content\">{post}</div></div></div></div>"
+    );
+    let p = generic_paragraphs(&body);
+    for i in 0..12 {
+        assert!(p.contains(&sentence(i)), "missing paragraph {i} in {p:#?}");
+    }
+    assert!(!p.iter().any(|l| l.contains("bus drivers")), "{p:#?}");
+    assert!(!p.iter().any(|l| l.contains("Another story")), "{p:#?}");
+}
+
+/// Paragraphs of a Chinese union news report, for the fixtures below.
+const ZH_REPORT: [&str; 14] = [
+    "3月18日，市总工会与市企业联合会在市职工服务中心召开会议，共同签订了新一轮行业工资集体协议，覆盖全市一百二十多家企业的三万余名职工。",
+    "据介绍，本轮协商历时三周，职工方代表先后走访了二十多家企业，收集意见建议四百余条，并就工资增长幅度、加班费计算基数等问题与企业方反复磋商。",
+    "协议约定，今年行业职工工资平均增长幅度不低于百分之五，一线职工的增幅不低于企业平均水平，新入职职工的试用期工资不得低于转正工资的百分之八十。",
+    "市总工会有关负责人表示，工资集体协商是维护职工劳动经济权益的重要途径，工会将督促企业逐条落实协议内容，对不履行协议的企业依法提出整改意见。",
+    "企业方代表认为，协议兼顾了职工诉求和企业承受能力，有助于稳定职工队伍、减少人员流失，企业将把协议内容纳入年度经营计划，按时足额兑现。",
+    "在工时方面，协议要求企业严格执行国家工时制度，确需延长工作时间的，应当与工会和职工协商，每月延长时间累计不得超过三十六小时，并依法支付加班工资。",
+    "在劳动安全方面，协议规定企业每年至少组织两次安全生产培训，为一线职工配备符合国家标准的劳动防护用品，并为高温作业岗位发放防暑降温费。",
+    "协议还明确，企业应当设立有职工代表参加的劳动安全卫生监督小组，定期开展隐患排查，职工发现事故隐患有权向企业和工会报告，企业不得因此打击报复。",
+    "签约仪式后，部分职工代表表示，以前遇到加班费算得不清楚的情况，只能自己去找人事部门，现在有了协议，心里更踏实了，维权也有了依据。",
+    "下一步，市总工会将会同人社部门组成联合检查组，对协议履行情况开展专项检查，并将检查结果向职工公开，接受职工监督。",
+    "市总工会还将推动更多行业开展工资集体协商，力争到年底全市建会企业工资集体协商覆盖率达到百分之九十以上，让更多职工分享发展成果。",
+    "此外，工会将加强协商指导员队伍建设，通过业务培训和案例交流，提升基层工会干部的协商能力，帮助职工方代表敢谈判、会谈判。",
+    "据了解，该市自2010年起推行行业性工资集体协商，目前已有餐饮、建筑、物流等十二个行业签订了行业工资集体协议，惠及职工二十余万人。",
+    "市人社局有关负责人表示，将把行业工资集体协议的履行情况纳入劳动保障监察范围，对拖欠、克扣职工工资的行为依法查处，切实保障职工合法权益。",
+];
+
+/// The report's paragraphs `r` as `<p>`s.
+fn zh_part(r: std::ops::Range<usize>) -> String {
+    ZH_REPORT[r].iter().map(|t| format!("<p>{t}</p>")).collect()
+}
+
+/// A Chinese report cut into parts of unequal length (the first holds most of the text, so it, not
+/// their wrapper, is the best container, and the later parts join as its siblings on their own scores),
+/// with a short plain list of the agreement's terms between two parts and a section heading right
+/// before one: the list and the heading are body, in page order; a `相关阅读` list of links between two
+/// parts is navigation and stays out.
+#[test]
+fn headings_and_text_lists_between_the_body_parts_join_it() {
+    let body = format!(
+        "<div class=\"detail\">\
+           <div>{}</div>\
+           <ul><li>工资增幅不低于5%</li><li>月加班不超36小时</li><li>每年两次安全培训</li></ul>\
+           <div>{}</div>\
+           <h2>协议如何落实</h2>\
+           <div>{}</div>\
+           <ul><li><a href=\"/a/2.html\">相关阅读：全市职工服务中心正式启用</a></li>\
+           <li><a href=\"/a/3.html\">相关阅读：五一劳动奖状获奖名单公布</a></li></ul>\
+           <div>{}</div>\
+         </div>",
+        zh_part(0..8),
+        zh_part(8..10),
+        zh_part(10..12),
+        zh_part(12..14)
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |s: &str| {
+        p.iter()
+            .position(|l| l == s)
+            .unwrap_or_else(|| panic!("no {s:?} in {p:#?}"))
+    };
+    let item = pos("工资增幅不低于5%");
+    assert!(
+        pos(ZH_REPORT[7]) < item && item < pos(ZH_REPORT[8]),
+        "{p:#?}"
+    );
+    let heading = pos("协议如何落实");
+    assert!(
+        pos(ZH_REPORT[9]) < heading && heading < pos(ZH_REPORT[10]),
+        "{p:#?}"
+    );
+    pos(ZH_REPORT[13]);
+    assert!(!p.iter().any(|l| l.contains("相关阅读")), "{p:#?}");
+}
+
+/// A photo gallery's captions sit between two parts of the report in a list whose class names chrome
+/// (`legends`): unlinked, punctuated text, yet not the article's; it stays out, while the parts on
+/// either side are both body.
+#[test]
+fn a_chrome_named_caption_list_between_the_body_parts_stays_out() {
+    let body = format!(
+        "<div class=\"detail\">\
+           <div>{}</div>\
+           <ul class=\"legends\"><li>图为签约仪式现场。</li><li>职工代表在协议上签字。</li>\
+           <li>与会人员合影留念。</li></ul>\
+           <div>{}</div>\
+         </div>",
+        zh_part(0..10),
+        zh_part(10..14)
+    );
+    let p = generic_paragraphs(&body);
+    for t in ZH_REPORT {
+        assert!(p.iter().any(|l| l == t), "missing {t:?} in {p:#?}");
+    }
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("签约仪式现场") || l.contains("合影")),
+        "{p:#?}"
+    );
+}
+
+/// A section heading followed by the section's list (or table) and then the section's paragraphs,
+/// between two parts of the report: the heading waits on the part after it, the list on the parts
+/// beside it, so neither alone joins; as a run of headings and text-like lists between two parts that
+/// joined, they all do, in page order. A table of figures between two headings joins the same way.
+#[test]
+fn a_run_of_headings_and_lists_between_the_body_parts_joins_it() {
+    let body = format!(
+        "<div class=\"detail\">\
+           <div>{}</div>\
+           <h2>协议主要内容</h2>\
+           <ul><li>工资增幅不低于5%</li><li>月加班不超36小时</li><li>每年两次安全培训</li></ul>\
+           <div>{}</div>\
+           <h3>各行业签约情况</h3>\
+           <table><tr><td>餐饮业</td><td>3.2万人</td></tr><tr><td>建筑业</td><td>5.1万人</td></tr></table>\
+           <h3>下一步工作</h3>\
+           <div>{}</div>\
+         </div>",
+        zh_part(0..8),
+        zh_part(8..11),
+        zh_part(11..14)
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |s: &str| {
+        p.iter()
+            .position(|l| l.contains(s))
+            .unwrap_or_else(|| panic!("no {s:?} in {p:#?}"))
+    };
+    let order = [
+        pos(ZH_REPORT[7]),
+        pos("协议主要内容"),
+        pos("工资增幅不低于5%"),
+        pos("每年两次安全培训"),
+        pos(ZH_REPORT[8]),
+        pos(ZH_REPORT[10]),
+        pos("各行业签约情况"),
+        pos("建筑业"),
+        pos("下一步工作"),
+        pos(ZH_REPORT[11]),
+        pos(ZH_REPORT[13]),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+}
+
+/// A template that gives each block of the article its own modifier classes (`o-block pb-15`,
+/// `o-block pb-10 cf`, a cell with and without `move-up`, a `c-copy` text box with an extra `Array`),
+/// nesting each text box four levels below the element the blocks share: no exact repeat of the best
+/// container's place, and the blocks' own scores are far too low to join as siblings. The text boxes
+/// share their classes and their place, loosely, three times over, so they are all body, in page order;
+/// a related-stories block of links beside them stays out.
+#[test]
+fn article_blocks_whose_classes_differ_by_modifiers_are_all_body() {
+    let block = |modifier: &str, cell: &str, text: &str, r: std::ops::Range<usize>| -> String {
+        let ps: String = r.map(|i| format!("<p>{}</p>", sentence(i))).collect();
+        format!(
+            "<div class=\"o-block {modifier}\"><div class=\"grid\">\
+             <div class=\"grid__cell {cell}\"><div class=\"c-copy {text}\">{ps}</div></div></div></div>"
+        )
+    };
+    let body = format!(
+        "<div class=\"o-stack\">{}{}\
+         <div class=\"o-block pb-10\"><div class=\"grid\"><div class=\"grid__cell col-8\">\
+         <ul class=\"story-list\"><li><a href=\"/s/1\">The strike in pictures</a></li>\
+         <li><a href=\"/s/2\">Five things to know about the talks</a></li></ul></div></div></div>{}</div>",
+        block("pb-15", "col-8", "c-gray-1", 0..5),
+        block("pb-10 cf", "move-up col-8", "c-gray-1 Array", 5..6),
+        block("pb-10", "col-8", "c-gray-1", 6..8),
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |i: usize| {
+        p.iter()
+            .position(|l| *l == sentence(i))
+            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
+    };
+    let order: Vec<usize> = (0..8).map(pos).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("in pictures") || l.contains("Five things")),
+        "{p:#?}"
+    );
+}
