@@ -477,6 +477,19 @@ pub(crate) mod reference {
         out
     }
 
+    /// Every string of exactly `len` atoms (`atoms.len()` to the power `len` of them): the inputs the fast
+    /// text passes are checked on against their definitions.
+    pub(crate) fn strings_of(atoms: &[&str], len: usize) -> Vec<String> {
+        let mut strings = vec![String::new()];
+        for _ in 0..len {
+            strings = strings
+                .iter()
+                .flat_map(|s| atoms.iter().map(move |a| format!("{s}{a}")))
+                .collect();
+        }
+        strings
+    }
+
     /// [`super::normalize_text`], char by char.
     pub(crate) fn normalize_text(text: &str) -> String {
         let mut out = String::with_capacity(text.len());
@@ -537,16 +550,7 @@ mod tests {
             "a", " ", "\u{3000}", "\n", "工", "，", "\u{2028}", "\u{200B}", "\u{FEFF}", "\u{2060}",
             "\u{85}", "\u{A0}", "\u{A9}", "\u{1680}", "\u{2013}", "\r\n",
         ];
-        let mut cases = vec![String::new()];
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for c in &cases {
-                for a in atoms {
-                    next.push(format!("{c}{a}"));
-                }
-            }
-            cases = next;
-        }
+        let cases = reference::strings_of(&atoms, 4);
         for text in &cases {
             assert_eq!(
                 normalize_text(text),

@@ -11,14 +11,15 @@ use crate::fetch::{SharedHosts, SharedHostsError, SharedTurn};
 use crate::store::SharedStore;
 
 /// Host turns in the store, taken and given back as `holder`.
-pub(crate) struct StoreHosts {
+pub struct StoreHosts {
     store: SharedStore,
     holder: Arc<str>,
 }
 
 impl StoreHosts {
     /// The store's host turns, if the store shares them (else the fetcher's own gate is the whole of it).
-    pub(crate) fn for_store(store: &SharedStore, holder: Arc<str>) -> Option<Self> {
+    #[must_use]
+    pub fn for_store(store: &SharedStore, holder: Arc<str>) -> Option<Self> {
         store.shares_host_turns().then(|| Self {
             store: Arc::clone(store),
             holder,

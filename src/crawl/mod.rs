@@ -49,6 +49,7 @@ use workers::Workers;
 pub use assemble::MAX_ARTICLE_PAGES;
 pub use discover::{Discovered, IndexPage};
 pub use error::CrawlError;
+pub use hosts::StoreHosts;
 
 /// Articles ingested per flushed batch: a crash loses at most the batch being written, and a re-crawl restores it.
 pub(crate) const INGEST_BATCH: usize = 16;

@@ -469,67 +469,6 @@ fn three_crawlers_and_two_servers_share_one_database_politely_and_survive_a_kill
     drop(site_rt);
 }
 
-/// The fetcher's shared host turns kept in the store (as `unionwire run --role crawler` keeps them),
-/// under one holder's name.
-struct TurnsIn {
-    store: SharedStore,
-    holder: &'static str,
-}
-
-impl unionwire::fetch::SharedHosts for TurnsIn {
-    fn take_turn(
-        &self,
-        host: &str,
-        gap: Duration,
-        in_flight_ttl: Duration,
-    ) -> futures::future::BoxFuture<
-        'static,
-        Result<unionwire::fetch::SharedTurn, unionwire::fetch::SharedHostsError>,
-    > {
-        let (store, holder, host) = (self.store.clone(), self.holder, host.to_owned());
-        Box::pin(async move {
-            let t = tokio::task::spawn_blocking(move || {
-                store.take_host_turn(&host, holder, gap, in_flight_ttl)
-            })
-            .await
-            .expect("join")?;
-            Ok(unionwire::fetch::SharedTurn {
-                granted: t.granted,
-                wait: t.wait,
-                hold_left: t.hold_left,
-            })
-        })
-    }
-
-    fn end_turn(
-        &self,
-        host: &str,
-        gap: Duration,
-    ) -> futures::future::BoxFuture<'static, Result<(), unionwire::fetch::SharedHostsError>> {
-        let (store, holder, host) = (self.store.clone(), self.holder, host.to_owned());
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || store.end_host_turn(&host, holder, gap))
-                .await
-                .expect("join")
-                .map_err(Into::into)
-        })
-    }
-
-    fn hold(
-        &self,
-        host: &str,
-        wait: Duration,
-    ) -> futures::future::BoxFuture<'static, Result<(), unionwire::fetch::SharedHostsError>> {
-        let (store, host) = (self.store.clone(), host.to_owned());
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || store.hold_host(&host, wait))
-                .await
-                .expect("join")
-                .map_err(Into::into)
-        })
-    }
-}
-
 /// A request cancelled while it waits for its answer (a crawl stopped, a source timed out) gives its
 /// shared host turn back at once: another crawler gets the host without waiting for the in-flight
 /// turn to run out (the request timeout, 60 s here, plus a margin).
@@ -555,10 +494,10 @@ async fn a_request_cancelled_mid_flight_gives_its_shared_host_turn_back() {
         .expect("fetcher")
         .with_host_override("a.test", site.addr);
     fetcher.trust_host("a.test");
-    fetcher.share_hosts(std::sync::Arc::new(TurnsIn {
-        store: store.clone(),
-        holder: "crawler-a",
-    }));
+    // The crawler's own host turns in the store, as `unionwire run --role crawler` shares them.
+    let turns = unionwire::crawl::StoreHosts::for_store(&store, "crawler-a".into())
+        .expect("PostgreSQL shares host turns");
+    fetcher.share_hosts(std::sync::Arc::new(turns));
     let req = unionwire::fetch::Request::html(
         url::Url::parse(&site.url_as("a.test", "/wait")).expect("url"),
     );

@@ -106,16 +106,7 @@ fn push_collapsed_equals_the_char_by_char_definition() {
         "a", " ", "  ", "\u{a0}", "\u{3000}", "\n", "工", "，", "\u{2028}", "\t ", "\u{85}",
         "\u{1680}", "\u{a9}", "\u{2013}", "、",
     ];
-    let mut cases = vec![String::new()];
-    for _ in 0..4 {
-        let mut next = Vec::new();
-        for c in &cases {
-            for a in atoms {
-                next.push(format!("{c}{a}"));
-            }
-        }
-        cases = next;
-    }
+    let cases = crate::clean::reference::strings_of(&atoms, 4);
     for prefix in ["", "x", "x "] {
         for text in &cases {
             let (mut fast, mut slow) = (prefix.to_string(), prefix.to_string());

@@ -16,11 +16,7 @@ impl SledStore {
         id: &StoryId,
         members: Vec<(StoredArticle, Fingerprint)>,
     ) -> Result<bool, StoreError> {
-        let _guard = self
-            .inner
-            .ingest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.ingest_lock();
         let tree = self.tree();
         if members.is_empty() || self.get_raw(&story_key(id))?.is_some() {
             return Ok(false);

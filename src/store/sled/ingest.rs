@@ -24,11 +24,7 @@ impl SledStore {
     /// once however many articles of the batch it takes. An article without URL stops the batch after the
     /// articles before it are written; an engine failure writes nothing of the batch.
     pub(crate) fn write(&self, items: Vec<Incoming>) -> Result<Vec<Ingested>, StoreError> {
-        let _guard = self
-            .inner
-            .ingest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.ingest_lock();
         let tree = self.tree();
         let mut pending = Pending::new(tree);
         let mut out = Vec::with_capacity(items.len());

@@ -190,6 +190,16 @@ impl SledStore {
     pub(super) fn tree(&self) -> &sled::Tree {
         &self.inner.tree
     }
+
+    /// The ingest lock: every write that decides from what the store holds (ingest, import, prune) holds it,
+    /// so that two of them never decide on the same state. A poisoned lock is taken as it is (the writes
+    /// under it are atomic batches; a panic left nothing half-written).
+    pub(super) fn ingest_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.inner
+            .ingest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Store for SledStore {

@@ -94,11 +94,7 @@ impl SledStore {
         urls: &HashMap<ArticleId, Vec<Vec<u8>>>,
         report: &mut PruneReport,
     ) -> Result<(), StoreError> {
-        let _guard = self
-            .inner
-            .ingest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.ingest_lock();
         let tree = self.tree();
         let rec = match self.get_raw(&story_key(story))? {
             Some(v) => match decode::<StoryRecord>(&v) {
@@ -178,11 +174,7 @@ impl SledStore {
         doomed: &HashSet<ArticleId>,
         report: &mut PruneReport,
     ) -> Result<(), StoreError> {
-        let _guard = self
-            .inner
-            .ingest
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = self.ingest_lock();
         let tree = self.tree();
         let mut batch = sled::Batch::default();
         let mut found = false;
