@@ -137,15 +137,22 @@ pub fn write_config(dir: &Path, site: &str) -> PathBuf {
          source_concurrency = 8\nmax_articles_per_run = {PER_FEED}\n\n",
         dir.join("db").display()
     );
-    for i in 0..FEEDS {
-        cfg.push_str(&format!(
-            "[[sources]]\nid = \"feed-{i:02}\"\nname = \"来源 {i}\"\nkind = \"feed\"\n\
-             url = \"{site}/feed/{i}.xml\"\nevery = \"1h\"\n\n"
-        ));
-    }
+    cfg.push_str(&feed_sources(site, FEEDS));
     let path = dir.join("unionwire.toml");
     std::fs::write(&path, cfg).expect("write config");
     path
+}
+
+/// The `[[sources]]` of the first `feeds` feeds of the crash test's site (`feed-00`…, hourly).
+pub fn feed_sources(site: &str, feeds: usize) -> String {
+    (0..feeds)
+        .map(|i| {
+            format!(
+                "[[sources]]\nid = \"feed-{i:02}\"\nname = \"来源 {i}\"\nkind = \"feed\"\n\
+                 url = \"{site}/feed/{i}.xml\"\nevery = \"1h\"\n\n"
+            )
+        })
+        .collect()
 }
 
 /// The built binary.

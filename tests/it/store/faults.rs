@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use super::postgres::server;
 use super::serving::{get, ingest, start_serve, third_text, wait_until, write_config};
 use super::story_text;
-use crate::reliability::crash::{start_site, PER_FEED};
+use crate::reliability::crash::{feed_sources, start_site, PER_FEED};
 use crate::support::daemon::{durable_urls, start_daemon_of};
 use crate::support::{clean_command, RefusedPort, HANG};
 
@@ -202,12 +202,7 @@ fn crawl_config(dir: &Path, site: &str, url: &str) -> PathBuf {
          [crawl]\nper_host_delay = \"0\"\nretries = 0\nobey_robots = false\nconcurrency = 8\n\
          source_concurrency = 4\nmax_articles_per_run = {PER_FEED}\n\n"
     );
-    for i in 0..FEEDS_USED {
-        cfg.push_str(&format!(
-            "[[sources]]\nid = \"feed-{i:02}\"\nname = \"来源 {i}\"\nkind = \"feed\"\n\
-             url = \"{site}/feed/{i}.xml\"\nevery = \"1h\"\n\n"
-        ));
-    }
+    cfg.push_str(&feed_sources(site, FEEDS_USED));
     let path = dir.join("unionwire.toml");
     std::fs::write(&path, cfg).expect("write config");
     path
