@@ -2,7 +2,6 @@
 //! stories and states (both sides' counts and checksums printed and equal); a second run copies nothing;
 //! a copy killed part way, run again, copies only the rest and ends identical.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Output, Stdio};
 
@@ -266,15 +265,11 @@ fn a_copy_killed_part_way_and_run_again_copies_the_rest_and_ends_identical() {
         .spawn()
         .expect("start db copy");
     let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("copying stories") {
-                let _ = tx.send(());
-            }
-        }
+    let (rx, log) = crate::support::watch_lines(stderr, |line| {
+        line.contains("copying stories").then_some(())
     });
-    rx.recv_timeout(HANG).expect("a progress line");
+    rx.recv_timeout(HANG)
+        .unwrap_or_else(|_| panic!("no progress line: {:?}", log.lock().unwrap()));
     child.kill().expect("SIGKILL");
     let status = child.wait().expect("wait");
     assert!(!status.success(), "killed part way");

@@ -4,7 +4,6 @@
 //! have shown it), and through its refresh alone when it does not listen (`server.notify = false`: the
 //! notifications never reach it); `/healthz` and the pool gauges of `/metrics`.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -39,20 +38,12 @@ pub(super) fn start_serve(config: &Path) -> Serve {
         .spawn()
         .expect("start unionwire serve");
     let stderr = child.stderr.take().expect("piped stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let lines = std::sync::Arc::clone(&log);
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                if v["fields"]["message"] == "serving feeds" {
-                    if let Some(addr) = v["fields"]["addr"].as_str() {
-                        let _ = tx.send(format!("http://{addr}"));
-                    }
-                }
-            }
-            lines.lock().unwrap().push(line);
+    let (rx, log) = crate::support::watch_lines(stderr, |line| {
+        let v = serde_json::from_str::<serde_json::Value>(line).ok()?;
+        if v["fields"]["message"] != "serving feeds" {
+            return None;
         }
+        Some(format!("http://{}", v["fields"]["addr"].as_str()?))
     });
     let base = rx
         .recv_timeout(HANG)

@@ -42,13 +42,9 @@ pub fn start_daemon_with(exe: &Path, config: &Path, run_args: &[&str]) -> Daemon
         .spawn()
         .expect("start unionwire run");
     let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, listen) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(base) = line.strip_prefix("listening on ") {
-                let _ = tx.send(base.trim().to_owned());
-            }
-        }
+    let (listen, _) = super::watch_lines(stdout, |line| {
+        line.strip_prefix("listening on ")
+            .map(|base| base.trim().to_owned())
     });
     let stderr = child.stderr.take().expect("piped stderr");
     let acked = Arc::new(AtomicUsize::new(0));

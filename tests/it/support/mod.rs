@@ -37,6 +37,31 @@ fn unionwire_vars() -> Vec<std::ffi::OsString> {
         .collect()
 }
 
+/// Reads a child's output (`from`: its piped stdout or stderr) line by line on a thread of its own. Each
+/// line for which `pick` gives a value sends that value on the returned channel (the listen address, a
+/// progress mark), and every line read is kept in the returned log, for a test's failure message.
+pub fn watch_lines<T: Send + 'static>(
+    from: impl std::io::Read + Send + 'static,
+    mut pick: impl FnMut(&str) -> Option<T> + Send + 'static,
+) -> (
+    std::sync::mpsc::Receiver<T>,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(from).lines().map_while(Result::ok) {
+            if let Some(v) = pick(&line) {
+                let _ = tx.send(v);
+            }
+            kept.lock().expect("the log lock").push(line);
+        }
+    });
+    (rx, log)
+}
+
 /// The built `unionwire` binary.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_unionwire")
