@@ -32,27 +32,11 @@ pub const FEEDS: usize = 50;
 /// Items per feed (the crawler's default `max_articles_per_run` is 200).
 pub const PER_FEED: usize = 200;
 
-const HANZI: &str = "工会职工劳动权益保障维护企业技能培训安全生产帮扶困难服务农民工就业工资协商集体合同\
-                     全国总工会省市县区街道社区基层组织建设发展改革创新科技人才队伍思想政治教育文化体育卫生健康";
-
 /// Deterministic, distinct text for item (`feed`, `item`).
 fn body_text(feed: usize, item: usize) -> String {
-    let chars: Vec<char> = HANZI.chars().collect();
-    let mut x = (feed as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    let seed = (feed as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ (item as u64 + 7).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    let mut out = String::new();
-    for p in 0..4 {
-        out.push_str("<p>");
-        out.push_str(&format!("第{feed}号来源第{item}篇第{p}段："));
-        for _ in 0..60 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.push(chars[(x % chars.len() as u64) as usize]);
-        }
-        out.push_str("。</p>");
-    }
-    out
+    crate::support::han_paragraphs(&format!("第{feed}号来源第{item}篇"), seed, 60)
 }
 
 /// The RSS document of feed `i` on a site whose base is `base`.

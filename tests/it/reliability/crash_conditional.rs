@@ -66,27 +66,11 @@ pub const TOTAL: usize = LISTINGS * PAGES * PER_PAGE + MULTI + FEED_ITEMS;
 /// The `Last-Modified` of every page (nginx sends the file's mtime).
 const LAST_MODIFIED: &str = "Mon, 02 Jun 2025 08:00:00 GMT";
 
-const HANZI: &str = "工会职工劳动权益保障维护企业技能培训安全生产帮扶困难服务农民工就业工资协商集体合同\
-                     全国总工会省市县区街道社区基层组织建设发展改革创新科技人才队伍思想政治教育文化体育卫生健康";
-
 /// Deterministic, distinct paragraphs for (`kind`, `a`, `b`).
 fn paragraphs(kind: &str, a: usize, b: usize) -> String {
-    let chars: Vec<char> = HANZI.chars().collect();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (kind, a, b).hash(&mut h);
-    let mut x = h.finish() | 1;
-    let mut out = String::new();
-    for p in 0..4 {
-        out.push_str(&format!("<p>{kind}第{a}号第{b}篇第{p}段："));
-        for _ in 0..70 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            out.push(chars[(x % chars.len() as u64) as usize]);
-        }
-        out.push_str("。</p>\n");
-    }
-    out
+    crate::support::han_paragraphs(&format!("{kind}第{a}号第{b}篇"), h.finish(), 70)
 }
 
 fn article_page(title: &str, paras: &str, pager: &str) -> String {

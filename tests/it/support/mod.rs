@@ -62,6 +62,29 @@ pub fn watch_lines<T: Send + 'static>(
     (rx, log)
 }
 
+/// Han characters of union news, for generated article text.
+const HANZI: &str = "工会职工劳动权益保障维护企业技能培训安全生产帮扶困难服务农民工就业工资协商集体合同\
+                     全国总工会省市县区街道社区基层组织建设发展改革创新科技人才队伍思想政治教育文化体育卫生健康";
+
+/// Four deterministic paragraphs of generated union-news text, `<p>{label}第{n}段：` then `chars` Han
+/// characters drawn from `seed` (distinct seeds give distinct text, so no two articles share a story).
+pub fn han_paragraphs(label: &str, seed: u64, chars: usize) -> String {
+    let pool: Vec<char> = HANZI.chars().collect();
+    let mut x = seed | 1;
+    let mut out = String::new();
+    for n in 0..4 {
+        out.push_str(&format!("<p>{label}第{n}段："));
+        for _ in 0..chars {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            out.push(pool[(x % pool.len() as u64) as usize]);
+        }
+        out.push_str("。</p>\n");
+    }
+    out
+}
+
 /// The built `unionwire` binary.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_unionwire")
