@@ -9,6 +9,7 @@
 mod html;
 mod mirror;
 pub(crate) mod nesting;
+pub(crate) mod rawtext;
 mod sanitize;
 mod spam;
 

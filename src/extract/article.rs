@@ -310,7 +310,7 @@ pub fn extract_article(
     // Decided from the raw text: a page without any tone-marked vowel (as a character or a reference) is
     // no mirror copy, so it is parsed once and its body text is not searched for annotations.
     let may_be_mirror = crate::clean::may_be_pinyin_mirror(html);
-    let first = super::dom::parse_document(html);
+    let first = super::dom::parse_article_document(html);
     let first_index = DocIndex::new(&first);
     let (profile, profile_match) = parse_page(profile, url, html, &first_index);
     let first_lines = body_lines(&first_index);
@@ -362,7 +362,7 @@ fn repair_mirror_copy(
     if repaired.degraded {
         flags.push(Flag::Degraded);
     }
-    Some(super::dom::parse_document(&repaired.text))
+    Some(super::dom::parse_article_document(&repaired.text))
 }
 
 /// Step 4: the text clean-up of the extracted fields (Traditional→Simplified, spam blocks, stuffed title
