@@ -163,6 +163,29 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
+/// The same pattern as `re` with Unicode off: on ASCII text (class and id values nearly always are) it
+/// answers exactly as `re` does (`(?i)` folds only ASCII letters onto ASCII letters there, and `\b` sees
+/// only ASCII characters), with a far smaller automaton to build and run.
+fn ascii_twin(re: &Regex) -> Regex {
+    Regex::new(&format!("(?-u:{})", re.as_str())).expect("an ASCII-only built-in pattern is valid")
+}
+
+static CAPTION_OR_COMMENT_ASCII: LazyLock<Regex> =
+    LazyLock::new(|| ascii_twin(&CAPTION_OR_COMMENT));
+static UNLIKELY_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&UNLIKELY));
+static MAYBE_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&MAYBE));
+static POSITIVE_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&POSITIVE));
+static NEGATIVE_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&NEGATIVE));
+
+/// `re.is_match(text)`, through its ASCII twin when `text` is ASCII.
+fn is_match_ascii_first(re: &Regex, twin: &Regex, text: &str) -> bool {
+    if text.is_ascii() {
+        twin.is_match(text)
+    } else {
+        re.is_match(text)
+    }
+}
+
 /// Whether scoring drops an element as chrome outright. Always: a figure, figure caption, photo credit or
 /// reader comment (by tag, class or id). When `unlikely` is set, also navigation and other page chrome by
 /// tag or role, and lists, tables and other non-wrapper elements whose class or id names them chrome
@@ -194,12 +217,12 @@ fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     if ci.is_empty() {
         return false;
     }
-    CAPTION_OR_COMMENT.is_match(&ci)
+    is_match_ascii_first(&CAPTION_OR_COMMENT, &CAPTION_OR_COMMENT_ASCII, &ci)
         || (unlikely
             && !matches!(name, "article" | "a")
             && !matches!(name, "div" | "section" | "td" | "span" | "font" | "center")
-            && UNLIKELY.is_match(&ci)
-            && !MAYBE.is_match(&ci))
+            && is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, &ci)
+            && !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, &ci))
 }
 
 /// Whether the element's class or id alone names it page chrome (`sidebar`, `widget`, `sharing`…) when
@@ -216,7 +239,8 @@ fn is_chrome_named(el: &scraper::node::Element, unlikely: bool) -> bool {
         return false;
     }
     let ci = class_id(el);
-    UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci)
+    is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, &ci)
+        && !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, &ci)
 }
 
 /// Weighted text length from which a chrome-named element may be an article after all.
@@ -237,10 +261,10 @@ fn reads_as_article(s: &Stats) -> bool {
 fn class_weight(el: &scraper::node::Element) -> f64 {
     let mut w = 0.0;
     for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
-        if NEGATIVE.is_match(v) {
+        if is_match_ascii_first(&NEGATIVE, &NEGATIVE_ASCII, v) {
             w -= 25.0;
         }
-        if POSITIVE.is_match(v) {
+        if is_match_ascii_first(&POSITIVE, &POSITIVE_ASCII, v) {
             w += 25.0;
         }
     }
