@@ -260,6 +260,8 @@ enum Need {
     Id(String),
     Class(String),
     Tag(String),
+    /// An attribute of this name (ASCII case-insensitive: foreign elements keep `viewBox`).
+    Attr(String),
 }
 
 /// A parsed CSS selector together with what a matching element must carry (see [`DocIndex::select`]), so
@@ -305,18 +307,38 @@ fn needs_of(text: &str) -> Option<Vec<Need>> {
     if text.contains(['\\', '"', '\'', '(', ')', '|']) {
         return None;
     }
-    // Attribute conditions only narrow a compound further: leave them out (they never nest).
-    let mut plain = String::with_capacity(text.len());
-    let mut in_brackets = false;
-    for c in text.chars() {
-        match c {
-            '[' => in_brackets = true,
-            ']' => in_brackets = false,
-            _ if !in_brackets => plain.push(c),
-            _ => {}
-        }
+    text.split(',')
+        .map(|part| {
+            // Attribute conditions only narrow a compound further: leave them out (they never nest).
+            let mut plain = String::with_capacity(part.len());
+            let mut in_brackets = false;
+            for c in part.chars() {
+                match c {
+                    '[' => in_brackets = true,
+                    ']' => in_brackets = false,
+                    _ if !in_brackets => plain.push(c),
+                    _ => {}
+                }
+            }
+            if plain.trim().is_empty() {
+                // Only attribute conditions (`[itemprop=author]`): the element carries the first one's name.
+                attr_need(part)
+            } else {
+                need_of_part(&plain)
+            }
+        })
+        .collect()
+}
+
+/// The name of the first attribute condition of a part made only of attribute conditions.
+fn attr_need(part: &str) -> Option<Need> {
+    let inner = part.trim().strip_prefix('[')?;
+    let end = inner.find(|c: char| matches!(c, '=' | '~' | '^' | '$' | '*' | ']'))?;
+    let name = inner[..end].trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
     }
-    plain.split(',').map(need_of_part).collect()
+    Some(Need::Attr(name.to_ascii_lowercase()))
 }
 
 fn need_of_part(part: &str) -> Option<Need> {
@@ -473,13 +495,26 @@ impl<'a> DocIndex<'a> {
         self.doc
     }
 
-    fn postings(&self, need: &Need) -> &[u32] {
+    fn postings(&self, need: &Need) -> std::borrow::Cow<'_, [u32]> {
         let list = match need {
             Need::Id(i) => self.by_id.get(i.as_str()),
             Need::Class(c) => self.by_class.get(c.as_str()),
             Need::Tag(t) => self.by_tag.get(t.as_str()),
+            Need::Attr(a) => {
+                // Not indexed (rarely asked): one pass over the elements' attribute names.
+                let found = (0u32..)
+                    .zip(&self.elements)
+                    .filter(|(_, el)| {
+                        el.value()
+                            .attrs()
+                            .any(|(name, _)| name.eq_ignore_ascii_case(a))
+                    })
+                    .map(|(pos, _)| pos)
+                    .collect();
+                return std::borrow::Cow::Owned(found);
+            }
         };
-        list.map_or(&[], Vec::as_slice)
+        std::borrow::Cow::Borrowed(list.map_or(&[], Vec::as_slice))
     }
 
     /// The elements matching `css`, in the same order as `doc.select(css)`.
@@ -492,11 +527,16 @@ impl<'a> DocIndex<'a> {
             css.selector.matches(&el).then_some(el)
         };
         match needs.as_slice() {
-            [one] => Box::new(self.postings(one).iter().filter_map(matches)),
+            [one] => match self.postings(one) {
+                std::borrow::Cow::Borrowed(list) => Box::new(list.iter().filter_map(matches)),
+                std::borrow::Cow::Owned(list) => {
+                    Box::new(list.into_iter().filter_map(move |p| matches(&p)))
+                }
+            },
             many => {
                 let mut all: Vec<u32> = many
                     .iter()
-                    .flat_map(|n| self.postings(n).iter().copied())
+                    .flat_map(|n| self.postings(n).into_owned())
                     .collect();
                 all.sort_unstable();
                 all.dedup();
