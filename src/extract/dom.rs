@@ -436,6 +436,7 @@ pub struct DocIndex<'a> {
     by_id: KeyMap<'a>,
     by_class: KeyMap<'a>,
     by_tag: KeyMap<'a>,
+    metas: std::cell::OnceCell<Vec<(&'a str, Option<&'a str>)>>,
 }
 
 impl std::fmt::Debug for DocIndex<'_> {
@@ -456,6 +457,7 @@ impl<'a> DocIndex<'a> {
             by_id: KeyMap::default(),
             by_class: KeyMap::default(),
             by_tag: KeyMap::default(),
+            metas: std::cell::OnceCell::new(),
         };
         for node in doc.tree.nodes() {
             let Some(el) = ElementRef::wrap(node) else {
@@ -559,22 +561,40 @@ impl<'a> DocIndex<'a> {
     /// The `content` of `<meta name=…>` or `<meta property=…>` (case-insensitive name), first non-empty.
     #[must_use]
     pub fn meta(&self, name: &str) -> Option<&'a str> {
-        self.by_tag
-            .get("meta")
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .find_map(|&pos| {
-                let el = self.elements[pos as usize].value();
-                let key = el
-                    .attr("name")
-                    .or_else(|| el.attr("property"))
-                    .or_else(|| el.attr("itemprop"))?;
-                if key.trim().eq_ignore_ascii_case(name) {
-                    el.attr("content").map(str::trim).filter(|c| !c.is_empty())
-                } else {
-                    None
-                }
-            })
+        self.metas().iter().find_map(|&(key, content)| {
+            if key.trim().eq_ignore_ascii_case(name) {
+                content.map(str::trim).filter(|c| !c.is_empty())
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Every `<meta>` element's key (its `name`, else `property`, else `itemprop`) and `content`, in
+    /// document order; read once per page, on the first [`DocIndex::meta`] query.
+    fn metas(&self) -> &[(&'a str, Option<&'a str>)] {
+        self.metas.get_or_init(|| {
+            self.by_tag
+                .get("meta")
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter_map(|&pos| {
+                    let el = self.elements[pos as usize].value();
+                    let (mut name, mut property, mut itemprop, mut content) = (None, None, None, None);
+                    // One pass over the attributes: `Element::attr` interns its argument on every call.
+                    for (k, v) in el.attrs() {
+                        match k {
+                            "name" => name = Some(v),
+                            "property" => property = Some(v),
+                            "itemprop" => itemprop = Some(v),
+                            "content" => content = Some(v),
+                            _ => {}
+                        }
+                    }
+                    Some((name.or(property).or(itemprop)?, content))
+                })
+                .collect()
+        })
     }
 
     /// The node ids matched by any of `selectors`.
