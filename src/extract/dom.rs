@@ -607,6 +607,82 @@ impl<'a> DocIndex<'a> {
     }
 }
 
+/// A case-insensitive alternation written for the Unicode regex engine (`(?i)word|other|\bshort\b…`), run on
+/// ASCII text: the alternatives that are plain words (letters, digits, `_`, `-`, spaces) go to one
+/// Aho–Corasick automaton with ASCII case folding, the others to a regex with Unicode off. On ASCII text
+/// that answers `is_match` exactly as the Unicode regex does (`(?i)` folds only ASCII letters onto ASCII
+/// letters there, and `\b` sees only ASCII characters), without determinizing a large automaton lazily
+/// at run time.
+#[derive(Debug)]
+pub(crate) struct AsciiAlternatives {
+    words: aho_corasick::AhoCorasick,
+    rest: Option<regex::Regex>,
+}
+
+impl AsciiAlternatives {
+    /// Splits `pattern` (which must start with `(?i)`, else it all goes to the regex) into its top-level
+    /// alternatives.
+    ///
+    /// # Panics
+    /// When `pattern` is not a valid regex: for built-in patterns only.
+    #[must_use]
+    pub(crate) fn new(pattern: &str) -> Self {
+        let (words, rest): (Vec<&str>, Vec<&str>) = match pattern.strip_prefix("(?i)") {
+            Some(body) => top_level_alternatives(body).into_iter().partition(|a| {
+                a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' '))
+            }),
+            None => (Vec::new(), vec![pattern]),
+        };
+        let rest = (!rest.is_empty()).then(|| {
+            let joined = rest.join("|");
+            let pattern = if pattern.starts_with("(?i)") {
+                format!("(?i-u:{joined})")
+            } else {
+                format!("(?-u:{joined})")
+            };
+            regex::Regex::new(&pattern).expect("built-in pattern is valid")
+        });
+        let words = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .expect("built-in word list is valid");
+        Self { words, rest }
+    }
+
+    /// Whether the pattern matches somewhere in `text` (meant for ASCII text; see the type's documentation).
+    #[must_use]
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.words.is_match(text) || self.rest.as_ref().is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// The alternatives of a regex at the top level (outside groups and classes; escapes skipped).
+fn top_level_alternatives(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_class, mut escaped, mut start) = (0usize, false, false, 0usize);
+    for (i, c) in body.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => {
+                out.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&body[start..]);
+    out
+}
+
 /// Resolves `href` against `base`, keeping only http(s) results.
 #[must_use]
 pub(crate) fn resolve_http(base: &url::Url, href: &str) -> Option<url::Url> {

@@ -12,7 +12,9 @@ use ego_tree::{NodeId, NodeRef};
 use regex::Regex;
 use scraper::{Html, Node};
 
-use super::dom::{is_hidden, is_skipped_tag, text_lines, FastMap, KeyHasher, MAX_DEPTH};
+use super::dom::{
+    is_hidden, is_skipped_tag, text_lines, AsciiAlternatives, FastMap, KeyHasher, MAX_DEPTH,
+};
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -163,26 +165,70 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
-/// The same pattern as `re` with Unicode off: on ASCII text (class and id values nearly always are) it
-/// answers exactly as `re` does (`(?i)` folds only ASCII letters onto ASCII letters there, and `\b` sees
-/// only ASCII characters), with a far smaller automaton to build and run.
-fn ascii_twin(re: &Regex) -> Regex {
-    Regex::new(&format!("(?-u:{})", re.as_str())).expect("an ASCII-only built-in pattern is valid")
+/// The same pattern as `re` for ASCII text (class and id values nearly always are): it answers exactly as
+/// `re` does there, without a large automaton to determinize at run time ([`AsciiAlternatives`]).
+fn ascii_twin(re: &Regex) -> AsciiAlternatives {
+    AsciiAlternatives::new(re.as_str())
 }
 
-static CAPTION_OR_COMMENT_ASCII: LazyLock<Regex> =
+static CAPTION_OR_COMMENT_ASCII: LazyLock<AsciiAlternatives> =
     LazyLock::new(|| ascii_twin(&CAPTION_OR_COMMENT));
-static UNLIKELY_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&UNLIKELY));
-static MAYBE_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&MAYBE));
-static POSITIVE_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&POSITIVE));
-static NEGATIVE_ASCII: LazyLock<Regex> = LazyLock::new(|| ascii_twin(&NEGATIVE));
+static UNLIKELY_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&UNLIKELY));
+static MAYBE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&MAYBE));
+static POSITIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&POSITIVE));
+static NEGATIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&NEGATIVE));
 
 /// `re.is_match(text)`, through its ASCII twin when `text` is ASCII.
-fn is_match_ascii_first(re: &Regex, twin: &Regex, text: &str) -> bool {
+fn is_match_ascii_first(re: &Regex, twin: &AsciiAlternatives, text: &str) -> bool {
     if text.is_ascii() {
         twin.is_match(text)
     } else {
         re.is_match(text)
+    }
+}
+
+#[cfg(test)]
+mod ascii_twin_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Words and pieces the patterns look for, and separators, to build class values from.
+    const PIECES: &[&str] = &[
+        "ad", "ads", "-ad-", "header", "nav", "navbar", "crumb", "crumbs", "hid", "edit", "editor", "fx",
+        "comment", "comments", "comment-list", "author", "author-box", "authorbox", "about-the-author",
+        "caption", "img-desc", "imgdesc", "respond", "zw", "_zw", "zoom", "main", "content", "Article",
+        "SIDEBAR", "Share", "hot_news", "hotnews", "x", "k", "s", "_", "-", " ", "  ", "1",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// On ASCII class and id values every twin answers as its Unicode pattern does.
+        #[test]
+        fn twins_answer_as_the_patterns_do(parts in prop::collection::vec(0..PIECES.len(), 0..6)) {
+            let text: String = parts.iter().map(|&i| PIECES[i]).collect();
+            for (re, twin) in [
+                (&*CAPTION_OR_COMMENT, &*CAPTION_OR_COMMENT_ASCII),
+                (&*UNLIKELY, &*UNLIKELY_ASCII),
+                (&*MAYBE, &*MAYBE_ASCII),
+                (&*POSITIVE, &*POSITIVE_ASCII),
+                (&*NEGATIVE, &*NEGATIVE_ASCII),
+            ] {
+                prop_assert_eq!(twin.is_match(&text), re.is_match(&text), "{:?} on {:?}", re.as_str(), text);
+            }
+        }
+    }
+
+    #[test]
+    fn twins_split_words_from_patterns() {
+        // A word, a word with a boundary, an anchored alternative and a group all answer.
+        assert!(UNLIKELY_ASCII.is_match("site-Sidebar"));
+        assert!(UNLIKELY_ASCII.is_match("top ads"));
+        assert!(!UNLIKELY_ASCII.is_match("loads"));
+        assert!(UNLIKELY_ASCII.is_match("author-card"));
+        assert!(NEGATIVE_ASCII.is_match("hid"));
+        assert!(!NEGATIVE_ASCII.is_match("hidx"));
     }
 }
 
