@@ -333,7 +333,7 @@ fn needs_of(text: &str) -> Option<Vec<Need>> {
 /// The name of the first attribute condition of a part made only of attribute conditions.
 fn attr_need(part: &str) -> Option<Need> {
     let inner = part.trim().strip_prefix('[')?;
-    let end = inner.find(|c: char| matches!(c, '=' | '~' | '^' | '$' | '*' | ']'))?;
+    let end = inner.find(['=', '~', '^', '$', '*', ']'])?;
     let name = inner[..end].trim();
     if name.is_empty() || name.contains(char::is_whitespace) {
         return None;
@@ -580,7 +580,8 @@ impl<'a> DocIndex<'a> {
                 .iter()
                 .filter_map(|&pos| {
                     let el = self.elements[pos as usize].value();
-                    let (mut name, mut property, mut itemprop, mut content) = (None, None, None, None);
+                    let (mut name, mut property, mut itemprop, mut content) =
+                        (None, None, None, None);
                     // One pass over the attributes: `Element::attr` interns its argument on every call.
                     for (k, v) in el.attrs() {
                         match k {

@@ -27,13 +27,7 @@ fn selector_needs_come_from_the_rightmost_compound() {
             Need::Attr("rel".into())
         ])
     );
-    for opaque in [
-        "a:not(.x)",
-        "*",
-        "svg clipPath",
-        "a[title='x y']",
-        "ns|a",
-    ] {
+    for opaque in ["a:not(.x)", "*", "svg clipPath", "a[title='x y']", "ns|a"] {
         assert_eq!(needs(opaque), None, "{opaque}");
     }
 }
