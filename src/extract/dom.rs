@@ -718,8 +718,18 @@ pub fn parse_document(html: &str) -> Html {
 /// node for node, at a fraction of the tokenizing (the extractor never reads those bodies as text).
 #[must_use]
 pub fn parse_article_document(html: &str) -> Html {
-    let guarded = crate::clean::nesting::guarded(html);
-    Html::parse_document(&crate::clean::rawtext::thin_raw_text(&guarded))
+    Html::parse_document(&article_text(html))
+}
+
+/// What [`parse_article_document`] parses: `html` capped, with pathological nesting flattened, and with
+/// script (all but JSON-LD), style and noscript bodies cut to one space.
+#[must_use]
+pub fn article_text(html: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match crate::clean::nesting::guarded(html) {
+        Cow::Borrowed(g) => crate::clean::rawtext::thin_raw_text(g),
+        Cow::Owned(g) => Cow::Owned(crate::clean::rawtext::thin_raw_text(&g).into_owned()),
+    }
 }
 
 /// Parses a fragment with the same guards as [`parse_document`].
