@@ -217,9 +217,16 @@ pub(crate) fn has_tone(text: &str) -> bool {
     if !any_lead {
         return false;
     }
-    text.chars().any(|c| {
-        let cp = c as u32;
-        ((0xE0..0x1FA).contains(&cp) || cp == 0x1E3F) && TONES.contains(c)
+    // Decode only at the lead bytes (always the first byte of a character, so `i` is a boundary).
+    text.bytes().enumerate().any(|(i, b)| {
+        lead(b) != 0
+            && text
+                .get(i..)
+                .and_then(|t| t.chars().next())
+                .is_some_and(|c| {
+                    let cp = c as u32;
+                    ((0xE0..0x1FA).contains(&cp) || cp == 0x1E3F) && TONES.contains(c)
+                })
     })
 }
 

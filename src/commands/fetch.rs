@@ -49,14 +49,30 @@ pub fn run(cli: &Cli, args: &FetchArgs) -> CmdResult {
         ),
         None => None,
     };
-    let fetcher =
-        Fetcher::new(FetchConfig::from(&cfg.crawl)).map_err(|e| Failure::new(EXIT_FAILURE, e))?;
+    let fetch_cfg = FetchConfig::from(&cfg.crawl);
+    let limit = fetch_cfg.max_body_bytes;
+    // The HTTP client (TLS roots and all) is built only when some input is a URL: files and standard input
+    // never need it, and building it is a good part of the process start.
+    let fetcher = if args.inputs.iter().any(|i| is_http(i)) {
+        Some(Fetcher::new(fetch_cfg).map_err(|e| Failure::new(EXIT_FAILURE, e))?)
+    } else {
+        None
+    };
     let rt = crate::commands::runtime()?;
     let failed = rt.block_on(async {
         let mut out = std::io::stdout().lock();
         let mut failed = 0usize;
         let mut results = stream::iter(args.inputs.iter())
-            .map(|input| one(&fetcher, input, profile, base_url.as_ref(), !args.no_pages))
+            .map(|input| {
+                one(
+                    fetcher.as_ref(),
+                    limit,
+                    input,
+                    profile,
+                    base_url.as_ref(),
+                    !args.no_pages,
+                )
+            })
             .buffered(PARALLEL);
         while let Some((input, r)) = results.next().await {
             match r {
@@ -90,21 +106,30 @@ pub fn run(cli: &Cli, args: &FetchArgs) -> CmdResult {
     Ok(())
 }
 
+/// Whether an input is an http(s) URL (read through the HTTP client).
+fn is_http(input: &str) -> bool {
+    input.starts_with("http://") || input.starts_with("https://")
+}
+
+/// One input: `fetcher` is there whenever some input [`is_http`]; `limit` is the page-size cap.
 async fn one<'a>(
-    fetcher: &Fetcher,
+    fetcher: Option<&Fetcher>,
+    limit: u64,
     input: &'a str,
     profile: Option<&'static Profile>,
     base_url: Option<&Url>,
     follow_pages: bool,
 ) -> (&'a str, anyhow::Result<Article>) {
-    let limit = fetcher.config().max_body_bytes;
     let r = if input == "-" {
         match from_stdin(base_url, limit) {
             Ok(page) => from_bytes(page, profile, None).await,
             Err(e) => Err(e),
         }
-    } else if input.starts_with("http://") || input.starts_with("https://") {
-        from_url(fetcher, input, profile, follow_pages).await
+    } else if is_http(input) {
+        match fetcher {
+            Some(f) => from_url(f, input, profile, follow_pages).await,
+            None => Err(anyhow!("no HTTP client was built for this run")),
+        }
     } else {
         let path = if let Some(scheme) = other_scheme(input) {
             if scheme.eq_ignore_ascii_case("file") {

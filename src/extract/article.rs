@@ -307,10 +307,13 @@ pub fn extract_article(
     profile: Option<&Profile>,
 ) -> Result<Extracted, ExtractError> {
     let mut flags: Vec<Flag> = Vec::new();
-    // Decided from the raw text: a page without any tone-marked vowel (as a character or a reference) is
-    // no mirror copy, so it is parsed once and its body text is not searched for annotations.
-    let may_be_mirror = crate::clean::may_be_pinyin_mirror(html);
-    let first = super::dom::parse_document(html);
+    // Decided from the text about to be parsed (script, style and noscript bodies already cut: their text
+    // never reaches the page's lines): a page without any tone-marked vowel (as a character or a reference)
+    // is no mirror copy, so it is parsed once and its body text is not searched for annotations.
+    let text = super::dom::article_text(html);
+    let may_be_mirror = crate::clean::may_be_pinyin_mirror(&text);
+    let first = scraper::Html::parse_document(&text);
+    drop(text);
     let first_index = DocIndex::new(&first);
     let (profile, profile_match) = parse_page(profile, url, html, &first_index);
     let first_lines = body_lines(&first_index);
@@ -362,7 +365,7 @@ fn repair_mirror_copy(
     if repaired.degraded {
         flags.push(Flag::Degraded);
     }
-    Some(super::dom::parse_document(&repaired.text))
+    Some(super::dom::parse_article_document(&repaired.text))
 }
 
 /// Step 4: the text clean-up of the extracted fields (Traditional→Simplified, spam blocks, stuffed title

@@ -260,6 +260,8 @@ enum Need {
     Id(String),
     Class(String),
     Tag(String),
+    /// An attribute of this name (ASCII case-insensitive: foreign elements keep `viewBox`).
+    Attr(String),
 }
 
 /// A parsed CSS selector together with what a matching element must carry (see [`DocIndex::select`]), so
@@ -305,18 +307,38 @@ fn needs_of(text: &str) -> Option<Vec<Need>> {
     if text.contains(['\\', '"', '\'', '(', ')', '|']) {
         return None;
     }
-    // Attribute conditions only narrow a compound further: leave them out (they never nest).
-    let mut plain = String::with_capacity(text.len());
-    let mut in_brackets = false;
-    for c in text.chars() {
-        match c {
-            '[' => in_brackets = true,
-            ']' => in_brackets = false,
-            _ if !in_brackets => plain.push(c),
-            _ => {}
-        }
+    text.split(',')
+        .map(|part| {
+            // Attribute conditions only narrow a compound further: leave them out (they never nest).
+            let mut plain = String::with_capacity(part.len());
+            let mut in_brackets = false;
+            for c in part.chars() {
+                match c {
+                    '[' => in_brackets = true,
+                    ']' => in_brackets = false,
+                    _ if !in_brackets => plain.push(c),
+                    _ => {}
+                }
+            }
+            if plain.trim().is_empty() {
+                // Only attribute conditions (`[itemprop=author]`): the element carries the first one's name.
+                attr_need(part)
+            } else {
+                need_of_part(&plain)
+            }
+        })
+        .collect()
+}
+
+/// The name of the first attribute condition of a part made only of attribute conditions.
+fn attr_need(part: &str) -> Option<Need> {
+    let inner = part.trim().strip_prefix('[')?;
+    let end = inner.find(['=', '~', '^', '$', '*', ']'])?;
+    let name = inner[..end].trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
     }
-    plain.split(',').map(need_of_part).collect()
+    Some(Need::Attr(name.to_ascii_lowercase()))
 }
 
 fn need_of_part(part: &str) -> Option<Need> {
@@ -414,6 +436,7 @@ pub struct DocIndex<'a> {
     by_id: KeyMap<'a>,
     by_class: KeyMap<'a>,
     by_tag: KeyMap<'a>,
+    metas: std::cell::OnceCell<Vec<(&'a str, Option<&'a str>)>>,
 }
 
 impl std::fmt::Debug for DocIndex<'_> {
@@ -434,6 +457,7 @@ impl<'a> DocIndex<'a> {
             by_id: KeyMap::default(),
             by_class: KeyMap::default(),
             by_tag: KeyMap::default(),
+            metas: std::cell::OnceCell::new(),
         };
         for node in doc.tree.nodes() {
             let Some(el) = ElementRef::wrap(node) else {
@@ -473,13 +497,26 @@ impl<'a> DocIndex<'a> {
         self.doc
     }
 
-    fn postings(&self, need: &Need) -> &[u32] {
+    fn postings(&self, need: &Need) -> std::borrow::Cow<'_, [u32]> {
         let list = match need {
             Need::Id(i) => self.by_id.get(i.as_str()),
             Need::Class(c) => self.by_class.get(c.as_str()),
             Need::Tag(t) => self.by_tag.get(t.as_str()),
+            Need::Attr(a) => {
+                // Not indexed (rarely asked): one pass over the elements' attribute names.
+                let found = (0u32..)
+                    .zip(&self.elements)
+                    .filter(|(_, el)| {
+                        el.value()
+                            .attrs()
+                            .any(|(name, _)| name.eq_ignore_ascii_case(a))
+                    })
+                    .map(|(pos, _)| pos)
+                    .collect();
+                return std::borrow::Cow::Owned(found);
+            }
         };
-        list.map_or(&[], Vec::as_slice)
+        std::borrow::Cow::Borrowed(list.map_or(&[], Vec::as_slice))
     }
 
     /// The elements matching `css`, in the same order as `doc.select(css)`.
@@ -492,11 +529,16 @@ impl<'a> DocIndex<'a> {
             css.selector.matches(&el).then_some(el)
         };
         match needs.as_slice() {
-            [one] => Box::new(self.postings(one).iter().filter_map(matches)),
+            [one] => match self.postings(one) {
+                std::borrow::Cow::Borrowed(list) => Box::new(list.iter().filter_map(matches)),
+                std::borrow::Cow::Owned(list) => {
+                    Box::new(list.into_iter().filter_map(move |p| matches(&p)))
+                }
+            },
             many => {
                 let mut all: Vec<u32> = many
                     .iter()
-                    .flat_map(|n| self.postings(n).iter().copied())
+                    .flat_map(|n| self.postings(n).into_owned())
                     .collect();
                 all.sort_unstable();
                 all.dedup();
@@ -519,22 +561,41 @@ impl<'a> DocIndex<'a> {
     /// The `content` of `<meta name=…>` or `<meta property=…>` (case-insensitive name), first non-empty.
     #[must_use]
     pub fn meta(&self, name: &str) -> Option<&'a str> {
-        self.by_tag
-            .get("meta")
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .find_map(|&pos| {
-                let el = self.elements[pos as usize].value();
-                let key = el
-                    .attr("name")
-                    .or_else(|| el.attr("property"))
-                    .or_else(|| el.attr("itemprop"))?;
-                if key.trim().eq_ignore_ascii_case(name) {
-                    el.attr("content").map(str::trim).filter(|c| !c.is_empty())
-                } else {
-                    None
-                }
-            })
+        self.metas().iter().find_map(|&(key, content)| {
+            if key.trim().eq_ignore_ascii_case(name) {
+                content.map(str::trim).filter(|c| !c.is_empty())
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Every `<meta>` element's key (its `name`, else `property`, else `itemprop`) and `content`, in
+    /// document order; read once per page, on the first [`DocIndex::meta`] query.
+    fn metas(&self) -> &[(&'a str, Option<&'a str>)] {
+        self.metas.get_or_init(|| {
+            self.by_tag
+                .get("meta")
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter_map(|&pos| {
+                    let el = self.elements[pos as usize].value();
+                    let (mut name, mut property, mut itemprop, mut content) =
+                        (None, None, None, None);
+                    // One pass over the attributes: `Element::attr` interns its argument on every call.
+                    for (k, v) in el.attrs() {
+                        match k {
+                            "name" => name = Some(v),
+                            "property" => property = Some(v),
+                            "itemprop" => itemprop = Some(v),
+                            "content" => content = Some(v),
+                            _ => {}
+                        }
+                    }
+                    Some((name.or(property).or(itemprop)?, content))
+                })
+                .collect()
+        })
     }
 
     /// The node ids matched by any of `selectors`.
@@ -545,6 +606,82 @@ impl<'a> DocIndex<'a> {
             .flat_map(|s| self.select(s).map(|e| e.id()))
             .collect()
     }
+}
+
+/// A case-insensitive alternation written for the Unicode regex engine (`(?i)word|other|\bshort\b…`), run on
+/// ASCII text: the alternatives that are plain words (letters, digits, `_`, `-`, spaces) go to one
+/// Aho–Corasick automaton with ASCII case folding, the others to a regex with Unicode off. On ASCII text
+/// that answers `is_match` exactly as the Unicode regex does (`(?i)` folds only ASCII letters onto ASCII
+/// letters there, and `\b` sees only ASCII characters), without determinizing a large automaton lazily
+/// at run time.
+#[derive(Debug)]
+pub(crate) struct AsciiAlternatives {
+    words: aho_corasick::AhoCorasick,
+    rest: Option<regex::Regex>,
+}
+
+impl AsciiAlternatives {
+    /// Splits `pattern` (which must start with `(?i)`, else it all goes to the regex) into its top-level
+    /// alternatives.
+    ///
+    /// # Panics
+    /// When `pattern` is not a valid regex: for built-in patterns only.
+    #[must_use]
+    pub(crate) fn new(pattern: &str) -> Self {
+        let (words, rest): (Vec<&str>, Vec<&str>) = match pattern.strip_prefix("(?i)") {
+            Some(body) => top_level_alternatives(body).into_iter().partition(|a| {
+                a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b' '))
+            }),
+            None => (Vec::new(), vec![pattern]),
+        };
+        let rest = (!rest.is_empty()).then(|| {
+            let joined = rest.join("|");
+            let pattern = if pattern.starts_with("(?i)") {
+                format!("(?i-u:{joined})")
+            } else {
+                format!("(?-u:{joined})")
+            };
+            regex::Regex::new(&pattern).expect("built-in pattern is valid")
+        });
+        let words = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&words)
+            .expect("built-in word list is valid");
+        Self { words, rest }
+    }
+
+    /// Whether the pattern matches somewhere in `text` (meant for ASCII text; see the type's documentation).
+    #[must_use]
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.words.is_match(text) || self.rest.as_ref().is_some_and(|r| r.is_match(text))
+    }
+}
+
+/// The alternatives of a regex at the top level (outside groups and classes; escapes skipped).
+fn top_level_alternatives(body: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_class, mut escaped, mut start) = (0usize, false, false, 0usize);
+    for (i, c) in body.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => {
+                out.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&body[start..]);
+    out
 }
 
 /// Resolves `href` against `base`, keeping only http(s) results.
@@ -574,6 +711,25 @@ pub(crate) fn resolve_http(base: &url::Url, href: &str) -> Option<url::Url> {
 #[must_use]
 pub fn parse_document(html: &str) -> Html {
     Html::parse_document(&crate::clean::nesting::guarded(html))
+}
+
+/// Parses an article page like [`parse_document`], with the bodies of scripts (all but JSON-LD), styles and
+/// `noscript` elements first cut to one space by [`crate::clean::rawtext::thin_raw_text`]: the same tree,
+/// node for node, at a fraction of the tokenizing (the extractor never reads those bodies as text).
+#[must_use]
+pub fn parse_article_document(html: &str) -> Html {
+    Html::parse_document(&article_text(html))
+}
+
+/// What [`parse_article_document`] parses: `html` capped, with pathological nesting flattened, and with
+/// script (all but JSON-LD), style and noscript bodies cut to one space.
+#[must_use]
+pub fn article_text(html: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match crate::clean::nesting::guarded(html) {
+        Cow::Borrowed(g) => crate::clean::rawtext::thin_raw_text(g),
+        Cow::Owned(g) => Cow::Owned(crate::clean::rawtext::thin_raw_text(&g).into_owned()),
+    }
 }
 
 /// Parses a fragment with the same guards as [`parse_document`].

@@ -12,7 +12,9 @@ use ego_tree::{NodeId, NodeRef};
 use regex::Regex;
 use scraper::{Html, Node};
 
-use super::dom::{is_hidden, is_skipped_tag, text_lines, FastMap, KeyHasher, MAX_DEPTH};
+use super::dom::{
+    is_hidden, is_skipped_tag, text_lines, AsciiAlternatives, FastMap, KeyHasher, MAX_DEPTH,
+};
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -163,6 +165,110 @@ fn class_id(el: &scraper::node::Element) -> String {
     s
 }
 
+/// The same pattern as `re` for ASCII text (class and id values nearly always are): it answers exactly as
+/// `re` does there, without a large automaton to determinize at run time ([`AsciiAlternatives`]).
+fn ascii_twin(re: &Regex) -> AsciiAlternatives {
+    AsciiAlternatives::new(re.as_str())
+}
+
+static CAPTION_OR_COMMENT_ASCII: LazyLock<AsciiAlternatives> =
+    LazyLock::new(|| ascii_twin(&CAPTION_OR_COMMENT));
+static UNLIKELY_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&UNLIKELY));
+static MAYBE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&MAYBE));
+static POSITIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&POSITIVE));
+static NEGATIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&NEGATIVE));
+
+/// `re.is_match(text)`, through its ASCII twin when `text` is ASCII.
+fn is_match_ascii_first(re: &Regex, twin: &AsciiAlternatives, text: &str) -> bool {
+    if text.is_ascii() {
+        twin.is_match(text)
+    } else {
+        re.is_match(text)
+    }
+}
+
+#[cfg(test)]
+mod ascii_twin_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Words and pieces the patterns look for, and separators, to build class values from.
+    const PIECES: &[&str] = &[
+        "ad",
+        "ads",
+        "-ad-",
+        "header",
+        "nav",
+        "navbar",
+        "crumb",
+        "crumbs",
+        "hid",
+        "edit",
+        "editor",
+        "fx",
+        "comment",
+        "comments",
+        "comment-list",
+        "author",
+        "author-box",
+        "authorbox",
+        "about-the-author",
+        "caption",
+        "img-desc",
+        "imgdesc",
+        "respond",
+        "zw",
+        "_zw",
+        "zoom",
+        "main",
+        "content",
+        "Article",
+        "SIDEBAR",
+        "Share",
+        "hot_news",
+        "hotnews",
+        "x",
+        "k",
+        "s",
+        "_",
+        "-",
+        " ",
+        "  ",
+        "1",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// On ASCII class and id values every twin answers as its Unicode pattern does.
+        #[test]
+        fn twins_answer_as_the_patterns_do(parts in prop::collection::vec(0..PIECES.len(), 0..6)) {
+            let text: String = parts.iter().map(|&i| PIECES[i]).collect();
+            for (re, twin) in [
+                (&*CAPTION_OR_COMMENT, &*CAPTION_OR_COMMENT_ASCII),
+                (&*UNLIKELY, &*UNLIKELY_ASCII),
+                (&*MAYBE, &*MAYBE_ASCII),
+                (&*POSITIVE, &*POSITIVE_ASCII),
+                (&*NEGATIVE, &*NEGATIVE_ASCII),
+            ] {
+                prop_assert_eq!(twin.is_match(&text), re.is_match(&text), "{:?} on {:?}", re.as_str(), text);
+            }
+        }
+    }
+
+    #[test]
+    fn twins_split_words_from_patterns() {
+        // A word, a word with a boundary, an anchored alternative and a group all answer.
+        assert!(UNLIKELY_ASCII.is_match("site-Sidebar"));
+        assert!(UNLIKELY_ASCII.is_match("top ads"));
+        assert!(!UNLIKELY_ASCII.is_match("loads"));
+        assert!(UNLIKELY_ASCII.is_match("author-card"));
+        assert!(NEGATIVE_ASCII.is_match("hid"));
+        assert!(!NEGATIVE_ASCII.is_match("hidx"));
+    }
+}
+
 /// Whether scoring drops an element as chrome outright. Always: a figure, figure caption, photo credit or
 /// reader comment (by tag, class or id). When `unlikely` is set, also navigation and other page chrome by
 /// tag or role, and lists, tables and other non-wrapper elements whose class or id names them chrome
@@ -194,12 +300,12 @@ fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
     if ci.is_empty() {
         return false;
     }
-    CAPTION_OR_COMMENT.is_match(&ci)
+    is_match_ascii_first(&CAPTION_OR_COMMENT, &CAPTION_OR_COMMENT_ASCII, &ci)
         || (unlikely
             && !matches!(name, "article" | "a")
             && !matches!(name, "div" | "section" | "td" | "span" | "font" | "center")
-            && UNLIKELY.is_match(&ci)
-            && !MAYBE.is_match(&ci))
+            && is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, &ci)
+            && !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, &ci))
 }
 
 /// Whether the element's class or id alone names it page chrome (`sidebar`, `widget`, `sharing`…) when
@@ -216,7 +322,8 @@ fn is_chrome_named(el: &scraper::node::Element, unlikely: bool) -> bool {
         return false;
     }
     let ci = class_id(el);
-    UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci)
+    is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, &ci)
+        && !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, &ci)
 }
 
 /// Weighted text length from which a chrome-named element may be an article after all.
@@ -237,10 +344,10 @@ fn reads_as_article(s: &Stats) -> bool {
 fn class_weight(el: &scraper::node::Element) -> f64 {
     let mut w = 0.0;
     for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
-        if NEGATIVE.is_match(v) {
+        if is_match_ascii_first(&NEGATIVE, &NEGATIVE_ASCII, v) {
             w -= 25.0;
         }
-        if POSITIVE.is_match(v) {
+        if is_match_ascii_first(&POSITIVE, &POSITIVE_ASCII, v) {
             w += 25.0;
         }
     }

@@ -1,7 +1,8 @@
 //! DOM → [`Article`], and listings, feeds and e-paper indexes → links.
 //!
 //! [`extract_article`] runs in named steps: `parse_page` (parse, with the size and nesting guards of
-//! [`crate::clean::nesting`], and choose the profile), `repair_mirror_copy` (a pinyin-annotated mirror copy is
+//! [`crate::clean::nesting`] and script, style and noscript bodies first cut to one space by
+//! `clean::rawtext`, and choose the profile), `repair_mirror_copy` (a pinyin-annotated mirror copy is
 //! repaired by [`crate::clean::repair_mirror`] and parsed again), `extract_from_doc` (the fields from the DOM),
 //! `clean_fields` ([`crate::clean::clean_article`]: t2s, spam blocks, whitespace) and `check_content`. Extract
 //! calls clean; clean never imports extract.

@@ -18,14 +18,16 @@ fn selector_needs_come_from_the_rightmost_compound() {
         needs("head title, title"),
         Some(vec![Need::Tag("title".into()), Need::Tag("title".into())])
     );
-    for opaque in [
-        "a:not(.x)",
-        "*",
-        "svg clipPath",
-        "[href]",
-        "a[title='x y']",
-        "ns|a",
-    ] {
+    assert_eq!(needs("[href]"), Some(vec![Need::Attr("href".into())]));
+    assert_eq!(
+        needs(".byline, [itemprop=author], [REL=author]"),
+        Some(vec![
+            Need::Class("byline".into()),
+            Need::Attr("itemprop".into()),
+            Need::Attr("rel".into())
+        ])
+    );
+    for opaque in ["a:not(.x)", "*", "svg clipPath", "a[title='x y']", "ns|a"] {
         assert_eq!(needs(opaque), None, "{opaque}");
     }
 }
@@ -34,7 +36,8 @@ fn selector_needs_come_from_the_rightmost_compound() {
 fn indexed_selection_equals_a_full_scan() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut pages = vec![
-        "<div id=a class='x  y x'><p class=y>1</p><svg><clipPath id=c/></svg></div><p id=a>2</p>"
+        "<div id=a class='x  y x'><p class=y>1</p><svg viewBox='0 0 1 1'><clipPath id=c/></svg></div><p id=a>2</p>\
+         <span ITEMPROP=author>x</span><a rel=author href=/a>y</a><div class=author>z</div>"
             .to_string(),
     ];
     for rel in [
@@ -58,6 +61,10 @@ fn indexed_selection_equals_a_full_scan() {
         "meta",
         "link[rel=canonical]",
         "div:not(.x)",
+        "[href]",
+        "[viewBox]",
+        "#author, .author, [itemprop=author], .writer, [rel=author]",
+        "[REL=author]",
     ]
     .iter()
     .map(|s| Css::parse(s).unwrap())
