@@ -415,6 +415,8 @@ fn clean_pass(article: &mut Article) -> bool {
             continue;
         }
         if paragraphs.last() == Some(&p) && (mirror || spam_between || stuffed_lines) {
+            // What stood between this copy and the next is only what was cut from this one.
+            spam_between = stuffed_lines;
             continue;
         }
         paragraphs.push(p);

@@ -252,6 +252,10 @@ fn a_repeat_left_adjacent_by_removed_spam_collapses() {
     let mut a = article_of(&[p, "???", p]);
     clean_article(&mut a);
     assert_eq!(a.paragraphs, vec![p.to_owned()]);
+    // Only the copy across the spam goes: two copies that were already adjacent on the page stay.
+    let mut a = article_of(&[p, STUFFED, p, p, q]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, vec![p.to_owned(), p.to_owned(), q.to_owned()]);
 }
 
 #[test]
