@@ -272,7 +272,9 @@ fn fold_width(c: char) -> char {
 /// `PinyinMirror`, and `Degraded` when characters are lost), drops keyword-stuffed paragraphs and a stuffed tail
 /// inside the last paragraph (`SpamRemoved`), cleans the title (`SpamMirror` when stuffed segments were removed,
 /// or when a repaired mirror also carried stuffing), normalises every text field, drops empty paragraphs, stray
-/// `?` lines and consecutive duplicates. Idempotent.
+/// `?` lines, and a paragraph equal to the one before it where that repeat is a mirror or spam artefact (the
+/// page is a mirror copy, or spam removed here stood between the two); an ordinary page's repeated paragraph
+/// stays. Idempotent.
 pub fn clean_article(article: &mut Article) {
     // A pass reports whether it changed anything; the bounded loop guarantees idempotence where one step
     // exposes work for another (say, a spam paragraph hiding a stuffed tail before it). Extracted articles
@@ -382,39 +384,62 @@ fn clean_pass(article: &mut Article) -> bool {
     }
 
     let mut spam_removed = false;
+    // A paragraph equal to the one before it is a copy only where the page is a mirror, or where what
+    // stood between the two was spam this pass removes (a stuffed block or line, a lost-character `?`
+    // line): the repeat is an artefact of the mirror tool or the spammer. On an ordinary page a repeated
+    // paragraph (a refrain, a chorus, a quoted line) is text the page shows, and it stays.
+    let mirror = article.has_flag(Flag::PinyinMirror) || article.has_flag(Flag::SpamMirror);
+    let mut spam_between = false;
     let mut paragraphs: Vec<String> = Vec::with_capacity(article.paragraphs.len());
     for p in &article.paragraphs {
         let p = normalize_text(p);
         // Stuffed lines inside a paragraph, then the paragraph itself.
         let kept: Vec<&str> = p.lines().filter(|l| !spam::is_spam_block(l)).collect();
-        let p = if kept.len() == p.lines().count() {
-            p.clone()
-        } else {
+        let stuffed_lines = kept.len() != p.lines().count();
+        let p = if stuffed_lines {
             spam_removed = true;
             kept.join("\n")
+        } else {
+            p.clone()
         };
         if spam::is_spam_block(&p) {
             spam_removed = true;
+            spam_between = true;
             continue;
         }
-        if p.is_empty() || p.chars().all(|c| c == '?' || c == '？') {
+        if p.is_empty() {
+            spam_between |= stuffed_lines;
             continue;
         }
-        if paragraphs.last() == Some(&p) {
+        if p.chars().all(|c| c == '?' || c == '？') {
+            spam_between = true;
+            continue;
+        }
+        if paragraphs.last() == Some(&p) && (mirror || spam_between || stuffed_lines) {
+            // What stood between this copy and the next is only what was cut from this one.
+            spam_between = stuffed_lines;
             continue;
         }
         paragraphs.push(p);
+        // Stuffed lines cut from this paragraph stood between it and the next one.
+        spam_between = stuffed_lines;
     }
+    let mut tail_cut = false;
     while let Some(last) = paragraphs.last_mut() {
         match spam::strip_tail(last) {
             Some(head) => {
                 spam_removed = true;
+                tail_cut = true;
                 *last = head;
             }
             None => break,
         }
     }
-    paragraphs.dedup();
+    // A stuffed tail cut from the last paragraph can leave a copy of the one before it.
+    let n = paragraphs.len();
+    if (tail_cut || mirror) && n >= 2 && paragraphs[n - 1] == paragraphs[n - 2] {
+        paragraphs.pop();
+    }
     if paragraphs != article.paragraphs {
         changed = true;
         article.paragraphs = paragraphs;

@@ -622,6 +622,7 @@ fn repeated_parts_with(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, loose: bool
         return Vec::new();
     };
     let mut found: Vec<NodeId> = Vec::new();
+    let mut found_strong = 0;
     let best_shape = {
         let mut shape = Vec::new();
         for a in best.ancestors().take(levels) {
@@ -649,6 +650,8 @@ fn repeated_parts_with(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, loose: bool
             shape_len += 1;
         }
         let mut here: Vec<NodeId> = Vec::new();
+        // How many of `here` carry a chunk's worth of text on their own (the best container does).
+        let mut strong = 0;
         for n in anc.descendants() {
             let Some(el) = n.value().as_element() else {
                 continue;
@@ -660,11 +663,11 @@ fn repeated_parts_with(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, loose: bool
             let Some(st) = scorer.stats.get(&n.id()) else {
                 continue;
             };
+            let is_strong = n.id() == best.id()
+                || (st.weight >= min_weight && st.punct >= min_punct && st.link_density() <= 0.3);
             if n.id() != best.id()
                 && (!shapes_alike(&path_shape(n, anc.id()), &best_shape[..level], loose)
-                    || st.weight < min_weight
-                    || st.punct < min_punct
-                    || st.link_density() > 0.3)
+                    || !(is_strong || (!loose && is_short_chunk(st))))
             {
                 continue;
             }
@@ -672,15 +675,32 @@ fn repeated_parts_with(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, loose: bool
                 continue;
             }
             here.push(n.id());
+            if is_strong {
+                strong += 1;
+            }
         }
-        if here.len() > found.len() {
+        if strong > found_strong {
+            found_strong = strong;
             found = here;
         }
     }
-    if found.len() < if loose { LOOSE_REPEATS } else { 2 } {
+    // Short chunks (a one-sentence step between ads) ride along with the repeats that carry the article;
+    // they never make a repeat on their own.
+    if found_strong < if loose { LOOSE_REPEATS } else { 2 } {
         return Vec::new();
     }
     found
+}
+
+/// Weighted text length from which a short chunk of an exactly repeated container joins (the smallest
+/// text block that scores at all).
+const SHORT_CHUNK_WEIGHT: u32 = 25;
+
+/// A chunk too short to establish a repeat but, once the repeat is established by longer chunks of the
+/// same tag, class and place, still part of the article: some prose (a sentence's punctuation), barely
+/// linked.
+fn is_short_chunk(st: &Stats) -> bool {
+    st.weight >= SHORT_CHUNK_WEIGHT && st.punct >= 1 && st.link_density() <= 0.3
 }
 
 /// Whether two [`path_shape`]s match: the same tags, with [`classes_alike`] classes.
@@ -712,6 +732,8 @@ fn path_shape(n: NodeRef<'_, Node>, top: NodeId) -> Vec<(&str, Option<&str>)> {
 
 /// A container that is its parent's only kept element child (no text beside it) says nothing the
 /// parent does not: lift it, so that the parent's siblings (the article's other columns) are compared.
+/// A table section (`tbody`, `thead`, `tfoot`) is lifted to its table even beside a caption or header
+/// row.
 fn lift_only_child(doc: &Html, scorer: &Scorer<'_>, mut id: NodeId) -> NodeId {
     for _ in 0..MAX_DEPTH {
         let Some(node) = doc.tree.get(id) else {
@@ -725,6 +747,17 @@ fn lift_only_child(doc: &Html, scorer: &Scorer<'_>, mut id: NodeId) -> NodeId {
         };
         if matches!(pel.name(), "body" | "html") || scorer.dropped.contains(&parent.id()) {
             break;
+        }
+        // A table's body is the table: its caption and header row belong with it, and the text around
+        // the table is its siblings'.
+        if pel.name() == "table"
+            && node
+                .value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "tbody" | "thead" | "tfoot"))
+        {
+            id = parent.id();
+            continue;
         }
         let mut kept = 0;
         let mut text = false;

@@ -198,6 +198,96 @@ fn a_paragraph_listing_three_cities_survives() {
     assert!(a.flags.is_empty());
 }
 
+/// A stuffed county list as spam mirrors append it.
+const STUFFED: &str = "岚皋县| 秦皇岛市| 怀安县| 札达县| 彩票| 夏津县| 汉寿县| 阿尔山市|";
+
+fn article_of(paragraphs: &[&str]) -> Article {
+    Article {
+        title: "职工之歌".into(),
+        paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+        ..Article::default()
+    }
+}
+
+#[test]
+fn an_ordinary_pages_repeated_paragraph_is_kept() {
+    // A song's refrain, printed twice in a row as the page shows it: text, not a copy.
+    let refrain = "咱们工人有力量！嘿！咱们工人有力量！";
+    let paragraphs = [
+        "每天每日工作忙，盖成了高楼大厦，修起了铁路煤矿。",
+        refrain,
+        refrain,
+        "改造得世界变呀么变了样！",
+    ];
+    let mut a = article_of(&paragraphs);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, paragraphs.map(str::to_owned).to_vec());
+    assert!(a.flags.is_empty(), "{:?}", a.flags);
+    // The same at the very end, where a stuffed tail is looked for.
+    let mut a = article_of(&paragraphs[..3]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs.len(), 3, "{:?}", a.paragraphs);
+}
+
+#[test]
+fn a_repeat_left_adjacent_by_removed_spam_collapses() {
+    let p = "市总工会举办职工技能大赛，来自全市的200多名职工参赛。";
+    let q = "大赛设置了电工、焊工等六个工种。";
+    // A stuffed block between two copies of one paragraph.
+    let mut a = article_of(&[p, STUFFED, p, q]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, vec![p.to_owned(), q.to_owned()]);
+    assert!(a.has_flag(Flag::SpamRemoved));
+    // A stuffed line inside the first copy, after its text.
+    let first = format!("{p}\n{STUFFED}");
+    let mut a = article_of(&[&first, p, q]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, vec![p.to_owned(), q.to_owned()]);
+    // A stuffed tail glued to the last copy.
+    let last = format!("{p}{STUFFED}");
+    let mut a = article_of(&[q, p, &last]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, vec![q.to_owned(), p.to_owned()]);
+    // A lost-character `?` line between the copies.
+    let mut a = article_of(&[p, "???", p]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, vec![p.to_owned()]);
+    // Only the copy across the spam goes: two copies that were already adjacent on the page stay.
+    let mut a = article_of(&[p, STUFFED, p, p, q]);
+    clean_article(&mut a);
+    assert_eq!(a.paragraphs, vec![p.to_owned(), p.to_owned(), q.to_owned()]);
+}
+
+#[test]
+fn a_mirror_copys_duplicated_paragraph_collapses() {
+    let p = "市总工会举办职工技能大赛，来自全市的200多名职工参赛。";
+    let q = "大赛设置了电工、焊工等六个工种。";
+    for flag in [Flag::PinyinMirror, Flag::SpamMirror] {
+        let mut a = article_of(&[p, p, q, q]);
+        a.flag(flag);
+        clean_article(&mut a);
+        assert_eq!(a.paragraphs, vec![p.to_owned(), q.to_owned()], "{flag:?}");
+    }
+    // The seed, a real mirror copy, with one of its paragraphs doubled as mirror tools do.
+    let s = seed();
+    let lines = non_empty_lines(&s);
+    let mut doubled: Vec<String> = lines[4..].iter().map(|l| (*l).to_owned()).collect();
+    doubled.insert(1, doubled[0].clone());
+    let mut once = Article {
+        title: lines[1].to_owned(),
+        paragraphs: lines[4..].iter().map(|l| (*l).to_owned()).collect(),
+        ..Article::default()
+    };
+    let mut twice = Article {
+        paragraphs: doubled,
+        ..once.clone()
+    };
+    clean_article(&mut once);
+    clean_article(&mut twice);
+    assert!(twice.has_flag(Flag::PinyinMirror));
+    assert_eq!(twice.paragraphs, once.paragraphs);
+}
+
 #[test]
 fn titles_lose_site_suffixes_and_stuffed_segments() {
     assert_eq!(

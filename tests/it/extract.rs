@@ -853,6 +853,90 @@ fn generic_body_reads_text_written_beside_line_breaks_in_a_div() {
     assert!(!p.iter().any(|l| l.contains("Archive month")), "{p:#?}");
 }
 
+/// An article cut into chunks of one tag and class (a how-to's steps between ad slots): once two long
+/// chunks make the repeat, a short one (a one-sentence step) is body too; a same-class chunk of links is not.
+#[test]
+fn short_chunks_of_a_repeated_container_join_the_body() {
+    let chunk = |inner: &str| {
+        format!("<div class=\"step\"><div class=\"step-wrap\"><div class=\"inner\">{inner}</div></div></div>")
+    };
+    let ps = |r: std::ops::Range<usize>| -> String {
+        r.map(|i| format!("<p>{}</p>", sentence(i))).collect()
+    };
+    let short = "Water the terrarium only when its walls stop misting up.";
+    let body = format!(
+        "<div class=\"howto\">{}{}<div class=\"slot\"><div class=\"ad\">Advertisement</div></div>{}{}{}</div>",
+        chunk(&ps(0..3)),
+        chunk(&format!("<p>{short}</p>")),
+        chunk(&ps(3..5)),
+        chunk("<p><a href=\"/more/1\">More terrarium projects you will like</a> <a href=\"/more/2\">Ten easy succulents</a></p>"),
+        chunk(&ps(5..6)),
+    );
+    let p = generic_paragraphs(&body);
+    let mut want: Vec<String> = (0..3).map(sentence).collect();
+    want.push(short.to_owned());
+    want.extend((3..6).map(sentence));
+    assert_eq!(p, want);
+}
+
+/// The same shape on a Chinese page: a report cut into `div.para` blocks, one of them a single sentence.
+#[test]
+fn a_one_sentence_chunk_of_a_chinese_report_is_body() {
+    let long = |i: usize| {
+        format!(
+            "<p>第{i}段：市总工会近日在全市开展职工技能大赛，来自二百多家企业的一千余名职工参加了电工、焊工、数控车工等十二个工种的比赛，赛事持续三天。</p>"
+        )
+    };
+    let para = |inner: &str| {
+        format!(
+            "<div class=\"para\"><div class=\"box\"><div class=\"txt\">{inner}</div></div></div>"
+        )
+    };
+    let short = "记者在现场看到，参赛职工已全部就位。";
+    let body = format!(
+        "<div class=\"wrap\">{}{}{}</div>",
+        para(&format!("{}{}{}", long(1), long(2), long(3))),
+        para(&format!("<p>{short}</p>")),
+        para(&format!("{}{}", long(4), long(5))),
+    );
+    let p = generic_paragraphs(&body);
+    assert_eq!(p.len(), 6, "{p:#?}");
+    assert_eq!(p[3], short, "{p:#?}");
+    assert!(
+        p[0].starts_with("第1段") && p[5].starts_with("第5段"),
+        "{p:#?}"
+    );
+}
+
+/// A table that carries the article (a list of films, a price table) beside its caption and header row:
+/// the table is the container, so the introduction written above it is body too.
+#[test]
+fn the_text_around_a_captioned_table_joins_it() {
+    let rows: String = (0..10)
+        .map(|i| {
+            format!(
+                "<tr><td>Film {i}</td><td>19{i}0</td><td>{}</td></tr>",
+                sentence(i)
+            )
+        })
+        .collect();
+    let intro = "This list gives the films in which the characters live the same day again and again, with the year and a short synopsis of each.";
+    let more = "Films that only mention such a loop in passing are left out of it, and so are remakes of the films it already lists.";
+    let body = format!(
+        "<div><p>{intro}</p><p>{more}</p><table><caption>Films with time loops</caption>\
+         <thead><tr><th>Film</th><th>Year</th><th>Description</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    );
+    let p = generic_paragraphs(&body);
+    assert_eq!(p.first().map(String::as_str), Some(intro), "{p:#?}");
+    assert_eq!(p.get(1).map(String::as_str), Some(more), "{p:#?}");
+    for i in 0..10 {
+        assert!(
+            p.iter().any(|l| l.contains(&sentence(i))),
+            "row {i} missing: {p:#?}"
+        );
+    }
+}
+
 /// An article cut into chunks that share a tag and class, where the template wraps every chunk but the
 /// first in a bare `<span>` (a real page: readability's `ehow-2`): every step is body, in page order.
 #[test]
