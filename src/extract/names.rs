@@ -475,7 +475,8 @@ pub(crate) fn is_person_name(name: &str, not: &NotPersons) -> bool {
 }
 
 /// A name that stands with no role word in front of it must also start with a common surname (or be a
-/// transliterated name), so a bare `（待续）` or `[ 图集 ]` is not taken for a person.
+/// transliterated name), so a bare `（待续）` or `[ 图集 ]` is not taken for a person; in Latin script it
+/// must be two capitalised words at least (`(Jane Doe)`, not `(Okay)`).
 #[must_use]
 pub(crate) fn is_unlabelled_name(name: &str, not: &NotPersons) -> bool {
     if !is_person_name(name, not) {
@@ -488,7 +489,14 @@ pub(crate) fn is_unlabelled_name(name: &str, not: &NotPersons) -> bool {
                 || COMPOUND_SURNAMES.iter().any(|s| name.starts_with(s))
                 || name.contains('·')
         }
-        Some(_) => true,
+        // Without a role or label, a lone Latin word in parentheses is a rating (`(Okay)`), an agency
+        // (`(Reuters)`) or a note (`(Update)`); a person's credit there gives a given name and a surname.
+        Some(_) => {
+            name.split_whitespace()
+                .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+                .count()
+                >= 2
+        }
         None => false,
     }
 }

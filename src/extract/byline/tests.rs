@@ -78,6 +78,7 @@ fn closing_and_labelled_lines() {
     assert_eq!(from_line("（张巨峰）", &none()), vec!["张巨峰"]);
     assert_eq!(from_line("(文/图 李明)", &none()), vec!["李明"]);
     assert_eq!(from_line("[ 黄宇 ]", &none()), vec!["黄宇"]);
+    assert_eq!(from_line("(Jane Doe)", &none()), vec!["Jane Doe"]);
     assert_eq!(
         from_line("中青报·中青网记者 魏其濛", &none()),
         vec!["魏其濛"]
@@ -108,6 +109,9 @@ fn closing_and_labelled_lines() {
         "[ 图集 ]",
         "（图片来源：网络）",
         "(责编：闫涵)",
+        "(Okay)",
+        "(Reuters)",
+        "(Update)",
     ] {
         assert!(from_line(not, &none()).is_empty(), "{not}");
     }
