@@ -834,6 +834,71 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
     joined
 }
 
+/// Weighted text up to which a page that no block scores on is read whole (see [`short_page_body`]).
+const SHORT_PAGE_WEIGHT: u32 = 300;
+
+/// Whether `a` is a script trigger (`href="javascript:…"`) rather than a link to another page.
+fn is_script_anchor(el: &scraper::node::Element) -> bool {
+    el.attr("href").is_some_and(|h| {
+        h.trim_start()
+            .get(..11)
+            .is_some_and(|p| p.eq_ignore_ascii_case("javascript:"))
+    })
+}
+
+/// The body of a page so short that no block of it reaches the scoring floor: a one-line notice, a
+/// test page, a headline and its photo, text wrapped in a script-trigger anchor. When the page's visible
+/// text (chrome already dropped) is at most [`SHORT_PAGE_WEIGHT`] and mostly not link text (script
+/// triggers are not links), that text is the body, without link-dense lists and boxes. A page of links
+/// (a bare navigation or error page) stays empty.
+fn short_page_body(doc: &Html, scorer: &Scorer<'_>) -> Body {
+    let Some(body) = doc
+        .tree
+        .root()
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+    else {
+        return Body::default();
+    };
+    let st = scorer.get(body.id());
+    if st.weight == 0 || st.weight > SHORT_PAGE_WEIGHT {
+        return Body::default();
+    }
+    let link_weight: u32 = body
+        .descendants()
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| e.name() == "a" && !is_script_anchor(e))
+        })
+        .map(|n| scorer.get(n.id()).weight)
+        .sum();
+    if link_weight * 2 > st.weight {
+        return Body::default();
+    }
+    let skip = |n: NodeRef<'_, Node>| -> bool {
+        if scorer.dropped.contains(&n.id()) {
+            return true;
+        }
+        let Some(el) = n.value().as_element() else {
+            return false;
+        };
+        matches!(
+            el.name(),
+            "ul" | "ol" | "div" | "table" | "section" | "dl" | "li"
+        ) && scorer.get(n.id()).link_density() > 0.5
+    };
+    let paragraphs = text_lines(body, skip)
+        .into_iter()
+        .filter(|l| !is_chrome_line(l))
+        .collect();
+    Body {
+        root: Some(body.id()),
+        paragraphs,
+        parts: vec![body.id()],
+    }
+}
+
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
     let mut scorer = Scorer::new(exclude, strip_unlikely);
     let root = doc.tree.root();
@@ -919,7 +984,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         }
     }
     let Some((mut best_id, best_score)) = best else {
-        return Body::default();
+        return short_page_body(doc, &scorer);
     };
     if let Some(up) = common_container(doc, ranked, &scorer, best_id, best_score) {
         best_id = up;

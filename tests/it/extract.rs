@@ -1213,3 +1213,41 @@ fn article_blocks_whose_classes_differ_by_modifiers_are_all_body() {
         "{p:#?}"
     );
 }
+
+// ---------- generic body: pages too short for any block to score ----------
+
+fn short_page(body: &str) -> unionwire::model::Article {
+    let html = format!("<html><head><title>Notice</title></head><body>{body}</body></html>");
+    extract::extract_article(&html, &url("https://news.example.org/n/2.html"), None)
+        .unwrap()
+        .article
+}
+
+/// A page whose whole text is a few headings beside images (a photo page, a placeholder): no block
+/// reaches the scoring floor, so the short visible text is the body.
+#[test]
+fn a_page_of_a_few_headings_and_images_keeps_its_headings() {
+    let a = short_page(
+        "<article class=\"markdown-body\"><h2>Photo 1</h2><img src=\"/1.jpg\" alt=\"one\">\
+         <h2>Photo 2</h2><img src=\"/2.jpg\" alt=\"two\"></article>",
+    );
+    assert_eq!(a.paragraphs, ["Photo 1", "Photo 2"]);
+}
+
+/// Short text wrapped in a script trigger (`<a href="javascript:…">`) is text, not a link.
+#[test]
+fn short_text_inside_a_script_trigger_anchor_is_body() {
+    let a =
+        short_page("<a href=\"javascript:\"><p>Closed today.</p><p>Open Monday.</p> See you</a>");
+    assert_eq!(a.paragraphs, ["Closed today.", "Open Monday.", "See you"]);
+}
+
+/// A short page of nothing but links (a bare navigation or error page) still has no body.
+#[test]
+fn a_short_page_of_links_has_no_body() {
+    let a = short_page(
+        "<a href=\"/\">Home</a> <a href=\"/news\">News</a> <a href=\"/about\">About us</a> Page not found",
+    );
+    assert!(a.paragraphs.is_empty(), "{:?}", a.paragraphs);
+    assert!(a.flags.contains(&Flag::EmptyBody));
+}
