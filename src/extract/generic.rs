@@ -576,12 +576,15 @@ const REPEAT_LEVELS: usize = 3;
 /// [`REPEAT_LEVELS`] up, at the same place below it: the same tags and classes between, bare inline
 /// wrappers aside) on other kept elements that carry punctuated,
 /// barely linked text, all of them (in page order) are the body. When no exact repeat turns up, templates
-/// that give each block its own modifier classes are matched loosely (see [`repeated_parts_with`]).
+/// that give each block its own modifier classes are matched loosely (see [`repeated_parts_with`]); the
+/// loose match also wins when it holds every exact repeat and more (most chunks share one class list, a
+/// few carry an extra modifier such as `after-quote`).
 /// Returns no parts when the best container has no class or no repeat.
 fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     let exact = repeated_parts_with(scorer, best, false);
-    if exact.is_empty() {
-        repeated_parts_with(scorer, best, true)
+    let loose = repeated_parts_with(scorer, best, true);
+    if exact.is_empty() || (loose.len() > exact.len() && exact.iter().all(|e| loose.contains(e))) {
+        loose
     } else {
         exact
     }

@@ -1251,3 +1251,38 @@ fn a_short_page_of_links_has_no_body() {
     assert!(a.paragraphs.is_empty(), "{:?}", a.paragraphs);
     assert!(a.flags.contains(&Flag::EmptyBody));
 }
+
+/// An article cut into blocks where most blocks share one class list and a few carry an extra modifier
+/// (`after-quote`, `divider pb-15`): the exact repeats alone hold only part of the article. The blocks
+/// that share a class with the exact repeats, at the same place, are all body, in page order; a block of
+/// related links with the very same class stays out.
+#[test]
+fn chunks_with_an_extra_modifier_class_join_the_exact_repeats() {
+    let block = |class: &str, r: std::ops::Range<usize>| -> String {
+        let ps: String = r.map(|i| format!("<p>{}</p>", sentence(i))).collect();
+        format!("<div class=\"{class}\"><div class=\"story-text\">{ps}</div></div>")
+    };
+    let body = format!(
+        "<div class=\"stack\">{}{}{}{}{}\
+         <div class=\"block pb-10\"><ul><li><a href=\"/s/1\">The strike in pictures</a></li>\
+         <li><a href=\"/s/2\">Five things to know about the talks</a></li></ul></div></div>",
+        block("block pb-10", 0..5),
+        block("block pb-10 after-quote", 5..6),
+        block("block pb-10", 6..8),
+        block("block divider pb-15", 8..9),
+        block("block pb-10", 9..11),
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |i: usize| {
+        p.iter()
+            .position(|l| *l == sentence(i))
+            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
+    };
+    let order: Vec<usize> = (0..11).map(pos).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("in pictures") || l.contains("Five things")),
+        "{p:#?}"
+    );
+}
