@@ -837,6 +837,35 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
     joined
 }
 
+/// A box that names itself related or recommended reading (`jp-relatedposts`, `related-stories`).
+static RELATED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)related|recommend").expect("static regex is valid"));
+
+/// Whether an element inside the article's container is a box of teasers for other stories: its class
+/// or id says related or recommended, and it holds at least two headings that are links (each teaser's
+/// title). Such a box survives the chrome filters when its excerpts read as prose (and its class also
+/// says `post` or `story`), but it is never the article.
+fn is_teaser_box(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, el: &scraper::node::Element) -> bool {
+    if !matches!(el.name(), "div" | "section" | "aside" | "ul" | "ol") {
+        return false;
+    }
+    if ![el.attr("class"), el.attr("id")]
+        .into_iter()
+        .flatten()
+        .any(|v| RELATED.is_match(v))
+    {
+        return false;
+    }
+    n.descendants()
+        .filter(|d| matches!(tag_of(*d), "h2" | "h3" | "h4" | "h5" | "h6"))
+        .filter(|d| {
+            let st = scorer.get(d.id());
+            st.weight > 0 && st.link_weight * 2 >= st.weight
+        })
+        .nth(1)
+        .is_some()
+}
+
 /// Weighted text up to which a page that no block scores on is read whole (see [`short_page_body`]).
 const SHORT_PAGE_WEIGHT: u32 = 300;
 
@@ -1069,7 +1098,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
                 return false;
             };
             let st = scorer.get(n.id());
-            match el.name() {
+            let linked_box = match el.name() {
                 "ul" | "ol" | "div" | "table" | "section" | "dl" | "p" | "li" => {
                     st.weight > 0
                         && st.link_density() > 0.5
@@ -1077,7 +1106,8 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
                 }
                 "h1" => true,
                 _ => false,
-            }
+            };
+            linked_box || is_teaser_box(&scorer, n, el)
         };
         let lines = text_lines(node, skip);
         paragraphs.extend(lines.into_iter().filter(|l| !is_chrome_line(l)));

@@ -1286,3 +1286,31 @@ fn chunks_with_an_extra_modifier_class_join_the_exact_repeats() {
         "{p:#?}"
     );
 }
+
+/// A box of teasers for other stories inside the article's container (`related-posts`: each teaser a
+/// linked heading and a prose excerpt) is not the article, though its class also says `post` and its
+/// excerpts read as prose.
+#[test]
+fn a_related_posts_box_of_teasers_inside_the_article_stays_out() {
+    let ps: String = (0..6).map(|i| format!("<p>{}</p>", sentence(i))).collect();
+    let teasers: String = (0..3)
+        .map(|i| {
+            format!(
+                "<div class=\"teaser\"><h4><a href=\"/t/{i}\">Earlier story {i} on the wage talks</a></h4>\
+                 <p>Excerpt {i}: the union and the employers met again, and the talks went on into the night.</p>\
+                 <p>March {i}, 2024</p></div>"
+            )
+        })
+        .collect();
+    let p = generic_paragraphs(&format!(
+        "<div class=\"entry-content\">{ps}<div class=\"related-posts\"><h3>Related</h3>{teasers}</div></div>"
+    ));
+    for i in 0..6 {
+        assert!(p.contains(&sentence(i)), "no paragraph {i} in {p:#?}");
+    }
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("Earlier story") || l.contains("Excerpt")),
+        "{p:#?}"
+    );
+}
