@@ -576,12 +576,15 @@ const REPEAT_LEVELS: usize = 3;
 /// [`REPEAT_LEVELS`] up, at the same place below it: the same tags and classes between, bare inline
 /// wrappers aside) on other kept elements that carry punctuated,
 /// barely linked text, all of them (in page order) are the body. When no exact repeat turns up, templates
-/// that give each block its own modifier classes are matched loosely (see [`repeated_parts_with`]).
+/// that give each block its own modifier classes are matched loosely (see [`repeated_parts_with`]); the
+/// loose match also wins when it holds every exact repeat and more (most chunks share one class list, a
+/// few carry an extra modifier such as `after-quote`).
 /// Returns no parts when the best container has no class or no repeat.
 fn repeated_parts(scorer: &Scorer<'_>, best: NodeRef<'_, Node>) -> Vec<NodeId> {
     let exact = repeated_parts_with(scorer, best, false);
-    if exact.is_empty() {
-        repeated_parts_with(scorer, best, true)
+    let loose = repeated_parts_with(scorer, best, true);
+    if exact.is_empty() || (loose.len() > exact.len() && exact.iter().all(|e| loose.contains(e))) {
+        loose
     } else {
         exact
     }
@@ -834,6 +837,100 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
     joined
 }
 
+/// A box that names itself related or recommended reading (`jp-relatedposts`, `related-stories`).
+static RELATED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)related|recommend").expect("static regex is valid"));
+
+/// Whether an element inside the article's container is a box of teasers for other stories: its class
+/// or id says related or recommended, and it holds at least two headings that are links (each teaser's
+/// title). Such a box survives the chrome filters when its excerpts read as prose (and its class also
+/// says `post` or `story`), but it is never the article.
+fn is_teaser_box(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, el: &scraper::node::Element) -> bool {
+    if !matches!(el.name(), "div" | "section" | "aside" | "ul" | "ol") {
+        return false;
+    }
+    if ![el.attr("class"), el.attr("id")]
+        .into_iter()
+        .flatten()
+        .any(|v| RELATED.is_match(v))
+    {
+        return false;
+    }
+    n.descendants()
+        .filter(|d| matches!(tag_of(*d), "h2" | "h3" | "h4" | "h5" | "h6"))
+        .filter(|d| {
+            let st = scorer.get(d.id());
+            st.weight > 0 && st.link_weight * 2 >= st.weight
+        })
+        .nth(1)
+        .is_some()
+}
+
+/// Weighted text up to which a page that no block scores on is read whole (see [`short_page_body`]).
+const SHORT_PAGE_WEIGHT: u32 = 300;
+
+/// Whether `a` is a script trigger (`href="javascript:…"`) rather than a link to another page.
+fn is_script_anchor(el: &scraper::node::Element) -> bool {
+    el.attr("href").is_some_and(|h| {
+        h.trim_start()
+            .get(..11)
+            .is_some_and(|p| p.eq_ignore_ascii_case("javascript:"))
+    })
+}
+
+/// The body of a page so short that no block of it reaches the scoring floor: a one-line notice, a
+/// test page, a headline and its photo, text wrapped in a script-trigger anchor. When the page's visible
+/// text (chrome already dropped) is at most [`SHORT_PAGE_WEIGHT`] and mostly not link text (script
+/// triggers are not links), that text is the body, without link-dense lists and boxes. A page of links
+/// (a bare navigation or error page) stays empty.
+fn short_page_body(doc: &Html, scorer: &Scorer<'_>) -> Body {
+    let Some(body) = doc
+        .tree
+        .root()
+        .descendants()
+        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "body"))
+    else {
+        return Body::default();
+    };
+    let st = scorer.get(body.id());
+    if st.weight == 0 || st.weight > SHORT_PAGE_WEIGHT {
+        return Body::default();
+    }
+    let link_weight: u32 = body
+        .descendants()
+        .filter(|n| {
+            n.value()
+                .as_element()
+                .is_some_and(|e| e.name() == "a" && !is_script_anchor(e))
+        })
+        .map(|n| scorer.get(n.id()).weight)
+        .sum();
+    if link_weight * 2 > st.weight {
+        return Body::default();
+    }
+    let skip = |n: NodeRef<'_, Node>| -> bool {
+        if scorer.dropped.contains(&n.id()) {
+            return true;
+        }
+        let Some(el) = n.value().as_element() else {
+            return false;
+        };
+        matches!(
+            el.name(),
+            "ul" | "ol" | "div" | "table" | "section" | "dl" | "li"
+        ) && scorer.get(n.id()).link_density() > 0.5
+    };
+    let paragraphs = text_lines(body, skip)
+        .into_iter()
+        .filter(|l| !is_chrome_line(l))
+        .collect();
+    Body {
+        root: Some(body.id()),
+        paragraphs,
+        parts: vec![body.id()],
+    }
+}
+
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
     let mut scorer = Scorer::new(exclude, strip_unlikely);
     let root = doc.tree.root();
@@ -919,7 +1016,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         }
     }
     let Some((mut best_id, best_score)) = best else {
-        return Body::default();
+        return short_page_body(doc, &scorer);
     };
     if let Some(up) = common_container(doc, ranked, &scorer, best_id, best_score) {
         best_id = up;
@@ -1001,7 +1098,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
                 return false;
             };
             let st = scorer.get(n.id());
-            match el.name() {
+            let linked_box = match el.name() {
                 "ul" | "ol" | "div" | "table" | "section" | "dl" | "p" | "li" => {
                     st.weight > 0
                         && st.link_density() > 0.5
@@ -1009,7 +1106,8 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
                 }
                 "h1" => true,
                 _ => false,
-            }
+            };
+            linked_box || is_teaser_box(&scorer, n, el)
         };
         let lines = text_lines(node, skip);
         paragraphs.extend(lines.into_iter().filter(|l| !is_chrome_line(l)));

@@ -1213,3 +1213,104 @@ fn article_blocks_whose_classes_differ_by_modifiers_are_all_body() {
         "{p:#?}"
     );
 }
+
+// ---------- generic body: pages too short for any block to score ----------
+
+fn short_page(body: &str) -> unionwire::model::Article {
+    let html = format!("<html><head><title>Notice</title></head><body>{body}</body></html>");
+    extract::extract_article(&html, &url("https://news.example.org/n/2.html"), None)
+        .unwrap()
+        .article
+}
+
+/// A page whose whole text is a few headings beside images (a photo page, a placeholder): no block
+/// reaches the scoring floor, so the short visible text is the body.
+#[test]
+fn a_page_of_a_few_headings_and_images_keeps_its_headings() {
+    let a = short_page(
+        "<article class=\"markdown-body\"><h2>Photo 1</h2><img src=\"/1.jpg\" alt=\"one\">\
+         <h2>Photo 2</h2><img src=\"/2.jpg\" alt=\"two\"></article>",
+    );
+    assert_eq!(a.paragraphs, ["Photo 1", "Photo 2"]);
+}
+
+/// Short text wrapped in a script trigger (`<a href="javascript:…">`) is text, not a link.
+#[test]
+fn short_text_inside_a_script_trigger_anchor_is_body() {
+    let a =
+        short_page("<a href=\"javascript:\"><p>Closed today.</p><p>Open Monday.</p> See you</a>");
+    assert_eq!(a.paragraphs, ["Closed today.", "Open Monday.", "See you"]);
+}
+
+/// A short page of nothing but links (a bare navigation or error page) still has no body.
+#[test]
+fn a_short_page_of_links_has_no_body() {
+    let a = short_page(
+        "<a href=\"/\">Home</a> <a href=\"/news\">News</a> <a href=\"/about\">About us</a> Page not found",
+    );
+    assert!(a.paragraphs.is_empty(), "{:?}", a.paragraphs);
+    assert!(a.flags.contains(&Flag::EmptyBody));
+}
+
+/// An article cut into blocks where most blocks share one class list and a few carry an extra modifier
+/// (`after-quote`, `divider pb-15`): the exact repeats alone hold only part of the article. The blocks
+/// that share a class with the exact repeats, at the same place, are all body, in page order; a block of
+/// related links with the very same class stays out.
+#[test]
+fn chunks_with_an_extra_modifier_class_join_the_exact_repeats() {
+    let block = |class: &str, r: std::ops::Range<usize>| -> String {
+        let ps: String = r.map(|i| format!("<p>{}</p>", sentence(i))).collect();
+        format!("<div class=\"{class}\"><div class=\"story-text\">{ps}</div></div>")
+    };
+    let body = format!(
+        "<div class=\"stack\">{}{}{}{}{}\
+         <div class=\"block pb-10\"><ul><li><a href=\"/s/1\">The strike in pictures</a></li>\
+         <li><a href=\"/s/2\">Five things to know about the talks</a></li></ul></div></div>",
+        block("block pb-10", 0..5),
+        block("block pb-10 after-quote", 5..6),
+        block("block pb-10", 6..8),
+        block("block divider pb-15", 8..9),
+        block("block pb-10", 9..11),
+    );
+    let p = generic_paragraphs(&body);
+    let pos = |i: usize| {
+        p.iter()
+            .position(|l| *l == sentence(i))
+            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
+    };
+    let order: Vec<usize> = (0..11).map(pos).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("in pictures") || l.contains("Five things")),
+        "{p:#?}"
+    );
+}
+
+/// A box of teasers for other stories inside the article's container (`related-posts`: each teaser a
+/// linked heading and a prose excerpt) is not the article, though its class also says `post` and its
+/// excerpts read as prose.
+#[test]
+fn a_related_posts_box_of_teasers_inside_the_article_stays_out() {
+    let ps: String = (0..6).map(|i| format!("<p>{}</p>", sentence(i))).collect();
+    let teasers: String = (0..3)
+        .map(|i| {
+            format!(
+                "<div class=\"teaser\"><h4><a href=\"/t/{i}\">Earlier story {i} on the wage talks</a></h4>\
+                 <p>Excerpt {i}: the union and the employers met again, and the talks went on into the night.</p>\
+                 <p>March {i}, 2024</p></div>"
+            )
+        })
+        .collect();
+    let p = generic_paragraphs(&format!(
+        "<div class=\"entry-content\">{ps}<div class=\"related-posts\"><h3>Related</h3>{teasers}</div></div>"
+    ));
+    for i in 0..6 {
+        assert!(p.contains(&sentence(i)), "no paragraph {i} in {p:#?}");
+    }
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("Earlier story") || l.contains("Excerpt")),
+        "{p:#?}"
+    );
+}
