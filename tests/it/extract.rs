@@ -1314,3 +1314,38 @@ fn a_related_posts_box_of_teasers_inside_the_article_stays_out() {
         "{p:#?}"
     );
 }
+
+/// A cookie-consent dialog's prose is never the article, even on a page whose article is too short to win
+/// on its own (a recipe's one-line steps): the dialog is dropped wherever it is, not only as page chrome.
+#[test]
+fn a_cookie_consent_dialog_is_never_the_body() {
+    let tier = |name: &str, what: &str| {
+        format!(
+            "<div class=\"m192-cookies-customize-tier\"><div class=\"m192-cookies-customize-tier-headline\">{name}</div>\
+             <div class=\"m192-cookies-customize-tier-description\">{what}</div></div>"
+        )
+    };
+    let a = short_page(&format!(
+        "<div class=\"m192-cookies-customize\"><form>{}{}{}</form></div>\
+         <h1>Honey cake muffins</h1>\
+         <div class=\"step\"><span>1</span><div><p>Heat the oven.</p></div></div>\
+         <div class=\"step\"><span>2</span><div><p>Mix the dough.</p></div></div>",
+        tier(
+            "Necessary cookies",
+            "These cookies are necessary so that the basic functions of the site can be used, and they cannot be switched off.",
+        ),
+        tier(
+            "Performance cookies",
+            "The performance cookies also help us to analyse how the site is used, so that we can measure and improve its quality.",
+        ),
+        tier(
+            "Marketing cookies",
+            "These marketing and third-party cookies help us to show you personalised content from this site on other platforms.",
+        ),
+    ));
+    assert!(
+        !a.paragraphs.iter().any(|p| p.contains("cookies")),
+        "{:#?}",
+        a.paragraphs
+    );
+}
