@@ -1349,3 +1349,36 @@ fn a_cookie_consent_dialog_is_never_the_body() {
         a.paragraphs
     );
 }
+
+/// A union notice published as images (a scanned document): the page's only text besides the title and
+/// the meta line is the site's footer. The footer is not the article: the body stays empty and is
+/// flagged, and the title, date and source are still read.
+#[test]
+fn an_image_only_notice_does_not_take_the_site_footer_for_its_body() {
+    let html = "<html><head><meta charset=\"utf-8\"><title>关于召开2024年职工代表大会的通知_某某市总工会</title></head><body>\
+        <div class=\"top\"><div class=\"logo\">某某市总工会</div><div class=\"topnav\"><a href=\"/\">首页</a> \
+        <a href=\"/gh\">工会动态</a> <a href=\"/tz\">通知公告</a> <a href=\"/wq\">维权服务</a></div></div>\
+        <div class=\"wrap\"><h1>关于召开2024年职工代表大会的通知</h1><div class=\"info\">发布时间：2024-03-05 来源：办公室</div>\
+        <div class=\"con\"><p><img src=\"/upload/2024/tz1.jpg\"></p><p><img src=\"/upload/2024/tz2.jpg\"></p></div></div>\
+        <div class=\"bottom\">主办单位：某某市总工会 地址：某某市人民路88号 邮编：100000 电话：010-12345678 备案号：京ICP备12345678号</div>\
+        </body></html>";
+    let a = extract::extract_article(
+        html,
+        &url("http://www.zgh.example.cn/tz/2024/0305/1.html"),
+        None,
+    )
+    .unwrap()
+    .article;
+    assert!(a.paragraphs.is_empty(), "{:?}", a.paragraphs);
+    assert!(a.flags.contains(&Flag::EmptyBody));
+    assert_eq!(a.title, "关于召开2024年职工代表大会的通知");
+    assert_eq!(a.source.as_deref(), Some("办公室"));
+    assert!(a.published.is_some());
+}
+
+/// A page too short for any block to score keeps its notice but not its copyright line.
+#[test]
+fn a_short_page_keeps_its_notice_but_not_its_footer() {
+    let a = short_page("<p>Closed on Monday.</p><div class=\"bottom\">© 2024 Example Union</div>");
+    assert_eq!(a.paragraphs, ["Closed on Monday."]);
+}

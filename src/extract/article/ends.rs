@@ -108,10 +108,14 @@ pub(super) fn is_opening_sentence(line: &str) -> bool {
 
 /// Page furniture that leaks into the first or last lines of a body: editor credits, QR and 公众号
 /// prompts, pagers, share/like/gallery widgets, 原标题/出品/策划 credit blocks, 【纠错】-style links,
-/// view counters, "related" headings, datelines.
+/// view counters, "related" headings, datelines, the site's footer (copyright, registration, contact).
 fn is_end_noise(line: &str) -> bool {
     let l = line.trim();
-    if l.is_empty() || meta::is_editor_line(l) || END_NOISE.is_match(l) {
+    if l.is_empty()
+        || meta::is_editor_line(l)
+        || END_NOISE.is_match(l)
+        || generic::is_site_footer_line(l)
+    {
         return true;
     }
     let n = l.chars().count();
