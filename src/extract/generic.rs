@@ -893,11 +893,6 @@ static FOOTER_MARK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)版权所有|icp\s*[备证]|公网安备|备案号|(?:主办|承办|协办)单位\s*[:：]|技术支持\s*[:：]|建议使用.{0,12}浏览器")
         .expect("static regex is valid")
 });
-/// Contact fields; two of them on one line make it the site's contact footer.
-static CONTACT_FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"地\s*址\s*[:：]|邮\s*编\s*[:：]|电\s*话\s*[:：]|传\s*真\s*[:：]|邮\s*箱\s*[:：]")
-        .expect("static regex is valid")
-});
 /// A copyright notice in Latin script (`© 2024 Example Union. All rights reserved.`).
 static LATIN_COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:©|\(c\)|copyright)|all rights reserved").expect("static regex is valid")
@@ -905,18 +900,18 @@ static LATIN_COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether a line is a Chinese site's footer (`主办单位：某某市总工会 地址：… 备案号：京ICP备…`) rather than
 /// the page's own text: on a page whose article is an image or a file, the footer is what is left, and it
-/// is not the article; at the end of a body it is page furniture. A sentence (`。`) is never one.
+/// is not the article; at the end of a body it is page furniture. A sentence (`。`) is never one, and
+/// neither is a line of contact details alone (a notice's own `报名地址：… 电话：…` is its text).
 pub(crate) fn is_site_footer_line(line: &str) -> bool {
-    !line.contains('。')
-        && (FOOTER_MARK.is_match(line) || CONTACT_FIELD.find_iter(line).nth(1).is_some())
+    !line.contains('。') && FOOTER_MARK.is_match(line)
 }
 
 /// The body of a page so short that no block of it reaches the scoring floor: a one-line notice, a
 /// test page, a headline and its photo, text wrapped in a script-trigger anchor. When the page's visible
 /// text (chrome already dropped) is at most [`SHORT_PAGE_WEIGHT`] and mostly not link text (script
 /// triggers are not links), that text is the body, without link-dense lists and boxes and without the
-/// site's footer and copyright lines. A page of links (a bare navigation or error page), or one whose only text is its
-/// footer (an article that is an image or a file), stays empty.
+/// site's footer and copyright lines. A page of links (a bare navigation or error page), or one whose
+/// only text is its footer (an article that is an image or a file), stays empty.
 fn short_page_body(doc: &Html, scorer: &Scorer<'_>) -> Body {
     let Some(body) = doc
         .tree

@@ -1382,3 +1382,40 @@ fn a_short_page_keeps_its_notice_but_not_its_footer() {
     let a = short_page("<p>Closed on Monday.</p><div class=\"bottom\">© 2024 Example Union</div>");
     assert_eq!(a.paragraphs, ["Closed on Monday."]);
 }
+
+/// A notice's own closing contact details (where to register, whom to call) are its text, not the site's
+/// footer, even at the very end of the body.
+#[test]
+fn a_notices_closing_contact_line_stays_in_the_body() {
+    let ps: String = (0..4)
+        .map(|i| {
+            format!(
+                "<p>第{i}项：市总工会决定举办全市职工技能竞赛，参赛对象为全市企业在岗职工，竞赛项目包括电工、焊工、钳工等工种，请各单位认真组织报名。</p>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>关于举办职工技能竞赛的通知</title></head><body>\
+         <h1>关于举办职工技能竞赛的通知</h1><div class=\"con\">{ps}\
+         <p>报名地址：某某市人民路88号 联系电话：010-12345678</p></div>\
+         <div class=\"bottom\">主办单位：某某市总工会 备案号：京ICP备12345678号</div></body></html>"
+    );
+    let a = extract::extract_article(
+        &html,
+        &url("http://www.zgh.example.cn/tz/2024/0401/2.html"),
+        None,
+    )
+    .unwrap()
+    .article;
+    assert_eq!(
+        a.paragraphs.last().map(String::as_str),
+        Some("报名地址：某某市人民路88号 联系电话：010-12345678"),
+        "{:#?}",
+        a.paragraphs
+    );
+    assert!(
+        !a.paragraphs.iter().any(|p| p.contains("备案号")),
+        "{:#?}",
+        a.paragraphs
+    );
+}
