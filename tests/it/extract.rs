@@ -1175,6 +1175,26 @@ fn a_run_of_headings_and_lists_between_the_body_parts_joins_it() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
 }
 
+/// A list of links to other stories, set beside an article's blocks with the blocks' own classes.
+const STORY_LINKS: &str = "<li><a href=\"/s/1\">The strike in pictures</a></li>\
+    <li><a href=\"/s/2\">Five things to know about the talks</a></li>";
+
+/// The article's sentences `0..n` are all in `p`, in page order, and none of [`STORY_LINKS`] is.
+fn assert_sentences_in_order_without_story_links(p: &[String], n: usize) {
+    let pos = |i: usize| {
+        p.iter()
+            .position(|l| *l == sentence(i))
+            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
+    };
+    let order: Vec<usize> = (0..n).map(pos).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
+    assert!(
+        !p.iter()
+            .any(|l| l.contains("in pictures") || l.contains("Five things")),
+        "{p:#?}"
+    );
+}
+
 /// A template that gives each block of the article its own modifier classes (`o-block pb-15`,
 /// `o-block pb-10 cf`, a cell with and without `move-up`, a `c-copy` text box with an extra `Array`),
 /// nesting each text box four levels below the element the blocks share: no exact repeat of the best
@@ -1193,25 +1213,12 @@ fn article_blocks_whose_classes_differ_by_modifiers_are_all_body() {
     let body = format!(
         "<div class=\"o-stack\">{}{}\
          <div class=\"o-block pb-10\"><div class=\"grid\"><div class=\"grid__cell col-8\">\
-         <ul class=\"story-list\"><li><a href=\"/s/1\">The strike in pictures</a></li>\
-         <li><a href=\"/s/2\">Five things to know about the talks</a></li></ul></div></div></div>{}</div>",
+         <ul class=\"story-list\">{STORY_LINKS}</ul></div></div></div>{}</div>",
         block("pb-15", "col-8", "c-gray-1", 0..5),
         block("pb-10 cf", "move-up col-8", "c-gray-1 Array", 5..6),
         block("pb-10", "col-8", "c-gray-1", 6..8),
     );
-    let p = generic_paragraphs(&body);
-    let pos = |i: usize| {
-        p.iter()
-            .position(|l| *l == sentence(i))
-            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
-    };
-    let order: Vec<usize> = (0..8).map(pos).collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
-    assert!(
-        !p.iter()
-            .any(|l| l.contains("in pictures") || l.contains("Five things")),
-        "{p:#?}"
-    );
+    assert_sentences_in_order_without_story_links(&generic_paragraphs(&body), 8);
 }
 
 // ---------- generic body: pages too short for any block to score ----------
@@ -1264,27 +1271,14 @@ fn chunks_with_an_extra_modifier_class_join_the_exact_repeats() {
     };
     let body = format!(
         "<div class=\"stack\">{}{}{}{}{}\
-         <div class=\"block pb-10\"><ul><li><a href=\"/s/1\">The strike in pictures</a></li>\
-         <li><a href=\"/s/2\">Five things to know about the talks</a></li></ul></div></div>",
+         <div class=\"block pb-10\"><ul>{STORY_LINKS}</ul></div></div>",
         block("block pb-10", 0..5),
         block("block pb-10 after-quote", 5..6),
         block("block pb-10", 6..8),
         block("block divider pb-15", 8..9),
         block("block pb-10", 9..11),
     );
-    let p = generic_paragraphs(&body);
-    let pos = |i: usize| {
-        p.iter()
-            .position(|l| *l == sentence(i))
-            .unwrap_or_else(|| panic!("no paragraph {i} in {p:#?}"))
-    };
-    let order: Vec<usize> = (0..11).map(pos).collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?} in {p:#?}");
-    assert!(
-        !p.iter()
-            .any(|l| l.contains("in pictures") || l.contains("Five things")),
-        "{p:#?}"
-    );
+    assert_sentences_in_order_without_story_links(&generic_paragraphs(&body), 11);
 }
 
 /// A box of teasers for other stories inside the article's container (`related-posts`: each teaser a
