@@ -2,9 +2,10 @@
 //! (annotation stripping, the repair of characters split by the mirror tool, Traditional→Simplified, lost
 //! characters marked with U+FFFD), removing SEO keyword-stuffed blocks and stuffed title segments, whitespace
 //! normalisation, the normalised text used for near-duplicate comparison, the post-extraction pass over an
-//! [`Article`], the size and nesting guards every HTML parse goes through ([`nesting`]), the article parse's raw-text thinning ([`rawtext`]), and HTML sanitising
-//! for republishing. Nothing here imports `extract`, nothing does I/O and nothing panics on any input;
-//! compiled patterns, the embedded data files and the OpenCC converter are built once on first use.
+//! [`Article`], the size and nesting guards every HTML parse goes through ([`nesting`]), the article parse's
+//! raw-text thinning ([`rawtext`]), and HTML sanitising for republishing. Nothing here imports `extract`,
+//! nothing does I/O and nothing panics on any input; compiled patterns, the embedded data files and the
+//! OpenCC converter are built once on first use.
 
 mod html;
 mod mirror;
