@@ -76,7 +76,8 @@ pub fn clean_title(title: &str) -> String {
 
 /// Collapses whitespace runs (to one space, or to one newline when the run holds a line break), strips
 /// whitespace including full-width indentation (U+3000) and nbsp at both ends and around line breaks, removes
-/// zero-width spaces and BOMs; inner CJK text is kept as it is.
+/// zero-width spaces, BOMs and soft hyphens (U+00AD: a hyphenation hint, invisible unless a line breaks there,
+/// which would otherwise split a word for every search and comparison); inner CJK text is kept as it is.
 #[must_use]
 pub fn normalize_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -104,7 +105,7 @@ pub fn normalize_text(text: &str) -> String {
             break;
         };
         i += c.len_utf8();
-        if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}') {
+        if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{AD}') {
             continue;
         }
         if c.is_whitespace() {
@@ -123,7 +124,7 @@ pub fn normalize_text(text: &str) -> String {
 }
 
 /// Bytes that can begin a whitespace or zero-width character in UTF-8: the ASCII spaces, and the lead bytes
-/// of U+0085 and U+00A0 (0xC2), U+1680 (0xE1), U+2000–U+2060 (0xE2), U+3000 (0xE3) and U+FEFF (0xEF).
+/// of U+0085, U+00A0 and U+00AD (0xC2), U+1680 (0xE1), U+2000–U+2060 (0xE2), U+3000 (0xE3) and U+FEFF (0xEF).
 /// Every other byte (most of a Chinese text: the CJK lead bytes 0xE4–0xE9 and all continuation bytes)
 /// needs no decoding to know it is neither.
 pub(crate) static MAY_START_SPACE: [bool; 256] = {
@@ -141,7 +142,8 @@ pub(crate) static MAY_START_SPACE: [bool; 256] = {
 
 /// One line of text as a page wrote it: whitespace runs collapse to one space, except a run of
 /// ideographic spaces (U+3000) between words, which a Chinese title uses on purpose and which is kept;
-/// zero-width characters are removed and both ends trimmed.
+/// zero-width characters are removed and both ends trimmed. (Soft hyphens stay: title selection compares
+/// `<title>` with the headings as the page wrote them.)
 #[must_use]
 pub fn normalize_inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -522,7 +524,7 @@ pub(crate) mod reference {
         let mut out = String::with_capacity(text.len());
         let mut pending: Option<bool> = None;
         for c in text.chars() {
-            if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}') {
+            if matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{2060}' | '\u{AD}') {
                 continue;
             }
             if c.is_whitespace() {
@@ -568,6 +570,7 @@ mod tests {
             "工会 职工\n劳动"
         );
         assert_eq!(normalize_text("中\u{200B}国"), "中国");
+        assert_eq!(normalize_text("Mit\u{AD}tel\u{AD}al\u{AD}ter"), "Mittelalter");
         assert_eq!(normalize_text("   "), "");
     }
 
@@ -575,7 +578,7 @@ mod tests {
     fn normalize_text_equals_the_char_by_char_definition() {
         let atoms = [
             "a", " ", "\u{3000}", "\n", "工", "，", "\u{2028}", "\u{200B}", "\u{FEFF}", "\u{2060}",
-            "\u{85}", "\u{A0}", "\u{A9}", "\u{1680}", "\u{2013}", "\r\n",
+            "\u{85}", "\u{A0}", "\u{A9}", "\u{AD}", "\u{1680}", "\u{2013}", "\r\n",
         ];
         let cases = reference::strings_of(&atoms, 4);
         for text in &cases {
