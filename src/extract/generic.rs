@@ -50,6 +50,13 @@ static MAYBE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)and|article|body|column|content|main|shadow|story|entry|post|text|zw|txt|zoom|trs_editor|ccontent|show_text")
         .expect("static regex is valid")
 });
+/// Chrome names that have a content word glued into them as their object (`jp-relatedposts`,
+/// `like-post-wrapper`, `post-share`, `post-ratings`): the content word must not vouch for the element as
+/// [`MAYBE`] otherwise would (see [`names_chrome`]).
+static CHROME_COMPOUND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)related-?(?:posts?|articles?|content|stor(?:y|ies)|entr(?:y|ies))|(?:posts?|articles?|entry)-?related|(?:share|sharing|likes?|rating)-?(?:posts?|articles?|entry|content|story)|(?:posts?|articles?|entry|content|story)-?(?:share|sharing|likes?|ratings?|social)|sharedaddy")
+        .expect("static regex is valid")
+});
 static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|news_txt|post_text|rm_txt|show_text|trs_editor|\bzoom\b|ccontent|\bzw\b|_zw|txt_con")
         .expect("static regex is valid")
@@ -176,6 +183,8 @@ static CAPTION_OR_COMMENT_ASCII: LazyLock<AsciiAlternatives> =
     LazyLock::new(|| ascii_twin(&CAPTION_OR_COMMENT));
 static UNLIKELY_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&UNLIKELY));
 static MAYBE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&MAYBE));
+static CHROME_COMPOUND_ASCII: LazyLock<AsciiAlternatives> =
+    LazyLock::new(|| ascii_twin(&CHROME_COMPOUND));
 static POSITIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&POSITIVE));
 static NEGATIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&NEGATIVE));
 
@@ -236,6 +245,11 @@ mod ascii_twin_tests {
         "customise",
         "customize",
         "banner",
+        "related",
+        "posts",
+        "post",
+        "like",
+        "sharedaddy",
         "gdpr",
         "x",
         "k",
@@ -258,6 +272,7 @@ mod ascii_twin_tests {
                 (&*CAPTION_OR_COMMENT, &*CAPTION_OR_COMMENT_ASCII),
                 (&*UNLIKELY, &*UNLIKELY_ASCII),
                 (&*MAYBE, &*MAYBE_ASCII),
+                (&*CHROME_COMPOUND, &*CHROME_COMPOUND_ASCII),
                 (&*POSITIVE, &*POSITIVE_ASCII),
                 (&*NEGATIVE, &*NEGATIVE_ASCII),
             ] {
@@ -313,8 +328,27 @@ fn is_chrome(el: &scraper::node::Element, unlikely: bool) -> bool {
         || (unlikely
             && !matches!(name, "article" | "a")
             && !matches!(name, "div" | "section" | "td" | "span" | "font" | "center")
-            && is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, &ci)
-            && !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, &ci))
+            && names_chrome(&ci))
+}
+
+/// Whether a class-and-id value names page chrome: it matches [`UNLIKELY`], and no class or id in it
+/// suggests content ([`MAYBE`]), except one where the content word is only the object of a chrome word
+/// ([`CHROME_COMPOUND`]: WordPress's `sharedaddy` like box with its `like-post-wrapper` id, its
+/// `jp-relatedposts` list, a `post-share` bar). A content name of its own (`entry-content`) still vouches.
+fn names_chrome(ci: &str) -> bool {
+    if !is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, ci) {
+        return false;
+    }
+    if !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, ci) {
+        return true;
+    }
+    if !is_match_ascii_first(&CHROME_COMPOUND, &CHROME_COMPOUND_ASCII, ci) {
+        return false;
+    }
+    !ci.split_ascii_whitespace().any(|t| {
+        is_match_ascii_first(&MAYBE, &MAYBE_ASCII, t)
+            && !is_match_ascii_first(&CHROME_COMPOUND, &CHROME_COMPOUND_ASCII, t)
+    })
 }
 
 /// Whether the element's class or id alone names it page chrome (`sidebar`, `widget`, `sharing`…) when
@@ -330,9 +364,7 @@ fn is_chrome_named(el: &scraper::node::Element, unlikely: bool) -> bool {
     if el.attr("class").is_none() && el.attr("id").is_none() {
         return false;
     }
-    let ci = class_id(el);
-    is_match_ascii_first(&UNLIKELY, &UNLIKELY_ASCII, &ci)
-        && !is_match_ascii_first(&MAYBE, &MAYBE_ASCII, &ci)
+    names_chrome(&class_id(el))
 }
 
 /// Weighted text length from which a chrome-named element may be an article after all.

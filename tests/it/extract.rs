@@ -1413,3 +1413,32 @@ fn a_notices_closing_contact_line_stays_in_the_body() {
         a.paragraphs
     );
 }
+
+/// A WordPress post with Jetpack's boxes inside its `entry-content`: the like box (`div.sharedaddy`, whose
+/// id `like-post-wrapper-…` carries the content word `post`) and the related-posts box (`jp-relatedposts`),
+/// whose list the page loads later, so only its heading is there. Neither is body text: a content word
+/// glued into a chrome name does not make the box content.
+#[test]
+fn wordpress_like_and_related_post_boxes_stay_out_of_the_body() {
+    let paras: String = [
+        "市总工会近日召开职工代表座谈会，听取一线职工对劳动保护工作的意见和建议。",
+        "座谈会上，来自制造、建筑和物流行业的十二名职工代表先后发言，围绕高温作业、夜班安排和休息休假等问题提出意见。",
+        "据介绍，今年以来全市各级工会共开展劳动保护监督检查三百余次，督促企业整改安全隐患一千二百多处。",
+        "下一步，市总工会将继续深化职工代表座谈制度，推动更多企业建立职工意见收集和反馈机制。",
+        "市总工会负责人表示，将把职工反映的问题逐条梳理，会同有关部门研究解决，并在年底前向职工代表反馈办理情况。",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    let p = generic_paragraphs(&format!(
+        "<article class=\"post-462 post type-post\"><h1 class=\"entry-title\">市总工会召开职工代表座谈会</h1>\
+         <div class=\"entry-content\">{paras}\
+         <div class=\"sharedaddy sd-block sd-like jetpack-likes-widget-wrapper\" id=\"like-post-wrapper-64775252-462\">\
+         <h3 class=\"sd-title\">喜欢这篇文章：</h3><div class=\"likes-widget-placeholder post-likes-widget-placeholder\">\
+         <span class=\"button\"><span>点赞</span></span> <span class=\"loading\">正在加载…</span></div></div>\
+         <div id=\"jp-relatedposts\" class=\"jp-relatedposts\"><h3 class=\"jp-relatedposts-headline\"><em>相关文章</em></h3></div>\
+         </div></article>"
+    ));
+    assert_eq!(p.len(), 5, "{p:#?}");
+    assert!(p[4].starts_with("市总工会负责人表示"), "{p:#?}");
+}
