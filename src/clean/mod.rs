@@ -570,7 +570,10 @@ mod tests {
             "工会 职工\n劳动"
         );
         assert_eq!(normalize_text("中\u{200B}国"), "中国");
-        assert_eq!(normalize_text("Mit\u{AD}tel\u{AD}al\u{AD}ter"), "Mittelalter");
+        assert_eq!(
+            normalize_text("Mit\u{AD}tel\u{AD}al\u{AD}ter"),
+            "Mittelalter"
+        );
         assert_eq!(normalize_text("   "), "");
     }
 

@@ -10,10 +10,11 @@ use std::sync::LazyLock;
 
 use ego_tree::{NodeId, NodeRef};
 use regex::Regex;
-use scraper::{Html, Node};
+use scraper::{ElementRef, Html, Node};
 
 use super::dom::{
-    is_hidden, is_skipped_tag, text_lines, AsciiAlternatives, FastMap, KeyHasher, MAX_DEPTH,
+    inline_text, is_hidden, is_skipped_tag, text_lines, AsciiAlternatives, FastMap, KeyHasher,
+    MAX_DEPTH,
 };
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
@@ -995,6 +996,46 @@ fn short_page_body(doc: &Html, scorer: &Scorer<'_>) -> Body {
     }
 }
 
+/// A heading is the start of what follows it: one that ends the body has lost its section (a related-posts
+/// or further-reading list that scoring dropped, or that the page fills in later by script), and is not
+/// article text. Trailing lines that are the text of a heading inside the body's parts are dropped.
+fn drop_trailing_headings(doc: &Html, parts: &[NodeId], paragraphs: &mut Vec<String>) {
+    let Some(last) = paragraphs.last() else {
+        return;
+    };
+    if last.chars().count() > 120 {
+        return;
+    }
+    let mut headings: Vec<String> = Vec::new();
+    for id in parts {
+        let Some(node) = doc.tree.get(*id) else {
+            continue;
+        };
+        for d in node.descendants() {
+            if matches!(tag_of(d), "h2" | "h3" | "h4" | "h5" | "h6") {
+                if let Some(el) = ElementRef::wrap(d) {
+                    headings.push(inline_text(el));
+                }
+            }
+        }
+    }
+    // A heading of two sentences or more is a standfirst set as a heading, whose section may be hidden
+    // (paywalled) rather than gone: it stays.
+    let one_phrase = |l: &str| {
+        let inner = l.trim_end_matches(['.', '!', '?', '。', '！', '？', ':', '：']);
+        !inner.contains(['。', '！', '？'])
+            && !inner.contains(". ")
+            && !inner.contains("! ")
+            && !inner.contains("? ")
+    };
+    while paragraphs
+        .last()
+        .is_some_and(|l| one_phrase(l) && headings.iter().any(|h| h == l))
+    {
+        paragraphs.pop();
+    }
+}
+
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
     let mut scorer = Scorer::new(exclude, strip_unlikely);
     let root = doc.tree.root();
@@ -1176,6 +1217,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         let lines = text_lines(node, skip);
         paragraphs.extend(lines.into_iter().filter(|l| !is_chrome_line(l)));
     }
+    drop_trailing_headings(doc, &parts, &mut paragraphs);
     Body {
         root: Some(best_id),
         paragraphs,

@@ -1442,3 +1442,36 @@ fn wordpress_like_and_related_post_boxes_stay_out_of_the_body() {
     assert_eq!(p.len(), 5, "{p:#?}");
     assert!(p[4].starts_with("市总工会负责人表示"), "{p:#?}");
 }
+
+/// A heading opens what follows it. When what followed is gone from the body (a list of links to other
+/// links, or a box the page fills in by script), the heading that ends the body is not article text. A
+/// cross-heading of two sentences whose section the page hides (a paywall) is prose and stays.
+#[test]
+fn a_heading_left_at_the_end_of_the_body_is_dropped() {
+    let paras: String = [
+        "今年以来，区总工会在全区推行新就业形态劳动者入会集中行动，快递员、外卖骑手等群体入会人数明显增加。",
+        "区总工会还在商圈和物流园区建成二十个户外劳动者服务站点，为劳动者提供饮水、充电、休息等服务。",
+        "区总工会负责人介绍，下一步将推动更多企业与新就业形态劳动者开展集体协商，维护劳动者合法权益。",
+        "据统计，全区已有三千余名新就业形态劳动者加入工会组织，享受到工会提供的各项服务。",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    let p = generic_paragraphs(&format!(
+        "<div class=\"article\"><h1>区总工会推进新就业形态劳动者入会</h1>{paras}\
+         <h3>工会服务在身边</h3><ul><li><a href=\"/a/1.html\">市总工会开展送清凉活动</a></li>\
+         <li><a href=\"/a/2.html\">职工书屋建设工作推进会召开</a></li></ul></div>"
+    ));
+    assert_eq!(p.len(), 4, "{p:#?}");
+    assert!(p[3].starts_with("据统计"), "{p:#?}");
+
+    let p = generic_paragraphs(&format!(
+        "<div class=\"article\"><h1>区总工会推进新就业形态劳动者入会</h1>{paras}\
+         <h3>服务站点还将继续增加。明年将覆盖全部街道。</h3><div style=\"display:none\"><p>订阅后阅读全文。</p></div></div>"
+    ));
+    assert_eq!(
+        p.last().map(String::as_str),
+        Some("服务站点还将继续增加。明年将覆盖全部街道。"),
+        "{p:#?}"
+    );
+}
