@@ -1475,3 +1475,40 @@ fn a_heading_left_at_the_end_of_the_body_is_dropped() {
         "{p:#?}"
     );
 }
+
+/// A blog theme's meta box after the post (`footer.entry-meta`, `div.entry-utility`, `p.postmetadata`):
+/// the date, the categories and the tags. It is not body text; the date in it is still read from the
+/// lines after the body.
+#[test]
+fn a_posts_meta_box_is_not_body_but_its_date_is_read() {
+    let paras: String = [
+        "镇工会联合会日前组织辖区二十余家企业的职工代表，围绕工资集体协商开展专题培训。",
+        "培训邀请市总工会法律顾问授课，结合案例讲解协商程序、要约方式和协议备案等内容。",
+        "参训职工代表纷纷表示，通过培训掌握了协商的方法和技巧，回到企业后将更好地代表职工发声。",
+        "镇工会联合会负责人表示，今年将推动辖区企业工资集体协商覆盖率提高到九成以上。",
+    ]
+    .iter()
+    .map(|p| format!("<p>{p}</p>"))
+    .collect();
+    for meta in [
+        "<div class=\"entry-utility\">本文发布于 2024年5月20日，分类：<a href=\"/c/gh\">工会动态</a>。</div>",
+        "<p class=\"postmetadata alt\">本文发布于 2024年5月20日，归入<a href=\"/c/gh\">工会动态</a>分类。</p>",
+    ] {
+        let html = format!(
+            "<html><head><title>镇工会开展工资集体协商培训</title></head><body>\
+             <div class=\"post\"><h2 class=\"entry-title\">镇工会开展工资集体协商培训</h2>\
+             <div class=\"entry-content\">{paras}</div>{meta}</div></body></html>"
+        );
+        let a = extract::extract_article(&html, &url("https://blog.example.org/2024/05/20/peixun/"), None)
+            .unwrap()
+            .article;
+        assert_eq!(a.paragraphs.len(), 4, "{:#?}", a.paragraphs);
+        assert!(!a.paragraphs.iter().any(|p| p.contains("分类")), "{:#?}", a.paragraphs);
+        assert!(
+            a.published
+                .is_some_and(|d| d.to_rfc3339().starts_with("2024-05-20")),
+            "{meta}: {:?}",
+            a.published.map(|d| d.to_rfc3339())
+        );
+    }
+}
