@@ -998,6 +998,23 @@ fn short_page_body(doc: &Html, scorer: &Scorer<'_>) -> Body {
     }
 }
 
+/// The deepest element that holds every node of `ids` (itself one of them when it holds the others).
+fn lowest_common_ancestor<'a>(doc: &'a Html, ids: &[NodeId]) -> Option<NodeRef<'a, Node>> {
+    let first = doc.tree.get(*ids.first()?)?;
+    let mut chain: Vec<NodeRef<'a, Node>> =
+        std::iter::once(first).chain(first.ancestors()).collect();
+    for id in &ids[1..] {
+        let n = doc.tree.get(*id)?;
+        let path: IdSet = std::iter::once(n)
+            .chain(n.ancestors())
+            .map(|a| a.id())
+            .collect();
+        let keep = chain.iter().position(|c| path.contains(&c.id()))?;
+        chain.drain(..keep);
+    }
+    chain.first().copied()
+}
+
 /// A heading is the start of what follows it: one that ends the body has lost its section (a related-posts
 /// or further-reading list that scoring dropped, or that the page fills in later by script), and is not
 /// article text. Trailing lines that are the text of a heading inside the body's parts are dropped.
@@ -1140,21 +1157,28 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         .as_element()
         .and_then(|e| e.attr("class"))
         .unwrap_or("");
-    let mut parts = repeated_parts(&scorer, best_node);
-    let siblings: Vec<_> = if !parts.is_empty() {
-        Vec::new()
+    let repeated = repeated_parts(&scorer, best_node);
+    // The block whose siblings may join the body: the best container, or the block holding all of its
+    // repeats (an accordion's lists, a column of cards), beside which a lead or a closing paragraph sits.
+    // A block of repeats that is the page's whole layout (directly under `body`) is joined by nothing.
+    let anchor = if repeated.is_empty() {
+        best_node
     } else {
-        match best_node.parent() {
-            Some(p) if p.value().as_element().is_some_and(|e| e.name() != "html") => {
-                p.children().collect()
-            }
-            _ => vec![best_node],
-        }
+        lowest_common_ancestor(doc, &repeated).unwrap_or(best_node)
+    };
+    let row_parent = anchor.parent().filter(|p| {
+        p.value()
+            .as_element()
+            .is_some_and(|e| e.name() != "html" && (repeated.is_empty() || e.name() != "body"))
+    });
+    let siblings: Vec<_> = match row_parent {
+        Some(p) => p.children().collect(),
+        None => vec![anchor],
     };
     // Each element sibling with text, and whether it joins the body on its own score.
     let mut row: Vec<(NodeRef<'_, Node>, bool)> = Vec::new();
     for sib in siblings {
-        if sib.id() == best_id {
+        if sib.id() == anchor.id() {
             row.push((sib, true));
             continue;
         }
@@ -1185,12 +1209,17 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         row.push((sib, append));
     }
     let joined = join_inner_blocks(&scorer, &row);
-    parts.extend(
-        row.iter()
-            .zip(joined)
-            .filter(|(_, j)| *j)
-            .map(|((n, _), _)| n.id()),
-    );
+    let mut parts: Vec<NodeId> = Vec::new();
+    for ((n, _), j) in row.iter().zip(joined) {
+        if !j {
+            continue;
+        }
+        if n.id() == anchor.id() && !repeated.is_empty() {
+            parts.extend(repeated.iter().copied());
+        } else {
+            parts.push(n.id());
+        }
+    }
 
     let mut paragraphs = Vec::new();
     for id in &parts {

@@ -1512,3 +1512,32 @@ fn a_posts_meta_box_is_not_body_but_its_date_is_read() {
         );
     }
 }
+
+/// An article set as a column of cards (one chunk per card, the same class on each), with its lead in a
+/// block beside the column: the lead joins the cards, as a paragraph beside a single best container would.
+#[test]
+fn the_lead_beside_a_column_of_repeated_cards_joins_the_body() {
+    let chunks = [
+        "一是扩大覆盖面。市总工会推动新建企业同步建会，全年新建基层工会组织一百二十个，新发展会员八千余人。",
+        "二是提升服务质量。各级工会新建职工之家三十六个，开展技能培训两百余场次，惠及职工两万余人次。",
+        "三是强化权益保障。市总工会法律援助中心全年受理职工法律咨询一千五百余件，办结劳动争议案件两百余件。",
+        "四是加强自身建设。市总工会组织基层工会干部轮训，进一步提升工会干部依法履职和服务职工的能力。",
+    ];
+    // Two cards of two paragraphs each: too few close alternatives for the common-container rule.
+    let cards: String = chunks
+        .chunks(2)
+        .map(|c| {
+            format!(
+                "<div class=\"card\"><div class=\"card-body\"><p>{}</p><p>{}</p></div></div>",
+                c[0], c[1]
+            )
+        })
+        .collect();
+    let lead = "今年以来，市总工会紧紧围绕中心工作，从四个方面扎实推进工会工作，取得了明显成效，职工群众的获得感不断增强。";
+    let p = generic_paragraphs(&format!(
+        "<div class=\"main\"><h1>市总工会扎实推进工会工作</h1><div class=\"summary\"><p>{lead}</p></div>\
+         <div class=\"cards\">{cards}</div></div>"
+    ));
+    assert_eq!(p.first().map(String::as_str), Some(lead), "{p:#?}");
+    assert_eq!(p.len(), 5, "{p:#?}");
+}
