@@ -9,7 +9,9 @@ use scraper::{ElementRef, Html, Node, Selector};
 /// Elements deeper than this are not descended into (guards against pathological nesting).
 pub(crate) const MAX_DEPTH: usize = 400;
 
-/// Tags whose content is never article text.
+/// Tags whose content is never article text. `rt`/`rp` are ruby annotations (pinyin, zhuyin or kana
+/// readings over the characters, and the parentheses shown where ruby is unsupported): kept, they would be
+/// glued into the line and double every annotated word.
 #[must_use]
 pub(crate) fn is_skipped_tag(name: &str) -> bool {
     matches!(
@@ -38,6 +40,8 @@ pub(crate) fn is_skipped_tag(name: &str) -> bool {
             | "picture"
             | "map"
             | "math"
+            | "rt"
+            | "rp"
     )
 }
 

@@ -1541,3 +1541,40 @@ fn the_lead_beside_a_column_of_repeated_cards_joins_the_body() {
     assert_eq!(p.first().map(String::as_str), Some(lead), "{p:#?}");
     assert_eq!(p.len(), 5, "{p:#?}");
 }
+
+/// Ruby annotations (`<rt>` readings such as pinyin over hanzi, and the `<rp>` fallback parentheses) are
+/// reading aids, not text: glued into the line they would double every annotated word (儿童 → 儿童értóng).
+#[test]
+fn ruby_readings_are_not_glued_into_the_text() {
+    let ps: String = (0..4)
+        .map(|i| {
+            format!(
+                "<p>第{i}段：区总工会走进社区，为<ruby>儿童<rp>(</rp><rt>értóng</rt><rp>)</rp></ruby>和家长讲解安全知识，\
+                 帮助职工家庭在暑期里照顾好孩子，活动受到居民欢迎。</p>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>暑期安全课堂进社区</title></head><body>\
+         <h1>暑期安全课堂进社区</h1><div class=\"con\">{ps}</div></body></html>"
+    );
+    let a = extract::extract_article(
+        &html,
+        &url("http://www.zgh.example.cn/hd/2024/0701/3.html"),
+        None,
+    )
+    .unwrap()
+    .article;
+    assert!(
+        a.paragraphs.iter().any(|p| p.contains("为儿童和家长讲解")),
+        "{:#?}",
+        a.paragraphs
+    );
+    assert!(
+        !a.paragraphs
+            .iter()
+            .any(|p| p.contains("értóng") || p.contains('(')),
+        "{:#?}",
+        a.paragraphs
+    );
+}
