@@ -881,6 +881,105 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
     joined
 }
 
+/// A class or id that names an article's lead: the standfirst, intro or summary paragraph that templates
+/// set above the body, apart from it (`article-intro`, `p.lead`, `leadIn`, `atc-IntroText`, `excerpt`,
+/// `summary`, 摘要 as `zhaiyao`, 导读 as `daodu`).
+static LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\blead(?:in|text)?\b|\bintro(?:text)?\b|standfirst|\bexcerpt\b|\bsummary\b|\bsubtitle\b|zhaiyao|daodu")
+        .expect("static regex is valid")
+});
+
+/// A deck (`dek`): the headline's second line, a subtitle to the title rather than the body's opening.
+static DECK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bdek\b").expect("static regex is valid"));
+
+/// How many levels above the best container [`lead_blocks`] looks for the lead.
+const LEAD_LEVELS: usize = 4;
+/// Longest weighted text a lead may have: a paragraph or two, not a column of its own.
+const LEAD_MAX_WEIGHT: u32 = 1500;
+/// Shortest weighted text a lead may have (a kicker or a label is no lead).
+const LEAD_MIN_WEIGHT: u32 = 40;
+
+/// The article's lead when its template sets it apart, before the body's container: in an element whose
+/// class or id names a lead ([`LEAD`]), that sits before the best container under one of its ancestors
+/// (at most [`LEAD_LEVELS`] up, below `body`): in the article's header beside the title, or in a column
+/// of its own. Scored alone, a paragraph or two never joins the body, and the article loses its first
+/// sentences. Only punctuated, barely linked text of a paragraph's length counts, and never one that
+/// holds the title (`h1`) or is the whole column of text (heavier than the body). A summary inside a
+/// `<header>` element, a deck ([`DECK`]) or one inside a byline or meta box (a class [`NEGATIVE`] names) is the
+/// title's companion, not the body's opening: it stays out. So do excerpts that share their tag and
+/// class: a list of posts, each with its teaser.
+fn lead_blocks(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, parts: &[NodeId]) -> Vec<NodeId> {
+    let body_weight = scorer.get(best.id()).weight;
+    let mut found = Vec::new();
+    let mut child = best;
+    for _ in 0..LEAD_LEVELS {
+        let Some(anc) = child.parent() else {
+            break;
+        };
+        let Some(ael) = anc.value().as_element() else {
+            break;
+        };
+        if matches!(ael.name(), "body" | "html") || scorer.dropped.contains(&anc.id()) {
+            break;
+        }
+        for sib in anc.children() {
+            if sib.id() == child.id() {
+                break;
+            }
+            let mut stack = vec![sib];
+            while let Some(n) = stack.pop() {
+                let Some(el) = n.value().as_element() else {
+                    continue;
+                };
+                if scorer.dropped.contains(&n.id())
+                    || parts.contains(&n.id())
+                    || el.name() == "header"
+                {
+                    continue;
+                }
+                let ci = class_id(el);
+                if is_match_ascii_first(&NEGATIVE, &NEGATIVE_ASCII, &ci) {
+                    continue;
+                }
+                let named = !ci.is_empty() && LEAD.is_match(&ci) && !DECK.is_match(&ci);
+                if named && is_lead(scorer, n, body_weight) {
+                    found.push(n.id());
+                    continue;
+                }
+                stack.extend(n.children().rev());
+            }
+        }
+        child = anc;
+    }
+    // Excerpts that share their tag and class are a list of posts, each with its teaser: not one lead.
+    let shape = |id: &NodeId| {
+        best.tree()
+            .get(*id)
+            .and_then(|n| n.value().as_element())
+            .map(|e| (e.name(), e.attr("class")))
+    };
+    let shapes: Vec<_> = found.iter().map(shape).collect();
+    found
+        .into_iter()
+        .zip(&shapes)
+        .filter(|(_, s)| shapes.iter().filter(|o| o == s).count() == 1)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Whether a lead-named element reads as the article's lead (see [`lead_blocks`]).
+fn is_lead(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, body_weight: u32) -> bool {
+    let st = scorer.get(n.id());
+    st.weight >= LEAD_MIN_WEIGHT
+        && st.weight <= LEAD_MAX_WEIGHT
+        && st.weight < body_weight
+        && st.punct > 0
+        && st.link_density() < 0.2
+        && !matches!(tag_of(n), "h1" | "a" | "ul" | "ol" | "li")
+        && !n.descendants().any(|d| tag_of(d) == "h1")
+}
+
 /// A box that names itself related or recommended reading (`jp-relatedposts`, `related-stories`).
 static RELATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)related|recommend").expect("static regex is valid"));
@@ -1219,6 +1318,12 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
         } else {
             parts.push(n.id());
         }
+    }
+    let leads = lead_blocks(&scorer, best_node, &parts);
+    if !leads.is_empty() {
+        // Node ids follow page order: the lead goes before the body it opens.
+        parts.extend(leads);
+        parts.sort_unstable();
     }
 
     let mut paragraphs = Vec::new();

@@ -1578,3 +1578,97 @@ fn ruby_readings_are_not_glued_into_the_text() {
         a.paragraphs
     );
 }
+
+/// A lead (摘要) that the template sets in the article's header, beside the title and apart from the body's
+/// container, opens the body: scored alone, one paragraph never joins it.
+#[test]
+fn a_lead_set_in_the_article_header_opens_the_body() {
+    let ps: String = (0..5)
+        .map(|i| {
+            format!(
+                "<p>第{i}段：会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。</p>"
+            )
+        })
+        .collect();
+    let lead = "市总工会日前召开全委会议，部署今年维权服务工作，提出十项具体举措。";
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
+         <div class=\"nav\"><a href=\"/\">首页</a> <a href=\"/xw\">新闻</a></div>\
+         <div class=\"article\"><div class=\"article-head\"><h1>市总工会部署维权服务工作</h1>\
+         <div class=\"info\">2024-03-05 来源：市总工会</div><div class=\"summary\"><p>{lead}</p></div></div>\
+         <div class=\"article-body\"><div class=\"con\">{ps}</div></div></div>\
+         <div class=\"bottom\">主办单位：某某市总工会 备案号：京ICP备12345678号</div></body></html>"
+    );
+    let a = extract::extract_article(
+        &html,
+        &url("http://www.zgh.example.cn/xw/2024/0305/3.html"),
+        None,
+    )
+    .unwrap()
+    .article;
+    assert_eq!(
+        a.paragraphs.first().map(String::as_str),
+        Some(lead),
+        "{:#?}",
+        a.paragraphs
+    );
+    assert_eq!(a.paragraphs.len(), 6, "{:#?}", a.paragraphs);
+}
+
+/// A summary in the article's `<header>` element, or a deck (`dek`), is the title's companion, not the
+/// body's opening: it stays out of the body.
+#[test]
+fn a_summary_in_the_header_element_or_a_deck_stays_out_of_the_body() {
+    let ps: String = (0..5)
+        .map(|i| {
+            format!(
+                "<p>第{i}段：会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。</p>"
+            )
+        })
+        .collect();
+    for head in [
+        "<header><h1>市总工会部署维权服务工作</h1><p class=\"summary\">市总工会日前召开全委会议，部署今年维权服务工作。</p></header>",
+        "<div class=\"hero\"><h1>市总工会部署维权服务工作</h1><p class=\"entry-summary p-dek\">市总工会日前召开全委会议，部署今年维权服务工作。</p></div>",
+    ] {
+        let html = format!(
+            "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
+             <div class=\"article\">{head}<div class=\"article-body\"><div class=\"con\">{ps}</div></div></div></body></html>"
+        );
+        let a = extract::extract_article(
+            &html,
+            &url("http://www.zgh.example.cn/xw/2024/0305/4.html"),
+            None,
+        )
+        .unwrap()
+        .article;
+        assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+    }
+}
+
+/// Excerpts that share their tag and class before the article are a list of other posts, each with its
+/// teaser, not the article's lead: they stay out of the body.
+#[test]
+fn a_list_of_post_excerpts_before_the_article_is_not_its_lead() {
+    let ps: String = (0..5)
+        .map(|i| {
+            format!(
+                "<p>第{i}段：会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。</p>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
+         <div class=\"main\"><div class=\"list\">\
+         <div class=\"item-excerpt\">春节前夕，区总工会走访慰问困难职工，送去节日问候。</div>\
+         <div class=\"item-excerpt\">区总工会举办职工技能大赛，三百余名职工同台竞技。</div></div>\
+         <div class=\"article-body\"><h1>市总工会部署维权服务工作</h1><div class=\"con\">{ps}</div></div></div></body></html>"
+    );
+    let a = extract::extract_article(
+        &html,
+        &url("http://www.zgh.example.cn/xw/2024/0305/5.html"),
+        None,
+    )
+    .unwrap()
+    .article;
+    assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+}
