@@ -883,9 +883,10 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
 
 /// A class or id that names an article's lead: the standfirst, intro or summary paragraph that templates
 /// set above the body, apart from it (`article-intro`, `p.lead`, `leadIn`, `atc-IntroText`, `excerpt`,
-/// `summary`, 摘要 as `zhaiyao`, 导读 as `daodu`).
+/// `summary`, 摘要 as `zhaiyao`, 导读 as `daodu`). Not `subtitle`: on a Chinese page that is the headline's
+/// 副标题, which goes to the article's `subtitle` field, not into the body.
 static LEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\blead(?:in|text)?\b|\bintro(?:text)?\b|standfirst|\bexcerpt\b|\bsummary\b|\bsubtitle\b|zhaiyao|daodu")
+    Regex::new(r"(?i)\blead(?:in|text)?\b|\bintro(?:text)?\b|standfirst|\bexcerpt\b|\bsummary\b|zhaiyao|daodu")
         .expect("static regex is valid")
 });
 
