@@ -1147,9 +1147,11 @@ fn drop_trailing_headings(doc: &Html, parts: &[NodeId], paragraphs: &mut Vec<Str
             && !inner.contains("! ")
             && !inner.contains("? ")
     };
-    while paragraphs
-        .last()
-        .is_some_and(|l| one_phrase(l) && headings.iter().any(|h| h == l))
+    // A body made of headings alone (a page of captioned pictures) keeps its first.
+    while paragraphs.len() > 1
+        && paragraphs
+            .last()
+            .is_some_and(|l| one_phrase(l) && headings.iter().any(|h| h == l))
     {
         paragraphs.pop();
     }
