@@ -190,6 +190,8 @@ static CHROME_COMPOUND_ASCII: LazyLock<AsciiAlternatives> =
     LazyLock::new(|| ascii_twin(&CHROME_COMPOUND));
 static POSITIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&POSITIVE));
 static NEGATIVE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&NEGATIVE));
+static LEAD_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&LEAD));
+static DECK_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&DECK));
 
 /// `re.is_match(text)`, through its ASCII twin when `text` is ASCII.
 fn is_match_ascii_first(re: &Regex, twin: &AsciiAlternatives, text: &str) -> bool {
@@ -208,6 +210,12 @@ mod ascii_twin_tests {
 
     /// Words and pieces the patterns look for, and separators, to build class values from.
     const PIECES: &[&str] = &[
+        "lead",
+        "leadin",
+        "intro",
+        "excerpt",
+        "dek",
+        "summary",
         "ad",
         "ads",
         "-ad-",
@@ -278,6 +286,8 @@ mod ascii_twin_tests {
                 (&*CHROME_COMPOUND, &*CHROME_COMPOUND_ASCII),
                 (&*POSITIVE, &*POSITIVE_ASCII),
                 (&*NEGATIVE, &*NEGATIVE_ASCII),
+                (&*LEAD, &*LEAD_ASCII),
+                (&*DECK, &*DECK_ASCII),
             ] {
                 prop_assert_eq!(twin.is_match(&text), re.is_match(&text), "{:?} on {:?}", re.as_str(), text);
             }
@@ -943,7 +953,9 @@ fn lead_blocks(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, parts: &[NodeId]) -
                 if is_match_ascii_first(&NEGATIVE, &NEGATIVE_ASCII, &ci) {
                     continue;
                 }
-                let named = !ci.is_empty() && LEAD.is_match(&ci) && !DECK.is_match(&ci);
+                let named = !ci.is_empty()
+                    && is_match_ascii_first(&LEAD, &LEAD_ASCII, &ci)
+                    && !is_match_ascii_first(&DECK, &DECK_ASCII, &ci);
                 if named && is_lead(scorer, n, body_weight) {
                     found.push(n.id());
                     continue;

@@ -781,10 +781,7 @@ fn generic_paragraphs(body: &str) -> Vec<String> {
          <li><a href=\"/b\">Yet another story that readers also liked</a></li></ul></div>\
          <footer>About us. Contact. Terms of use.</footer></body></html>"
     );
-    extract::extract_article(&html, &url("https://news.example.org/a/1.html"), None)
-        .unwrap()
-        .article
-        .paragraphs
+    generic_article(&html, "https://news.example.org/a/1.html").paragraphs
 }
 
 #[test]
@@ -1225,9 +1222,7 @@ fn article_blocks_whose_classes_differ_by_modifiers_are_all_body() {
 
 fn short_page(body: &str) -> unionwire::model::Article {
     let html = format!("<html><head><title>Notice</title></head><body>{body}</body></html>");
-    extract::extract_article(&html, &url("https://news.example.org/n/2.html"), None)
-        .unwrap()
-        .article
+    generic_article(&html, "https://news.example.org/n/2.html")
 }
 
 /// A page whose whole text is a few headings beside images (a photo page, a placeholder): no block
@@ -1394,13 +1389,7 @@ fn a_notices_closing_contact_line_stays_in_the_body() {
          <p>报名地址：某某市人民路88号 联系电话：010-12345678</p></div>\
          <div class=\"bottom\">主办单位：某某市总工会 备案号：京ICP备12345678号</div></body></html>"
     );
-    let a = extract::extract_article(
-        &html,
-        &url("http://www.zgh.example.cn/tz/2024/0401/2.html"),
-        None,
-    )
-    .unwrap()
-    .article;
+    let a = generic_article(&html, "http://www.zgh.example.cn/tz/2024/0401/2.html");
     assert_eq!(
         a.paragraphs.last().map(String::as_str),
         Some("报名地址：某某市人民路88号 联系电话：010-12345678"),
@@ -1499,9 +1488,7 @@ fn a_posts_meta_box_is_not_body_but_its_date_is_read() {
              <div class=\"post\"><h2 class=\"entry-title\">镇工会开展工资集体协商培训</h2>\
              <div class=\"entry-content\">{paras}</div>{meta}</div></body></html>"
         );
-        let a = extract::extract_article(&html, &url("https://blog.example.org/2024/05/20/peixun/"), None)
-            .unwrap()
-            .article;
+        let a = generic_article(&html, "https://blog.example.org/2024/05/20/peixun/");
         assert_eq!(a.paragraphs.len(), 4, "{:#?}", a.paragraphs);
         assert!(!a.paragraphs.iter().any(|p| p.contains("分类")), "{:#?}", a.paragraphs);
         assert!(
@@ -1558,13 +1545,7 @@ fn ruby_readings_are_not_glued_into_the_text() {
         "<html><head><meta charset=\"utf-8\"><title>暑期安全课堂进社区</title></head><body>\
          <h1>暑期安全课堂进社区</h1><div class=\"con\">{ps}</div></body></html>"
     );
-    let a = extract::extract_article(
-        &html,
-        &url("http://www.zgh.example.cn/hd/2024/0701/3.html"),
-        None,
-    )
-    .unwrap()
-    .article;
+    let a = generic_article(&html, "http://www.zgh.example.cn/hd/2024/0701/3.html");
     assert!(
         a.paragraphs.iter().any(|p| p.contains("为儿童和家长讲解")),
         "{:#?}",
@@ -1579,8 +1560,15 @@ fn ruby_readings_are_not_glued_into_the_text() {
     );
 }
 
-/// A lead (摘要) that the template sets in the article's header, beside the title and apart from the body's
-/// container, opens the body: scored alone, one paragraph never joins it.
+/// Extracts a whole page with the generic extractor (no profile) at `u`.
+fn generic_article(html: &str, u: &str) -> unionwire::model::Article {
+    extract::extract_article(html, &url(u), None)
+        .unwrap()
+        .article
+}
+
+/// A lead (摘要) that the template sets in the article's header, beside the title and two levels apart from
+/// the body's column, opens the body: scored alone, one paragraph never joins it.
 #[test]
 fn a_lead_set_in_the_article_header_opens_the_body() {
     let ps: String = (0..5)
@@ -1594,18 +1582,14 @@ fn a_lead_set_in_the_article_header_opens_the_body() {
     let html = format!(
         "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
          <div class=\"nav\"><a href=\"/\">首页</a> <a href=\"/xw\">新闻</a></div>\
-         <div class=\"article\"><div class=\"article-head\"><h1>市总工会部署维权服务工作</h1>\
+         <div class=\"wrap\"><div class=\"article-head\"><h1>市总工会部署维权服务工作</h1>\
          <div class=\"info\">2024-03-05 来源：市总工会</div><div class=\"summary\"><p>{lead}</p></div></div>\
-         <div class=\"article-body\"><div class=\"con\">{ps}</div></div></div>\
+         <div class=\"content-box\"><div class=\"left\"><div class=\"article-body\"><div class=\"con\">{ps}</div></div>\
+         <div class=\"page\"><a href=\"2.html\">上一篇：区总工会开展送清凉活动</a></div></div>\
+         <div class=\"right\"><ul><li><a href=\"/a\">区总工会举办职工运动会</a></li><li><a href=\"/b\">市总工会开展劳模宣讲</a></li></ul></div></div></div>\
          <div class=\"bottom\">主办单位：某某市总工会 备案号：京ICP备12345678号</div></body></html>"
     );
-    let a = extract::extract_article(
-        &html,
-        &url("http://www.zgh.example.cn/xw/2024/0305/3.html"),
-        None,
-    )
-    .unwrap()
-    .article;
+    let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0305/3.html");
     assert_eq!(
         a.paragraphs.first().map(String::as_str),
         Some(lead),
@@ -1632,15 +1616,12 @@ fn a_summary_in_the_header_element_or_a_deck_stays_out_of_the_body() {
     ] {
         let html = format!(
             "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
-             <div class=\"article\">{head}<div class=\"article-body\"><div class=\"con\">{ps}</div></div></div></body></html>"
+             <div class=\"wrap\">{head}<div class=\"content-box\"><div class=\"left\">\
+             <div class=\"article-body\"><div class=\"con\">{ps}</div></div>\
+             <div class=\"page\"><a href=\"2.html\">上一篇：区总工会开展送清凉活动</a></div></div>\
+             <div class=\"right\"><ul><li><a href=\"/a\">区总工会举办职工运动会</a></li></ul></div></div></div></body></html>"
         );
-        let a = extract::extract_article(
-            &html,
-            &url("http://www.zgh.example.cn/xw/2024/0305/4.html"),
-            None,
-        )
-        .unwrap()
-        .article;
+        let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0305/4.html");
         assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
     }
 }
@@ -1661,14 +1642,10 @@ fn a_list_of_post_excerpts_before_the_article_is_not_its_lead() {
          <div class=\"main\"><div class=\"list\">\
          <div class=\"item-excerpt\">春节前夕，区总工会走访慰问困难职工，送去节日问候。</div>\
          <div class=\"item-excerpt\">区总工会举办职工技能大赛，三百余名职工同台竞技。</div></div>\
-         <div class=\"article-body\"><h1>市总工会部署维权服务工作</h1><div class=\"con\">{ps}</div></div></div></body></html>"
+         <div class=\"content-box\"><div class=\"left\"><div class=\"article-body\"><h1>市总工会部署维权服务工作</h1>\
+         <div class=\"con\">{ps}</div></div><div class=\"page\"><a href=\"2.html\">上一篇：区总工会开展送清凉活动</a></div></div>\
+         <div class=\"right\"><ul><li><a href=\"/a\">区总工会举办职工运动会</a></li></ul></div></div></div></body></html>"
     );
-    let a = extract::extract_article(
-        &html,
-        &url("http://www.zgh.example.cn/xw/2024/0305/5.html"),
-        None,
-    )
-    .unwrap()
-    .article;
+    let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0305/5.html");
     assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
 }
