@@ -395,6 +395,10 @@ fn reads_as_article(s: &Stats) -> bool {
         && f64::from(s.punct) * 120.0 >= f64::from(s.weight)
 }
 
+/// Text weight under which a content-suggesting class or id ([`POSITIVE`]) adds only its share of its
+/// bonus (a third of it under a third of this weight): a name vouches for text, it does not make any.
+const VOUCHED_WEIGHT: f64 = 500.0;
+
 fn class_weight(el: &scraper::node::Element) -> f64 {
     let mut w = 0.0;
     for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
@@ -1177,6 +1181,8 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
     // Score text blocks and propagate to ancestors.
     let mut scores: IdMap<f64> = IdMap::default();
     let mut order: Vec<NodeId> = Vec::new();
+    // Candidates whose class or id suggests content, with the bonus it brings.
+    let mut vouched: IdMap<f64> = IdMap::default();
     for node in root.descendants() {
         let Some(el) = node.value().as_element() else {
             continue;
@@ -1226,7 +1232,11 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             };
             let entry = scores.entry(a.id()).or_insert_with(|| {
                 order.push(a.id());
-                tag_base(ael.name()) + class_weight(ael)
+                let cw = class_weight(ael);
+                if cw > 0.0 {
+                    vouched.insert(a.id(), cw);
+                }
+                tag_base(ael.name()) + cw.min(0.0)
             });
             let divider = match level {
                 0 => 1.0,
@@ -1236,6 +1246,16 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             *entry += block_score / divider;
             anc = a.parent();
             level += 1;
+        }
+    }
+
+    // A content-suggesting class or id vouches for the text under it: below [`VOUCHED_WEIGHT`] it adds only
+    // its share, so a `page-title` block holding the headline alone cannot outrank a short report's
+    // paragraphs on its name.
+    for (id, bonus) in vouched {
+        let w = f64::from(scorer.get(id).weight);
+        if let Some(s) = scores.get_mut(&id) {
+            *s += bonus * (w / VOUCHED_WEIGHT).min(1.0);
         }
     }
 

@@ -1567,6 +1567,27 @@ fn generic_article(html: &str, u: &str) -> unionwire::model::Article {
         .article
 }
 
+/// A block named for the page (`page-title`, `block-page-title`) that holds only the headline is not the
+/// article: a content-suggesting name counts for the text under it, and a headline is too little text to
+/// outrank a short report whose paragraphs sit in unnamed containers.
+#[test]
+fn a_title_block_named_for_the_page_does_not_outrank_a_short_report() {
+    let html = "<html><head><meta charset=\"utf-8\"><title>区总工会慰问一线职工</title></head><body>\
+         <div class=\"layout\"><div id=\"block-site-page-title\" class=\"block page-title-block\">\
+         <h1><span>区总工会慰问一线职工</span></h1></div>\
+         <div class=\"block\"><div class=\"node\"><div class=\"field\"><div class=\"item\">\
+         <p>区总工会近日走访慰问环卫工人和快递员。</p>\
+         <p>工会干部为他们送去了防暑降温用品和慰问金。</p>\
+         <p>区总工会负责人说，下一步将继续关心关爱户外劳动者。</p></div></div></div></div></div></body></html>";
+    let a = generic_article(html, "http://www.qzgh.example.cn/news/2024/0712/1.html");
+    assert_eq!(a.paragraphs.len(), 3, "{:#?}", a.paragraphs);
+    assert!(
+        a.paragraphs[0].starts_with("区总工会近日"),
+        "{:#?}",
+        a.paragraphs
+    );
+}
+
 /// A lead (摘要) that the template sets in the article's header, beside the title and two levels apart from
 /// the body's column, opens the body: scored alone, one paragraph never joins it.
 #[test]
