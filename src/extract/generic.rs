@@ -997,6 +997,21 @@ fn is_lead(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, body_weight: u32) -> bool 
         && !n.descendants().any(|d| tag_of(d) == "h1")
 }
 
+/// Weighted text from which an unlinked paragraph is prose of its own.
+const PROSE_PARAGRAPH_WEIGHT: u32 = 40;
+
+/// Whether one of the element's child paragraphs is prose: punctuated, barely linked text of its own. A
+/// box of links with such a paragraph (a section's introduction above its list of links) keeps the
+/// paragraph; the links still go, as linked blocks of their own.
+fn holds_prose_paragraph(scorer: &Scorer<'_>, n: NodeRef<'_, Node>) -> bool {
+    n.children().any(|c| {
+        tag_of(c) == "p" && {
+            let st = scorer.get(c.id());
+            st.weight >= PROSE_PARAGRAPH_WEIGHT && st.punct > 0 && st.link_density() < 0.2
+        }
+    })
+}
+
 /// A box that names itself related or recommended reading (`jp-relatedposts`, `related-stories`).
 static RELATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)related|recommend").expect("static regex is valid"));
@@ -1375,7 +1390,10 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             };
             let st = scorer.get(n.id());
             let linked_box = match el.name() {
-                "ul" | "ol" | "div" | "table" | "section" | "dl" | "p" | "li" => {
+                "div" | "section" => {
+                    st.weight > 0 && st.link_density() > 0.5 && !holds_prose_paragraph(&scorer, n)
+                }
+                "ul" | "ol" | "table" | "dl" | "p" | "li" => {
                     st.weight > 0
                         && st.link_density() > 0.5
                         && !(el.name() == "p" && st.weight > 300)

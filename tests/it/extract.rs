@@ -1588,6 +1588,37 @@ fn a_title_block_named_for_the_page_does_not_outrank_a_short_report() {
     );
 }
 
+/// A block of links inside the body that opens with a paragraph of its own (the notice's list of
+/// attachments under a sentence that introduces them) keeps that paragraph; the links stay out.
+#[test]
+fn a_paragraph_introducing_a_list_of_links_in_the_body_is_kept() {
+    let ps: String = (0..4)
+        .map(|i| {
+            format!(
+                "<p>第{i}段：市总工会决定在全市开展职工书香读书活动，引导广大职工多读书、读好书，提升职工文化素养。</p>"
+            )
+        })
+        .collect();
+    let intro = "现将活动有关文件公布如下，请各基层工会认真组织学习。";
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>关于开展职工书香读书活动的通知</title></head><body>\
+         <div class=\"main\"><h1>关于开展职工书香读书活动的通知</h1><div class=\"con\">{ps}\
+         <div class=\"fj\"><p>{intro}</p><ul>\
+         <li><a href=\"/f/1.doc\">附件一：关于开展二〇二四年全市职工书香读书活动的实施方案及活动安排表</a></li>\
+         <li><a href=\"/f/2.doc\">附件二：全市职工书香读书活动优秀读书笔记和职工读书征文评选办法</a></li>\
+         <li><a href=\"/f/3.doc\">附件三：全市职工书香读书活动各基层工会组织情况统计汇总表</a></li>\
+         </ul></div></div></div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.zgh.example.cn/tz/2024/0412/2.html");
+    assert_eq!(
+        a.paragraphs.last().map(String::as_str),
+        Some(intro),
+        "{:#?}",
+        a.paragraphs
+    );
+    assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+}
+
 /// A lead (摘要) that the template sets in the article's header, beside the title and two levels apart from
 /// the body's column, opens the body: scored alone, one paragraph never joins it.
 #[test]
