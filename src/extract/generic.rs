@@ -842,6 +842,29 @@ fn tag_of<'a>(n: NodeRef<'a, Node>) -> &'a str {
     n.value().as_element().map_or("", |e| e.name())
 }
 
+/// Whether `sib` is another block of the template that made `anchor`: the same unclassed tag, wrapping a
+/// first element of the same tag and (non-empty) class. Page builders set an article as a column of
+/// `<section><div class="wysiwyg">…` blocks, one per section of text and one per gallery between them;
+/// a short section of text is as much the article as a long one.
+fn same_template_block<'a>(anchor: NodeRef<'a, Node>, sib: NodeRef<'a, Node>) -> bool {
+    let (Some(a), Some(b)) = (anchor.value().as_element(), sib.value().as_element()) else {
+        return false;
+    };
+    if a.name() != b.name() || a.attr("class").is_some() || b.attr("class").is_some() {
+        return false;
+    }
+    let first = |n: NodeRef<'a, Node>| -> Option<(&'a str, Option<&'a str>)> {
+        n.children()
+            .find_map(|c| c.value().as_element().map(|e| (e.name(), e.attr("class"))))
+    };
+    match (first(anchor), first(sib)) {
+        (Some((ta, Some(ca))), Some((tb, Some(cb)))) => {
+            ta == tb && ca == cb && !ca.trim().is_empty()
+        }
+        _ => false,
+    }
+}
+
 /// Longest weighted text of a heading that [`join_inner_blocks`] takes for a section title.
 const HEADING_WEIGHT: u32 = 300;
 
@@ -1342,7 +1365,9 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             continue;
         }
         let mut bonus = 0.0;
-        if !best_class.is_empty() && el.attr("class") == Some(best_class) {
+        if (!best_class.is_empty() && el.attr("class") == Some(best_class))
+            || same_template_block(anchor, sib)
+        {
             bonus += best_score * 0.2;
         }
         let s = scores.get(&sib.id()).copied().unwrap_or(0.0) * (1.0 - st.link_density()) + bonus;

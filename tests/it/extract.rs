@@ -1619,6 +1619,40 @@ fn a_paragraph_introducing_a_list_of_links_in_the_body_is_kept() {
     assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
 }
 
+/// An article a page builder sets as a column of unclassed `<section>`s, each wrapping the same text block
+/// (`div.wysiwyg`), with a gallery between them: the short last section of text is as much the article as
+/// the long ones, though on its own score it would not join.
+#[test]
+fn a_short_section_of_the_same_template_as_the_body_joins_it() {
+    let long = |h: &str| -> String {
+        let ps: String = (0..4)
+            .map(|i| {
+                format!(
+                    "<p>{h}第{i}段：区总工会组织劳模工匠走进企业车间，与一线职工面对面交流技术难题，现场传授操作经验和创新方法，受到职工欢迎。</p>"
+                )
+            })
+            .collect();
+        format!("<section><div class=\"wysiwyg\"><h2>{h}</h2>{ps}</div></section>")
+    };
+    let last = "下一步，区总工会将把劳模工匠进企业活动常态化，每季度组织一次。";
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>劳模工匠进企业</title></head><body><main>\
+         <h1>劳模工匠进企业</h1>{}{}\
+         <section><div class=\"slider\"><img src=\"/p/1.jpg\" alt=\"活动现场\"></div></section>\
+         <section><div class=\"wysiwyg\"><h2>常态开展</h2><p>{last}</p></div></section>\
+         </main><footer>区总工会 版权所有</footer></body></html>",
+        long("走进车间"),
+        long("现场教学")
+    );
+    let a = generic_article(&html, "http://www.qzgh.example.cn/news/2024/0520/3.html");
+    assert_eq!(
+        a.paragraphs.last().map(String::as_str),
+        Some(last),
+        "{:#?}",
+        a.paragraphs
+    );
+}
+
 /// A lead (摘要) that the template sets in the article's header, beside the title and two levels apart from
 /// the body's column, opens the body: scored alone, one paragraph never joins it.
 #[test]
