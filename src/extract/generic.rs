@@ -49,6 +49,16 @@ static CAPTION_OR_COMMENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bentry-?(?:meta|utility)\b|entry__meta|postmetadata|\bpost-?meta\b|\bcat-links\b|caption|credit|img-?desc|image-?desc|photo-?desc|pic-?desc|\bcomments?\b|commentlist|comment-(list|body|content|text|item|area|form|respond|meta|author|wrap)|\brespond\b|disqus|cookies?[-_]?(?:banner|consent|notice|bar|policy|settings|layer|customi[sz]e|preferences?|law|message|popup|modal|overlay|wall|hint|info|dialog)|\bconsent|gdpr|onetrust|cookiebot|usercentrics|didomi")
         .expect("static regex is valid")
 });
+/// A modal dialog (`modal`, `modal-body`, `modal__dialog`, `login-dialog`: a login box, a share box with
+/// its QR code, a disclosure or age-check notice): hidden until opened, so never the article, and its
+/// `-body` or `-content` part must not vouch for it. Only a class that ends in the dialog or one of its
+/// parts names one: `modal-open`, `modal-trigger` or Drupal's page-wide `dialog-off-canvas-main-canvas`
+/// do not. A page saved with a dialog open (its `html` or `body` says `modal-open`) shows the dialog:
+/// there it may hold the article ([`page_shows_a_dialog`]).
+static DIALOG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:^|[\s_-])(?:modal|dialog)(?:[-_]{1,2}(?:dialog|content|body|inner|box|wrap(?:per)?|container))?(?:$|\s)")
+        .expect("static regex is valid")
+});
 static MAYBE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)and|article|body|column|content|main|shadow|story|entry|post|text|zw|txt|zoom|trs_editor|ccontent|show_text")
         .expect("static regex is valid")
@@ -185,6 +195,7 @@ fn ascii_twin(re: &Regex) -> AsciiAlternatives {
 static CAPTION_OR_COMMENT_ASCII: LazyLock<AsciiAlternatives> =
     LazyLock::new(|| ascii_twin(&CAPTION_OR_COMMENT));
 static UNLIKELY_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&UNLIKELY));
+static DIALOG_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&DIALOG));
 static MAYBE_ASCII: LazyLock<AsciiAlternatives> = LazyLock::new(|| ascii_twin(&MAYBE));
 static CHROME_COMPOUND_ASCII: LazyLock<AsciiAlternatives> =
     LazyLock::new(|| ascii_twin(&CHROME_COMPOUND));
@@ -262,6 +273,12 @@ mod ascii_twin_tests {
         "like",
         "sharedaddy",
         "gdpr",
+        "modal",
+        "modals",
+        "dialog",
+        "dialogue",
+        "modal-body",
+        "dialog-off-canvas",
         "x",
         "k",
         "s",
@@ -282,6 +299,7 @@ mod ascii_twin_tests {
             for (re, twin) in [
                 (&*CAPTION_OR_COMMENT, &*CAPTION_OR_COMMENT_ASCII),
                 (&*UNLIKELY, &*UNLIKELY_ASCII),
+                (&*DIALOG, &*DIALOG_ASCII),
                 (&*MAYBE, &*MAYBE_ASCII),
                 (&*CHROME_COMPOUND, &*CHROME_COMPOUND_ASCII),
                 (&*POSITIVE, &*POSITIVE_ASCII),
@@ -380,6 +398,36 @@ fn is_chrome_named(el: &scraper::node::Element, unlikely: bool) -> bool {
     names_chrome(&class_id(el))
 }
 
+/// Whether the element's class or id names a modal dialog ([`DIALOG`]). The page itself never is one (a
+/// theme's `enable-search-modal` on `body` says that the page has one).
+fn is_dialog(el: &scraper::node::Element) -> bool {
+    if matches!(el.name(), "body" | "html" | "main") {
+        return false;
+    }
+    [el.attr("class"), el.attr("id")]
+        .into_iter()
+        .flatten()
+        .any(|v| is_match_ascii_first(&DIALOG, &DIALOG_ASCII, v))
+}
+
+/// Whether the page was saved with a modal dialog open: its `html` or `body` element carries the
+/// `modal-open` class that dialog scripts set while one shows (a news site that opens its articles in an
+/// overlay).
+fn page_shows_a_dialog(doc: &Html) -> bool {
+    doc.tree
+        .root()
+        .descendants()
+        .filter_map(|n| n.value().as_element())
+        .filter(|e| matches!(e.name(), "html" | "body"))
+        .take(2)
+        .any(|e| {
+            e.attr("class").is_some_and(|c| {
+                c.split_ascii_whitespace()
+                    .any(|t| t.eq_ignore_ascii_case("modal-open"))
+            })
+        })
+}
+
 /// Weighted text length from which a chrome-named element may be an article after all.
 const ARTICLE_WEIGHT: u32 = 1200;
 
@@ -428,15 +476,18 @@ struct Scorer<'a> {
     dropped: IdSet,
     exclude: &'a HashSet<NodeId>,
     strip_unlikely: bool,
+    /// Whether the page was saved with a dialog open: then a dialog is not dropped.
+    dialog_shown: bool,
 }
 
 impl<'a> Scorer<'a> {
-    fn new(exclude: &'a HashSet<NodeId>, strip_unlikely: bool) -> Self {
+    fn new(doc: &Html, exclude: &'a HashSet<NodeId>, strip_unlikely: bool) -> Self {
         Self {
             stats: IdMap::default(),
             dropped: IdSet::default(),
             exclude,
             strip_unlikely,
+            dialog_shown: page_shows_a_dialog(doc),
         }
     }
 
@@ -445,6 +496,7 @@ impl<'a> Scorer<'a> {
             || is_hidden(el)
             || self.exclude.contains(&node.id())
             || is_chrome(el, self.strip_unlikely)
+            || (!self.dialog_shown && is_dialog(el))
     }
 
     /// Post-order statistics over the whole document, iterative. An element whose class or id names it
@@ -1212,7 +1264,7 @@ fn drop_trailing_headings(doc: &Html, parts: &[NodeId], paragraphs: &mut Vec<Str
 }
 
 fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool) -> Body {
-    let mut scorer = Scorer::new(exclude, strip_unlikely);
+    let mut scorer = Scorer::new(doc, exclude, strip_unlikely);
     let root = doc.tree.root();
     scorer.collect(root);
 

@@ -1735,3 +1735,28 @@ fn a_list_of_post_excerpts_before_the_article_is_not_its_lead() {
     let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0305/5.html");
     assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
 }
+
+/// A modal dialog (a login box, a site notice opened from the footer) is hidden until opened: its prose is
+/// never the article, even when it is longer than a short report and its `modal-body` names it content.
+#[test]
+fn a_modal_dialog_is_never_the_body() {
+    let html = "<html><head><meta charset=\"utf-8\"><title>市总工会开展送清凉活动</title></head><body>\
+         <div class=\"wrap\"><h1>市总工会开展送清凉活动</h1>\
+         <div class=\"con\"><p>7月10日，市总工会走进建筑工地，为高温下坚守岗位的职工送去清凉。</p>\
+         <p>活动中，工会干部为职工送上了绿豆汤、藿香正气水等防暑用品。</p>\
+         <p>市总工会表示，将持续关注户外劳动者的劳动保护工作。</p></div></div>\
+         <div class=\"modal fade\" id=\"noticeModal\"><div class=\"modal-dialog\"><div class=\"modal-content\">\
+         <div class=\"modal-header\"><h4>网站声明</h4></div><div class=\"modal-body\">\
+         <p>一、本网站所刊登的各种新闻、信息和各种专题专栏资料，均为本网站版权所有，未经协议授权，禁止下载使用。</p>\
+         <p>二、凡本网注明“来源：某某市总工会”的所有作品，版权均属于本网站，转载请注明出处，违者本网将依法追究责任。</p>\
+         <p>三、凡本网注明“来源：XXX（非本网）”的作品，均转载自其它媒体，转载目的在于传递更多信息，并不代表本网赞同其观点和对其真实性负责。</p>\
+         <p>四、如因作品内容、版权和其它问题需要同本网联系的，请在作品发表之日起三十日内进行，否则视为放弃相关权利。</p>\
+         </div></div></div></div></body></html>";
+    let a = generic_article(html, "http://www.szgh.example.cn/news/2024/0710/1.html");
+    assert_eq!(a.paragraphs.len(), 3, "{:#?}", a.paragraphs);
+    assert!(
+        a.paragraphs[0].starts_with("7月10日"),
+        "{:#?}",
+        a.paragraphs
+    );
+}
