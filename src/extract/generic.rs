@@ -843,6 +843,18 @@ fn path_shape(n: NodeRef<'_, Node>, top: NodeId) -> Vec<(&str, Option<&str>)> {
         .collect()
 }
 
+/// The element's parent when it is an element below `body` that scoring kept: how far the walks up from
+/// the best container ([`lift_only_child`], [`lead_blocks`]) may go.
+fn kept_parent<'a>(
+    scorer: &Scorer<'_>,
+    n: NodeRef<'a, Node>,
+) -> Option<(NodeRef<'a, Node>, &'a scraper::node::Element)> {
+    let parent = n.parent()?;
+    let el = parent.value().as_element()?;
+    (!matches!(el.name(), "body" | "html") && !scorer.dropped.contains(&parent.id()))
+        .then_some((parent, el))
+}
+
 /// A container that is its parent's only kept element child (no text beside it) says nothing the
 /// parent does not: lift it, so that the parent's siblings (the article's other columns) are compared.
 /// A table section (`tbody`, `thead`, `tfoot`) is lifted to its table even beside a caption or header
@@ -852,15 +864,9 @@ fn lift_only_child(doc: &Html, scorer: &Scorer<'_>, mut id: NodeId) -> NodeId {
         let Some(node) = doc.tree.get(id) else {
             break;
         };
-        let Some(parent) = node.parent() else {
+        let Some((parent, pel)) = kept_parent(scorer, node) else {
             break;
         };
-        let Some(pel) = parent.value().as_element() else {
-            break;
-        };
-        if matches!(pel.name(), "body" | "html") || scorer.dropped.contains(&parent.id()) {
-            break;
-        }
         // A table's body is the table: its caption and header row belong with it, and the text around
         // the table is its siblings'.
         if pel.name() == "table"
@@ -1004,15 +1010,9 @@ fn lead_blocks(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, parts: &[NodeId]) -
     let mut found = Vec::new();
     let mut child = best;
     for _ in 0..LEAD_LEVELS {
-        let Some(anc) = child.parent() else {
+        let Some((anc, _)) = kept_parent(scorer, child) else {
             break;
         };
-        let Some(ael) = anc.value().as_element() else {
-            break;
-        };
-        if matches!(ael.name(), "body" | "html") || scorer.dropped.contains(&anc.id()) {
-            break;
-        }
         for sib in anc.children() {
             if sib.id() == child.id() {
                 break;

@@ -1560,6 +1560,13 @@ fn ruby_readings_are_not_glued_into_the_text() {
     );
 }
 
+/// `n` paragraphs of the same sentence, numbered `第0段：` on, as a report's body.
+fn numbered_paragraphs(n: usize, sentence: &str) -> String {
+    (0..n)
+        .map(|i| format!("<p>第{i}段：{sentence}</p>"))
+        .collect()
+}
+
 /// Extracts a whole page with the generic extractor (no profile) at `u`.
 fn generic_article(html: &str, u: &str) -> unionwire::model::Article {
     extract::extract_article(html, &url(u), None)
@@ -1592,13 +1599,10 @@ fn a_title_block_named_for_the_page_does_not_outrank_a_short_report() {
 /// attachments under a sentence that introduces them) keeps that paragraph; the links stay out.
 #[test]
 fn a_paragraph_introducing_a_list_of_links_in_the_body_is_kept() {
-    let ps: String = (0..4)
-        .map(|i| {
-            format!(
-                "<p>第{i}段：市总工会决定在全市开展职工书香读书活动，引导广大职工多读书、读好书，提升职工文化素养。</p>"
-            )
-        })
-        .collect();
+    let ps = numbered_paragraphs(
+        4,
+        "市总工会决定在全市开展职工书香读书活动，引导广大职工多读书、读好书，提升职工文化素养。",
+    );
     let intro = "现将活动有关文件公布如下，请各基层工会认真组织学习。";
     let html = format!(
         "<html><head><meta charset=\"utf-8\"><title>关于开展职工书香读书活动的通知</title></head><body>\
@@ -1657,13 +1661,7 @@ fn a_short_section_of_the_same_template_as_the_body_joins_it() {
 /// the body's column, opens the body: scored alone, one paragraph never joins it.
 #[test]
 fn a_lead_set_in_the_article_header_opens_the_body() {
-    let ps: String = (0..5)
-        .map(|i| {
-            format!(
-                "<p>第{i}段：会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。</p>"
-            )
-        })
-        .collect();
+    let ps = numbered_paragraphs(5, "会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。");
     let lead = "市总工会日前召开全委会议，部署今年维权服务工作，提出十项具体举措。";
     let html = format!(
         "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
@@ -1689,13 +1687,7 @@ fn a_lead_set_in_the_article_header_opens_the_body() {
 /// body's opening: it stays out of the body.
 #[test]
 fn a_summary_in_the_header_element_or_a_deck_stays_out_of_the_body() {
-    let ps: String = (0..5)
-        .map(|i| {
-            format!(
-                "<p>第{i}段：会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。</p>"
-            )
-        })
-        .collect();
+    let ps = numbered_paragraphs(5, "会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。");
     for head in [
         "<header><h1>市总工会部署维权服务工作</h1><p class=\"summary\">市总工会日前召开全委会议，部署今年维权服务工作。</p></header>",
         "<div class=\"hero\"><h1>市总工会部署维权服务工作</h1><p class=\"entry-summary p-dek\">市总工会日前召开全委会议，部署今年维权服务工作。</p></div>",
@@ -1716,13 +1708,7 @@ fn a_summary_in_the_header_element_or_a_deck_stays_out_of_the_body() {
 /// teaser, not the article's lead: they stay out of the body.
 #[test]
 fn a_list_of_post_excerpts_before_the_article_is_not_its_lead() {
-    let ps: String = (0..5)
-        .map(|i| {
-            format!(
-                "<p>第{i}段：会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。</p>"
-            )
-        })
-        .collect();
+    let ps = numbered_paragraphs(5, "会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。");
     let html = format!(
         "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
          <div class=\"main\"><div class=\"list\">\
