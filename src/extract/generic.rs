@@ -67,7 +67,7 @@ static MAYBE: LazyLock<Regex> = LazyLock::new(|| {
 /// `like-post-wrapper`, `post-share`, `post-ratings`): the content word must not vouch for the element as
 /// [`MAYBE`] otherwise would (see [`names_chrome`]).
 static CHROME_COMPOUND: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)related-?(?:posts?|articles?|content|stor(?:y|ies)|entr(?:y|ies))|(?:posts?|articles?|entry)-?related|(?:share|sharing|likes?|rating)-?(?:posts?|articles?|entry|content|story)|(?:posts?|articles?|entry|content|story)-?(?:share|sharing|likes?|ratings?|social)|sharedaddy")
+    Regex::new(r"(?i)related[-_]?(?:posts?|articles?|content|stor(?:y|ies)|entr(?:y|ies))|(?:posts?|articles?|entry)[-_]?related|(?:share|sharing|likes?|rating)[-_]?(?:posts?|articles?|entry|content|story)|(?:posts?|articles?|entry|content|story)[-_]?(?:share|sharing|likes?|ratings?|social)|sharedaddy")
         .expect("static regex is valid")
 });
 static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
@@ -174,10 +174,61 @@ fn text_stats(t: &str) -> Stats {
     s
 }
 
+/// Whether a class token names no role, only the framework that drew the block, and so must not be read
+/// as one: Elementor's structural `elementor-widget*` classes on every block, text included (its real
+/// widgets' types, `elementor-widget-nav-menu` or `-share-buttons`, still count); the media object that
+/// sets text beside a picture (`media`, `o-media--left`, `media-body`, `o-media__body`); and, in a
+/// WordPress post's class list, the post's own `tag-…` and `category-…` terms (`tag-creditshelf` names a
+/// company the post is about, not a credit line).
+fn is_framework_token(token: &str, post_terms: bool) -> bool {
+    let t = token.to_ascii_lowercase();
+    if let Some(rest) = t.strip_prefix("elementor-widget") {
+        return matches!(
+            rest,
+            "" | "-container" | "-wrap" | "-text-editor" | "-theme-post-content" | "-heading"
+        );
+    }
+    let media = t.strip_prefix("o-").unwrap_or(&t);
+    if let Some(rest) = media.strip_prefix("media") {
+        return rest.is_empty()
+            || rest.starts_with("--")
+            || matches!(rest, "-body" | "__body" | "_body");
+    }
+    post_terms && (t.starts_with("tag-") || t.starts_with("category-"))
+}
+
+/// An element's class list without its framework tokens ([`is_framework_token`]). Borrowed when there are
+/// none, which is nearly always.
+fn role_classes(class: &str) -> std::borrow::Cow<'_, str> {
+    let lower_has = |needle: &str| {
+        class
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    if !lower_has("elementor-widget")
+        && !lower_has("media")
+        && !lower_has("tag-")
+        && !lower_has("category-")
+    {
+        return std::borrow::Cow::Borrowed(class);
+    }
+    let post_terms = class.split_ascii_whitespace().any(|t| {
+        t.eq_ignore_ascii_case("hentry")
+            || t.eq_ignore_ascii_case("status-publish")
+            || t.to_ascii_lowercase().starts_with("type-")
+    });
+    let kept: Vec<&str> = class
+        .split_ascii_whitespace()
+        .filter(|t| !is_framework_token(t, post_terms))
+        .collect();
+    std::borrow::Cow::Owned(kept.join(" "))
+}
+
 fn class_id(el: &scraper::node::Element) -> String {
     let mut s = String::new();
     if let Some(c) = el.attr("class") {
-        s.push_str(c);
+        s.push_str(&role_classes(c));
     }
     if let Some(i) = el.attr("id") {
         s.push(' ');
@@ -449,7 +500,8 @@ const VOUCHED_WEIGHT: f64 = 500.0;
 
 fn class_weight(el: &scraper::node::Element) -> f64 {
     let mut w = 0.0;
-    for v in [el.attr("class"), el.attr("id")].into_iter().flatten() {
+    let class = el.attr("class").map(role_classes);
+    for v in [class.as_deref(), el.attr("id")].into_iter().flatten() {
         if is_match_ascii_first(&NEGATIVE, &NEGATIVE_ASCII, v) {
             w -= 25.0;
         }

@@ -1746,3 +1746,108 @@ fn a_modal_dialog_is_never_the_body() {
         a.paragraphs
     );
 }
+
+/// A page built with Elementor puts every block, text included, in an `elementor-widget` with an
+/// `elementor-widget-container`: the framework's word for a block, not a sidebar widget. An article set
+/// as three sections of text widgets is read whole, not dropped as widgets for a list of related posts.
+#[test]
+fn text_widgets_of_a_page_builder_are_the_article() {
+    let section = |h: &str, a: &str, b: &str| -> String {
+        format!(
+            "<section class=\"elementor-section elementor-top-section elementor-element\"><div class=\"elementor-container\">\
+             <div class=\"elementor-column elementor-col-100 elementor-element\"><div class=\"elementor-widget-wrap\">\
+             <div class=\"elementor-element elementor-element-3f2a elementor-widget elementor-widget-heading\">\
+             <div class=\"elementor-widget-container\"><h2 class=\"elementor-heading-title\">{h}</h2></div></div>\
+             <div class=\"elementor-element elementor-element-7c1d elementor-widget elementor-widget-text-editor\">\
+             <div class=\"elementor-widget-container\"><div class=\"elementor-text-editor elementor-clearfix\">\
+             <p>{a}</p><p>{b}</p></div></div></div></div></div></div></section>"
+        )
+    };
+    let related: String = (0..3)
+        .map(|i| {
+            format!(
+                "<li><article class=\"post_teaser\"><h3><a href=\"/p/{i}\">区总工会举办第{i}期职工读书分享会</a></h3>\
+                 <div class=\"excerpt\">读书分享会上，来自各基层工会的职工代表轮流分享读书心得，交流阅读体会，现场气氛热烈，\
+                 大家表示要把读书成果转化为干事创业的动力，在岗位上建功立业。</div></article></li>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>关于我们 - 某某区职工服务中心</title></head><body>\
+         <div class=\"elementor elementor-42\">{}{}{}</div>\
+         <div id=\"related_posts\"><ul>{related}</ul></div></body></html>",
+        section(
+            "中心简介",
+            "某某区职工服务中心成立于二〇一五年，由区总工会主管，为全区职工提供法律援助、技能培训和困难帮扶服务。",
+            "中心现有专职工作人员十二名，设立法律援助、技能培训、帮扶救助三个服务窗口。"
+        ),
+        section(
+            "服务项目",
+            "中心每年举办各类技能培训班四十余期，培训职工三千余人次，帮助一大批职工取得职业资格证书。",
+            "法律援助窗口为职工免费提供劳动争议咨询、代写文书和代理仲裁诉讼等服务。"
+        ),
+        section(
+            "联系我们",
+            "职工可拨打服务热线，或在工作日到中心服务大厅现场办理各项业务。",
+            "中心地址：某某区人民路八十八号职工之家一楼。"
+        ),
+    );
+    let a = generic_article(&html, "http://www.qzfw.example.cn/about/");
+    let all = a.paragraphs.join("\n");
+    for want in ["成立于二〇一五年", "每年举办各类技能培训班", "服务热线"] {
+        assert!(all.contains(want), "{want}: {:#?}", a.paragraphs);
+    }
+    assert!(!all.contains("读书分享会上"), "{:#?}", a.paragraphs);
+}
+
+/// A media object sets text beside a picture (`o-media` with its `o-media__body`, Bootstrap's `media` and
+/// `media-body`): a layout, not a block of media. Its paragraphs continue the article beside it.
+#[test]
+fn paragraphs_set_beside_a_picture_continue_the_article() {
+    let first = numbered_paragraphs(
+        3,
+        "市总工会近日启动“职工心理健康关爱行动”，在全市五十家企业设立心理服务站，为职工提供心理咨询和疏导服务。",
+    );
+    let beside = "心理服务站由专业心理咨询师值守，每周开放三天，职工可以预约面谈，也可以通过热线电话咨询，服务全程免费并严格保护职工隐私。";
+    let more = numbered_paragraphs(
+        2,
+        "市总工会有关负责人表示，今年将把心理服务站扩大到一百家企业，并培训一批基层工会心理服务骨干。",
+    );
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>市总工会启动职工心理健康关爱行动</title></head><body>\
+         <div class=\"page\"><h1>市总工会启动职工心理健康关爱行动</h1><div class=\"column\">\
+         <div class=\"o-textblock\">{first}</div>\
+         <div class=\"o-media o-media--left\"><div class=\"o-media__img\"><img src=\"/p/1.jpg\" alt=\"心理服务站\"></div>\
+         <div class=\"o-media__body\"><p>{beside}</p>{more}</div></div>\
+         </div></div><div class=\"footer\">主办：某某市总工会</div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0611/2.html");
+    assert_eq!(a.paragraphs.len(), 6, "{:#?}", a.paragraphs);
+    assert_eq!(a.paragraphs[3], beside, "{:#?}", a.paragraphs);
+}
+
+/// A WordPress post's class list names its own category and tags (`category-comment` for a 评论 column,
+/// `tag-…`): they say what the post is about, not what the element is. A commentary in a category whose
+/// slug is `comment` is the article, not a reader's comment.
+#[test]
+fn a_post_in_a_category_named_comment_is_not_a_reader_comment() {
+    let ps = numbered_paragraphs(
+        4,
+        "维护好职工的休息休假权益，既是法律的要求，也是企业留住人才的关键，各级工会要敢于为职工说话。",
+    );
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>让职工休假不再是奢望 – 工会时评</title></head><body class=\"post-template-default single\">\
+         <div id=\"page\" class=\"site\"><div id=\"content\" class=\"site-content\"><div id=\"primary\" class=\"content-area\">\
+         <main id=\"main\" class=\"site-main\">\
+         <article id=\"post-88\" class=\"post-88 post type-post status-publish format-standard hentry category-comment tag-xiujia\">\
+         <header class=\"entry-header\"><h1 class=\"entry-title\">让职工休假不再是奢望</h1></header>\
+         <div class=\"entry-content\">{ps}</div></article></main></div>\
+         <div id=\"secondary\" class=\"widget-area\"><section class=\"widget widget_text\"><div class=\"textwidget\">\
+         <p>工会时评栏目欢迎广大职工和工会干部投稿，来稿请注明作者姓名、单位和联系方式，一经采用即付稿酬。</p>\
+         <p>投稿邮箱见本站联系我们页面，来稿请勿一稿多投，本栏目保留对来稿进行删改的权利。</p></div></section></div>\
+         </div></div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.ghsp.example.cn/2024/05/08/xiujia/");
+    assert_eq!(a.paragraphs.len(), 4, "{:#?}", a.paragraphs);
+    assert!(a.paragraphs[0].starts_with("第0段"), "{:#?}", a.paragraphs);
+}
