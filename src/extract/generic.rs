@@ -1147,6 +1147,21 @@ static RELATED: LazyLock<Regex> =
 /// or id says related or recommended, and it holds at least two headings that are links (each teaser's
 /// title). Such a box survives the chrome filters when its excerpts read as prose (and its class also
 /// says `post` or `story`), but it is never the article.
+/// Every element inside a kept teaser box ([`is_teaser_box`]), the boxes included. Empty on nearly every
+/// page: only elements whose class or id says related or recommended are looked into.
+fn teaser_boxes(doc: &Html, scorer: &Scorer<'_>) -> IdSet {
+    let mut set = IdSet::default();
+    for n in doc.tree.root().descendants() {
+        let Some(el) = n.value().as_element() else {
+            continue;
+        };
+        if scorer.stats.contains_key(&n.id()) && is_teaser_box(scorer, n, el) {
+            set.extend(n.descendants().map(|d| d.id()));
+        }
+    }
+    set
+}
+
 fn is_teaser_box(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, el: &scraper::node::Element) -> bool {
     if !matches!(el.name(), "div" | "section" | "aside" | "ul" | "ol") {
         return false;
@@ -1409,6 +1424,16 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             (*id, raw * (1.0 - scorer.get(*id).link_density()))
         })
         .collect();
+    // A box of teasers for other stories is never the article, whichever pass reads it.
+    let teasers = teaser_boxes(doc, &scorer);
+    let ranked: Vec<(NodeId, f64)> = if teasers.is_empty() {
+        ranked
+    } else {
+        ranked
+            .into_iter()
+            .filter(|(id, _)| !teasers.contains(id))
+            .collect()
+    };
     let mut best: Option<(NodeId, f64)> = None;
     for &(id, s) in &ranked {
         if best.is_none_or(|(_, b)| s > b) {

@@ -1851,3 +1851,33 @@ fn a_post_in_a_category_named_comment_is_not_a_reader_comment() {
     assert_eq!(a.paragraphs.len(), 4, "{:#?}", a.paragraphs);
     assert!(a.paragraphs[0].starts_with("第0段"), "{:#?}", a.paragraphs);
 }
+
+/// A short report is retried without the chrome filters, and on that reading a box of teasers for other
+/// posts (`related_posts`, each teaser a linked heading over its excerpt) is heavier than the report. It
+/// is still never the article.
+#[test]
+fn a_box_of_teasers_never_outweighs_a_short_report() {
+    let teasers: String = (0..3)
+        .map(|i| {
+            format!(
+                "<li><article class=\"post_teaser\"><h3><a href=\"/p/{i}\">区总工会举办第{i}期职工读书分享会</a></h3>\
+                 <div class=\"excerpt\">读书分享会上，来自各基层工会的职工代表轮流分享读书心得，交流阅读体会，现场气氛热烈，\
+                 大家表示要把读书成果转化为干事创业的动力，在岗位上建功立业。</div></article></li>"
+            )
+        })
+        .collect();
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>区总工会开展送清凉活动</title></head><body>\
+         <div class=\"wrap\"><h1>区总工会开展送清凉活动</h1>\
+         <div class=\"con\"><p>7月10日，区总工会走进建筑工地，为一线职工送去清凉。</p>\
+         <p>工会干部为职工送上了绿豆汤和防暑药品。</p></div>\
+         <div id=\"related_posts\"><h2>相关文章</h2><ul>{teasers}</ul></div></div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.qzgh.example.cn/news/2024/0710/2.html");
+    assert_eq!(a.paragraphs.len(), 2, "{:#?}", a.paragraphs);
+    assert!(
+        a.paragraphs[0].starts_with("7月10日"),
+        "{:#?}",
+        a.paragraphs
+    );
+}
