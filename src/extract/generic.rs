@@ -1029,11 +1029,12 @@ fn join_inner_blocks(scorer: &Scorer<'_>, row: &[(NodeRef<'_, Node>, bool)]) -> 
 }
 
 /// A class or id that names an article's lead: the standfirst, intro or summary paragraph that templates
-/// set above the body, apart from it (`article-intro`, `p.lead`, `leadIn`, `atc-IntroText`, `excerpt`,
-/// `summary`, 摘要 as `zhaiyao`, 导读 as `daodu`). Not `subtitle`: on a Chinese page that is the headline's
-/// 副标题, which goes to the article's `subtitle` field, not into the body.
+/// set above the body, apart from it (`article-intro`, `p.lead`, a BEM `Post__lead`, `leadIn`,
+/// `atc-IntroText`, `excerpt`, `summary`, `article__abstract`, `epigraph`, `vorspann`, `bajada`, 摘要 as
+/// `zhaiyao`, 导读 as `daodu`). Not `subtitle`: on a Chinese page that is the headline's 副标题, which goes
+/// to the article's `subtitle` field, not into the body.
 static LEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\blead(?:in|text)?\b|\bintro(?:text)?\b|standfirst|\bexcerpt\b|\bsummary\b|zhaiyao|daodu")
+    Regex::new(r"(?i)(?:\b|_)lead(?:in|text)?\b|\bintro(?:text)?\b|standfirst|\bexcerpt\b|\bsummary\b|zhaiyao|daodu|abstract|bajada|vorspann|epigraph")
         .expect("static regex is valid")
 });
 
@@ -1053,10 +1054,10 @@ const LEAD_MIN_WEIGHT: u32 = 40;
 /// (at most [`LEAD_LEVELS`] up, below `body`): in the article's header beside the title, or in a column
 /// of its own. Scored alone, a paragraph or two never joins the body, and the article loses its first
 /// sentences. Only punctuated, barely linked text of a paragraph's length counts, and never one that
-/// holds the title (`h1`) or is the whole column of text (heavier than the body). A summary inside a
-/// `<header>` element, a deck ([`DECK`]) or one inside a byline or meta box (a class [`NEGATIVE`] names) is the
-/// title's companion, not the body's opening: it stays out. So do excerpts that share their tag and
-/// class: a list of posts, each with its teaser.
+/// holds the title (`h1`) or is the whole column of text (heavier than the body). A deck ([`DECK`]) or a
+/// summary inside a byline or meta box (a class [`NEGATIVE`] names) is the title's companion, not the
+/// body's opening: it stays out. So do excerpts that share their tag and class: a list of posts, each with
+/// its teaser. (The caller also leaves out a lead that only repeats the body's opening.)
 fn lead_blocks(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, parts: &[NodeId]) -> Vec<NodeId> {
     let body_weight = scorer.get(best.id()).weight;
     let mut found = Vec::new();
@@ -1074,10 +1075,7 @@ fn lead_blocks(scorer: &Scorer<'_>, best: NodeRef<'_, Node>, parts: &[NodeId]) -
                 let Some(el) = n.value().as_element() else {
                     continue;
                 };
-                if scorer.dropped.contains(&n.id())
-                    || parts.contains(&n.id())
-                    || el.name() == "header"
-                {
+                if scorer.dropped.contains(&n.id()) || parts.contains(&n.id()) {
                     continue;
                 }
                 let ci = class_id(el);
@@ -1523,43 +1521,65 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             parts.push(n.id());
         }
     }
+    let skip = |n: NodeRef<'_, Node>| -> bool {
+        if scorer.dropped.contains(&n.id()) {
+            return true;
+        }
+        let Some(el) = n.value().as_element() else {
+            return false;
+        };
+        let st = scorer.get(n.id());
+        let linked_box = match el.name() {
+            "div" | "section" => {
+                st.weight > 0 && st.link_density() > 0.5 && !holds_prose_paragraph(&scorer, n)
+            }
+            "ul" | "ol" | "table" | "dl" | "p" | "li" => {
+                st.weight > 0 && st.link_density() > 0.5 && !(el.name() == "p" && st.weight > 300)
+            }
+            "h1" => true,
+            _ => false,
+        };
+        linked_box || is_teaser_box(&scorer, n, el)
+    };
+    let lines_of = |id: NodeId| -> Vec<String> {
+        doc.tree.get(id).map_or_else(Vec::new, |node| {
+            text_lines(node, skip)
+                .into_iter()
+                .filter(|l| !is_chrome_line(l))
+                .collect()
+        })
+    };
+    let mut blocks: Vec<(NodeId, Vec<String>)> =
+        parts.iter().map(|id| (*id, lines_of(*id))).collect();
     let leads = lead_blocks(&scorer, best_node, &parts);
     if !leads.is_empty() {
-        // Node ids follow page order: the lead goes before the body it opens.
-        parts.extend(leads);
-        parts.sort_unstable();
-    }
-
-    let mut paragraphs = Vec::new();
-    for id in &parts {
-        let Some(node) = doc.tree.get(*id) else {
-            continue;
-        };
-        let skip = |n: NodeRef<'_, Node>| -> bool {
-            if scorer.dropped.contains(&n.id()) {
-                return true;
+        // A lead that only repeats the body's opening (a summary cut from its first paragraph) stays out.
+        let opening: String = blocks
+            .iter()
+            .flat_map(|(_, ls)| ls.iter())
+            .flat_map(|l| l.chars())
+            .filter(|c| !c.is_whitespace())
+            .take(LEAD_MAX_WEIGHT as usize)
+            .collect();
+        for id in leads {
+            let lines = lines_of(id);
+            let text: String = lines
+                .iter()
+                .flat_map(|l| l.chars())
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let text = text.trim_end_matches(['.', '…', '。']);
+            if text.is_empty() || opening.contains(text) {
+                continue;
             }
-            let Some(el) = n.value().as_element() else {
-                return false;
-            };
-            let st = scorer.get(n.id());
-            let linked_box = match el.name() {
-                "div" | "section" => {
-                    st.weight > 0 && st.link_density() > 0.5 && !holds_prose_paragraph(&scorer, n)
-                }
-                "ul" | "ol" | "table" | "dl" | "p" | "li" => {
-                    st.weight > 0
-                        && st.link_density() > 0.5
-                        && !(el.name() == "p" && st.weight > 300)
-                }
-                "h1" => true,
-                _ => false,
-            };
-            linked_box || is_teaser_box(&scorer, n, el)
-        };
-        let lines = text_lines(node, skip);
-        paragraphs.extend(lines.into_iter().filter(|l| !is_chrome_line(l)));
+            parts.push(id);
+            blocks.push((id, lines));
+        }
+        // Node ids follow page order: the lead goes before the body it opens.
+        parts.sort_unstable();
+        blocks.sort_unstable_by_key(|(id, _)| *id);
     }
+    let mut paragraphs: Vec<String> = blocks.into_iter().flat_map(|(_, ls)| ls).collect();
     drop_trailing_headings(doc, &parts, &mut paragraphs);
     Body {
         root: Some(best_id),

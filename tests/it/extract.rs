@@ -1683,15 +1683,22 @@ fn a_lead_set_in_the_article_header_opens_the_body() {
     assert_eq!(a.paragraphs.len(), 6, "{:#?}", a.paragraphs);
 }
 
-/// A summary in the article's `<header>` element, or a deck (`dek`), is the title's companion, not the
-/// body's opening: it stays out of the body.
+/// A lead set in the article's `<header>` element beside the title, under any of the names templates give
+/// it (`summary`, a BEM `Post__lead`, `article__abstract`, `epigraph`, `vorspann`), opens the body. A deck
+/// (`dek`) or a 副标题 (`subtitle`) is the headline's second line, not the body's opening: it stays out.
 #[test]
-fn a_summary_in_the_header_element_or_a_deck_stays_out_of_the_body() {
+fn a_lead_in_the_article_header_opens_the_body_and_a_deck_does_not() {
     let ps = numbered_paragraphs(5, "会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处，切实解决职工急难愁盼问题。");
-    for head in [
-        "<header><h1>市总工会部署维权服务工作</h1><p class=\"summary\">市总工会日前召开全委会议，部署今年维权服务工作。</p></header>",
-        "<div class=\"hero\"><h1>市总工会部署维权服务工作</h1><p class=\"entry-summary p-dek\">市总工会日前召开全委会议，部署今年维权服务工作。</p></div>",
+    let lead = "市总工会日前召开全委会议，部署今年维权服务工作。";
+    for (head, opens) in [
+        ("<header><h1>市总工会部署维权服务工作</h1><p class=\"summary\">{lead}</p></header>", true),
+        ("<header class=\"Post__header\"><h1>市总工会部署维权服务工作</h1><div class=\"Post__lead\"><h2>{lead}</h2></div></header>", true),
+        ("<section class=\"article__header\"><h1>市总工会部署维权服务工作</h1><div class=\"article__abstract\"><p>{lead}</p></div></section>", true),
+        ("<div class=\"articlehead\"><h1>市总工会部署维权服务工作</h1><p class=\"vorspann\">{lead}</p></div>", true),
+        ("<div class=\"articlehead\"><h1>市总工会部署维权服务工作</h1><h2 class=\"subtitle\">——{lead}</h2></div>", false),
+        ("<div class=\"hero\"><h1>市总工会部署维权服务工作</h1><p class=\"entry-summary p-dek\">{lead}</p></div>", false),
     ] {
+        let head = head.replace("{lead}", lead);
         let html = format!(
             "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
              <div class=\"wrap\">{head}<div class=\"content-box\"><div class=\"left\">\
@@ -1700,8 +1707,27 @@ fn a_summary_in_the_header_element_or_a_deck_stays_out_of_the_body() {
              <div class=\"right\"><ul><li><a href=\"/a\">区总工会举办职工运动会</a></li></ul></div></div></div></body></html>"
         );
         let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0305/4.html");
-        assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+        assert_eq!(a.paragraphs.len(), 5 + usize::from(opens), "{head}: {:#?}", a.paragraphs);
+        assert_eq!(a.paragraphs[0] == lead, opens, "{head}: {:#?}", a.paragraphs);
     }
+}
+
+/// A summary that a CMS cuts from the first paragraph (its opening sentences and an ellipsis) only repeats
+/// the body: it does not open it a second time.
+#[test]
+fn a_summary_cut_from_the_first_paragraph_is_not_repeated() {
+    let first = "3月5日，市总工会召开全委会议，部署今年维权服务工作，提出十项具体举措，推动各项维权服务落到实处。";
+    let ps = numbered_paragraphs(4, "会议指出，各级工会要把维护职工合法权益作为基本职责，推动集体协商、劳动保护和技能培训落到实处。");
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>市总工会部署维权服务工作</title></head><body>\
+         <div class=\"wrap\"><header><h1>市总工会部署维权服务工作</h1>\
+         <div class=\"summary\">3月5日，市总工会召开全委会议，部署今年维权服务工作...</div></header>\
+         <div class=\"content-box\"><div class=\"article-body\"><div class=\"con\"><p>{first}</p>{ps}</div></div></div>\
+         </div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0305/6.html");
+    assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+    assert_eq!(a.paragraphs[0], first, "{:#?}", a.paragraphs);
 }
 
 /// Excerpts that share their tag and class before the article are a list of other posts, each with its
