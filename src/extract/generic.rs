@@ -730,6 +730,61 @@ fn common_container(
     None
 }
 
+/// How far up from the best container [`dominant_ancestor`] looks.
+const DOMINANT_LEVELS: usize = 6;
+/// How much more text than the best container the dominant ancestor holds.
+const DOMINANT_WEIGHT: f64 = 3.0;
+/// The dominant ancestor's score, as a share of the best container's, at least.
+const DOMINANT_SCORE: f64 = 0.5;
+/// Another block under the dominant ancestor scores at least this share of the best container's.
+const DOMINANT_OTHER: f64 = 0.7;
+
+/// An article in sections of different shapes (an introduction, a table, a few questions and their answers
+/// in an accordion) has one section score best, while the article's container scores less per word than
+/// that section because the table and the headings dilute it. When an ancestor of the best (within
+/// [`DOMINANT_LEVELS`], below `body`) holds [`DOMINANT_WEIGHT`] times its text, barely linked, still scores
+/// [`DOMINANT_SCORE`] of it, and holds another block that scores nearly as well ([`DOMINANT_OTHER`]),
+/// that ancestor is the article. [`common_container`] asks for three such blocks instead, at a closer
+/// score, and needs no weight.
+fn dominant_ancestor(
+    doc: &Html,
+    scorer: &Scorer<'_>,
+    discounted: &IdMap<f64>,
+    best_id: NodeId,
+    best_score: f64,
+) -> Option<NodeId> {
+    let best = doc.tree.get(best_id)?;
+    let best_weight = f64::from(scorer.get(best_id).weight);
+    for anc in best.ancestors().take(DOMINANT_LEVELS) {
+        let el = anc.value().as_element()?;
+        if matches!(el.name(), "body" | "html") || scorer.dropped.contains(&anc.id()) {
+            break;
+        }
+        let Some(score) = discounted.get(&anc.id()).copied() else {
+            continue;
+        };
+        let st = scorer.get(anc.id());
+        if f64::from(st.weight) < best_weight * DOMINANT_WEIGHT
+            || score < best_score * DOMINANT_SCORE
+            || st.link_density() >= 0.3
+        {
+            continue;
+        }
+        let another = anc.descendants().any(|d| {
+            d.id() != best_id
+                && !best.ancestors().any(|a| a.id() == d.id())
+                && !d.ancestors().any(|a| a.id() == best_id)
+                && discounted
+                    .get(&d.id())
+                    .is_some_and(|s| *s >= best_score * DOMINANT_OTHER)
+        });
+        if another {
+            return Some(anc.id());
+        }
+    }
+    None
+}
+
 /// How far up from the best container [`repeated_parts`] looks for its repeats.
 const REPEAT_LEVELS: usize = 3;
 
@@ -1441,7 +1496,10 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
     let Some((mut best_id, best_score)) = best else {
         return short_page_body(doc, &scorer);
     };
+    let discounted: IdMap<f64> = ranked.iter().copied().collect();
     if let Some(up) = common_container(doc, ranked, &scorer, best_id, best_score) {
+        best_id = up;
+    } else if let Some(up) = dominant_ancestor(doc, &scorer, &discounted, best_id, best_score) {
         best_id = up;
     }
     best_id = lift_only_child(doc, &scorer, best_id);

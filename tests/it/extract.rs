@@ -1907,3 +1907,60 @@ fn a_box_of_teasers_never_outweighs_a_short_report() {
         a.paragraphs
     );
 }
+
+/// A policy explainer in sections of different shapes: an introduction, a table, and questions whose
+/// answers sit in an accordion. One answer scores best, but the article is the container that holds them
+/// all (three times its text, barely linked, with another answer scoring nearly as well): the
+/// introduction and the table are read too, and the links beside the article are not.
+#[test]
+fn an_article_in_sections_of_different_shapes_is_read_whole() {
+    let answers =
+        |n: usize, s: &str| -> String { (0..n).map(|i| format!("<p>答{i}：{s}</p>")).collect() };
+    let a1 = answers(4, "职工因工受伤后，用人单位应当在三十日内提出工伤认定申请，逾期未申请的，职工本人或者其近亲属、工会组织可以在一年内直接申请。");
+    let a2 = answers(4, "工伤职工在停工留薪期内，原工资福利待遇不变，由所在单位按月支付，停工留薪期一般不超过十二个月。");
+    let a3 = answers(3, "工伤职工需要护理的，生活护理费按照生活完全不能自理、大部分不能自理或者部分不能自理三个等级支付。");
+    let intro: String = (0..2)
+        .map(|i| format!("<p>导{i}：为帮助广大职工了解工伤保险政策，市总工会法律服务中心整理了职工最关心的几个问题，供大家参考。</p>"))
+        .collect();
+    let rows: String = [
+        ("一", 27),
+        ("二", 25),
+        ("三", 23),
+        ("四", 21),
+        ("五", 18),
+        ("六", 16),
+    ]
+    .iter()
+    .map(|(n, m)| format!("<tr><td>{n}级伤残</td><td>{m}个月本人工资</td></tr>"))
+    .collect();
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>工伤保险政策问答</title></head><body>\
+         <div class=\"main\"><h1>工伤保险政策问答</h1><div class=\"article\"><div class=\"shuoming\">{intro}</div>\
+         <table class=\"tb\"><tr><th>伤残等级</th><th>一次性伤残补助金</th></tr>{rows}</table>\
+         <div class=\"qa\"><ul class=\"accordion\">\
+         <li class=\"item\"><h3>问：工伤认定申请的时限是多久？</h3><div class=\"answer\">{a1}</div></li>\
+         <li class=\"item\"><h3>问：停工留薪期内工资怎么发？</h3><div class=\"answer\">{a2}</div></li>\
+         <li class=\"item\"><h3>问：生活护理费怎么支付？</h3><div class=\"answer\">{a3}</div></li></ul></div></div>\
+         <div class=\"side\"><ul><li><a href=\"/a\">区总工会举办职工运动会</a></li><li><a href=\"/b\">市总工会开展劳模宣讲</a></li></ul></div>\
+         </div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.zgh.example.cn/flfw/2024/0601/1.html");
+    assert!(a.paragraphs[0].starts_with("导0："), "{:#?}", a.paragraphs);
+    assert!(
+        a.paragraphs.iter().any(|p| p.contains("一级伤残")),
+        "{:#?}",
+        a.paragraphs
+    );
+    assert!(
+        a.paragraphs
+            .last()
+            .is_some_and(|p| p.starts_with("答2：工伤职工需要护理")),
+        "{:#?}",
+        a.paragraphs
+    );
+    assert!(
+        !a.paragraphs.iter().any(|p| p.contains("运动会")),
+        "{:#?}",
+        a.paragraphs
+    );
+}
