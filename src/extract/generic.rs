@@ -28,9 +28,10 @@ static CHROME_LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:advertisement|story continues below(?: advertisement)?|continue reading(?: below)?|caption|close|back to gallery|subscribe|share(?: this(?: article| story)?)?|print|email|comments?|read more|skip ad|loading|highlights|广告)[:：]?$")
         .expect("static regex is valid")
 });
-/// A dateline such as `Published 11:11 PM EST Nov 19, 2019` or `Updated on: November 19, 2019`.
+/// A dateline such as `Published 11:11 PM EST Nov 19, 2019`, `Updated on: November 19, 2019`,
+/// `Publiziert: 03.04.2020, 12:35` or `Mis à jour le 3 avril 2020`.
 static DATELINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:published|updated|posted|last updated|first published)\b[^.!?]{0,40}\d")
+    Regex::new(r"(?i)^(?:published|updated|posted|last updated|first published|publiziert|aktualisiert|zuletzt aktualisiert|veröffentlicht|erschienen|publié|mis à jour|publicado|actualizado|pubblicato|aggiornato|opublikowano|zaktualizowano|gepubliceerd|bijgewerkt)\b[^.!?]{0,40}\d")
         .expect("static regex is valid")
 });
 
