@@ -47,7 +47,7 @@ pub(crate) fn is_chrome_line(line: &str) -> bool {
 /// else the class says (a consent dialog's prose would otherwise win on a page whose article is short). The
 /// fields a meta box carries are read from the page's lines, not from the body.
 static CAPTION_OR_COMMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bentry-?(?:meta|utility)\b|entry__meta|postmetadata|\bpost-?meta\b|\bcat-links\b|caption|credit|img-?desc|image-?desc|photo-?desc|pic-?desc|\bcomments?\b|commentlist|comment-(list|body|content|text|item|area|form|respond|meta|author|wrap)|\brespond\b|disqus|cookies?[-_]?(?:banner|consent|notice|bar|policy|settings|layer|customi[sz]e|preferences?|law|message|popup|modal|overlay|wall|hint|info|dialog)|\bconsent|gdpr|onetrust|cookiebot|usercentrics|didomi")
+    Regex::new(r"(?i)\bentry-?(?:meta|utility)\b|entry__meta|postmetadata|\bpost-?meta\b|\bcat-links\b|caption|\blegend\b|credit|img-?desc|image-?desc|photo-?desc|pic-?desc|\bcomments?\b|commentlist|comment-(list|body|content|text|item|area|form|respond|meta|author|wrap)|\brespond\b|disqus|cookies?[-_]?(?:banner|consent|notice|bar|policy|settings|layer|customi[sz]e|preferences?|law|message|popup|modal|overlay|wall|hint|info|dialog)|\bconsent|gdpr|onetrust|cookiebot|usercentrics|didomi")
         .expect("static regex is valid")
 });
 /// A modal dialog (`modal`, `modal-body`, `modal__dialog`, `login-dialog`: a login box, a share box with

@@ -1964,3 +1964,24 @@ fn an_article_in_sections_of_different_shapes_is_read_whole() {
         a.paragraphs
     );
 }
+
+/// A picture's legend (`div.legend`, as some CMSs mark a caption) is a caption like a `figcaption`: it
+/// stays out of the body.
+#[test]
+fn a_picture_legend_stays_out_of_the_body() {
+    let ps = numbered_paragraphs(4, "市总工会组织劳模工匠走进企业车间，与一线职工面对面交流技术难题，现场传授操作经验和创新方法。");
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>劳模工匠进车间</title></head><body>\
+         <div class=\"main\"><h1>劳模工匠进车间</h1><div class=\"content\">{ps}\
+         <div class=\"pic\"><img src=\"/p/1.jpg\" alt=\"\"></div>\
+         <div class=\"legend\"><div class=\"content\">图为劳模工匠在车间现场为青年职工讲解数控机床的操作要领，职工们认真学习。</div></div>\
+         <p>活动受到企业职工的普遍欢迎，大家纷纷表示要向劳模工匠学习，在岗位上精益求精。</p></div></div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0520/7.html");
+    assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+    assert!(
+        !a.paragraphs.iter().any(|p| p.starts_with("图为")),
+        "{:#?}",
+        a.paragraphs
+    );
+}
