@@ -1178,6 +1178,31 @@ fn is_lead(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, body_weight: u32) -> bool 
         && !n.descendants().any(|d| tag_of(d) == "h1")
 }
 
+/// Unlinked text from which a mostly linked paragraph is still prose (see [`reads_on_into_link`]).
+const PROSE_BEFORE_LINK_WEIGHT: u32 = 30;
+
+/// Whether a mostly linked paragraph is a sentence that runs on into its one link (`He was the insurer's
+/// spokesman <a>at Link4, where he ran its press relations.</a>`) rather than a link with a label
+/// (`Read more: <a>…</a>`, 相关链接：) or a list of links: punctuated, with a clause of its own before
+/// the link.
+fn reads_on_into_link(n: NodeRef<'_, Node>, st: &Stats) -> bool {
+    if st.punct < 2 {
+        return false;
+    }
+    let mut links = 0;
+    let mut before = 0;
+    for d in n.descendants() {
+        match d.value() {
+            Node::Element(e) if e.name() == "a" => links += 1,
+            Node::Text(t) if links == 0 && !d.ancestors().any(|a| tag_of(a) == "a") => {
+                before += text_stats(t).weight;
+            }
+            _ => {}
+        }
+    }
+    links == 1 && before >= PROSE_BEFORE_LINK_WEIGHT
+}
+
 /// Weighted text from which an unlinked paragraph is prose of its own.
 const PROSE_PARAGRAPH_WEIGHT: u32 = 40;
 
@@ -1593,7 +1618,9 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
                 st.weight > 0 && st.link_density() > 0.5 && !holds_prose_paragraph(&scorer, n)
             }
             "ul" | "ol" | "table" | "dl" | "p" | "li" => {
-                st.weight > 0 && st.link_density() > 0.5 && !(el.name() == "p" && st.weight > 300)
+                st.weight > 0
+                    && st.link_density() > 0.5
+                    && !(el.name() == "p" && (st.weight > 300 || reads_on_into_link(n, &st)))
             }
             "h1" => true,
             _ => false,

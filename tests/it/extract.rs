@@ -1985,3 +1985,21 @@ fn a_picture_legend_stays_out_of_the_body() {
         a.paragraphs
     );
 }
+
+/// A sentence that runs on into its one link (the link covers most of the paragraph) is prose and stays
+/// in the body; a link under a label (相关链接：) is not, however long its title.
+#[test]
+fn a_sentence_that_runs_on_into_a_link_is_kept() {
+    let ps = numbered_paragraphs(4, "市总工会组织劳模工匠走进企业车间，与一线职工面对面交流技术难题，现场传授操作经验和创新方法。");
+    let runs_on = "据了解，此次大赛共设置十二个赛项，参赛选手须在六月底前通过各级工会组织报名，逾期不再受理。";
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"><title>职工技能大赛启动</title></head><body>\
+         <div class=\"main\"><h1>职工技能大赛启动</h1><div class=\"content\">{ps}\
+         <p>据了解，此次大赛共设置十二个赛项，<a href=\"/tz/1.html\">参赛选手须在六月底前通过各级工会组织报名，逾期不再受理。</a></p>\
+         <p>相关链接：<a href=\"/tz/2.html\">市总工会关于开展二〇二四年全市职工职业技能大赛的通知及各赛项技术文件</a></p>\
+         </div></div></body></html>"
+    );
+    let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0520/8.html");
+    assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
+    assert_eq!(a.paragraphs[4], runs_on, "{:#?}", a.paragraphs);
+}
