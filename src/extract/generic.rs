@@ -19,7 +19,7 @@ use super::dom::{
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)-ad-|\bads?\b|adsense|advert|banner|breadcrumb|combx|comment|community|cookie|cover-wrap|disqus|extra|footer|gdpr|\bheader\b|legends|masthead|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|popup|promo|newsletter|subscribe|share|sharing|recommend|ranking|rm_relevant|rm_ranking|rm_nav|paper_num|rwb_tjyd|tjyd|copyright|disclaimer|toolbar|pagination|pager|\bnav\b|navbar|topbar|\bcrumbs?\b|signup|login|widget|outbrain|taboola|author-?bio|about-?the-?author|author-?(?:box|info|card|profile)|hot_?news|hotlist|xgxw|xgwz|tuijian|\bfx\b|bdsharebuttonbox|bshare",
+        r"(?i)-ad-|\bads?\b|adsense|advert|banner|breadcrumb|combx|comment|community|cookie|cover-wrap|disqus|extra|footer|gdpr|\bheader\b|legends|masthead|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|popup|promo|newsletter|subscribe|share|sharing|recommend|ranking|rm_relevant|rm_ranking|rm_nav|paper_num|rwb_tjyd|tjyd|copyright|disclaimer|toolbar|pagination|pager|\bnav\b|navbar|topbar|\bcrumbs?\b|signup|login|widget|post-?ratings?|(?:^|[\s_-])ratings?\b|outbrain|taboola|author-?bio|about-?the-?author|author-?(?:box|info|card|profile)|hot_?news|hotlist|xgxw|xgwz|tuijian|\bfx\b|bdsharebuttonbox|bshare",
     )
     .expect("static regex is valid")
 });

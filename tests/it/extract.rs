@@ -2003,3 +2003,20 @@ fn a_sentence_that_runs_on_into_a_link_is_kept() {
     assert_eq!(a.paragraphs.len(), 5, "{:#?}", a.paragraphs);
     assert_eq!(a.paragraphs[4], runs_on, "{:#?}", a.paragraphs);
 }
+
+/// A rating box under the article (`post-ratings`, `article-rating`: 这篇文章对您有帮助吗？) asks the
+/// reader something; it is not the article's last paragraph.
+#[test]
+fn a_rating_box_under_the_article_stays_out() {
+    let ps = numbered_paragraphs(4, "市总工会组织劳模工匠走进企业车间，与一线职工面对面交流技术难题，现场传授操作经验和创新方法。");
+    for class in ["post-ratings", "article-rating"] {
+        let html = format!(
+            "<html><head><meta charset=\"utf-8\"><title>劳模工匠进车间</title></head><body>\
+             <div class=\"main\"><h1>劳模工匠进车间</h1><div class=\"content\">{ps}\
+             <div class=\"{class}\"><p>这篇文章对您有帮助吗？请为本文评分，您的意见将帮助我们改进服务。</p>\
+             <span>有帮助</span> <span>没帮助</span></div></div></div></body></html>"
+        );
+        let a = generic_article(&html, "http://www.zgh.example.cn/xw/2024/0520/9.html");
+        assert_eq!(a.paragraphs.len(), 4, "{class}: {:#?}", a.paragraphs);
+    }
+}
