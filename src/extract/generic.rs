@@ -23,9 +23,11 @@ static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex is valid")
 });
-/// Interface words that stand alone on a line inside article containers (ad slots, gallery controls).
+/// Interface words that stand alone on a line inside article containers (ad slots, gallery controls,
+/// print and share buttons, a back-to-the-list link), in English, Chinese and the European languages
+/// whose pages we see most, optionally in dashes or brackets (`- Anzeige -`).
 static CHROME_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:advertisement|story continues below(?: advertisement)?|continue reading(?: below)?|caption|close|back to gallery|subscribe|share(?: this(?: article| story)?)?|print|email|comments?|read more|skip ad|loading|highlights|广告)[:：]?$")
+    Regex::new(r"(?i)^[-–—\[(]?\s*(?:advertisement|story continues below(?: advertisement)?|continue reading(?: below)?|caption|close|back to gallery|subscribe|share(?: this(?: article| story)?)?|print|email|comments?|read more|skip ad|loading|highlights|广告|anzeige|werbung|publicité|publicidad|pubblicità|reklama|(?:rezept |artikel |seite )?drucken|drukuj|imprimer|imprimir|stampa|teilen(?: sie dies mit)?|partager|compartir|condividi|udostępnij|zurück(?: zur (?:übersicht|listenansicht|startseite))?|kommentare? schreiben|quellen (?:ausblenden|einblenden))\s*[-–—\])]?[:：]?$")
         .expect("static regex is valid")
 });
 /// A dateline such as `Published 11:11 PM EST Nov 19, 2019`, `Updated on: November 19, 2019`,

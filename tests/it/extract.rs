@@ -826,7 +826,7 @@ fn generic_body_leaves_out_captions_comments_and_lone_interface_lines() {
         "<article><p>Published 11:11 PM EST Nov 19, 2019</p>{ps}\
          <figure><img src=\"x.jpg\"><figcaption>Workers at the plant, pictured in May, before the strike began.</figcaption></figure>\
          <p class=\"photo-credit\">Photo: A. Photographer, Agency, all rights reserved by the agency.</p>\
-         <p>ADVERTISEMENT</p><p>Aktualisiert: 11.04.2020, 10:27</p><p>{}</p><p>Mis à jour le 3 avril 2020 à 12:35</p></article>\
+         <p>ADVERTISEMENT</p><p>Aktualisiert: 11.04.2020, 10:27</p><p>- Anzeige -</p><p>{}</p><p>Artikel drucken</p><p>Teilen Sie dies mit:</p><p>zurück zur Listenansicht</p><p>Mis à jour le 3 avril 2020 à 12:35</p></article>\
          <div id=\"comments\"><div class=\"comment-body\"><p>I disagree with this report, because the agreement leaves out contract workers entirely.</p></div></div>",
         sentence(6)
     );
