@@ -1224,10 +1224,6 @@ fn holds_prose_paragraph(scorer: &Scorer<'_>, n: NodeRef<'_, Node>) -> bool {
 static RELATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)related|recommend").expect("static regex is valid"));
 
-/// Whether an element inside the article's container is a box of teasers for other stories: its class
-/// or id says related or recommended, and it holds at least two headings that are links (each teaser's
-/// title). Such a box survives the chrome filters when its excerpts read as prose (and its class also
-/// says `post` or `story`), but it is never the article.
 /// Every element inside a kept teaser box ([`is_teaser_box`]), the boxes included. Empty on nearly every
 /// page: only elements whose class or id says related or recommended are looked into.
 fn teaser_boxes(doc: &Html, scorer: &Scorer<'_>) -> IdSet {
@@ -1243,6 +1239,10 @@ fn teaser_boxes(doc: &Html, scorer: &Scorer<'_>) -> IdSet {
     set
 }
 
+/// Whether an element inside the article's container is a box of teasers for other stories: its class
+/// or id says related or recommended, and it holds at least two headings that are links (each teaser's
+/// title). Such a box survives the chrome filters when its excerpts read as prose (and its class also
+/// says `post` or `story`), but it is never the article.
 fn is_teaser_box(scorer: &Scorer<'_>, n: NodeRef<'_, Node>, el: &scraper::node::Element) -> bool {
     if !matches!(el.name(), "div" | "section" | "aside" | "ul" | "ol") {
         return false;
