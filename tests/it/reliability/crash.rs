@@ -219,7 +219,14 @@ fn crash_round(round: usize, cycles: usize, exe: &Path, rng: &mut impl Rng) -> R
         // Never aim past `ceiling`: the jitter and the batches in flight stay far short of the rest.
         let room = ceiling.saturating_sub(stored_now).max(1);
         let kill_at = rng.random_range(1..=(2 * step).min(room));
-        let jitter = Duration::from_millis(rng.random_range(0..=KILL_JITTER_MS));
+        // Past the ceiling (an earlier kill's jitter let a cycle run long) the rest of the feed takes the
+        // daemon less than the jitter to ingest: the kill follows the acknowledgement at once, or it
+        // would not land mid-ingest.
+        let jitter = if stored_now + kill_at < ceiling {
+            Duration::from_millis(rng.random_range(0..=KILL_JITTER_MS))
+        } else {
+            Duration::ZERO
+        };
         let t = Instant::now();
         let mut d = start_daemon_of(exe, &config);
         d.wait_acked(kill_at, HANG * 2);
