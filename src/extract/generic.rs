@@ -669,6 +669,17 @@ pub(crate) fn extract_body(doc: &Html, exclude: &HashSet<NodeId>) -> Body {
     }
 }
 
+/// Whether `id` is `best`, one of its ancestors or one of its descendants: a candidate on the best
+/// container's own line of the tree, never an alternative to it.
+fn on_line_of(doc: &Html, best: NodeRef<'_, Node>, id: NodeId) -> bool {
+    id == best.id()
+        || best.ancestors().any(|a| a.id() == id)
+        || doc
+            .tree
+            .get(id)
+            .is_some_and(|n| n.ancestors().any(|a| a.id() == best.id()))
+}
+
 /// Top-scoring alternatives considered when the article is split over several sibling containers.
 const ALTERNATIVES: usize = 5;
 /// How many close alternatives an ancestor must hold to replace the best container.
@@ -688,14 +699,7 @@ fn common_container(
     best_score: f64,
 ) -> Option<NodeId> {
     let best = doc.tree.get(best_id)?;
-    let related = |id: NodeId| -> bool {
-        id == best_id
-            || best.ancestors().any(|a| a.id() == id)
-            || doc
-                .tree
-                .get(id)
-                .is_some_and(|n| n.ancestors().any(|a| a.id() == best_id))
-    };
+    let related = |id: NodeId| -> bool { on_line_of(doc, best, id) };
     // Stable sort: ties keep page order, as if the related ones had been left out first.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let close: Vec<NodeId> = ranked
@@ -774,12 +778,10 @@ fn dominant_ancestor(
             continue;
         }
         let another = anc.descendants().any(|d| {
-            d.id() != best_id
-                && !best.ancestors().any(|a| a.id() == d.id())
-                && !d.ancestors().any(|a| a.id() == best_id)
-                && discounted
-                    .get(&d.id())
-                    .is_some_and(|s| *s >= best_score * DOMINANT_OTHER)
+            discounted
+                .get(&d.id())
+                .is_some_and(|s| *s >= best_score * DOMINANT_OTHER)
+                && !on_line_of(doc, best, d.id())
         });
         if another {
             return Some(anc.id());
@@ -1224,19 +1226,20 @@ fn holds_prose_paragraph(scorer: &Scorer<'_>, n: NodeRef<'_, Node>) -> bool {
 static RELATED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)related|recommend").expect("static regex is valid"));
 
-/// Every element inside a kept teaser box ([`is_teaser_box`]), the boxes included. Empty on nearly every
-/// page: only elements whose class or id says related or recommended are looked into.
+/// The kept teaser boxes of the page ([`is_teaser_box`]), found once per scoring pass: no candidate inside
+/// one is the article, and the body's text skips them. Empty on nearly every page: only elements whose
+/// class or id says related or recommended are looked into.
 fn teaser_boxes(doc: &Html, scorer: &Scorer<'_>) -> IdSet {
-    let mut set = IdSet::default();
-    for n in doc.tree.root().descendants() {
-        let Some(el) = n.value().as_element() else {
-            continue;
-        };
-        if scorer.stats.contains_key(&n.id()) && is_teaser_box(scorer, n, el) {
-            set.extend(n.descendants().map(|d| d.id()));
-        }
-    }
-    set
+    doc.tree
+        .root()
+        .descendants()
+        .filter(|n| {
+            n.value().as_element().is_some_and(|el| {
+                scorer.stats.contains_key(&n.id()) && is_teaser_box(scorer, *n, el)
+            })
+        })
+        .map(|n| n.id())
+        .collect()
 }
 
 /// Whether an element inside the article's container is a box of teasers for other stories: its class
@@ -1512,7 +1515,13 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
     } else {
         ranked
             .into_iter()
-            .filter(|(id, _)| !teasers.contains(id))
+            .filter(|(id, _)| {
+                !doc.tree.get(*id).is_some_and(|n| {
+                    std::iter::once(n)
+                        .chain(n.ancestors())
+                        .any(|a| teasers.contains(&a.id()))
+                })
+            })
             .collect()
     };
     let mut best: Option<(NodeId, f64)> = None;
@@ -1627,7 +1636,7 @@ fn extract_body_with(doc: &Html, exclude: &HashSet<NodeId>, strip_unlikely: bool
             "h1" => true,
             _ => false,
         };
-        linked_box || is_teaser_box(&scorer, n, el)
+        linked_box || teasers.contains(&n.id())
     };
     let lines_of = |id: NodeId| -> Vec<String> {
         doc.tree.get(id).map_or_else(Vec::new, |node| {

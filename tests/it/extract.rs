@@ -1567,6 +1567,20 @@ fn numbered_paragraphs(n: usize, sentence: &str) -> String {
         .collect()
 }
 
+/// `n` list items, each a teaser for another post: a linked heading over a prose excerpt (a blog theme's
+/// related-posts box).
+fn post_teasers(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "<li><article class=\"post_teaser\"><h3><a href=\"/p/{i}\">区总工会举办第{i}期职工读书分享会</a></h3>\
+                 <div class=\"excerpt\">读书分享会上，来自各基层工会的职工代表轮流分享读书心得，交流阅读体会，现场气氛热烈，\
+                 大家表示要把读书成果转化为干事创业的动力，在岗位上建功立业。</div></article></li>"
+            )
+        })
+        .collect()
+}
+
 /// Extracts a whole page with the generic extractor (no profile) at `u`.
 fn generic_article(html: &str, u: &str) -> unionwire::model::Article {
     extract::extract_article(html, &url(u), None)
@@ -1789,15 +1803,7 @@ fn text_widgets_of_a_page_builder_are_the_article() {
              <p>{a}</p><p>{b}</p></div></div></div></div></div></div></section>"
         )
     };
-    let related: String = (0..3)
-        .map(|i| {
-            format!(
-                "<li><article class=\"post_teaser\"><h3><a href=\"/p/{i}\">区总工会举办第{i}期职工读书分享会</a></h3>\
-                 <div class=\"excerpt\">读书分享会上，来自各基层工会的职工代表轮流分享读书心得，交流阅读体会，现场气氛热烈，\
-                 大家表示要把读书成果转化为干事创业的动力，在岗位上建功立业。</div></article></li>"
-            )
-        })
-        .collect();
+    let related = post_teasers(3);
     let html = format!(
         "<html><head><meta charset=\"utf-8\"><title>关于我们 - 某某区职工服务中心</title></head><body>\
          <div class=\"elementor elementor-42\">{}{}{}</div>\
@@ -1883,15 +1889,7 @@ fn a_post_in_a_category_named_comment_is_not_a_reader_comment() {
 /// is still never the article.
 #[test]
 fn a_box_of_teasers_never_outweighs_a_short_report() {
-    let teasers: String = (0..3)
-        .map(|i| {
-            format!(
-                "<li><article class=\"post_teaser\"><h3><a href=\"/p/{i}\">区总工会举办第{i}期职工读书分享会</a></h3>\
-                 <div class=\"excerpt\">读书分享会上，来自各基层工会的职工代表轮流分享读书心得，交流阅读体会，现场气氛热烈，\
-                 大家表示要把读书成果转化为干事创业的动力，在岗位上建功立业。</div></article></li>"
-            )
-        })
-        .collect();
+    let teasers = post_teasers(3);
     let html = format!(
         "<html><head><meta charset=\"utf-8\"><title>区总工会开展送清凉活动</title></head><body>\
          <div class=\"wrap\"><h1>区总工会开展送清凉活动</h1>\
